@@ -1,0 +1,94 @@
+//! Accounts: the people who log in to this instance, each with a local `Person` actor.
+
+use sqlx::FromRow;
+
+use crate::{Database, NewActor, Result, StorageError, actors::insert_actor_in, now_millis};
+
+/// A new account and the actor that represents it on the fediverse.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// The local actor (a `Person`) of the account.
+    pub actor: NewActor,
+    /// An email address, when given.
+    pub email: Option<String>,
+    /// The PHC string of the password hash (argon2id).
+    pub password_hash: String,
+    /// Whether the account administers the instance.
+    pub is_admin: bool,
+}
+
+/// A stored account.
+#[derive(Clone, Debug, FromRow)]
+pub struct Account {
+    /// A ULID.
+    pub id: String,
+    /// The id of its `Person` actor.
+    pub actor_id: String,
+    /// The login name, the same as the actor's `preferredUsername`.
+    pub username: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// The PHC string of the password hash.
+    pub password_hash: String,
+    /// Whether the account administers the instance.
+    #[sqlx(try_from = "crate::flag::Flag")]
+    pub is_admin: bool,
+    /// When it was created.
+    pub created_at: i64,
+    /// When it was last seen active (a login or an action).
+    pub last_active_at: Option<i64>,
+}
+
+macro_rules! account_columns {
+    () => {
+        "id, actor_id, username, email, password_hash, is_admin, created_at, last_active_at"
+    };
+}
+
+impl Database {
+    /// Creates an account and its actor together; a name already taken by a person or a group
+    /// is [`StorageError::Conflict`].
+    pub async fn create_account(&self, new: &NewAccount) -> Result<Account> {
+        let mut tx = self.pool.begin().await?;
+        let actor = insert_actor_in(&mut tx, &new.actor).await?;
+        let account: Account = sqlx::query_as(concat!(
+            "INSERT INTO accounts (id, actor_id, username, email, password_hash, is_admin, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+            account_columns!()
+        ))
+        .bind(ulid::Ulid::new().to_string())
+        .bind(&actor.id)
+        .bind(&actor.username)
+        .bind(&new.email)
+        .bind(&new.password_hash)
+        .bind(new.is_admin)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// The account with this login name.
+    pub async fn account_by_username(&self, username: &str) -> Result<Account> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE username = $1"
+        ))
+        .bind(username.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// Notes that the account was active now (counts towards NodeInfo's active users).
+    pub async fn touch_account(&self, account_id: &str) -> Result<()> {
+        sqlx::query("UPDATE accounts SET last_active_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

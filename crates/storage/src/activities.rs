@@ -1,0 +1,36 @@
+//! Activities already received, so that a redelivered activity has no second effect.
+
+use crate::{Database, Result, now_millis};
+
+impl Database {
+    /// Records that an activity id was received; `false` when it had been already (a replay or a
+    /// redelivery), in which case the caller must not apply it again.
+    pub async fn record_received_activity(
+        &self,
+        id: &str,
+        actor_id: &str,
+        kind: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO received_activities (id, actor_id, kind, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(actor_id)
+        .bind(kind)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Forgets received ids older than `before` (milliseconds); returns how many went. Senders
+    /// stop retrying long before, so old ids no longer guard against anything.
+    pub async fn prune_received_activities(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM received_activities WHERE received_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

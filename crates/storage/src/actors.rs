@@ -1,0 +1,306 @@
+//! Actors: local people, local groups, the instance actor, and remote actors.
+
+use sqlx::FromRow;
+
+use crate::{Database, Result, StorageError, now_millis};
+
+/// The ActivityStreams type of an actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActorKind {
+    /// A person.
+    Person,
+    /// A group (a Kith group, a Lemmy community, a Mobilizon group).
+    Group,
+    /// An instance actor.
+    Application,
+    /// A bot or service account.
+    Service,
+    /// An organisation.
+    Organization,
+}
+
+impl ActorKind {
+    /// The ActivityStreams name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Person => "Person",
+            ActorKind::Group => "Group",
+            ActorKind::Application => "Application",
+            ActorKind::Service => "Service",
+            ActorKind::Organization => "Organization",
+        }
+    }
+
+    /// Reads an ActivityStreams actor type; `None` for types that are not actors.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "Person" => ActorKind::Person,
+            "Group" => ActorKind::Group,
+            "Application" => ActorKind::Application,
+            "Service" => ActorKind::Service,
+            "Organization" => ActorKind::Organization,
+            _ => return None,
+        })
+    }
+}
+
+/// An actor to store, local or remote.
+#[derive(Clone, Debug)]
+pub struct NewActor {
+    /// The ActivityPub id.
+    pub id: String,
+    /// Its type.
+    pub kind: ActorKind,
+    /// Whether this instance hosts it.
+    pub local: bool,
+    /// `preferredUsername`; lower-case for local actors.
+    pub username: String,
+    /// Host (and port, where not the default) of the id.
+    pub domain: String,
+    /// `name`.
+    pub display_name: Option<String>,
+    /// `summary` (HTML).
+    pub summary: Option<String>,
+    /// `url`: the page for people.
+    pub url: Option<String>,
+    /// `inbox`.
+    pub inbox_url: String,
+    /// `endpoints.sharedInbox`.
+    pub shared_inbox_url: Option<String>,
+    /// `outbox`.
+    pub outbox_url: Option<String>,
+    /// `followers`.
+    pub followers_url: Option<String>,
+    /// `publicKey.id`.
+    pub key_id: String,
+    /// `publicKey.publicKeyPem`.
+    pub public_key_pem: String,
+    /// The private key, for local actors only.
+    pub private_key_pem: Option<String>,
+    /// `manuallyApprovesFollowers`.
+    pub manually_approves_followers: bool,
+    /// The remote actor document as received.
+    pub data: Option<String>,
+}
+
+/// A stored actor.
+#[derive(Clone, Debug, FromRow)]
+pub struct Actor {
+    /// The ActivityPub id.
+    pub id: String,
+    /// Its type, as stored (see [`ActorKind`]).
+    pub kind: String,
+    /// Whether this instance hosts it.
+    #[sqlx(try_from = "crate::flag::Flag")]
+    pub local: bool,
+    /// `preferredUsername`.
+    pub username: String,
+    /// Host (and port) of the id.
+    pub domain: String,
+    /// `name`.
+    pub display_name: Option<String>,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `url`.
+    pub url: Option<String>,
+    /// `inbox`.
+    pub inbox_url: String,
+    /// `endpoints.sharedInbox`.
+    pub shared_inbox_url: Option<String>,
+    /// `outbox`.
+    pub outbox_url: Option<String>,
+    /// `followers`.
+    pub followers_url: Option<String>,
+    /// `publicKey.id`.
+    pub key_id: String,
+    /// `publicKey.publicKeyPem`.
+    pub public_key_pem: String,
+    /// The private key of a local actor.
+    pub private_key_pem: Option<String>,
+    /// `manuallyApprovesFollowers`.
+    #[sqlx(try_from = "crate::flag::Flag")]
+    pub manually_approves_followers: bool,
+    /// The remote document as received.
+    pub data: Option<String>,
+    /// When a remote actor was last fetched.
+    pub fetched_at: Option<i64>,
+    /// When the row was created.
+    pub created_at: i64,
+    /// When the row last changed.
+    pub updated_at: i64,
+}
+
+impl Actor {
+    /// The actor's type, when it is one Kith knows.
+    pub fn actor_kind(&self) -> Option<ActorKind> {
+        ActorKind::parse(&self.kind)
+    }
+}
+
+macro_rules! actor_columns {
+    () => {
+        "id, kind, local, username, domain, display_name, summary, url, \
+    inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
+    private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at"
+    };
+}
+
+impl Database {
+    /// Stores a new actor; a taken id or local name is [`StorageError::Conflict`].
+    pub async fn insert_actor(&self, actor: &NewActor) -> Result<Actor> {
+        let mut tx = self.pool.begin().await?;
+        let stored = insert_actor_in(&mut tx, actor).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Stores a remote actor, or refreshes the stored copy of it.
+    pub async fn upsert_remote_actor(&self, actor: &NewActor) -> Result<Actor> {
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO actors (id, kind, local, username, domain, display_name, summary, url, \
+             inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
+             private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at) \
+             VALUES ($1, $2, FALSE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, \
+             $16, $16, $16) \
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
+             display_name = excluded.display_name, summary = excluded.summary, url = excluded.url, \
+             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url, \
+             outbox_url = excluded.outbox_url, followers_url = excluded.followers_url, \
+             key_id = excluded.key_id, public_key_pem = excluded.public_key_pem, \
+             manually_approves_followers = excluded.manually_approves_followers, \
+             data = excluded.data, fetched_at = excluded.fetched_at, \
+             updated_at = excluded.updated_at \
+             WHERE actors.local = FALSE",
+        )
+        .bind(&actor.id)
+        .bind(actor.kind.as_str())
+        .bind(&actor.username)
+        .bind(&actor.domain)
+        .bind(&actor.display_name)
+        .bind(&actor.summary)
+        .bind(&actor.url)
+        .bind(&actor.inbox_url)
+        .bind(&actor.shared_inbox_url)
+        .bind(&actor.outbox_url)
+        .bind(&actor.followers_url)
+        .bind(&actor.key_id)
+        .bind(&actor.public_key_pem)
+        .bind(actor.manually_approves_followers)
+        .bind(&actor.data)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.actor(&actor.id).await
+    }
+
+    /// The actor with this ActivityPub id.
+    pub async fn actor(&self, id: &str) -> Result<Actor> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// The local actor (person, group or instance actor) with this name.
+    pub async fn local_actor_by_username(&self, username: &str) -> Result<Actor> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE local = TRUE AND username = $1"
+        ))
+        .bind(username.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// The remote actor known by this name on this domain (for `@name@domain` handles).
+    pub async fn remote_actor_by_handle(&self, username: &str, domain: &str) -> Result<Actor> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors \
+             WHERE local = FALSE AND domain = $1 AND lower(username) = lower($2) \
+             ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(domain)
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// The actor whose public key has this id (`keyId` of an HTTP signature).
+    pub async fn actor_by_key_id(&self, key_id: &str) -> Result<Actor> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE key_id = $1 LIMIT 1"
+        ))
+        .bind(key_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// The local actor of this kind, oldest first (finds the instance actor).
+    pub async fn local_actors_of_kind(&self, kind: ActorKind) -> Result<Vec<Actor>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            actor_columns!(),
+            " FROM actors WHERE local = TRUE AND kind = $1 \
+             ORDER BY created_at, id"
+        ))
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+/// Inserts an actor inside a transaction (group creation adds its settings in the same one).
+pub(crate) async fn insert_actor_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &NewActor,
+) -> Result<Actor> {
+    let now = now_millis();
+    let username = if actor.local {
+        actor.username.to_lowercase()
+    } else {
+        actor.username.clone()
+    };
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO actors (id, kind, local, username, domain, display_name, summary, url, \
+         inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
+         private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $19) RETURNING ",
+        actor_columns!()
+    ))
+    .bind(&actor.id)
+    .bind(actor.kind.as_str())
+    .bind(actor.local)
+    .bind(username)
+    .bind(&actor.domain)
+    .bind(&actor.display_name)
+    .bind(&actor.summary)
+    .bind(&actor.url)
+    .bind(&actor.inbox_url)
+    .bind(&actor.shared_inbox_url)
+    .bind(&actor.outbox_url)
+    .bind(&actor.followers_url)
+    .bind(&actor.key_id)
+    .bind(&actor.public_key_pem)
+    .bind(&actor.private_key_pem)
+    .bind(actor.manually_approves_followers)
+    .bind(&actor.data)
+    .bind((!actor.local).then_some(now))
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}

@@ -1,0 +1,213 @@
+//! The database handle: connecting to SQLite or PostgreSQL and applying migrations.
+
+use std::{path::PathBuf, str::FromStr, time::Duration};
+
+use sqlx::{AnyPool, Executor, any::AnyPoolOptions, migrate::Migrator};
+use url::Url;
+
+use crate::error::{Result, StorageError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database a [`Database`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file: the embedded default.
+    Sqlite,
+    /// A PostgreSQL server: the scale-out store that several Kith processes can share.
+    Postgres,
+}
+
+impl Backend {
+    /// Tells the backend from a database URL's scheme.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StorageError::BadUrl {
+                url: redact(url),
+                reason: "it must start with sqlite:// or postgres://".into(),
+            }),
+        }
+    }
+}
+
+/// One handle to the database, cheap to clone; every query in this crate is a method on it.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+impl Database {
+    /// Opens `sqlite://PATH` (the file and its folder are created when missing) or
+    /// `postgres://…`, and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, 0).await
+    }
+
+    /// Like [`Database::connect`], with at most `max_connections` pooled connections
+    /// (0 picks a default that suits the backend).
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let (url, default_max) = match backend {
+            Backend::Sqlite => (prepare_sqlite_url(url)?, 8),
+            Backend::Postgres => (url.to_owned(), 16),
+        };
+        let max = if max_connections == 0 {
+            default_max
+        } else {
+            max_connections
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (and the admin commands run beside `kith serve`) work
+                        // while one connection writes; NORMAL sync is safe under WAL.
+                        // sqlx already turns foreign keys on and sets a 5 s busy timeout.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Configuration(reason) => StorageError::BadUrl {
+                    url: redact(&url),
+                    reason: reason.to_string(),
+                },
+                other => StorageError::from(other),
+            })?;
+        let db = Database { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies the migrations this build knows that the database has not seen yet.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for pooled connections to finish and closes them (on shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Returns the file path of an SQLite URL (`sqlite://data/kith.db`, `sqlite:kith.db`).
+pub(crate) fn sqlite_path(url: &str) -> Result<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StorageError::BadUrl {
+            url: url.to_owned(),
+            reason: "Kith needs an SQLite file path, e.g. sqlite://data/kith.db".into(),
+        });
+    }
+    PathBuf::from_str(path).map_err(|e| StorageError::BadUrl {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// Creates the folder of an SQLite file and asks sqlx to create the file itself when missing.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let path = sqlite_path(url)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+            context: format!("creating the database folder {}", dir.display()),
+            source,
+        })?;
+    }
+    if url.contains("mode=") {
+        Ok(url.to_owned())
+    } else if url.contains('?') {
+        Ok(format!("{url}&mode=rwc"))
+    } else {
+        Ok(format!("{url}?mode=rwc"))
+    }
+}
+
+/// The URL with its password replaced, for error messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_told_by_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(matches!(
+            Backend::from_url("mysql://h/db"),
+            Err(StorageError::BadUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn sqlite_paths_are_read_from_both_url_forms() {
+        assert_eq!(
+            sqlite_path("sqlite://data/k.db").ok(),
+            Some(PathBuf::from("data/k.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:k.db?mode=rw").ok(),
+            Some(PathBuf::from("k.db"))
+        );
+        assert!(sqlite_path("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://kith:secret@db/kith"),
+            "postgres://kith:****@db/kith"
+        );
+    }
+}

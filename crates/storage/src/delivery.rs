@@ -1,0 +1,176 @@
+//! The outgoing delivery queue. Each activity is stored once; each target inbox gets a row that a
+//! worker claims with a lease, so a crashed worker's rows come due again (at-least-once) and two
+//! processes sharing a PostgreSQL database never send the same row at the same time.
+
+use std::collections::BTreeSet;
+
+use sqlx::FromRow;
+
+use crate::{Backend, Database, Result, StorageError, now_millis};
+
+/// An activity to deliver, and where.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    /// The activity's id.
+    pub activity_id: String,
+    /// The local actor that signs it.
+    pub actor_id: String,
+    /// The JSON body, exactly as it will be sent.
+    pub body: String,
+    /// Target inboxes; duplicates are dropped (shared inboxes are listed once).
+    pub inboxes: Vec<String>,
+}
+
+/// One claimed delivery: an activity to one inbox.
+#[derive(Clone, Debug, FromRow)]
+pub struct Delivery {
+    /// Row id.
+    pub id: i64,
+    /// The activity's id.
+    pub activity_id: String,
+    /// Where it goes.
+    pub inbox_url: String,
+    /// The inbox's host (and port), for per-host limits.
+    pub host: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// Picks due, unclaimed deliveries; the caller closes the sub-select (with a row lock where the
+/// database has one).
+macro_rules! claim_deliveries_sql {
+    () => {
+        "UPDATE deliveries SET claimed_until = $1 WHERE id IN (\
+         SELECT id FROM deliveries WHERE next_attempt_at <= $2 \
+         AND (claimed_until IS NULL OR claimed_until < $2) \
+         ORDER BY next_attempt_at, id LIMIT $3"
+    };
+}
+
+macro_rules! claim_returning {
+    () => {
+        " RETURNING id, activity_id, inbox_url, host, attempts"
+    };
+}
+
+impl Database {
+    /// Queues an activity for its inboxes, all in one transaction; returns how many deliveries
+    /// were queued. Due at once.
+    pub async fn enqueue_delivery(&self, new: &NewDelivery) -> Result<usize> {
+        let now = now_millis();
+        let inboxes: BTreeSet<&str> = new.inboxes.iter().map(String::as_str).collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO outgoing_activities (id, actor_id, body, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&new.activity_id)
+        .bind(&new.actor_id)
+        .bind(&new.body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for inbox in &inboxes {
+            let host = url::Url::parse(inbox)
+                .ok()
+                .and_then(|u| {
+                    u.host_str().map(|h| match u.port() {
+                        Some(port) => format!("{h}:{port}"),
+                        None => h.to_owned(),
+                    })
+                })
+                .ok_or_else(|| StorageError::Invalid {
+                    constraint: format!("inbox URL {inbox:?}"),
+                })?;
+            sqlx::query(
+                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(&new.activity_id)
+            .bind(*inbox)
+            .bind(host)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(inboxes.len())
+    }
+
+    /// Claims up to `limit` due deliveries for `lease_ms` milliseconds. Claimed rows are not
+    /// handed out again until the lease runs out, so a worker that dies loses nothing.
+    pub async fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> Result<Vec<Delivery>> {
+        let now = now_millis();
+        // PostgreSQL may have several Kith processes claiming at once: SKIP LOCKED lets each
+        // take different rows without waiting. SQLite has one writer at a time, so the single
+        // UPDATE is atomic already.
+        let sql = match self.backend() {
+            Backend::Postgres => concat!(
+                claim_deliveries_sql!(),
+                " FOR UPDATE SKIP LOCKED)",
+                claim_returning!()
+            ),
+            Backend::Sqlite => concat!(claim_deliveries_sql!(), ")", claim_returning!()),
+        };
+        Ok(sqlx::query_as(sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The signing actor and body of a queued activity.
+    pub async fn outgoing_activity(&self, activity_id: &str) -> Result<(String, String)> {
+        sqlx::query_as("SELECT actor_id, body FROM outgoing_activities WHERE id = $1")
+            .bind(activity_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StorageError::NotFound)
+    }
+
+    /// Removes a delivery that succeeded or failed for good, and its activity once no delivery
+    /// of it is left.
+    pub async fn finish_delivery(&self, delivery: &Delivery) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM deliveries WHERE id = $1")
+            .bind(delivery.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM outgoing_activities WHERE id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity_id = $1)",
+        )
+        .bind(&delivery.activity_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts a failed delivery back in the queue, due at `next_attempt_at`.
+    pub async fn retry_delivery(
+        &self,
+        delivery: &Delivery,
+        next_attempt_at: i64,
+        error: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = $1, \
+             claimed_until = NULL, last_error = $2 WHERE id = $3",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(delivery.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many deliveries wait in the queue (claimed or not).
+    pub async fn pending_deliveries(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

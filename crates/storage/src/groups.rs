@@ -1,0 +1,249 @@
+//! Local groups: their settings and their memberships (a group's followers, with state and role).
+
+use sqlx::FromRow;
+
+use crate::{
+    Actor, Database, NewActor, Result, StorageError, actors::insert_actor_in, now_millis,
+    text_enum::text_enum,
+};
+
+text_enum!(
+    /// Who may join a group.
+    JoinPolicy {
+        /// Anyone who follows is accepted at once.
+        Open = "open",
+        /// An organiser approves each request.
+        Approval = "approval",
+    }
+);
+
+text_enum!(
+    /// Who may post into a group.
+    PostPolicy {
+        /// Accepted members.
+        Members = "members",
+        /// Anyone; posts from non-members are held for review.
+        Anyone = "anyone",
+        /// Moderators and the owner only.
+        Moderators = "moderators",
+    }
+);
+
+text_enum!(
+    /// What a group does with replies to its posts.
+    ReplyPolicy {
+        /// Replies stay in the thread (served and forwarded to group-aware servers), not boosted.
+        Thread = "thread",
+        /// Replies are also boosted to microblog followers.
+        Boost = "boost",
+    }
+);
+
+text_enum!(
+    /// Where a membership stands.
+    MemberState {
+        /// Asked to join; waits for an organiser.
+        Pending = "pending",
+        /// A member.
+        Accepted = "accepted",
+        /// Banned from the group.
+        Banned = "banned",
+    }
+);
+
+text_enum!(
+    /// What a member may do in a group.
+    MemberRole {
+        /// An ordinary member.
+        Member = "member",
+        /// A moderator.
+        Moderator = "moderator",
+        /// The owner.
+        Owner = "owner",
+    }
+);
+
+/// The settings of a local group.
+#[derive(Clone, Debug, FromRow)]
+pub struct GroupSettings {
+    /// The group's actor id.
+    pub actor_id: String,
+    /// Who may join ([`JoinPolicy`]).
+    pub join_policy: String,
+    /// Who may post ([`PostPolicy`]).
+    pub post_policy: String,
+    /// What happens to replies ([`ReplyPolicy`]).
+    pub reply_policy: String,
+    /// The group's rules, as text.
+    pub rules: Option<String>,
+    /// The account that created it.
+    pub created_by: Option<String>,
+    /// When it was created.
+    pub created_at: i64,
+}
+
+/// One actor's membership of a local group.
+#[derive(Clone, Debug, FromRow)]
+pub struct Membership {
+    /// The group's actor id.
+    pub group_id: String,
+    /// The member's actor id.
+    pub member_id: String,
+    /// [`MemberState`] as stored.
+    pub state: String,
+    /// [`MemberRole`] as stored.
+    pub role: String,
+    /// The id of the `Follow` that asked to join, to answer it.
+    pub follow_activity_id: Option<String>,
+    /// When it began.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+macro_rules! membership_columns {
+    () => {
+        "group_id, member_id, state, role, follow_activity_id, created_at, updated_at"
+    };
+}
+
+impl Database {
+    /// Creates a local group with its owner as first member, all or nothing. A name already
+    /// taken by a person or a group is [`StorageError::Conflict`].
+    pub async fn create_group(
+        &self,
+        actor: &NewActor,
+        join_policy: JoinPolicy,
+        owner_actor_id: &str,
+        created_by: Option<&str>,
+    ) -> Result<Actor> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let group = insert_actor_in(&mut tx, actor).await?;
+        sqlx::query(
+            "INSERT INTO local_groups (actor_id, join_policy, created_by, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&group.id)
+        .bind(join_policy.as_str())
+        .bind(created_by)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO memberships (group_id, member_id, state, role, created_at, updated_at) \
+             VALUES ($1, $2, 'accepted', 'owner', $3, $3)",
+        )
+        .bind(&group.id)
+        .bind(owner_actor_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(group)
+    }
+
+    /// The settings of a local group.
+    pub async fn group_settings(&self, group_id: &str) -> Result<GroupSettings> {
+        sqlx::query_as(
+            "SELECT actor_id, join_policy, post_policy, reply_policy, rules, created_by, \
+             created_at FROM local_groups WHERE actor_id = $1",
+        )
+        .bind(group_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// Records a membership, or changes the state and role of an existing one.
+    pub async fn upsert_membership(
+        &self,
+        group_id: &str,
+        member_id: &str,
+        state: MemberState,
+        role: MemberRole,
+        follow_activity_id: Option<&str>,
+    ) -> Result<Membership> {
+        let now = now_millis();
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO memberships (group_id, member_id, state, role, follow_activity_id, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (group_id, member_id) DO UPDATE SET state = excluded.state, \
+             role = excluded.role, \
+             follow_activity_id = COALESCE(excluded.follow_activity_id, \
+             memberships.follow_activity_id), updated_at = excluded.updated_at \
+             RETURNING ",
+            membership_columns!()
+        ))
+        .bind(group_id)
+        .bind(member_id)
+        .bind(state.as_str())
+        .bind(role.as_str())
+        .bind(follow_activity_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// One actor's membership of a group.
+    pub async fn membership(&self, group_id: &str, member_id: &str) -> Result<Membership> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            membership_columns!(),
+            " FROM memberships WHERE group_id = $1 AND member_id = $2"
+        ))
+        .bind(group_id)
+        .bind(member_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// Ends a membership (a member leaves); `NotFound` when there was none.
+    pub async fn delete_membership(&self, group_id: &str, member_id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
+            .bind(group_id)
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// How many memberships of a group are in this state.
+    pub async fn count_members(&self, group_id: &str, state: MemberState) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND state = $2",
+        )
+        .bind(group_id)
+        .bind(state.as_str())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// A page of a group's memberships in this state, ordered by member id, after the
+    /// member id `after` (keyset paging for the followers collection).
+    pub async fn members_page(
+        &self,
+        group_id: &str,
+        state: MemberState,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Membership>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            membership_columns!(),
+            " FROM memberships \
+             WHERE group_id = $1 AND state = $2 AND member_id > $3 \
+             ORDER BY member_id LIMIT $4"
+        ))
+        .bind(group_id)
+        .bind(state.as_str())
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

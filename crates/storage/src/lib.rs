@@ -1,0 +1,37 @@
+//! Kith's storage: one [`Database`] handle over sqlx that speaks to SQLite (the embedded default) or
+//! PostgreSQL (for larger instances and several Kith processes), applies the matching migrations at
+//! start, and offers the rows and queries the other crates need.
+//!
+//! Queries are checked at run time and written once for both databases (`$1` placeholders, text
+//! ids, integer-millisecond timestamps, JSON as text); a dialect branch lives only inside the one
+//! function that needs it.
+
+mod accounts;
+mod activities;
+mod actors;
+mod backup;
+mod db;
+mod delivery;
+mod error;
+mod flag;
+mod groups;
+mod objects;
+mod rsvps;
+mod stats;
+#[cfg(feature = "test-util")]
+pub mod testing;
+mod text_enum;
+mod time;
+
+pub use accounts::{Account, NewAccount};
+pub use actors::{Actor, ActorKind, NewActor};
+pub use db::{Backend, Database};
+pub use delivery::{Delivery, NewDelivery};
+pub use error::{Result, StorageError};
+pub use groups::{
+    GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
+};
+pub use objects::{NewObject, StoredObject, Visibility};
+pub use rsvps::{Rsvp, RsvpStatus};
+pub use stats::UsageStats;
+pub use time::now_millis;

@@ -1,0 +1,240 @@
+//! Objects: posts, replies and events, local and remote, kept with the JSON they were published as.
+
+use sqlx::FromRow;
+
+use crate::{Database, Result, StorageError, now_millis, text_enum::text_enum};
+
+text_enum!(
+    /// Who an object was addressed to, as Mastodon distinguishes it.
+    Visibility {
+        /// `Public` in `to`.
+        Public = "public",
+        /// `Public` in `cc` only.
+        Unlisted = "unlisted",
+        /// The author's followers only.
+        Followers = "followers",
+        /// Only the actors mentioned.
+        Direct = "direct",
+    }
+);
+
+/// An object to store.
+#[derive(Clone, Debug)]
+pub struct NewObject {
+    /// The ActivityPub id.
+    pub id: String,
+    /// The ActivityStreams type (`Note`, `Article`, `Page`, `Question`, `Event`).
+    pub kind: String,
+    /// Whether it was published here.
+    pub local: bool,
+    /// The author's actor id.
+    pub attributed_to: String,
+    /// The local group it was posted to, if any.
+    pub group_id: Option<String>,
+    /// The id of the object it answers.
+    pub in_reply_to: Option<String>,
+    /// The id of the first post of its thread.
+    pub thread_root: Option<String>,
+    /// Who it was addressed to.
+    pub visibility: Visibility,
+    /// `url`.
+    pub url: Option<String>,
+    /// `name` (titles of articles and events).
+    pub name: Option<String>,
+    /// `summary` (content warning, or an event's one-line summary).
+    pub summary: Option<String>,
+    /// `content` (sanitised HTML).
+    pub content: Option<String>,
+    /// `sensitive`.
+    pub sensitive: bool,
+    /// An event's start, in milliseconds.
+    pub start_time: Option<i64>,
+    /// An event's end, in milliseconds.
+    pub end_time: Option<i64>,
+    /// The JSON document.
+    pub data: String,
+    /// `published`, in milliseconds.
+    pub published_at: i64,
+}
+
+/// A stored object.
+#[derive(Clone, Debug, FromRow)]
+pub struct StoredObject {
+    /// The ActivityPub id.
+    pub id: String,
+    /// The ActivityStreams type.
+    pub kind: String,
+    /// Whether it was published here.
+    #[sqlx(try_from = "crate::flag::Flag")]
+    pub local: bool,
+    /// The author's actor id.
+    pub attributed_to: String,
+    /// The local group it belongs to.
+    pub group_id: Option<String>,
+    /// The object it answers.
+    pub in_reply_to: Option<String>,
+    /// The first post of its thread.
+    pub thread_root: Option<String>,
+    /// [`Visibility`] as stored.
+    pub visibility: String,
+    /// `url`.
+    pub url: Option<String>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `content`.
+    pub content: Option<String>,
+    /// `sensitive`.
+    #[sqlx(try_from = "crate::flag::Flag")]
+    pub sensitive: bool,
+    /// An event's start.
+    pub start_time: Option<i64>,
+    /// An event's end.
+    pub end_time: Option<i64>,
+    /// The JSON document.
+    pub data: String,
+    /// `published`.
+    pub published_at: i64,
+    /// When it was last edited.
+    pub updated_at: Option<i64>,
+    /// When it was deleted (a tombstone is served from then on).
+    pub deleted_at: Option<i64>,
+}
+
+macro_rules! object_columns {
+    () => {
+        "id, kind, local, attributed_to, group_id, in_reply_to, \
+    thread_root, visibility, url, name, summary, content, sensitive, start_time, end_time, data, \
+    published_at, updated_at, deleted_at"
+    };
+}
+
+impl Database {
+    /// Stores a new object; an id already stored is [`StorageError::Conflict`].
+    pub async fn insert_object(&self, object: &NewObject) -> Result<StoredObject> {
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO objects (id, kind, local, attributed_to, group_id, in_reply_to, \
+             thread_root, visibility, url, name, summary, content, sensitive, start_time, \
+             end_time, data, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+            object_columns!()
+        ))
+        .bind(&object.id)
+        .bind(&object.kind)
+        .bind(object.local)
+        .bind(&object.attributed_to)
+        .bind(&object.group_id)
+        .bind(&object.in_reply_to)
+        .bind(&object.thread_root)
+        .bind(object.visibility.as_str())
+        .bind(&object.url)
+        .bind(&object.name)
+        .bind(&object.summary)
+        .bind(&object.content)
+        .bind(object.sensitive)
+        .bind(object.start_time)
+        .bind(object.end_time)
+        .bind(&object.data)
+        .bind(object.published_at)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The object with this id, deleted or not.
+    pub async fn object(&self, id: &str) -> Result<StoredObject> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            object_columns!(),
+            " FROM objects WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// Replaces an object's content after an edit.
+    pub async fn update_object_content(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        summary: Option<&str>,
+        content: Option<&str>,
+        data: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE objects SET name = $1, summary = $2, content = $3, data = $4, \
+             updated_at = $5 WHERE id = $6 AND deleted_at IS NULL",
+        )
+        .bind(name)
+        .bind(summary)
+        .bind(content)
+        .bind(data)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Marks an object deleted; its content is dropped and only the tombstone stays.
+    pub async fn delete_object(&self, id: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE objects SET deleted_at = $1, content = NULL, summary = NULL, name = NULL, \
+             data = '{}' WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// A page of a group's live top-level posts, newest first, published before `before`.
+    pub async fn group_posts_page(
+        &self,
+        group_id: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredObject>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            object_columns!(),
+            " FROM objects WHERE group_id = $1 AND in_reply_to IS NULL \
+             AND deleted_at IS NULL AND published_at < $2 \
+             ORDER BY published_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(group_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A page of the live replies to an object, oldest first, published after `after`.
+    pub async fn replies_page(
+        &self,
+        object_id: &str,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredObject>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            object_columns!(),
+            " FROM objects WHERE in_reply_to = $1 AND deleted_at IS NULL \
+             AND published_at > $2 ORDER BY published_at, id LIMIT $3"
+        ))
+        .bind(object_id)
+        .bind(after.unwrap_or(i64::MIN))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

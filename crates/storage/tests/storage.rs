@@ -1,0 +1,428 @@
+//! Storage behaviour, run against SQLite and (when `KITH_TEST_DATABASE_URL` is set) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use kith_storage::{
+    ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewAccount, NewActor, NewDelivery,
+    NewObject, RsvpStatus, StorageError, Visibility, testing,
+};
+
+fn actor(name: &str, kind: ActorKind, local: bool, domain: &str) -> NewActor {
+    let id = format!("https://{domain}/a/{name}");
+    NewActor {
+        id: id.clone(),
+        kind,
+        local,
+        username: name.into(),
+        domain: domain.into(),
+        display_name: Some(name.to_uppercase()),
+        summary: None,
+        url: Some(id.clone()),
+        inbox_url: format!("{id}/inbox"),
+        shared_inbox_url: Some(format!("https://{domain}/inbox")),
+        outbox_url: Some(format!("{id}/outbox")),
+        followers_url: Some(format!("{id}/followers")),
+        key_id: format!("{id}#main-key"),
+        public_key_pem: "PEM".into(),
+        private_key_pem: local.then(|| "PRIVATE".into()),
+        manually_approves_followers: false,
+        data: None,
+    }
+}
+
+async fn person(db: &Database, name: &str) -> kith_storage::Account {
+    db.create_account(&NewAccount {
+        actor: actor(name, ActorKind::Person, true, "kith.test"),
+        email: None,
+        password_hash: "$argon2id$fake".into(),
+        is_admin: false,
+    })
+    .await
+    .unwrap()
+}
+
+fn note(id: &str, author: &str, group: Option<&str>, reply_to: Option<&str>, at: i64) -> NewObject {
+    NewObject {
+        id: id.into(),
+        kind: "Note".into(),
+        local: true,
+        attributed_to: author.into(),
+        group_id: group.map(Into::into),
+        in_reply_to: reply_to.map(Into::into),
+        thread_root: reply_to.map(Into::into),
+        visibility: Visibility::Public,
+        url: None,
+        name: None,
+        summary: None,
+        content: Some("<p>hello</p>".into()),
+        sensitive: false,
+        start_time: None,
+        end_time: None,
+        data: "{}".into(),
+        published_at: at,
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_reopen_cleanly() {
+    for t in testing::all().await {
+        let again = Database::connect(&t.url).await.unwrap();
+        again.migrate().await.unwrap();
+        again.ping().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn people_and_groups_share_one_namespace() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let alice = person(db, "alice").await;
+        let dup = db
+            .create_account(&NewAccount {
+                actor: actor("Alice", ActorKind::Person, true, "kith.test"),
+                email: None,
+                password_hash: "x".into(),
+                is_admin: false,
+            })
+            .await;
+        assert!(
+            matches!(dup, Err(StorageError::Conflict { .. })),
+            "{}: {dup:?}",
+            t.label
+        );
+
+        let mut g = actor("alice", ActorKind::Group, true, "kith.test");
+        g.id = "https://kith.test/g/alice".into();
+        let clash = db
+            .create_group(&g, JoinPolicy::Open, &alice.actor_id, Some(&alice.id))
+            .await;
+        assert!(
+            matches!(clash, Err(StorageError::Conflict { .. })),
+            "{}: {clash:?}",
+            t.label
+        );
+        // Nothing half-made: the failed group left no actor behind.
+        assert!(matches!(db.actor(&g.id).await, Err(StorageError::NotFound)));
+
+        // A remote actor of the same name is another person.
+        db.upsert_remote_actor(&actor("alice", ActorKind::Person, false, "mastodon.test"))
+            .await
+            .unwrap();
+        let found = db.local_actor_by_username("ALICE").await.unwrap();
+        assert_eq!(found.id, alice.actor_id);
+        let remote = db
+            .remote_actor_by_handle("Alice", "mastodon.test")
+            .await
+            .unwrap();
+        assert!(!remote.local);
+    }
+}
+
+#[tokio::test]
+async fn groups_start_with_their_owner_and_track_members() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let owner = person(db, "olga").await;
+        let group = db
+            .create_group(
+                &actor("runners", ActorKind::Group, true, "kith.test"),
+                JoinPolicy::Approval,
+                &owner.actor_id,
+                Some(&owner.id),
+            )
+            .await
+            .unwrap();
+        let settings = db.group_settings(&group.id).await.unwrap();
+        assert_eq!(settings.join_policy, "approval");
+        assert_eq!(settings.post_policy, "members");
+        let m = db.membership(&group.id, &owner.actor_id).await.unwrap();
+        assert_eq!((m.state.as_str(), m.role.as_str()), ("accepted", "owner"));
+
+        let remote = db
+            .upsert_remote_actor(&actor("bob", ActorKind::Person, false, "mastodon.test"))
+            .await
+            .unwrap();
+        db.upsert_membership(
+            &group.id,
+            &remote.id,
+            MemberState::Pending,
+            MemberRole::Member,
+            Some("https://mastodon.test/f/1"),
+        )
+        .await
+        .unwrap();
+        let m = db
+            .upsert_membership(
+                &group.id,
+                &remote.id,
+                MemberState::Accepted,
+                MemberRole::Member,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            m.follow_activity_id.as_deref(),
+            Some("https://mastodon.test/f/1")
+        );
+        assert_eq!(
+            db.count_members(&group.id, MemberState::Accepted)
+                .await
+                .unwrap(),
+            2
+        );
+        let page = db
+            .members_page(&group.id, MemberState::Accepted, None, 1)
+            .await
+            .unwrap();
+        let rest = db
+            .members_page(
+                &group.id,
+                MemberState::Accepted,
+                Some(&page[0].member_id),
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.len() + rest.len(), 2);
+        db.delete_membership(&group.id, &remote.id).await.unwrap();
+        assert!(matches!(
+            db.delete_membership(&group.id, &remote.id).await,
+            Err(StorageError::NotFound)
+        ));
+
+        let orphan = db
+            .upsert_membership(
+                &group.id,
+                "https://nowhere.test/u/x",
+                MemberState::Accepted,
+                MemberRole::Member,
+                None,
+            )
+            .await;
+        assert!(
+            matches!(orphan, Err(StorageError::MissingReference { .. })),
+            "{}: {orphan:?}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn objects_threads_and_tombstones() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let a = person(db, "ann").await;
+        let root = "https://kith.test/p/1";
+        db.insert_object(&note(root, &a.actor_id, None, None, 1_000))
+            .await
+            .unwrap();
+        for i in 0..3 {
+            let id = format!("https://kith.test/p/r{i}");
+            db.insert_object(&note(&id, &a.actor_id, None, Some(root), 2_000 + i))
+                .await
+                .unwrap();
+        }
+        let dup = db
+            .insert_object(&note(root, &a.actor_id, None, None, 1_000))
+            .await;
+        assert!(matches!(dup, Err(StorageError::Conflict { .. })));
+        let first = db.replies_page(root, None, 2).await.unwrap();
+        assert_eq!(first.len(), 2);
+        let next = db
+            .replies_page(root, Some(first[1].published_at), 2)
+            .await
+            .unwrap();
+        assert_eq!(next.len(), 1);
+        db.update_object_content(root, None, None, Some("<p>edited</p>"), "{\"e\":1}")
+            .await
+            .unwrap();
+        assert_eq!(
+            db.object(root).await.unwrap().content.as_deref(),
+            Some("<p>edited</p>")
+        );
+        db.delete_object(root).await.unwrap();
+        let gone = db.object(root).await.unwrap();
+        assert!(gone.deleted_at.is_some() && gone.content.is_none());
+        assert!(matches!(
+            db.delete_object(root).await,
+            Err(StorageError::NotFound)
+        ));
+        assert_eq!(db.usage_stats().await.unwrap().local_posts, 3);
+    }
+}
+
+#[tokio::test]
+async fn received_activities_are_applied_once() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let id = "https://mastodon.test/activities/1";
+        assert!(
+            db.record_received_activity(id, "https://mastodon.test/u/b", "Follow")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !db.record_received_activity(id, "https://mastodon.test/u/b", "Follow")
+                .await
+                .unwrap()
+        );
+        assert_eq!(db.prune_received_activities(i64::MAX).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn rsvps_change_their_mind() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let a = person(db, "eve").await;
+        let mut ev = note("https://kith.test/e/1", &a.actor_id, None, None, 5);
+        ev.kind = "Event".into();
+        db.insert_object(&ev).await.unwrap();
+        db.upsert_rsvp(&ev.id, &a.actor_id, RsvpStatus::Going, None)
+            .await
+            .unwrap();
+        assert_eq!(db.count_rsvps(&ev.id, RsvpStatus::Going).await.unwrap(), 1);
+        db.upsert_rsvp(
+            &ev.id,
+            &a.actor_id,
+            RsvpStatus::NotGoing,
+            Some("https://x/1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(db.count_rsvps(&ev.id, RsvpStatus::Going).await.unwrap(), 0);
+        assert_eq!(
+            db.rsvp(&ev.id, &a.actor_id).await.unwrap().status,
+            "not_going"
+        );
+        assert_eq!(
+            db.rsvps_with_status(&ev.id, RsvpStatus::NotGoing)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn delivery_queue_claims_leases_and_finishes() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let a = person(db, "dan").await;
+        let queued = db
+            .enqueue_delivery(&NewDelivery {
+                activity_id: "https://kith.test/act/1".into(),
+                actor_id: a.actor_id.clone(),
+                body: "{\"type\":\"Announce\"}".into(),
+                inboxes: vec![
+                    "https://one.test/inbox".into(),
+                    "https://two.test:8443/inbox".into(),
+                    "https://one.test/inbox".into(),
+                ],
+            })
+            .await
+            .unwrap();
+        assert_eq!(queued, 2, "shared inboxes are listed once");
+        let claimed = db.claim_deliveries(10, 60_000).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        assert!(claimed.iter().any(|d| d.host == "two.test:8443"));
+        assert!(
+            db.claim_deliveries(10, 60_000).await.unwrap().is_empty(),
+            "leased rows wait"
+        );
+        let (actor, body) = db
+            .outgoing_activity("https://kith.test/act/1")
+            .await
+            .unwrap();
+        assert_eq!(
+            (actor.as_str(), body.contains("Announce")),
+            (a.actor_id.as_str(), true)
+        );
+
+        db.retry_delivery(&claimed[0], 0, "connection refused")
+            .await
+            .unwrap();
+        let again = db.claim_deliveries(10, 60_000).await.unwrap();
+        assert_eq!((again.len(), again[0].attempts), (1, 1));
+        db.finish_delivery(&again[0]).await.unwrap();
+        db.finish_delivery(&claimed[1]).await.unwrap();
+        assert_eq!(db.pending_deliveries().await.unwrap(), 0);
+        assert!(matches!(
+            db.outgoing_activity("https://kith.test/act/1").await,
+            Err(StorageError::NotFound)
+        ));
+
+        // An expired lease (a worker that died) makes the row due again.
+        db.enqueue_delivery(&NewDelivery {
+            activity_id: "https://kith.test/act/2".into(),
+            actor_id: a.actor_id.clone(),
+            body: "{}".into(),
+            inboxes: vec!["https://one.test/inbox".into()],
+        })
+        .await
+        .unwrap();
+        assert_eq!(db.claim_deliveries(10, -1).await.unwrap().len(), 1);
+        assert_eq!(db.claim_deliveries(10, 60_000).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn usage_stats_count_accounts_and_groups() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let a = person(db, "uma").await;
+        person(db, "vic").await;
+        db.touch_account(&a.id).await.unwrap();
+        db.create_group(
+            &actor("knit", ActorKind::Group, true, "kith.test"),
+            JoinPolicy::Open,
+            &a.actor_id,
+            None,
+        )
+        .await
+        .unwrap();
+        let s = db.usage_stats().await.unwrap();
+        assert_eq!(
+            (s.users_total, s.users_active_month, s.local_groups),
+            (2, 1, 1),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database() {
+    let t = testing::sqlite().await;
+    person(&t.db, "bea").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.db");
+    t.db.backup_to(&path).await.unwrap();
+    assert!(t.db.backup_to(&path).await.is_err(), "never overwrites");
+    let restored = Database::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        restored.account_by_username("bea").await.unwrap().username,
+        "bea"
+    );
+
+    if let Some(pg) = testing::postgres().await {
+        let err = pg
+            .db
+            .backup_to(&dir.path().join("pg.db"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("pg_dump"));
+    }
+}
+
+#[tokio::test]
+async fn bad_urls_are_refused_clearly() {
+    let err = Database::connect("mysql://localhost/kith")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("sqlite://"), "{err}");
+}
