@@ -1,1 +1,9 @@
-fn main() {}
+//! Cross-crate tests of the `kith` binary: the admin commands and a running server, on SQLite
+//! and (when `KITH_TEST_DATABASE_URL` is set) PostgreSQL. One test binary for all of them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod backup;
+mod cli;
+mod serve;
+mod support;

@@ -1,1 +1,13 @@
-//! placeholder
+//! Kith's federation layer: what Kith's actors are and how they speak ActivityPub. It owns the
+//! group and account logic (who may do what), so that the CLI, the web pages and the inbox all
+//! run the same code; storage is reached only through `kith-storage`.
+
+pub mod actions;
+mod context;
+mod error;
+pub mod keys;
+pub mod names;
+pub mod urls;
+
+pub use context::{Context, FederationSettings};
+pub use error::{FederationError, Result};

@@ -1,1 +1,59 @@
-fn main() {}
+//! The `kith` binary: reads the configuration, then serves or runs an admin command.
+
+mod admin;
+mod cli;
+mod config;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::{
+    cli::{Cli, Command, GroupCommand, UserCommand},
+    config::Config,
+};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = cli.config.or_else(Config::file_from_env);
+    let config = Config::load(file.as_deref())?;
+    match cli.command {
+        Command::Serve => serve::serve(config).await,
+        Command::User(UserCommand::Create(args)) => admin::create_user(&config, args).await,
+        Command::Group(GroupCommand::Create(args)) => admin::create_group(&config, args).await,
+        Command::Backup { path } => admin::backup(&config, &path).await,
+    }
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` (default: `info`).
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

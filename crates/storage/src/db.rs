@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
-use sqlx::{AnyPool, Executor, any::AnyPoolOptions, migrate::Migrator};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, any::AnyPoolOptions, migrate::Migrator};
 use url::Url;
 
 use crate::error::{Result, StorageError};
@@ -62,6 +62,12 @@ impl Database {
         } else {
             max_connections
         };
+        // One direct connection first: the pool would retry a refused or misconfigured
+        // connection until its timeout and then report only that it timed out.
+        let probe = AnyConnection::connect(&url)
+            .await
+            .map_err(|e| connect_error(&url, e))?;
+        probe.close().await.ok();
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(30))
@@ -79,13 +85,7 @@ impl Database {
             })
             .connect(&url)
             .await
-            .map_err(|e| match e {
-                sqlx::Error::Configuration(reason) => StorageError::BadUrl {
-                    url: redact(&url),
-                    reason: reason.to_string(),
-                },
-                other => StorageError::from(other),
-            })?;
+            .map_err(|e| connect_error(&url, e))?;
         let db = Database { pool, backend };
         db.migrate().await?;
         Ok(db)
@@ -115,6 +115,21 @@ impl Database {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+/// Says why a database could not be opened, naming it without its password.
+fn connect_error(url: &str, err: sqlx::Error) -> StorageError {
+    let reason = match err {
+        sqlx::Error::Configuration(reason) => reason.to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => return StorageError::from(other),
+    };
+    StorageError::BadUrl {
+        url: redact(url),
+        reason,
     }
 }
 

@@ -30,8 +30,9 @@ pub enum StorageError {
         /// The constraint the database named, for logs.
         constraint: String,
     },
-    /// The database URL is neither `sqlite:` nor `postgres:`, or cannot be parsed.
-    #[error("bad database URL {url:?}: {reason}")]
+    /// The database URL is neither `sqlite:` nor `postgres:`, cannot be parsed, or names a
+    /// database that cannot be reached.
+    #[error("cannot open the database {url:?}: {reason}")]
     BadUrl {
         /// The URL as given, with any password removed.
         url: String,

@@ -1,1 +1,20 @@
-//! placeholder
+//! Kith's HTTP face: the axum routes. Handlers stay thin; what they do is decided in
+//! `kith-federation` and stored through `kith-storage`.
+
+mod error;
+mod health;
+mod nodeinfo;
+mod state;
+
+use axum::Router;
+
+pub use error::ApiError;
+pub use state::{AppState, WebSettings};
+
+/// Every route Kith serves.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(nodeinfo::router())
+        .with_state(state)
+}

@@ -1,0 +1,34 @@
+//! The federation error.
+
+use kith_storage::StorageError;
+
+/// A `Result` whose error is [`FederationError`].
+pub type Result<T, E = FederationError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in federation and in the actions built on it.
+#[derive(Debug, thiserror::Error)]
+pub enum FederationError {
+    /// A person or group name is already used on this instance (they share one namespace).
+    #[error("the name {0:?} is already taken on this instance")]
+    NameTaken(String),
+    /// A name breaks the rules for local names.
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// No local account has this name.
+    #[error("no account named {0:?}")]
+    UnknownAccount(String),
+    /// A password was refused (too short, say) or could not be hashed.
+    #[error("password: {0}")]
+    Password(String),
+    /// Generating or reading a key failed.
+    #[error("key: {0}")]
+    Key(String),
+    /// The storage layer failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}

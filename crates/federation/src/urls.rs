@@ -1,0 +1,119 @@
+//! The URL scheme of this instance. Actor ids never change once published, so every id is made
+//! here and nowhere else.
+
+use url::Url;
+
+use crate::{FederationError, Result};
+
+/// Builds the ids of local actors and their endpoints.
+#[derive(Clone, Debug)]
+pub struct Urls {
+    base: Url,
+    domain: String,
+}
+
+impl Urls {
+    /// The scheme for `domain` (host and optional port); `http` in development mode, else `https`.
+    pub fn new(domain: &str, dev: bool) -> Result<Self> {
+        let scheme = if dev { "http" } else { "https" };
+        let base = Url::parse(&format!("{scheme}://{domain}/")).map_err(|e| {
+            FederationError::InvalidName {
+                name: domain.to_owned(),
+                reason: domain_reason(e),
+            }
+        })?;
+        if base.path() != "/" || base.query().is_some() || base.fragment().is_some() {
+            return Err(FederationError::InvalidName {
+                name: domain.to_owned(),
+                reason: "give the host (and port) only, without a path",
+            });
+        }
+        Ok(Urls {
+            base,
+            domain: domain.to_owned(),
+        })
+    }
+
+    /// The public host and port, as configured.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The instance's base URL, ending in `/`.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A local person's id: `/u/NAME`.
+    pub fn person(&self, name: &str) -> String {
+        self.join(&format!("u/{name}"))
+    }
+
+    /// A local group's id: `/g/NAME`.
+    pub fn group(&self, name: &str) -> String {
+        self.join(&format!("g/{name}"))
+    }
+
+    /// The instance actor's id: `/actor`.
+    pub fn instance_actor(&self) -> String {
+        self.join("actor")
+    }
+
+    /// The shared inbox: `/inbox`.
+    pub fn shared_inbox(&self) -> String {
+        self.join("inbox")
+    }
+
+    /// An actor's inbox.
+    pub fn inbox(actor_id: &str) -> String {
+        format!("{actor_id}/inbox")
+    }
+
+    /// An actor's outbox.
+    pub fn outbox(actor_id: &str) -> String {
+        format!("{actor_id}/outbox")
+    }
+
+    /// An actor's followers collection.
+    pub fn followers(actor_id: &str) -> String {
+        format!("{actor_id}/followers")
+    }
+
+    /// The id of an actor's public key.
+    pub fn key_id(actor_id: &str) -> String {
+        format!("{actor_id}#main-key")
+    }
+}
+
+fn domain_reason(e: url::ParseError) -> &'static str {
+    match e {
+        url::ParseError::EmptyHost => "the domain is empty",
+        url::ParseError::InvalidPort => "the port is not a number",
+        _ => "not a valid host name",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_scheme() -> Result<()> {
+        let urls = Urls::new("kith.example", false)?;
+        assert_eq!(urls.group("runners"), "https://kith.example/g/runners");
+        assert_eq!(urls.person("ann"), "https://kith.example/u/ann");
+        let dev = Urls::new("127.0.0.1:8080", true)?;
+        assert_eq!(dev.instance_actor(), "http://127.0.0.1:8080/actor");
+        assert_eq!(
+            Urls::key_id(&dev.group("x")),
+            "http://127.0.0.1:8080/g/x#main-key"
+        );
+        assert!(Urls::new("bad host", false).is_err());
+        assert!(Urls::new("kith.example/x", false).is_err());
+        Ok(())
+    }
+}

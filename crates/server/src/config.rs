@@ -1,0 +1,179 @@
+//! Configuration: built-in defaults, then an optional TOML file (`kith.toml`, or the file named
+//! by `--config`/`KITH_CONFIG`), then `KITH_*` environment variables, each overriding the last.
+//! Every field is documented in docs/configuration.md and shown in kith.example.toml.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The file read when no other is named and it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "kith.toml";
+
+/// Kith's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    pub listen: String,
+    /// Public host (and port) of the instance: part of every actor id, so never change it once
+    /// the instance has federated.
+    pub domain: String,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: String,
+    /// Most pooled database connections; 0 picks a default for the database.
+    pub database_max_connections: u32,
+    /// The instance's display name.
+    pub instance_name: String,
+    /// Development mode: plain-http URLs and loopback peers allowed. Never on a public server.
+    #[serde(deserialize_with = "lenient_bool")]
+    pub dev: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            domain: "localhost:8080".into(),
+            database_url: "sqlite://data/kith.db".into(),
+            database_max_connections: 0,
+            instance_name: "Kith".into(),
+            dev: false,
+        }
+    }
+}
+
+/// The keys that `KITH_*` variables may set (others, like `KITH_PASSWORD`, are not settings).
+const FIELDS: &[&str] = &[
+    "listen",
+    "domain",
+    "database_url",
+    "database_max_connections",
+    "instance_name",
+    "dev",
+];
+
+impl Config {
+    /// Loads the settings. `file` is the file named on the command line or in `KITH_CONFIG`;
+    /// without one, `kith.toml` in the working folder is read when it exists.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("the configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("KITH_").only(FIELDS));
+        figment.extract().context("reading the configuration")
+    }
+
+    /// The configuration file named by `KITH_CONFIG`, if any.
+    pub fn file_from_env() -> Option<PathBuf> {
+        std::env::var_os("KITH_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }
+}
+
+/// Accepts `true`/`false` and the `1`/`0`, `yes`/`no`, `on`/`off` people write in environments.
+fn lenient_bool<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match Loose::deserialize(de)? {
+        Loose::Bool(b) => Ok(b),
+        Loose::Int(i) => Ok(i != 0),
+        Loose::Text(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "expected true or false, got {other:?}"
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // figment's test jail returns its own (large) error type.
+    #![allow(clippy::unwrap_used, clippy::result_large_err)]
+    use super::*;
+
+    #[test]
+    fn files_and_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("kith.toml", "domain = \"kith.example\"\ndev = true\n")?;
+            jail.set_env("KITH_LISTEN", "0.0.0.0:9000");
+            jail.set_env("KITH_DEV", "0");
+            jail.set_env("KITH_PASSWORD", "not a setting");
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.domain, "kith.example");
+            assert_eq!(config.listen, "0.0.0.0:9000");
+            assert!(!config.dev);
+            assert_eq!(config.database_url, Config::default().database_url);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "domian = \"x\"\n")?;
+            let err = Config::load(Some(Path::new("typo.toml"))).unwrap_err();
+            assert!(format!("{err:#}").contains("domian"), "{err:#}");
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            jail.set_env("KITH_DEV", "maybe");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// kith.example.toml must show every setting with its real default, and
+    /// docs/configuration.md must document every setting.
+    #[test]
+    fn example_file_and_docs_match_the_defaults() {
+        let example: Config = toml::from_str(include_str!("../../../kith.example.toml")).unwrap();
+        assert_eq!(
+            example,
+            Config::default(),
+            "kith.example.toml differs from the defaults"
+        );
+        let text: toml::Table = toml::from_str(include_str!("../../../kith.example.toml")).unwrap();
+        let docs = include_str!("../../../docs/configuration.md");
+        for field in FIELDS {
+            assert!(text.contains_key(*field), "kith.example.toml lacks {field}");
+            let env = format!("KITH_{}", field.to_uppercase());
+            assert!(
+                docs.contains(&format!("`{field}`")),
+                "docs/configuration.md lacks {field}"
+            );
+            assert!(docs.contains(&env), "docs/configuration.md lacks {env}");
+        }
+        assert_eq!(
+            text.len(),
+            FIELDS.len(),
+            "kith.example.toml has a setting Kith does not know"
+        );
+    }
+}

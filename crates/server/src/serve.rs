@@ -1,0 +1,67 @@
+//! `kith serve`: open the database, make sure the instance actor exists, and serve HTTP until
+//! SIGINT or SIGTERM.
+
+use anyhow::Context as _;
+use kith_federation::actions::instance::ensure_instance_actor;
+use kith_web::{AppState, WebSettings};
+use tokio::net::TcpListener;
+
+use crate::{admin::open_context, config::Config};
+
+/// Runs the server until a shutdown signal; in-flight requests finish first.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let ctx = open_context(&config).await?;
+    ensure_instance_actor(&ctx)
+        .await
+        .context("creating the instance actor")?;
+    if config.dev {
+        tracing::warn!("development mode: plain-http and loopback peers are allowed");
+    }
+    let state = AppState::new(
+        ctx.clone(),
+        WebSettings {
+            instance_name: config.instance_name,
+        },
+    );
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, domain = %config.domain, "listening on http://{addr}");
+    axum::serve(listener, kith_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    ctx.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, container runtimes).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

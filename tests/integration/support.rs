@@ -1,0 +1,152 @@
+//! Running the `kith` binary from tests: admin commands, and servers on 127.0.0.1:0.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use serde_json::Value;
+
+/// A database for a test, with the folder the commands run in.
+pub struct TestSite {
+    pub url: String,
+    pub label: &'static str,
+    pub dir: tempfile::TempDir,
+}
+
+/// SQLite always; PostgreSQL when `KITH_TEST_DATABASE_URL` is set.
+pub async fn sites() -> Vec<TestSite> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data/kith.db").display());
+    let mut sites = vec![TestSite {
+        url,
+        label: "sqlite",
+        dir,
+    }];
+    if let Some(url) = kith_storage::testing::postgres_url().await {
+        sites.push(TestSite {
+            url,
+            label: "postgres",
+            dir: tempfile::tempdir().unwrap(),
+        });
+    }
+    sites
+}
+
+/// `kith ARGS` with only the given settings (no stray KITH_* from the environment).
+pub fn kith(cwd: &Path, db_url: &str, args: &[&str]) -> Output {
+    command(cwd, Some(db_url))
+        .args(args)
+        .output()
+        .expect("run kith")
+}
+
+/// `kith` in `cwd` with test settings; without `db_url`, Kith's default database is used.
+fn command(cwd: &Path, db_url: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kith"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KITH_") {
+            cmd.env_remove(key);
+        }
+    }
+    if let Some(url) = db_url {
+        cmd.env("KITH_DATABASE_URL", url);
+    }
+    cmd.current_dir(cwd)
+        .env("KITH_DOMAIN", "kith.test")
+        .env("KITH_PASSWORD", "a long password")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Standard output and error of a finished command, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A running `kith serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    logs: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts `kith serve` on a free loopback port and waits until it listens.
+    pub fn start(cwd: &Path, db_url: &str) -> Server {
+        Server::start_with(cwd, Some(db_url))
+    }
+
+    /// Like [`Server::start`]; without `db_url` Kith uses its default database.
+    pub fn start_with(cwd: &Path, db_url: Option<&str>) -> Server {
+        let mut child = command(cwd, db_url)
+            .args(["serve"])
+            .env("KITH_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn kith serve");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, logs) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            let Ok(line) = logs.recv_timeout(Duration::from_secs(60)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("kith serve did not start:\n{}", seen.join("\n"));
+            };
+            if let Some(at) = line.find("listening on http://") {
+                let addr = line[at + "listening on http://".len()..]
+                    .split_whitespace()
+                    .next();
+                let base = format!("http://{}", addr.unwrap_or_default());
+                return Server { child, base, logs };
+            }
+            seen.push(line);
+        }
+    }
+
+    /// GETs a path and returns the status and JSON body.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let res = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends SIGTERM and waits; returns whether it exited cleanly, and its later log lines.
+    pub fn terminate(mut self) -> (bool, Vec<String>) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        let lines = self.logs.try_iter().collect();
+        (status.success(), lines)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The path of the SQLite file behind a `sqlite://` URL.
+pub fn sqlite_file(url: &str) -> PathBuf {
+    PathBuf::from(url.trim_start_matches("sqlite://"))
+}
