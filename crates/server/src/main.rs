@@ -48,9 +48,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Logs to standard error, filtered by `RUST_LOG` (default: `info`).
+/// Logs to standard error, filtered by `RUST_LOG` (default: `info`, without PostgreSQL's
+/// routine notices such as "relation _sqlx_migrations already exists").
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

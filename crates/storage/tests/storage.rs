@@ -420,6 +420,32 @@ async fn backup_copies_a_live_sqlite_database() {
 }
 
 #[tokio::test]
+async fn sqlite_files_are_created_in_wal_mode_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new/folder/kith.db");
+    let db = Database::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    person(&db, "wal").await;
+    assert!(file.exists(), "the file and its folder are created");
+    let wal = file.with_file_name("kith.db-wal");
+    assert!(wal.exists(), "writes go through the write-ahead log");
+    let orphan = db
+        .upsert_membership(
+            "https://x.test/g",
+            "https://x.test/u",
+            MemberState::Accepted,
+            MemberRole::Member,
+            None,
+        )
+        .await;
+    assert!(
+        matches!(orphan, Err(StorageError::MissingReference { .. })),
+        "{orphan:?}"
+    );
+}
+
+#[tokio::test]
 async fn bad_urls_are_refused_clearly() {
     let err = Database::connect("mysql://localhost/kith")
         .await

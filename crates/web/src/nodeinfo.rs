@@ -45,10 +45,12 @@ async fn get_nodeinfo_20(State(state): State<AppState>) -> Result<Response, ApiE
 async fn nodeinfo(state: &AppState, version: &str) -> Result<Response, ApiError> {
     let usage = state.ctx.db.usage_stats().await?;
     let mut software = json!({ "name": "kith", "version": env!("CARGO_PKG_VERSION") });
-    if version == "2.1" {
-        // `repository` and `homepage` exist only from 2.1 on; 2.0 validators reject them.
-        software["repository"] = json!(env!("CARGO_PKG_REPOSITORY"));
-        software["homepage"] = json!(env!("CARGO_PKG_REPOSITORY"));
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    // `repository` and `homepage` exist only from 2.1 on (2.0 validators reject them), and are
+    // optional: say nothing rather than an empty string.
+    if version == "2.1" && !repository.is_empty() {
+        software["repository"] = json!(repository);
+        software["homepage"] = json!(repository);
     }
     let body = json!({
         "version": version,
