@@ -28,6 +28,12 @@ pub enum FederationError {
     /// Generating or reading a key failed.
     #[error("key: {0}")]
     Key(String),
+    /// What was asked for is not here.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// The storage layer failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

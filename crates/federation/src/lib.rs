@@ -8,6 +8,7 @@ mod error;
 pub mod keys;
 pub mod names;
 pub mod urls;
+pub mod webfinger;
 
 pub use context::{Context, FederationSettings};
 pub use error::{FederationError, Result};

@@ -15,6 +15,9 @@ pub enum ApiError {
     /// Nothing at this address.
     #[error("not found")]
     NotFound,
+    /// The request is malformed; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
     /// The database or another dependency is down.
     #[error("service unavailable")]
     Unavailable,
@@ -27,6 +30,7 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -46,6 +50,8 @@ impl From<FederationError> for ApiError {
     fn from(err: FederationError) -> Self {
         match err {
             FederationError::Storage(e) => e.into(),
+            FederationError::NotFound(_) => ApiError::NotFound,
+            FederationError::BadRequest(reason) => ApiError::BadRequest(reason),
             other => ApiError::Internal(other.to_string()),
         }
     }

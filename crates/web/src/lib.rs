@@ -5,6 +5,7 @@ mod error;
 mod health;
 mod nodeinfo;
 mod state;
+mod webfinger;
 
 use axum::Router;
 
@@ -16,5 +17,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(nodeinfo::router())
+        .merge(webfinger::router())
         .with_state(state)
 }

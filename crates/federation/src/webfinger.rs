@@ -1,0 +1,95 @@
+//! WebFinger (RFC 7033) for local actors: people, groups and the instance actor share one
+//! namespace, so `acct:NAME@DOMAIN` always names exactly one of them. Mastodon looks an actor
+//! up by `preferredUsername@host` and expects the same id back (DESIGN §2).
+
+use kith_storage::{Actor, StorageError};
+use serde::Serialize;
+
+use crate::{Context, FederationError, Result};
+
+/// The media type of ActivityPub documents, as `self` links name it.
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// A JSON Resource Descriptor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Jrd {
+    /// The `acct:` URI of the actor.
+    pub subject: String,
+    /// Other URIs of the actor: its id.
+    pub aliases: Vec<String>,
+    /// Where to find it.
+    pub links: Vec<JrdLink>,
+}
+
+/// One link of a [`Jrd`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JrdLink {
+    /// The relation.
+    pub rel: String,
+    /// The media type of the target.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// The target.
+    pub href: String,
+}
+
+/// Answers a WebFinger query for `resource`: `acct:NAME@DOMAIN` (the `acct:` may be left out,
+/// and a leading `@` is tolerated) or the actor's id. Unknown actors and other domains are
+/// [`FederationError::NotFound`]; a resource that is neither form is
+/// [`FederationError::BadRequest`].
+pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
+    let resource = resource.trim();
+    let actor = if resource.starts_with("https://") || resource.starts_with("http://") {
+        ctx.db.actor(resource).await
+    } else {
+        let handle = resource.strip_prefix("acct:").unwrap_or(resource);
+        let handle = handle.strip_prefix('@').unwrap_or(handle);
+        let (name, domain) = handle.rsplit_once('@').ok_or_else(|| {
+            FederationError::BadRequest(format!("resource {resource:?} is not acct:NAME@DOMAIN"))
+        })?;
+        if !domain.eq_ignore_ascii_case(ctx.urls().domain()) {
+            return Err(FederationError::NotFound(format!(
+                "{domain} is not this instance"
+            )));
+        }
+        ctx.db.local_actor_by_username(name).await
+    };
+    match actor {
+        Ok(actor) if actor.local => Ok(descriptor(ctx, &actor)),
+        Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
+            "no actor here for {resource:?}"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn descriptor(ctx: &Context, actor: &Actor) -> Jrd {
+    let mut links = vec![JrdLink {
+        rel: "self".into(),
+        media_type: Some(ACTIVITY_JSON.into()),
+        href: actor.id.clone(),
+    }];
+    if let Some(page) = &actor.url {
+        links.push(JrdLink {
+            rel: "http://webfinger.net/rel/profile-page".into(),
+            media_type: Some("text/html".into()),
+            href: page.clone(),
+        });
+    }
+    Jrd {
+        subject: format!("acct:{}@{}", actor.username, ctx.urls().domain()),
+        aliases: vec![actor.id.clone()],
+        links,
+    }
+}
+
+/// The host-meta document (XRD) for clients that look WebFinger up through it.
+pub fn host_meta(ctx: &Context) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  \
+         <Link rel=\"lrdd\" template=\"{}.well-known/webfinger?resource={{uri}}\"/>\n\
+         </XRD>\n",
+        ctx.urls().base()
+    )
+}
