@@ -2,8 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use axum::{body::Body, http::Request};
-use http_body_util::BodyExt;
+mod support;
+
+use support::{get, json};
+
 use kith_federation::{
     Context, FederationSettings,
     actions::{
@@ -13,24 +15,8 @@ use kith_federation::{
     },
 };
 use kith_storage::{JoinPolicy, testing};
-use kith_web::{AppState, WebSettings, router};
+use kith_web::{AppState, WebSettings};
 use serde_json::Value;
-use tower::ServiceExt;
-
-async fn get(state: &AppState, uri: &str) -> (u16, String, String) {
-    let res = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let ctype = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, ctype, String::from_utf8_lossy(&bytes).into_owned())
-}
 
 async fn jrd(state: &AppState, resource: &str) -> (u16, Value) {
     let (status, _, body) = get(
@@ -38,7 +24,7 @@ async fn jrd(state: &AppState, resource: &str) -> (u16, Value) {
         &format!("/.well-known/webfinger?resource={resource}"),
     )
     .await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    (status, json(&body))
 }
 
 #[tokio::test]
