@@ -1,6 +1,6 @@
 //! `kith user create` and `kith group create` on both databases.
 
-use crate::support::{kith, sites, text};
+use crate::support::{command, kith, sites, text};
 
 #[tokio::test]
 async fn admin_commands_create_and_refuse_duplicates_clearly() {
@@ -76,12 +76,9 @@ async fn bad_database_urls_and_missing_passwords_are_explained() {
     );
 
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kith"))
-        .current_dir(dir.path())
+    let out = command(dir.path(), Some(&db))
         .env_remove("KITH_PASSWORD")
-        .env("KITH_DATABASE_URL", &db)
         .args(["user", "create", "ann"])
-        .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
     assert!(!out.status.success());

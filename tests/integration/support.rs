@@ -45,7 +45,7 @@ pub fn kith(cwd: &Path, db_url: &str, args: &[&str]) -> Output {
 }
 
 /// `kith` in `cwd` with test settings; without `db_url`, Kith's default database is used.
-fn command(cwd: &Path, db_url: Option<&str>) -> Command {
+pub fn command(cwd: &Path, db_url: Option<&str>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kith"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("KITH_") {

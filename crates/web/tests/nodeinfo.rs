@@ -4,45 +4,15 @@
 
 mod support;
 
-use support::{get, json};
+use support::{get, json, state_with_group};
 
-use kith_federation::{
-    Context, FederationSettings,
-    actions::{accounts::create_account, groups::NewGroup, groups::create_group},
-};
-use kith_storage::{JoinPolicy, testing};
-use kith_web::{AppState, WebSettings};
+use kith_storage::testing;
 use serde_json::Value;
 
 #[tokio::test]
 async fn nodeinfo_reports_software_and_usage() {
     for t in testing::all().await {
-        let settings = FederationSettings {
-            domain: "kith.test".into(),
-            dev: false,
-        };
-        let ctx = Context::new(t.db.clone(), settings).unwrap();
-        create_account(&ctx, "ann", "long enough", false)
-            .await
-            .unwrap();
-        create_group(
-            &ctx,
-            &NewGroup {
-                name: "runners".into(),
-                owner: "ann".into(),
-                title: None,
-                summary: None,
-                join_policy: JoinPolicy::Open,
-            },
-        )
-        .await
-        .unwrap();
-        let state = AppState::new(
-            ctx,
-            WebSettings {
-                instance_name: "Test Kith".into(),
-            },
-        );
+        let state = state_with_group(&t.db).await;
 
         let (status, _, links) = get(&state, "/.well-known/nodeinfo").await;
         let links = json(&links);

@@ -4,17 +4,10 @@
 
 mod support;
 
-use support::{get, json};
+use support::{get, json, state_with_group};
 
-use kith_federation::{
-    Context, FederationSettings,
-    actions::{
-        accounts::create_account,
-        groups::{NewGroup, create_group},
-        instance::ensure_instance_actor,
-    },
-};
-use kith_storage::{JoinPolicy, testing};
+use kith_federation::{Context, FederationSettings, actions::instance::ensure_instance_actor};
+use kith_storage::testing;
 use kith_web::{AppState, WebSettings};
 use serde_json::Value;
 
@@ -30,29 +23,8 @@ async fn jrd(state: &AppState, resource: &str) -> (u16, Value) {
 #[tokio::test]
 async fn webfinger_finds_people_groups_and_the_instance_actor() {
     for t in testing::all().await {
-        let settings = FederationSettings {
-            domain: "kith.test".into(),
-            dev: false,
-        };
-        let ctx = Context::new(t.db.clone(), settings).unwrap();
-        create_account(&ctx, "ann", "long enough", false)
-            .await
-            .unwrap();
-        let group = NewGroup {
-            name: "runners".into(),
-            owner: "ann".into(),
-            title: None,
-            summary: None,
-            join_policy: JoinPolicy::Open,
-        };
-        create_group(&ctx, &group).await.unwrap();
-        ensure_instance_actor(&ctx).await.unwrap();
-        let state = AppState::new(
-            ctx,
-            WebSettings {
-                instance_name: "Kith".into(),
-            },
-        );
+        let state = state_with_group(&t.db).await;
+        ensure_instance_actor(&state.ctx).await.unwrap();
 
         let (status, ctype, _) = get(
             &state,
