@@ -34,6 +34,24 @@ pub enum FederationError {
     /// The request is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A request's HTTP signature is missing, malformed, stale or does not verify.
+    #[error("signature: {0}")]
+    Signature(String),
+    /// The sender may not do this (an id on another host, a post where posting is closed).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// This activity id was received before; it has no second effect.
+    #[error("activity {0} was already received")]
+    Duplicate(String),
+    /// A body larger than Kith accepts.
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+    /// The remote resource is gone (HTTP 410).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// Fetching from or delivering to another server failed.
+    #[error("remote: {0}")]
+    Remote(String),
     /// The storage layer failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

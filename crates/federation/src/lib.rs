@@ -7,8 +7,13 @@ mod context;
 mod error;
 pub mod keys;
 pub mod names;
+pub mod protocol;
+pub mod signatures;
 pub mod urls;
 pub mod webfinger;
 
 pub use context::{Context, FederationSettings};
 pub use error::{FederationError, Result};
+
+/// The media type of ActivityPub documents.
+pub const ACTIVITY_JSON: &str = "application/activity+json";

@@ -44,6 +44,7 @@ macro_rules! account_columns {
         "id, actor_id, username, email, password_hash, is_admin, created_at, last_active_at"
     };
 }
+pub(crate) use account_columns;
 
 impl Database {
     /// Creates an account and its actor together; a name already taken by a person or a group

@@ -33,4 +33,14 @@ impl Database {
             .await?;
         Ok(done.rows_affected())
     }
+
+    /// Forgets one received id, so that a sender's retry is applied after handling failed on
+    /// our side (an activity recorded but not applied would otherwise be lost).
+    pub async fn forget_received_activity(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM received_activities WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -246,4 +246,28 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// The inboxes that reach a group's accepted remote members: each member's shared inbox
+    /// where it has one, else its own, each listed once.
+    pub async fn member_inboxes(&self, group_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) FROM memberships m \
+             JOIN actors a ON a.id = m.member_id \
+             WHERE m.group_id = $1 AND m.state = 'accepted' AND NOT a.local",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The actor ids of a group's owner and moderators.
+    pub async fn moderators(&self, group_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT member_id FROM memberships WHERE group_id = $1 AND state = 'accepted' \
+             AND role IN ('owner', 'moderator') ORDER BY member_id",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

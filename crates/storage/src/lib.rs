@@ -14,20 +14,24 @@ mod db;
 mod delivery;
 mod error;
 mod flag;
+mod follows;
 mod groups;
 mod objects;
+mod posts;
 mod rsvps;
 mod stats;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod text_enum;
 mod time;
+mod tokens;
 
 pub use accounts::{Account, NewAccount};
 pub use actors::{Actor, ActorKind, NewActor};
 pub use db::{Backend, Database};
 pub use delivery::{Delivery, NewDelivery};
 pub use error::{Result, StorageError};
+pub use follows::{Follow, FollowState};
 pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };

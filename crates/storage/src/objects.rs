@@ -55,6 +55,12 @@ pub struct NewObject {
     pub data: String,
     /// `published`, in milliseconds.
     pub published_at: i64,
+    /// The id of the group's `Announce` of it, when a local group redistributed it.
+    pub announce_id: Option<String>,
+    /// The author's `Create` as received (re-sent unchanged inside FEP-1b12 announces).
+    pub activity: Option<String>,
+    /// Why it waits for a moderator; `None` when it is visible.
+    pub held_reason: Option<String>,
 }
 
 /// A stored object.
@@ -100,15 +106,23 @@ pub struct StoredObject {
     pub updated_at: Option<i64>,
     /// When it was deleted (a tombstone is served from then on).
     pub deleted_at: Option<i64>,
+    /// The id of the group's `Announce` of it.
+    pub announce_id: Option<String>,
+    /// The author's `Create` as received.
+    pub activity: Option<String>,
+    /// Why it waits for a moderator.
+    pub held_reason: Option<String>,
 }
 
+/// The columns of [`StoredObject`], in order.
 macro_rules! object_columns {
     () => {
         "id, kind, local, attributed_to, group_id, in_reply_to, \
     thread_root, visibility, url, name, summary, content, sensitive, start_time, end_time, data, \
-    published_at, updated_at, deleted_at"
+    published_at, updated_at, deleted_at, announce_id, activity, held_reason"
     };
 }
+pub(crate) use object_columns;
 
 impl Database {
     /// Stores a new object; an id already stored is [`StorageError::Conflict`].
@@ -116,8 +130,9 @@ impl Database {
         Ok(sqlx::query_as(concat!(
             "INSERT INTO objects (id, kind, local, attributed_to, group_id, in_reply_to, \
              thread_root, visibility, url, name, summary, content, sensitive, start_time, \
-             end_time, data, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+             end_time, data, published_at, announce_id, activity, held_reason) VALUES ($1, $2, \
+             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             RETURNING ",
             object_columns!()
         ))
         .bind(&object.id)
@@ -137,6 +152,9 @@ impl Database {
         .bind(object.end_time)
         .bind(&object.data)
         .bind(object.published_at)
+        .bind(&object.announce_id)
+        .bind(&object.activity)
+        .bind(&object.held_reason)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -208,7 +226,7 @@ impl Database {
             "SELECT ",
             object_columns!(),
             " FROM objects WHERE group_id = $1 AND in_reply_to IS NULL \
-             AND deleted_at IS NULL AND published_at < $2 \
+             AND deleted_at IS NULL AND held_reason IS NULL AND published_at < $2 \
              ORDER BY published_at DESC, id DESC LIMIT $3"
         ))
         .bind(group_id)
@@ -229,6 +247,7 @@ impl Database {
             "SELECT ",
             object_columns!(),
             " FROM objects WHERE in_reply_to = $1 AND deleted_at IS NULL \
+             AND held_reason IS NULL \
              AND published_at > $2 ORDER BY published_at, id LIMIT $3"
         ))
         .bind(object_id)

@@ -60,6 +60,9 @@ fn note(id: &str, author: &str, group: Option<&str>, reply_to: Option<&str>, at:
         end_time: None,
         data: "{}".into(),
         published_at: at,
+        announce_id: None,
+        activity: None,
+        held_reason: None,
     }
 }
 

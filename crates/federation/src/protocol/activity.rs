@@ -1,0 +1,95 @@
+//! Activities: the envelope Kith reads from inboxes and the one it sends.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{deserialize_first_id, deserialize_ids};
+
+/// An incoming activity. Only the envelope is typed; `object` stays JSON because its shape
+/// depends on the activity (an id, an embedded object, or another activity).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Activity {
+    /// The activity id.
+    pub id: String,
+    /// Its type (`Follow`, `Create`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it.
+    #[serde(default, deserialize_with = "deserialize_first_id")]
+    pub actor: Option<String>,
+    /// What it was done to.
+    #[serde(default)]
+    pub object: Value,
+    /// Primary audience.
+    #[serde(default, deserialize_with = "deserialize_ids")]
+    pub to: Vec<String>,
+    /// Secondary audience.
+    #[serde(default, deserialize_with = "deserialize_ids")]
+    pub cc: Vec<String>,
+    /// The group it belongs to (FEP-1b12).
+    #[serde(default, deserialize_with = "deserialize_ids")]
+    pub audience: Vec<String>,
+}
+
+impl Activity {
+    /// The id of `object`, whether it was sent as an id or embedded.
+    pub fn object_id(&self) -> Option<&str> {
+        super::id_of(&self.object)
+    }
+
+    /// The type of an embedded `object`, if it was embedded.
+    pub fn object_kind(&self) -> Option<&str> {
+        self.object.get("type").and_then(Value::as_str)
+    }
+}
+
+/// An activity Kith sends.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutgoingActivity {
+    /// See [`super::context`].
+    #[serde(rename = "@context")]
+    pub context: Value,
+    /// The activity id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The local actor doing it.
+    pub actor: String,
+    /// What it is done to.
+    pub object: Value,
+    /// Primary audience.
+    pub to: Vec<String>,
+    /// Secondary audience.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    /// The group it belongs to (FEP-1b12), for Lemmy, PieFed and NodeBB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// When it was published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+impl OutgoingActivity {
+    /// An activity of `kind` by `actor` on `object`, addressed to `to`.
+    pub fn new(
+        kind: &'static str,
+        id: String,
+        actor: &str,
+        object: Value,
+        to: Vec<String>,
+    ) -> Self {
+        OutgoingActivity {
+            context: super::context(),
+            id,
+            kind,
+            actor: actor.to_owned(),
+            object,
+            to,
+            cc: Vec::new(),
+            audience: None,
+            published: None,
+        }
+    }
+}
