@@ -1,10 +1,17 @@
-//! The one context every federation handler and action receives: the database and the settings.
+//! The one context every federation handler and action receives: the database, the settings,
+//! the HTTP client, the key caches and the delivery queue's wake-up signal.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use kith_storage::Database;
+use aws_lc_rs::signature::ParsedPublicKey;
+use kith_storage::{Actor, Database};
+use moka::future::Cache;
+use tokio::sync::Notify;
 
+use crate::signatures::{self, SigningKey};
 use crate::urls::Urls;
+use crate::{FederationError, Result, client};
 
 /// Settings federation needs from the configuration.
 #[derive(Clone, Debug)]
@@ -22,16 +29,62 @@ pub struct Context {
     pub db: Database,
     settings: Arc<FederationSettings>,
     urls: Urls,
+    client: reqwest::Client,
+    shared: Arc<Shared>,
+}
+
+/// Parsed keys are cached: parsing a PEM key costs more than verifying with it.
+struct Shared {
+    public_keys: Cache<String, (String, Arc<ParsedPublicKey>)>,
+    signing_keys: Cache<String, Arc<SigningKey>>,
+    delivery_wakeup: Notify,
+    counters: Counters,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+/// Counts of what the inbox and the delivery queue did since start.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Activities applied.
+    pub inbox_accepted: AtomicU64,
+    /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).
+    pub inbox_rejected: AtomicU64,
+    /// Activities of types Kith does not handle, answered 202 and dropped.
+    pub inbox_ignored: AtomicU64,
+    /// Deliveries that succeeded.
+    pub delivered: AtomicU64,
+    /// Deliveries given up on (permanent failure, dead host, too many attempts).
+    pub delivery_dropped: AtomicU64,
+}
+
+impl Counters {
+    /// Adds one to a counter.
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl Context {
     /// Builds the context from an open database and the settings.
     pub fn new(db: Database, settings: FederationSettings) -> crate::Result<Self> {
         let urls = Urls::new(&settings.domain, settings.dev)?;
+        let client = client::build(settings.dev, &settings.domain)?;
         Ok(Context {
             db,
             settings: Arc::new(settings),
             urls,
+            client,
+            shared: Arc::new(Shared {
+                public_keys: Cache::new(10_000),
+                signing_keys: Cache::new(10_000),
+                delivery_wakeup: Notify::new(),
+                counters: Counters::default(),
+            }),
         })
     }
 
@@ -43,5 +96,60 @@ impl Context {
     /// The URLs of this instance's actors and objects.
     pub fn urls(&self) -> &Urls {
         &self.urls
+    }
+
+    /// The HTTP client for other servers.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// What the inbox and delivery did since start.
+    pub fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    /// Wakes the delivery worker: something was queued that should go out at once.
+    pub fn wake_delivery(&self) {
+        self.shared.delivery_wakeup.notify_one();
+    }
+
+    /// Waits until [`Context::wake_delivery`] is called.
+    pub async fn delivery_woken(&self) {
+        self.shared.delivery_wakeup.notified().await;
+    }
+
+    /// The signing key of a local actor, parsed once.
+    pub async fn signing_key(&self, actor: &Actor) -> Result<Arc<SigningKey>> {
+        if let Some(key) = self.shared.signing_keys.get(&actor.id).await {
+            return Ok(key);
+        }
+        let pem = actor
+            .private_key_pem
+            .as_deref()
+            .ok_or_else(|| FederationError::Key(format!("{} has no private key", actor.id)))?;
+        let key = Arc::new(SigningKey::from_pem(&actor.key_id, pem)?);
+        self.shared
+            .signing_keys
+            .insert(actor.id.clone(), key.clone())
+            .await;
+        Ok(key)
+    }
+
+    /// The public key of an actor, parsed once per key text (a rotated key is parsed again).
+    pub async fn public_key(&self, actor: &Actor) -> Result<Arc<ParsedPublicKey>> {
+        if let Some((pem, key)) = self.shared.public_keys.get(&actor.key_id).await
+            && pem == actor.public_key_pem
+        {
+            return Ok(key);
+        }
+        let key = Arc::new(signatures::parse_public_key(&actor.public_key_pem)?);
+        self.shared
+            .public_keys
+            .insert(
+                actor.key_id.clone(),
+                (actor.public_key_pem.clone(), key.clone()),
+            )
+            .await;
+        Ok(key)
     }
 }

@@ -3,16 +3,19 @@
 //! run the same code; storage is reached only through `kith-storage`.
 
 pub mod actions;
+pub mod client;
 mod context;
 mod error;
+pub mod fetch;
 pub mod keys;
 pub mod names;
 pub mod protocol;
+pub mod sanitize;
 pub mod signatures;
 pub mod urls;
 pub mod webfinger;
 
-pub use context::{Context, FederationSettings};
+pub use context::{Context, Counters, FederationSettings};
 pub use error::{FederationError, Result};
 
 /// The media type of ActivityPub documents.

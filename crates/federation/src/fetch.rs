@@ -1,0 +1,217 @@
+//! Fetching from other servers: documents by id (signed with the instance actor, for servers in
+//! authorized-fetch mode), remote actors and their keys, and WebFinger handles.
+
+use kith_storage::{Actor, ActorKind, NewActor, StorageError, now_millis};
+use serde_json::Value;
+use url::Url;
+
+use crate::client::{self, MAX_BODY};
+use crate::protocol::{RemoteActor, host_of};
+use crate::{ACTIVITY_JSON, Context, FederationError, Result, actions, signatures};
+
+/// How long a stored remote actor is trusted before it is fetched again.
+const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Fetches an ActivityPub document. The document's `id` must be on the host it came from.
+pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
+    let parsed = Url::parse(url).map_err(|e| FederationError::BadRequest(format!("{url}: {e}")))?;
+    client::check_url(&parsed, ctx.settings().dev)?;
+    let instance = actions::instance::ensure_instance_actor(ctx).await?;
+    let key = ctx.signing_key(&instance).await?;
+    let mut request = ctx.client().get(parsed.clone()).header(
+        "accept",
+        format!(
+            "{ACTIVITY_JSON}, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+        ),
+    );
+    for (name, value) in signatures::sign_get(&key, &parsed)? {
+        request = request.header(name, value);
+    }
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| FederationError::Remote(format!("GET {url}: {e}")))?;
+    match response.status().as_u16() {
+        200..=299 => {}
+        404 => return Err(FederationError::NotFound(url.to_owned())),
+        410 => return Err(FederationError::Gone(url.to_owned())),
+        status => return Err(FederationError::Remote(format!("GET {url}: HTTP {status}"))),
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FederationError::Remote(format!("GET {url}: {e}")))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(FederationError::TooLarge(MAX_BODY));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| FederationError::Remote(format!("GET {url}: not JSON: {e}")))?;
+    let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
+    if host_of(id).is_none() || host_of(id) != host_of(response.url().as_str()) {
+        return Err(FederationError::Forbidden(format!(
+            "{url} served a document with id {id:?} from another host"
+        )));
+    }
+    Ok(value)
+}
+
+/// A remote actor, from the database when fresh, else fetched and stored. `refresh` forces a
+/// fetch (a signature failed: the key may have rotated).
+pub async fn resolve_actor(ctx: &Context, id: &str, refresh: bool) -> Result<Actor> {
+    match ctx.db.actor(id).await {
+        Ok(actor) if actor.local => return Ok(actor),
+        Ok(actor)
+            if !refresh && actor.fetched_at.unwrap_or(0) + ACTOR_REFRESH_MS > now_millis() =>
+        {
+            return Ok(actor);
+        }
+        Ok(_) | Err(StorageError::NotFound) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let doc = fetch_json(ctx, id).await?;
+    store_actor(ctx, &doc).await
+}
+
+/// Stores an actor document that was fetched from its own host.
+pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
+    let remote: RemoteActor = serde_json::from_value(doc.clone())
+        .map_err(|e| FederationError::BadRequest(format!("not an actor: {e}")))?;
+    let kind = ActorKind::parse(&remote.kind).ok_or_else(|| {
+        FederationError::BadRequest(format!("{} is not an actor type", remote.kind))
+    })?;
+    let domain = host_of(&remote.id)
+        .ok_or_else(|| FederationError::BadRequest(format!("bad actor id {}", remote.id)))?;
+    if domain == ctx.urls().domain() {
+        return Err(FederationError::Forbidden(format!(
+            "{} claims to be a local actor",
+            remote.id
+        )));
+    }
+    let key = remote
+        .main_key()
+        .ok_or_else(|| FederationError::BadRequest(format!("{} has no public key", remote.id)))?;
+    if key.owner != remote.id || host_of(&key.id).as_deref() != Some(domain.as_str()) {
+        return Err(FederationError::Forbidden(format!(
+            "the key of {} belongs to {}",
+            remote.id, key.owner
+        )));
+    }
+    let actor = NewActor {
+        username: remote
+            .preferred_username
+            .clone()
+            .unwrap_or_else(|| remote.id.rsplit('/').next().unwrap_or_default().to_owned()),
+        display_name: remote.name.clone(),
+        summary: remote.summary.as_deref().map(crate::sanitize::html),
+        url: remote.url.clone(),
+        inbox_url: remote.inbox.clone(),
+        shared_inbox_url: remote
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.clone()),
+        outbox_url: remote.outbox.clone(),
+        followers_url: remote.followers.clone(),
+        key_id: key.id,
+        public_key_pem: key.public_key_pem,
+        private_key_pem: None,
+        manually_approves_followers: remote.manually_approves_followers.unwrap_or(false),
+        data: Some(doc.to_string()),
+        id: remote.id,
+        kind,
+        local: false,
+        domain,
+    };
+    Ok(ctx.db.upsert_remote_actor(&actor).await?)
+}
+
+/// The actor that owns a `keyId`. Most servers use `<actor>#main-key`; some serve the key as its
+/// own document naming its `owner`.
+pub async fn actor_for_key(ctx: &Context, key_id: &str, refresh: bool) -> Result<Actor> {
+    if !refresh {
+        match ctx.db.actor_by_key_id(key_id).await {
+            Ok(actor) => return Ok(actor),
+            Err(StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let mut url = Url::parse(key_id)
+        .map_err(|e| FederationError::Signature(format!("keyId {key_id:?}: {e}")))?;
+    url.set_fragment(None);
+    if let Ok(actor) = ctx.db.actor(url.as_str()).await
+        && !refresh
+    {
+        return Ok(actor);
+    }
+    let doc = fetch_json(ctx, url.as_str()).await?;
+    let actor = if doc.get("inbox").is_some() {
+        store_actor(ctx, &doc).await?
+    } else {
+        let owner = doc
+            .get("owner")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FederationError::Signature(format!("{key_id} names no owner")))?;
+        if host_of(owner) != host_of(key_id) {
+            return Err(FederationError::Signature(format!(
+                "{key_id} is owned elsewhere"
+            )));
+        }
+        resolve_actor(ctx, owner, true).await?
+    };
+    if actor.key_id != key_id {
+        return Err(FederationError::Signature(format!(
+            "{} does not publish the key {key_id}",
+            actor.id
+        )));
+    }
+    Ok(actor)
+}
+
+/// Finds a remote actor by handle (`@name@host` or `name@host`) through WebFinger.
+pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (name, host) = handle
+        .split_once('@')
+        .filter(|(n, h)| !n.is_empty() && !h.is_empty())
+        .ok_or_else(|| FederationError::BadRequest(format!("{handle:?} is not @name@host")))?;
+    let scheme = if ctx.settings().dev { "http" } else { "https" };
+    let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+        .map_err(|e| FederationError::BadRequest(format!("{host}: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{name}@{host}"));
+    client::check_url(&url, ctx.settings().dev)?;
+    let response = ctx
+        .client()
+        .get(url.clone())
+        .header("accept", "application/jrd+json, application/json")
+        .send()
+        .await
+        .map_err(|e| FederationError::Remote(format!("WebFinger {handle}: {e}")))?;
+    if !response.status().is_success() {
+        return Err(FederationError::NotFound(format!(
+            "WebFinger {handle}: HTTP {}",
+            response.status()
+        )));
+    }
+    let jrd: Value = response
+        .json()
+        .await
+        .map_err(|e| FederationError::Remote(format!("WebFinger {handle}: {e}")))?;
+    let href = jrd
+        .get("links")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            l.get("rel").and_then(Value::as_str) == Some("self")
+                && l.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with(ACTIVITY_JSON) || t.contains("activitystreams"))
+        })
+        .and_then(|l| l.get("href").and_then(Value::as_str))
+        .ok_or_else(|| FederationError::NotFound(format!("{handle} has no ActivityPub actor")))?;
+    resolve_actor(ctx, href, false).await
+}

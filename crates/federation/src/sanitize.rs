@@ -1,0 +1,71 @@
+//! Remote HTML, cleaned to the tags and classes Mastodon keeps (DESIGN §9) before it is stored.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use ammonia::Builder;
+
+static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut b = Builder::empty();
+    b.add_tags([
+        "p",
+        "span",
+        "br",
+        "a",
+        "del",
+        "pre",
+        "code",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+    ])
+    .add_tag_attributes("a", ["href", "class"])
+    .add_tag_attributes("span", ["class"])
+    .add_tag_attributes("ol", ["start", "reversed"])
+    .add_tag_attributes("li", ["value"])
+    .url_schemes(HashSet::from(["http", "https", "mailto"]))
+    .link_rel(Some("nofollow noopener noreferrer"))
+    .attribute_filter(|_, attr, value| {
+        if attr != "class" {
+            return Some(value.into());
+        }
+        // Only the microformat classes mentions and hashtags use survive.
+        let kept: Vec<&str> = value
+            .split_whitespace()
+            .filter(|c| {
+                matches!(
+                    *c,
+                    "mention" | "hashtag" | "u-url" | "h-card" | "invisible" | "ellipsis"
+                )
+            })
+            .collect();
+        (!kept.is_empty()).then(|| kept.join(" ").into())
+    });
+    b
+});
+
+/// Sanitises HTML from another server.
+pub fn html(input: &str) -> String {
+    CLEANER.clean(input).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hostile_html_is_defused() {
+        let out = super::html(
+            r#"<p onclick="x()">hi <script>alert(1)</script><a href="javascript:alert(1)">x</a>
+            <a href="https://m.example/@a" class="u-url mention evil">@a</a><img src=x></p>"#,
+        );
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("img"));
+        assert!(!out.contains("javascript"));
+        assert!(out.contains(r#"class="u-url mention""#), "{out}");
+        assert!(out.contains("rel=\"nofollow noopener noreferrer\""));
+    }
+}
