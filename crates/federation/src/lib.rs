@@ -3,8 +3,11 @@
 //! run the same code; storage is reached only through `kith-storage`.
 
 pub mod actions;
+pub mod activities;
 pub mod client;
 mod context;
+pub mod deliver;
+pub mod documents;
 mod error;
 pub mod fetch;
 pub mod keys;

@@ -83,6 +83,28 @@ impl Urls {
         format!("{actor_id}/followers")
     }
 
+    /// A group's pinned posts (`featured`).
+    pub fn featured(actor_id: &str) -> String {
+        format!("{actor_id}/featured")
+    }
+
+    /// A group's moderators collection (its `attributedTo`, FEP-1b12).
+    pub fn moderators(actor_id: &str) -> String {
+        format!("{actor_id}/moderators")
+    }
+
+    /// The replies collection a group keeps for a post in one of its threads.
+    pub fn replies(group_id: &str, object_id: &str) -> String {
+        let mut url = format!("{group_id}/replies?object=");
+        url.extend(url::form_urlencoded::byte_serialize(object_id.as_bytes()));
+        url
+    }
+
+    /// A new id for an activity of a local actor: `<actor>/activities/<ULID>`.
+    pub fn new_activity(actor_id: &str) -> String {
+        format!("{actor_id}/activities/{}", ulid::Ulid::new().to_string().to_lowercase())
+    }
+
     /// The id of an actor's public key.
     pub fn key_id(actor_id: &str) -> String {
         format!("{actor_id}#main-key")

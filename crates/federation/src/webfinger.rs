@@ -5,10 +5,8 @@
 use kith_storage::{Actor, StorageError};
 use serde::Serialize;
 
-use crate::{Context, FederationError, Result};
+use crate::{ACTIVITY_JSON, Context, FederationError, Result};
 
-/// The media type of ActivityPub documents, as `self` links name it.
-pub const ACTIVITY_JSON: &str = "application/activity+json";
 
 /// A JSON Resource Descriptor.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -270,4 +270,13 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Ends every membership of an actor (it was deleted); returns how many ended.
+    pub async fn delete_memberships_of(&self, member_id: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM memberships WHERE member_id = $1")
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -29,9 +29,19 @@ pub struct Activity {
     /// The group it belongs to (FEP-1b12).
     #[serde(default, deserialize_with = "deserialize_ids")]
     pub audience: Vec<String>,
+    /// The whole document as received (re-sent unchanged inside FEP-1b12 announces).
+    #[serde(skip)]
+    pub raw: Value,
 }
 
 impl Activity {
+    /// Reads an activity from JSON, keeping the document.
+    pub fn from_value(raw: Value) -> Result<Self, serde_json::Error> {
+        let mut activity: Activity = serde_json::from_value(raw.clone())?;
+        activity.raw = raw;
+        Ok(activity)
+    }
+
     /// The id of `object`, whether it was sent as an id or embedded.
     pub fn object_id(&self) -> Option<&str> {
         super::id_of(&self.object)

@@ -1,0 +1,107 @@
+//! How a group redistributes: `Announce{object: <post id>}` for microblog servers (Mastodon
+//! fetches the id and shows one boost) and `Announce{object: <the member's activity>}` for
+//! FEP-1b12 servers (Lemmy, PieFed, another Kith). Both go to every member inbox: each kind of
+//! server drops the form it does not use (DESIGN §5).
+
+use kith_storage::{Actor, ReplyPolicy, StoredObject};
+use serde_json::Value;
+
+use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
+use crate::urls::Urls;
+use crate::{Context, Result, deliver};
+
+/// `Announce{object: <post id>}`, the form Mastodon understands.
+pub fn announce_object(group: &Actor, object: &StoredObject, announce_id: &str) -> OutgoingActivity {
+    let mut activity = OutgoingActivity::new(
+        "Announce",
+        announce_id.to_owned(),
+        &group.id,
+        Value::String(object.id.clone()),
+        vec![PUBLIC.to_owned()],
+    );
+    activity.cc = vec![Urls::followers(&group.id), object.attributed_to.clone()];
+    activity.published = Some(rfc3339(object.published_at));
+    activity
+}
+
+/// `Announce{object: <activity>}`, the FEP-1b12 form: the member's activity, unchanged.
+pub fn announce_activity(group: &Actor, inner: &Value, id: String) -> OutgoingActivity {
+    let mut activity =
+        OutgoingActivity::new("Announce", id, &group.id, inner.clone(), vec![PUBLIC.to_owned()]);
+    activity.cc = vec![Urls::followers(&group.id)];
+    activity.audience = Some(group.id.clone());
+    activity
+}
+
+/// Redistributes a newly published post (or reply) to the group's members. Top-level posts get
+/// both forms; replies reach FEP-1b12 servers, and microblog timelines only when the group's
+/// reply policy says so (Mastodon copies the group mention into every reply: boosting them all
+/// floods timelines).
+pub async fn redistribute_post(
+    ctx: &Context,
+    group: &Actor,
+    object: &StoredObject,
+    create: &Value,
+) -> Result<()> {
+    let settings = ctx.db.group_settings(&group.id).await?;
+    let boost = object.in_reply_to.is_none()
+        || settings.reply_policy == ReplyPolicy::Boost.as_str();
+    let announce_id = boost.then(|| Urls::new_activity(&group.id));
+    ctx.db.publish_object(&object.id, announce_id.as_deref()).await?;
+    let inboxes = ctx.db.member_inboxes(&group.id).await?;
+    if let Some(id) = &announce_id {
+        let mut targets = inboxes.clone();
+        // The author hears of the boost even when not a member (open groups).
+        if let Ok(author) = ctx.db.actor(&object.attributed_to).await {
+            targets.push(deliver::inbox_of(&author));
+        }
+        deliver::enqueue(ctx, group, &announce_object(group, object, id), targets).await?;
+    }
+    let wrapped = announce_activity(group, create, Urls::new_activity(&group.id));
+    deliver::enqueue(ctx, group, &wrapped, inboxes).await?;
+    Ok(())
+}
+
+/// Redistributes an edit or a deletion of a post the group published (FEP-1b12 form), and for
+/// a deletion withdraws the microblog boost with `Undo{Announce}`.
+pub async fn redistribute_change(
+    ctx: &Context,
+    group: &Actor,
+    object: &StoredObject,
+    change: &Value,
+    deleted: bool,
+) -> Result<()> {
+    let inboxes = ctx.db.member_inboxes(&group.id).await?;
+    let wrapped = announce_activity(group, change, Urls::new_activity(&group.id));
+    deliver::enqueue(ctx, group, &wrapped, inboxes.clone()).await?;
+    if deleted && let Some(announce_id) = &object.announce_id {
+        let announce = serde_json::to_value(announce_object(group, object, announce_id))
+            .unwrap_or_default();
+        let mut undo = OutgoingActivity::new(
+            "Undo",
+            Urls::new_activity(&group.id),
+            &group.id,
+            announce,
+            vec![PUBLIC.to_owned()],
+        );
+        undo.cc = vec![Urls::followers(&group.id)];
+        deliver::enqueue(ctx, group, &undo, inboxes).await?;
+    }
+    Ok(())
+}
+
+/// One item of a group's outbox: the FEP-1b12 form when the member's `Create` was kept
+/// (Lemmy reads outboxes to fill a newly followed community), else the microblog form.
+pub fn outbox_item(group: &Actor, object: &StoredObject) -> Result<Value> {
+    let announce_id = object.announce_id.clone().unwrap_or_default();
+    let create: Option<Value> = object
+        .activity
+        .as_deref()
+        .and_then(|a| serde_json::from_str(a).ok());
+    let activity = match create {
+        Some(create) => announce_activity(group, &create, format!("{announce_id}/create")),
+        None => announce_object(group, object, &announce_id),
+    };
+    serde_json::to_value(activity)
+        .map_err(|e| crate::FederationError::BadRequest(e.to_string()))
+}

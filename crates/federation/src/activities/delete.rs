@@ -1,0 +1,38 @@
+//! Deletions: of a post by its author (redistributed when the group published it), or of an
+//! actor by itself (it leaves every group).
+
+use kith_storage::{Actor, StorageError};
+
+use super::update::published_in_local_group;
+use super::{Outcome, announce};
+use crate::protocol::Activity;
+use crate::{Context, FederationError, Result};
+
+/// Applies a `Delete` from the post's author or from a deleted actor.
+pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    let id = activity
+        .object_id()
+        .ok_or_else(|| FederationError::BadRequest("Delete without an object".into()))?;
+    if id == sender.id {
+        let left = ctx.db.delete_memberships_of(&sender.id).await?;
+        tracing::info!(actor = %sender.id, groups = left, "deleted actor left its groups");
+        return Ok(Outcome::Applied);
+    }
+    let stored = match ctx.db.object(id).await {
+        Ok(stored) => stored,
+        Err(StorageError::NotFound) => return Ok(Outcome::ignored("a deletion of an unknown post")),
+        Err(other) => return Err(other.into()),
+    };
+    if stored.attributed_to != sender.id {
+        return Err(FederationError::Forbidden("only the author deletes a post".into()));
+    }
+    match ctx.db.delete_object(id).await {
+        Ok(()) => {}
+        Err(StorageError::NotFound) => return Ok(Outcome::ignored("deleted already")),
+        Err(other) => return Err(other.into()),
+    }
+    if let Some(group) = published_in_local_group(ctx, &stored).await? {
+        announce::redistribute_change(ctx, &group, &stored, &activity.raw, true).await?;
+    }
+    Ok(Outcome::Applied)
+}

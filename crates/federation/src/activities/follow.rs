@@ -1,0 +1,136 @@
+//! Joining and leaving: `Follow` → `Accept` (or a pending request, or `Reject`), `Undo{Follow}`,
+//! and the answers to follows Kith itself sent (`Accept`/`Reject` of a local group's follow).
+
+use kith_storage::{Actor, JoinPolicy, MemberRole, MemberState, StorageError};
+use serde_json::json;
+
+use super::Outcome;
+use crate::protocol::{Activity, OutgoingActivity, id_of};
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver};
+
+/// A member asks to join a group (or to follow a local person or the instance actor).
+pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    let target_id = activity
+        .object_id()
+        .ok_or_else(|| FederationError::BadRequest("Follow without an object".into()))?;
+    let target = match ctx.db.actor(target_id).await {
+        Ok(actor) if actor.local => actor,
+        Ok(_) | Err(StorageError::NotFound) => {
+            return Ok(Outcome::ignored(format!("{target_id} is not a local actor")));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let existing = match ctx.db.membership(&target.id, &sender.id).await {
+        Ok(m) => Some(m),
+        Err(StorageError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let state = existing.as_ref().map(|m| m.state.as_str());
+    if state == Some(MemberState::Banned.as_str()) {
+        send_answer(ctx, "Reject", &target, sender, &activity.id).await?;
+        return Ok(Outcome::Applied);
+    }
+    let role = existing
+        .as_ref()
+        .and_then(|m| MemberRole::parse(&m.role))
+        .unwrap_or(MemberRole::Member);
+    let needs_approval = target.kind == "Group"
+        && state != Some(MemberState::Accepted.as_str())
+        && ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval.as_str();
+    let new_state = if needs_approval {
+        MemberState::Pending
+    } else {
+        MemberState::Accepted
+    };
+    ctx.db
+        .upsert_membership(&target.id, &sender.id, new_state, role, Some(&activity.id))
+        .await?;
+    if needs_approval {
+        tracing::info!(group = %target.id, member = %sender.id, "join request waits for a moderator");
+    } else {
+        send_answer(ctx, "Accept", &target, sender, &activity.id).await?;
+    }
+    Ok(Outcome::Applied)
+}
+
+/// Sends `Accept` or `Reject` of a follower's `Follow` (embedded, as Mastodon matches it by id).
+pub async fn send_answer(
+    ctx: &Context,
+    kind: &'static str,
+    target: &Actor,
+    follower: &Actor,
+    follow_id: &str,
+) -> Result<()> {
+    let follow = json!({
+        "id": follow_id,
+        "type": "Follow",
+        "actor": follower.id,
+        "object": target.id,
+    });
+    let answer = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&target.id),
+        &target.id,
+        follow,
+        vec![follower.id.clone()],
+    );
+    deliver::enqueue(ctx, target, &answer, vec![follower.inbox_url.clone()]).await?;
+    Ok(())
+}
+
+/// A member leaves: `Undo{Follow}`.
+pub async fn receive_undo_follow(
+    ctx: &Context,
+    activity: &Activity,
+    sender: &Actor,
+) -> Result<Outcome> {
+    let follow = &activity.object;
+    let follower = follow.get("actor").and_then(id_of);
+    if follower != Some(sender.id.as_str()) {
+        return Err(FederationError::Forbidden(
+            "an Undo{Follow} must undo the sender's own Follow".into(),
+        ));
+    }
+    let Some(target) = follow.get("object").and_then(id_of) else {
+        return Err(FederationError::BadRequest("the Follow has no object".into()));
+    };
+    match ctx.db.membership(target, &sender.id).await {
+        Ok(m) if m.role == MemberRole::Owner.as_str() => {
+            Ok(Outcome::ignored("the owner cannot leave by Undo"))
+        }
+        Ok(_) => {
+            ctx.db.delete_membership(target, &sender.id).await?;
+            Ok(Outcome::Applied)
+        }
+        Err(StorageError::NotFound) => Ok(Outcome::ignored("was not a member")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A remote actor accepted a local actor's `Follow`.
+pub async fn receive_accept(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    let Some(follow_id) = activity.object_id() else {
+        return Err(FederationError::BadRequest("Accept without an object".into()));
+    };
+    match ctx.db.accept_follow(&sender.id, follow_id).await {
+        Ok(follow) => {
+            tracing::info!(follower = %follow.follower_id, followee = %sender.id, "follow accepted");
+            Ok(Outcome::Applied)
+        }
+        Err(StorageError::NotFound) => Ok(Outcome::ignored("no such follow waits")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A remote actor refused (or ended) a local actor's follow.
+pub async fn receive_reject(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    let Some(follow_id) = activity.object_id() else {
+        return Err(FederationError::BadRequest("Reject without an object".into()));
+    };
+    match ctx.db.delete_follow_by_activity(&sender.id, follow_id).await {
+        Ok(()) => Ok(Outcome::Applied),
+        Err(StorageError::NotFound) => Ok(Outcome::ignored("no such follow")),
+        Err(other) => Err(other.into()),
+    }
+}

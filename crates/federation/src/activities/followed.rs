@@ -1,0 +1,91 @@
+//! What remote groups that a local actor follows announce: their posts are kept (DESIGN §7).
+//! Announces from actors nobody here follows are ignored (Gancio's rule), so a stranger cannot
+//! push content into this instance by announcing it.
+
+use kith_storage::{Actor, StorageError};
+use serde_json::Value;
+
+use super::{Outcome, post};
+use crate::protocol::{Activity, IncomingObject, POST_KINDS, id_of};
+use crate::{Context, FederationError, Result, fetch, sanitize};
+
+/// Keeps a post a followed group announced, in either form, and follows its edits and
+/// deletions.
+pub async fn receive_announce(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    if ctx.db.accepted_followers_of(&sender.id).await?.is_empty() {
+        return Ok(Outcome::ignored("announces are kept only from followed actors"));
+    }
+    let inner = &activity.object;
+    match activity.object_kind() {
+        Some("Create") => {
+            let object = inner.get("object").cloned().unwrap_or(Value::Null);
+            keep_post(ctx, &object, sender, Some(inner)).await
+        }
+        Some("Update") => refresh_post(ctx, inner, sender, false).await,
+        Some("Delete") => refresh_post(ctx, inner, sender, true).await,
+        Some(kind) if POST_KINDS.contains(&kind) => keep_post(ctx, inner, sender, None).await,
+        Some(kind) => Ok(Outcome::ignored(format!("Announce of {kind} is not handled"))),
+        None => keep_post(ctx, inner, sender, None).await,
+    }
+}
+
+async fn keep_post(
+    ctx: &Context,
+    object: &Value,
+    group: &Actor,
+    create: Option<&Value>,
+) -> Result<Outcome> {
+    if let Some(id) = id_of(object)
+        && ctx.db.object(id).await.is_ok()
+    {
+        return Ok(Outcome::ignored("the post is kept already"));
+    }
+    let document = post::verified_object(ctx, object, group).await?;
+    let post: IncomingObject = serde_json::from_value(document.clone())
+        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
+    if !POST_KINDS.contains(&post.kind.as_str()) {
+        return Ok(Outcome::ignored(format!("{} is not a post", post.kind)));
+    }
+    let Some(author_id) = &post.attributed_to else {
+        return Err(FederationError::BadRequest("a post without author".into()));
+    };
+    let author = fetch::resolve_actor(ctx, author_id, false).await?;
+    let visibility = post::visibility(&post, &author);
+    post::store_post(ctx, &post, &document, &group.id, visibility, None, create).await?;
+    Ok(Outcome::Applied)
+}
+
+/// An announced edit or deletion: the post is fetched again from its origin, which is the only
+/// source trusted for it.
+async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor, delete: bool) -> Result<Outcome> {
+    let Some(id) = inner.get("object").and_then(id_of) else {
+        return Err(FederationError::BadRequest("an announced change without object".into()));
+    };
+    let stored = match ctx.db.object(id).await {
+        Ok(stored) if stored.group_id.as_deref() == Some(group.id.as_str()) => stored,
+        Ok(_) | Err(StorageError::NotFound) => return Ok(Outcome::ignored("not a kept post")),
+        Err(other) => return Err(other.into()),
+    };
+    match fetch::fetch_json(ctx, &stored.id).await {
+        Err(FederationError::Gone(_) | FederationError::NotFound(_)) => {
+            ctx.db.delete_object(&stored.id).await?;
+            Ok(Outcome::Applied)
+        }
+        Err(other) => Err(other),
+        Ok(_) if delete => Ok(Outcome::ignored("the post still exists at its origin")),
+        Ok(document) => {
+            let post: IncomingObject = serde_json::from_value(document.clone())
+                .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
+            ctx.db
+                .update_object_content(
+                    &stored.id,
+                    post.name.as_deref(),
+                    post.summary.as_deref(),
+                    post.content.as_deref().map(sanitize::html).as_deref(),
+                    &document.to_string(),
+                )
+                .await?;
+            Ok(Outcome::Applied)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! What Kith does with each activity it receives, and the activities it sends in answer. The
+//! inbox (`crate::inbox`) has already checked the signature, the sender and the ids; these
+//! handlers apply one verified activity.
+
+pub mod announce;
+mod create;
+mod delete;
+pub mod follow;
+mod followed;
+mod post;
+mod update;
+
+use kith_storage::Actor;
+
+use crate::protocol::Activity;
+use crate::{Context, Result};
+
+/// What became of an activity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It was applied.
+    Applied,
+    /// It was understood but had nothing to do here; the reason is logged.
+    Ignored(String),
+}
+
+impl Outcome {
+    fn ignored(reason: impl Into<String>) -> Self {
+        Outcome::Ignored(reason.into())
+    }
+}
+
+/// Applies one verified activity sent by `sender`.
+pub async fn apply(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    match activity.kind.as_str() {
+        "Follow" => follow::receive_follow(ctx, activity, sender).await,
+        "Undo" => receive_undo(ctx, activity, sender).await,
+        "Accept" => follow::receive_accept(ctx, activity, sender).await,
+        "Reject" => follow::receive_reject(ctx, activity, sender).await,
+        "Create" => create::receive_create(ctx, activity, sender).await,
+        "Update" => update::receive_update(ctx, activity, sender).await,
+        "Delete" => delete::receive_delete(ctx, activity, sender).await,
+        "Announce" => followed::receive_announce(ctx, activity, sender).await,
+        other => Ok(Outcome::ignored(format!("{other} activities are not handled"))),
+    }
+}
+
+async fn receive_undo(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    match activity.object_kind() {
+        Some("Follow") => follow::receive_undo_follow(ctx, activity, sender).await,
+        Some(kind) => Ok(Outcome::ignored(format!("Undo of {kind} is not handled"))),
+        None => Ok(Outcome::ignored("Undo without an embedded object")),
+    }
+}

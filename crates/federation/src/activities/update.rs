@@ -1,0 +1,61 @@
+//! Edits: `Update` of a post (redistributed when the group published it) or of an actor.
+
+use kith_storage::{Actor, StorageError};
+
+use super::{Outcome, announce, post};
+use crate::protocol::{Activity, IncomingObject};
+use crate::{Context, FederationError, Result, fetch, sanitize};
+
+/// Applies an edit by the post's author, or refreshes an actor that changed its profile.
+pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    let id = activity
+        .object_id()
+        .ok_or_else(|| FederationError::BadRequest("Update without an object".into()))?;
+    if id == sender.id {
+        // Profiles and keys change; fetch the actor again from its own host.
+        fetch::resolve_actor(ctx, id, true).await?;
+        return Ok(Outcome::Applied);
+    }
+    let stored = match ctx.db.object(id).await {
+        Ok(stored) => stored,
+        Err(StorageError::NotFound) => return Ok(Outcome::ignored("an edit of an unknown post")),
+        Err(other) => return Err(other.into()),
+    };
+    if stored.attributed_to != sender.id {
+        return Err(FederationError::Forbidden("only the author edits a post".into()));
+    }
+    if stored.deleted_at.is_some() {
+        return Ok(Outcome::ignored("the post was deleted"));
+    }
+    let document = post::verified_object(ctx, &activity.object, sender).await?;
+    let edited: IncomingObject = serde_json::from_value(document.clone())
+        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
+    ctx.db
+        .update_object_content(
+            id,
+            edited.name.as_deref(),
+            edited.summary.as_deref(),
+            edited.content.as_deref().map(sanitize::html).as_deref(),
+            &document.to_string(),
+        )
+        .await?;
+    if let Some(group) = published_in_local_group(ctx, &stored).await? {
+        announce::redistribute_change(ctx, &group, &stored, &activity.raw, false).await?;
+    }
+    Ok(Outcome::Applied)
+}
+
+/// The local group that published a post, if one did.
+pub(super) async fn published_in_local_group(
+    ctx: &Context,
+    stored: &kith_storage::StoredObject,
+) -> Result<Option<Actor>> {
+    let Some(group_id) = &stored.group_id else {
+        return Ok(None);
+    };
+    if stored.held_reason.is_some() {
+        return Ok(None);
+    }
+    let group = ctx.db.actor(group_id).await?;
+    Ok(group.local.then_some(group))
+}

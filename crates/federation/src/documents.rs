@@ -1,0 +1,230 @@
+//! The ActivityPub documents Kith serves at its ids: actors and the collections hung on them.
+
+use kith_storage::{Actor, MemberState, PostPolicy, StoredObject};
+use serde_json::{Value, json};
+
+use crate::protocol::{
+    ActorDocument, Collection, CollectionPage, Endpoints, PublicKey, context, rfc3339,
+};
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, activities::announce};
+
+/// Items per collection page.
+pub const PAGE_SIZE: i64 = 20;
+
+/// The document of a local actor.
+pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocument> {
+    if !actor.local {
+        return Err(FederationError::NotFound(actor.id.clone()));
+    }
+    let group = actor.kind == "Group";
+    let restricted = if group {
+        let settings = ctx.db.group_settings(&actor.id).await?;
+        Some(settings.post_policy == PostPolicy::Moderators.as_str())
+    } else {
+        None
+    };
+    Ok(ActorDocument {
+        context: context(),
+        id: actor.id.clone(),
+        kind: actor.kind.clone(),
+        preferred_username: actor.username.clone(),
+        name: Some(
+            actor
+                .display_name
+                .clone()
+                .unwrap_or_else(|| actor.username.clone()),
+        ),
+        summary: actor.summary.as_deref().map(plain_to_html),
+        url: actor.url.clone().unwrap_or_else(|| actor.id.clone()),
+        inbox: actor.inbox_url.clone(),
+        outbox: Urls::outbox(&actor.id),
+        followers: Urls::followers(&actor.id),
+        featured: group.then(|| Urls::featured(&actor.id)),
+        attributed_to: group.then(|| Urls::moderators(&actor.id)),
+        endpoints: Endpoints {
+            shared_inbox: Some(ctx.urls().shared_inbox()),
+        },
+        manually_approves_followers: actor.manually_approves_followers,
+        discoverable: actor.kind != "Application",
+        posting_restricted_to_mods: restricted,
+        public_key: PublicKey {
+            id: actor.key_id.clone(),
+            owner: actor.id.clone(),
+            public_key_pem: actor.public_key_pem.clone(),
+        },
+        published: rfc3339(actor.created_at),
+    })
+}
+
+/// Plain text (a local summary) as HTML paragraphs.
+pub fn plain_to_html(text: &str) -> String {
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let escaped = p
+                .trim()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\n', "<br>");
+            format!("<p>{escaped}</p>")
+        })
+        .collect()
+}
+
+/// Which page of a collection is asked for.
+#[derive(Clone, Debug, Default)]
+pub struct PageRequest {
+    /// `?page=…` was given: serve a page, not the collection.
+    pub page: bool,
+    /// The keyset cursor from the previous page's `next`.
+    pub cursor: Option<String>,
+}
+
+/// A group's (or person's) followers: the accepted members, paged by member id.
+pub async fn followers(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<Value> {
+    let id = Urls::followers(&actor.id);
+    let total = ctx.db.count_members(&actor.id, MemberState::Accepted).await?;
+    if !req.page {
+        return to_value(collection(&id, total));
+    }
+    let rows = ctx
+        .db
+        .members_page(&actor.id, MemberState::Accepted, req.cursor.as_deref(), PAGE_SIZE)
+        .await?;
+    let next = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|m| page_url(&id, &m.member_id)))
+        .flatten();
+    let items = rows.into_iter().map(|m| Value::String(m.member_id)).collect();
+    to_value(page(&id, req, total, next, items))
+}
+
+/// A group's outbox: what it announced, newest first, paged by publication time.
+pub async fn outbox(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<Value> {
+    let id = Urls::outbox(&actor.id);
+    let total = ctx.db.count_group_outbox(&actor.id).await?;
+    if !req.page {
+        return to_value(collection(&id, total));
+    }
+    let before = req.cursor.as_deref().and_then(|c| c.parse().ok());
+    let rows = ctx.db.group_outbox_page(&actor.id, before, PAGE_SIZE).await?;
+    let next = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|o| page_url(&id, &o.published_at.to_string())))
+        .flatten();
+    let items = rows
+        .iter()
+        .map(|o| announce::outbox_item(actor, o))
+        .collect::<Result<Vec<_>>>()?;
+    to_value(page(&id, req, total, next, items))
+}
+
+/// A group's moderators (its owner and moderators), unpaged.
+pub async fn moderators(ctx: &Context, actor: &Actor) -> Result<Value> {
+    let items: Vec<Value> = ctx
+        .db
+        .moderators(&actor.id)
+        .await?
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    to_value(Collection {
+        ordered_items: Some(items.clone()),
+        ..collection(&Urls::moderators(&actor.id), items.len() as i64)
+    })
+}
+
+/// A group's pinned posts. Pinning is not offered yet, so the collection is empty; Mastodon
+/// reads it for every group it shows.
+pub fn featured(actor: &Actor) -> Result<Value> {
+    to_value(Collection {
+        ordered_items: Some(Vec::new()),
+        ..collection(&Urls::featured(&actor.id), 0)
+    })
+}
+
+/// The replies a group keeps for one of its posts, oldest first, paged by publication time.
+pub async fn replies(
+    ctx: &Context,
+    group: &Actor,
+    object: &StoredObject,
+    req: &PageRequest,
+) -> Result<Value> {
+    if object.group_id.as_deref() != Some(group.id.as_str()) || object.held_reason.is_some() {
+        return Err(FederationError::NotFound(object.id.clone()));
+    }
+    let id = Urls::replies(&group.id, &object.id);
+    let total = ctx.db.count_replies(&object.id).await?;
+    if !req.page {
+        return to_value(collection(&id, total));
+    }
+    let after = req.cursor.as_deref().and_then(|c| c.parse().ok());
+    let rows = ctx.db.replies_page(&object.id, after, PAGE_SIZE).await?;
+    let next = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|o| page_url(&id, &o.published_at.to_string())))
+        .flatten();
+    let items = rows.into_iter().map(|o| Value::String(o.id)).collect();
+    to_value(page(&id, req, total, next, items))
+}
+
+fn collection(id: &str, total: i64) -> Collection {
+    Collection {
+        context: context(),
+        id: id.to_owned(),
+        kind: "OrderedCollection",
+        total_items: total,
+        first: Some(first_page(id)),
+        ordered_items: None,
+    }
+}
+
+fn page(
+    id: &str,
+    req: &PageRequest,
+    total: i64,
+    next: Option<String>,
+    items: Vec<Value>,
+) -> CollectionPage {
+    CollectionPage {
+        context: context(),
+        id: req
+            .cursor
+            .as_deref()
+            .map_or_else(|| first_page(id), |c| page_url(id, c)),
+        kind: "OrderedCollectionPage",
+        part_of: id.to_owned(),
+        total_items: total,
+        next,
+        ordered_items: items,
+    }
+}
+
+fn separator(id: &str) -> char {
+    if id.contains('?') { '&' } else { '?' }
+}
+
+fn first_page(id: &str) -> String {
+    format!("{id}{}page=true", separator(id))
+}
+
+fn page_url(id: &str, cursor: &str) -> String {
+    let mut url = format!("{id}{}page=true&cursor=", separator(id));
+    url.extend(url::form_urlencoded::byte_serialize(cursor.as_bytes()));
+    url
+}
+
+fn to_value(doc: impl serde::Serialize) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|e| FederationError::BadRequest(e.to_string()))
+}
+
+/// The tombstone served at a deleted object's id.
+pub fn tombstone(object: &StoredObject) -> Value {
+    json!({
+        "@context": context(),
+        "id": object.id,
+        "type": "Tombstone",
+        "formerType": object.kind,
+        "deleted": object.deleted_at.map(rfc3339),
+    })
+}
