@@ -135,6 +135,15 @@ impl Context {
         Ok(key)
     }
 
+    /// The signing key of a local actor known by id.
+    pub async fn signing_key_of(&self, actor_id: &str) -> Result<Arc<SigningKey>> {
+        if let Some(key) = self.shared.signing_keys.get(actor_id).await {
+            return Ok(key);
+        }
+        let actor = self.db.actor(actor_id).await?;
+        self.signing_key(&actor).await
+    }
+
     /// The public key of an actor, parsed once per key text (a rotated key is parsed again).
     pub async fn public_key(&self, actor: &Actor) -> Result<Arc<ParsedPublicKey>> {
         if let Some((pem, key)) = self.shared.public_keys.get(&actor.key_id).await

@@ -86,18 +86,29 @@ pub struct PageRequest {
 /// A group's (or person's) followers: the accepted members, paged by member id.
 pub async fn followers(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<Value> {
     let id = Urls::followers(&actor.id);
-    let total = ctx.db.count_members(&actor.id, MemberState::Accepted).await?;
+    let total = ctx
+        .db
+        .count_members(&actor.id, MemberState::Accepted)
+        .await?;
     if !req.page {
         return to_value(collection(&id, total));
     }
     let rows = ctx
         .db
-        .members_page(&actor.id, MemberState::Accepted, req.cursor.as_deref(), PAGE_SIZE)
+        .members_page(
+            &actor.id,
+            MemberState::Accepted,
+            req.cursor.as_deref(),
+            PAGE_SIZE,
+        )
         .await?;
     let next = (rows.len() as i64 == PAGE_SIZE)
         .then(|| rows.last().map(|m| page_url(&id, &m.member_id)))
         .flatten();
-    let items = rows.into_iter().map(|m| Value::String(m.member_id)).collect();
+    let items = rows
+        .into_iter()
+        .map(|m| Value::String(m.member_id))
+        .collect();
     to_value(page(&id, req, total, next, items))
 }
 
@@ -109,9 +120,15 @@ pub async fn outbox(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<V
         return to_value(collection(&id, total));
     }
     let before = req.cursor.as_deref().and_then(|c| c.parse().ok());
-    let rows = ctx.db.group_outbox_page(&actor.id, before, PAGE_SIZE).await?;
+    let rows = ctx
+        .db
+        .group_outbox_page(&actor.id, before, PAGE_SIZE)
+        .await?;
     let next = (rows.len() as i64 == PAGE_SIZE)
-        .then(|| rows.last().map(|o| page_url(&id, &o.published_at.to_string())))
+        .then(|| {
+            rows.last()
+                .map(|o| page_url(&id, &o.published_at.to_string()))
+        })
         .flatten();
     let items = rows
         .iter()
@@ -162,7 +179,10 @@ pub async fn replies(
     let after = req.cursor.as_deref().and_then(|c| c.parse().ok());
     let rows = ctx.db.replies_page(&object.id, after, PAGE_SIZE).await?;
     let next = (rows.len() as i64 == PAGE_SIZE)
-        .then(|| rows.last().map(|o| page_url(&id, &o.published_at.to_string())))
+        .then(|| {
+            rows.last()
+                .map(|o| page_url(&id, &o.published_at.to_string()))
+        })
         .flatten();
     let items = rows.into_iter().map(|o| Value::String(o.id)).collect();
     to_value(page(&id, req, total, next, items))

@@ -102,7 +102,10 @@ impl Urls {
 
     /// A new id for an activity of a local actor: `<actor>/activities/<ULID>`.
     pub fn new_activity(actor_id: &str) -> String {
-        format!("{actor_id}/activities/{}", ulid::Ulid::new().to_string().to_lowercase())
+        format!(
+            "{actor_id}/activities/{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        )
     }
 
     /// The id of an actor's public key.

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::{ACTIVITY_JSON, Context, FederationError, Result};
 
-
 /// A JSON Resource Descriptor.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Jrd {

@@ -167,6 +167,19 @@ impl Database {
         Ok(())
     }
 
+    /// Hands a claimed delivery back unsent, due at `next_attempt_at`, without counting an
+    /// attempt (its host was busy).
+    pub async fn release_delivery(&self, delivery: &Delivery, next_attempt_at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_until = NULL WHERE id = $2",
+        )
+        .bind(next_attempt_at)
+        .bind(delivery.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// How many deliveries wait in the queue (claimed or not).
     pub async fn pending_deliveries(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")

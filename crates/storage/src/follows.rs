@@ -117,7 +117,11 @@ impl Database {
     }
 
     /// Ends the follow that was sent as `activity_id` to `followee_id` (it was rejected).
-    pub async fn delete_follow_by_activity(&self, followee_id: &str, activity_id: &str) -> Result<()> {
+    pub async fn delete_follow_by_activity(
+        &self,
+        followee_id: &str,
+        activity_id: &str,
+    ) -> Result<()> {
         let done = sqlx::query("DELETE FROM follows WHERE followee_id = $1 AND activity_id = $2")
             .bind(followee_id)
             .bind(activity_id)

@@ -16,6 +16,7 @@ mod error;
 mod flag;
 mod follows;
 mod groups;
+mod hosts;
 mod objects;
 mod posts;
 mod rsvps;

@@ -11,7 +11,11 @@ use crate::urls::Urls;
 use crate::{Context, Result, deliver};
 
 /// `Announce{object: <post id>}`, the form Mastodon understands.
-pub fn announce_object(group: &Actor, object: &StoredObject, announce_id: &str) -> OutgoingActivity {
+pub fn announce_object(
+    group: &Actor,
+    object: &StoredObject,
+    announce_id: &str,
+) -> OutgoingActivity {
     let mut activity = OutgoingActivity::new(
         "Announce",
         announce_id.to_owned(),
@@ -26,8 +30,13 @@ pub fn announce_object(group: &Actor, object: &StoredObject, announce_id: &str) 
 
 /// `Announce{object: <activity>}`, the FEP-1b12 form: the member's activity, unchanged.
 pub fn announce_activity(group: &Actor, inner: &Value, id: String) -> OutgoingActivity {
-    let mut activity =
-        OutgoingActivity::new("Announce", id, &group.id, inner.clone(), vec![PUBLIC.to_owned()]);
+    let mut activity = OutgoingActivity::new(
+        "Announce",
+        id,
+        &group.id,
+        inner.clone(),
+        vec![PUBLIC.to_owned()],
+    );
     activity.cc = vec![Urls::followers(&group.id)];
     activity.audience = Some(group.id.clone());
     activity
@@ -44,10 +53,12 @@ pub async fn redistribute_post(
     create: &Value,
 ) -> Result<()> {
     let settings = ctx.db.group_settings(&group.id).await?;
-    let boost = object.in_reply_to.is_none()
-        || settings.reply_policy == ReplyPolicy::Boost.as_str();
+    let boost =
+        object.in_reply_to.is_none() || settings.reply_policy == ReplyPolicy::Boost.as_str();
     let announce_id = boost.then(|| Urls::new_activity(&group.id));
-    ctx.db.publish_object(&object.id, announce_id.as_deref()).await?;
+    ctx.db
+        .publish_object(&object.id, announce_id.as_deref())
+        .await?;
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     if let Some(id) = &announce_id {
         let mut targets = inboxes.clone();
@@ -75,8 +86,8 @@ pub async fn redistribute_change(
     let wrapped = announce_activity(group, change, Urls::new_activity(&group.id));
     deliver::enqueue(ctx, group, &wrapped, inboxes.clone()).await?;
     if deleted && let Some(announce_id) = &object.announce_id {
-        let announce = serde_json::to_value(announce_object(group, object, announce_id))
-            .unwrap_or_default();
+        let announce =
+            serde_json::to_value(announce_object(group, object, announce_id)).unwrap_or_default();
         let mut undo = OutgoingActivity::new(
             "Undo",
             Urls::new_activity(&group.id),
@@ -102,6 +113,5 @@ pub fn outbox_item(group: &Actor, object: &StoredObject) -> Result<Value> {
         Some(create) => announce_activity(group, &create, format!("{announce_id}/create")),
         None => announce_object(group, object, &announce_id),
     };
-    serde_json::to_value(activity)
-        .map_err(|e| crate::FederationError::BadRequest(e.to_string()))
+    serde_json::to_value(activity).map_err(|e| crate::FederationError::BadRequest(e.to_string()))
 }

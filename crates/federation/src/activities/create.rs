@@ -18,7 +18,10 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     let post: IncomingObject = serde_json::from_value(document.clone())
         .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
-        return Ok(Outcome::ignored(format!("Create of {} is not handled", post.kind)));
+        return Ok(Outcome::ignored(format!(
+            "Create of {} is not handled",
+            post.kind
+        )));
     }
     if post.attributed_to.as_deref() != Some(sender.id.as_str()) {
         return Err(FederationError::Forbidden(
@@ -50,8 +53,16 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         Decision::Publish => None,
     };
     let create = &activity.raw;
-    let stored = post::store_post(ctx, &post, &document, &group.id, visibility, held, Some(create))
-        .await?;
+    let stored = post::store_post(
+        ctx,
+        &post,
+        &document,
+        &group.id,
+        visibility,
+        held,
+        Some(create),
+    )
+    .await?;
     let Some(stored) = stored else {
         return Ok(Outcome::ignored("the post was stored before"));
     };

@@ -20,11 +20,15 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
     }
     let stored = match ctx.db.object(id).await {
         Ok(stored) => stored,
-        Err(StorageError::NotFound) => return Ok(Outcome::ignored("a deletion of an unknown post")),
+        Err(StorageError::NotFound) => {
+            return Ok(Outcome::ignored("a deletion of an unknown post"));
+        }
         Err(other) => return Err(other.into()),
     };
     if stored.attributed_to != sender.id {
-        return Err(FederationError::Forbidden("only the author deletes a post".into()));
+        return Err(FederationError::Forbidden(
+            "only the author deletes a post".into(),
+        ));
     }
     match ctx.db.delete_object(id).await {
         Ok(()) => {}

@@ -17,7 +17,9 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     let target = match ctx.db.actor(target_id).await {
         Ok(actor) if actor.local => actor,
         Ok(_) | Err(StorageError::NotFound) => {
-            return Ok(Outcome::ignored(format!("{target_id} is not a local actor")));
+            return Ok(Outcome::ignored(format!(
+                "{target_id} is not a local actor"
+            )));
         }
         Err(other) => return Err(other.into()),
     };
@@ -93,7 +95,9 @@ pub async fn receive_undo_follow(
         ));
     }
     let Some(target) = follow.get("object").and_then(id_of) else {
-        return Err(FederationError::BadRequest("the Follow has no object".into()));
+        return Err(FederationError::BadRequest(
+            "the Follow has no object".into(),
+        ));
     };
     match ctx.db.membership(target, &sender.id).await {
         Ok(m) if m.role == MemberRole::Owner.as_str() => {
@@ -111,7 +115,9 @@ pub async fn receive_undo_follow(
 /// A remote actor accepted a local actor's `Follow`.
 pub async fn receive_accept(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
     let Some(follow_id) = activity.object_id() else {
-        return Err(FederationError::BadRequest("Accept without an object".into()));
+        return Err(FederationError::BadRequest(
+            "Accept without an object".into(),
+        ));
     };
     match ctx.db.accept_follow(&sender.id, follow_id).await {
         Ok(follow) => {
@@ -126,9 +132,15 @@ pub async fn receive_accept(ctx: &Context, activity: &Activity, sender: &Actor) 
 /// A remote actor refused (or ended) a local actor's follow.
 pub async fn receive_reject(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
     let Some(follow_id) = activity.object_id() else {
-        return Err(FederationError::BadRequest("Reject without an object".into()));
+        return Err(FederationError::BadRequest(
+            "Reject without an object".into(),
+        ));
     };
-    match ctx.db.delete_follow_by_activity(&sender.id, follow_id).await {
+    match ctx
+        .db
+        .delete_follow_by_activity(&sender.id, follow_id)
+        .await
+    {
         Ok(()) => Ok(Outcome::Applied),
         Err(StorageError::NotFound) => Ok(Outcome::ignored("no such follow")),
         Err(other) => Err(other.into()),

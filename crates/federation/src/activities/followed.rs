@@ -11,9 +11,15 @@ use crate::{Context, FederationError, Result, fetch, sanitize};
 
 /// Keeps a post a followed group announced, in either form, and follows its edits and
 /// deletions.
-pub async fn receive_announce(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+pub async fn receive_announce(
+    ctx: &Context,
+    activity: &Activity,
+    sender: &Actor,
+) -> Result<Outcome> {
     if ctx.db.accepted_followers_of(&sender.id).await?.is_empty() {
-        return Ok(Outcome::ignored("announces are kept only from followed actors"));
+        return Ok(Outcome::ignored(
+            "announces are kept only from followed actors",
+        ));
     }
     let inner = &activity.object;
     match activity.object_kind() {
@@ -24,7 +30,9 @@ pub async fn receive_announce(ctx: &Context, activity: &Activity, sender: &Actor
         Some("Update") => refresh_post(ctx, inner, sender, false).await,
         Some("Delete") => refresh_post(ctx, inner, sender, true).await,
         Some(kind) if POST_KINDS.contains(&kind) => keep_post(ctx, inner, sender, None).await,
-        Some(kind) => Ok(Outcome::ignored(format!("Announce of {kind} is not handled"))),
+        Some(kind) => Ok(Outcome::ignored(format!(
+            "Announce of {kind} is not handled"
+        ))),
         None => keep_post(ctx, inner, sender, None).await,
     }
 }
@@ -57,9 +65,16 @@ async fn keep_post(
 
 /// An announced edit or deletion: the post is fetched again from its origin, which is the only
 /// source trusted for it.
-async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor, delete: bool) -> Result<Outcome> {
+async fn refresh_post(
+    ctx: &Context,
+    inner: &Value,
+    group: &Actor,
+    delete: bool,
+) -> Result<Outcome> {
     let Some(id) = inner.get("object").and_then(id_of) else {
-        return Err(FederationError::BadRequest("an announced change without object".into()));
+        return Err(FederationError::BadRequest(
+            "an announced change without object".into(),
+        ));
     };
     let stored = match ctx.db.object(id).await {
         Ok(stored) if stored.group_id.as_deref() == Some(group.id.as_str()) => stored,

@@ -41,7 +41,9 @@ pub async fn apply(ctx: &Context, activity: &Activity, sender: &Actor) -> Result
         "Update" => update::receive_update(ctx, activity, sender).await,
         "Delete" => delete::receive_delete(ctx, activity, sender).await,
         "Announce" => followed::receive_announce(ctx, activity, sender).await,
-        other => Ok(Outcome::ignored(format!("{other} activities are not handled"))),
+        other => Ok(Outcome::ignored(format!(
+            "{other} activities are not handled"
+        ))),
     }
 }
 

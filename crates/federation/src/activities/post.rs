@@ -93,7 +93,9 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
     };
     let state = membership.as_ref().map(|m| m.state.as_str());
     if state == Some(MemberState::Banned.as_str()) {
-        return Ok(Decision::Refuse("the author is banned from the group".into()));
+        return Ok(Decision::Refuse(
+            "the author is banned from the group".into(),
+        ));
     }
     let member = state == Some(MemberState::Accepted.as_str());
     let moderator = member

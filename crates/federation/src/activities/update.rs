@@ -22,7 +22,9 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(other) => return Err(other.into()),
     };
     if stored.attributed_to != sender.id {
-        return Err(FederationError::Forbidden("only the author edits a post".into()));
+        return Err(FederationError::Forbidden(
+            "only the author edits a post".into(),
+        ));
     }
     if stored.deleted_at.is_some() {
         return Ok(Outcome::ignored("the post was deleted"));

@@ -1,0 +1,239 @@
+//! The delivery worker (DESIGN §8): it claims due rows from the database queue with a lease,
+//! sends each with a few concurrent requests per host, and records the result — done, retry
+//! with backoff, or given up. Several workers (in several processes sharing PostgreSQL) can run
+//! at once; a worker that dies loses nothing, its leases run out and the rows come due again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kith_storage::{Delivery, now_millis};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::context::Counters;
+use crate::{Context, FederationError, Result, client, signatures};
+
+/// How the worker paces itself. The defaults suit production; tests shorten the delays.
+#[derive(Clone, Debug)]
+pub struct DeliverySettings {
+    /// Concurrent requests to one host.
+    pub per_host: usize,
+    /// Deliveries held in memory at once (claimed, waiting or in flight).
+    pub max_claimed: usize,
+    /// Deliveries of one host held in memory; more are handed back so a backlogged host never
+    /// fills the worker.
+    pub max_claimed_per_host: usize,
+    /// How long a claim lasts before another worker may take the row.
+    pub lease: Duration,
+    /// How often to look for due rows when not woken.
+    pub poll: Duration,
+    /// The first retry's delay; each next one is four times longer, up to a day.
+    pub first_retry: Duration,
+    /// Attempts before a delivery is given up (the default spans about a week).
+    pub max_attempts: i64,
+    /// A host failing for this long is marked dead and skipped until heard from.
+    pub dead_after: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            per_host: 4,
+            max_claimed: 256,
+            max_claimed_per_host: 32,
+            lease: Duration::from_secs(120),
+            poll: Duration::from_secs(1),
+            first_retry: Duration::from_secs(30),
+            max_attempts: 13,
+            dead_after: Duration::from_secs(3 * 24 * 60 * 60),
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// The delay before retry number `attempts + 1`.
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let factor = 4u32.saturating_pow(attempts.clamp(0, 15) as u32);
+        self.first_retry
+            .saturating_mul(factor)
+            .min(Duration::from_secs(24 * 60 * 60))
+    }
+}
+
+/// Runs the worker until `shutdown` completes; sends in flight are given a few seconds to end.
+pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future<Output = ()>) {
+    let settings = Arc::new(settings);
+    let mut hosts: HashMap<String, (Arc<Semaphore>, usize)> = HashMap::new();
+    let mut tasks: JoinSet<String> = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        while let Some(done) = tasks.try_join_next() {
+            finish_task(&mut hosts, done);
+        }
+        let room = settings.max_claimed.saturating_sub(tasks.len());
+        let claimed = if room == 0 {
+            Vec::new()
+        } else {
+            let lease = settings.lease.as_millis() as i64;
+            match ctx.db.claim_deliveries(room as i64, lease).await {
+                Ok(rows) => rows,
+                Err(error) => {
+                    tracing::error!(%error, "claiming deliveries failed");
+                    Vec::new()
+                }
+            }
+        };
+        let idle = claimed.is_empty();
+        for delivery in claimed {
+            let entry = hosts
+                .entry(delivery.host.clone())
+                .or_insert_with(|| (Arc::new(Semaphore::new(settings.per_host)), 0));
+            if entry.1 >= settings.max_claimed_per_host {
+                let again = now_millis() + 1_000;
+                if let Err(error) = ctx.db.release_delivery(&delivery, again).await {
+                    tracing::error!(%error, "handing back a delivery failed");
+                }
+                continue;
+            }
+            entry.1 += 1;
+            let permit = entry.0.clone();
+            let (ctx, settings) = (ctx.clone(), settings.clone());
+            tasks.spawn(async move {
+                let host = delivery.host.clone();
+                if let Ok(_permit) = permit.acquire_owned().await {
+                    deliver_one(&ctx, &settings, &delivery).await;
+                }
+                host
+            });
+        }
+        if idle {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = ctx.delivery_woken() => {}
+                _ = tokio::time::sleep(settings.poll) => {}
+                Some(done) = tasks.join_next() => finish_task(&mut hosts, done),
+            }
+        } else if tasks.len() >= settings.max_claimed {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                Some(done) = tasks.join_next() => finish_task(&mut hosts, done),
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.abort_all();
+}
+
+fn finish_task(
+    hosts: &mut HashMap<String, (Arc<Semaphore>, usize)>,
+    done: std::result::Result<String, tokio::task::JoinError>,
+) {
+    if let Ok(host) = done
+        && let Some(entry) = hosts.get_mut(&host)
+    {
+        entry.1 = entry.1.saturating_sub(1);
+        if entry.1 == 0 {
+            hosts.remove(&host);
+        }
+    }
+}
+
+/// Sends one delivery and records what came of it.
+async fn deliver_one(ctx: &Context, settings: &DeliverySettings, delivery: &Delivery) {
+    let counters = ctx.counters();
+    let outcome = match ctx.db.host_is_dead(&delivery.host).await {
+        Ok(true) => Err(Failure::Permanent(format!(
+            "{} is marked dead",
+            delivery.host
+        ))),
+        Ok(false) => send(ctx, delivery).await,
+        Err(error) => Err(Failure::Temporary(error.to_string())),
+    };
+    let recorded = match outcome {
+        Ok(()) => {
+            Counters::bump(&counters.delivered);
+            match ctx.db.finish_delivery(delivery).await {
+                Ok(()) => ctx.db.record_host_success(&delivery.host).await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(Failure::Permanent(reason)) => {
+            Counters::bump(&counters.delivery_dropped);
+            tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up");
+            ctx.db.finish_delivery(delivery).await
+        }
+        Err(Failure::Temporary(reason)) => retry(ctx, settings, delivery, &reason).await,
+    };
+    if let Err(error) = recorded {
+        tracing::error!(%error, inbox = %delivery.inbox_url, "recording a delivery failed");
+    }
+}
+
+async fn retry(
+    ctx: &Context,
+    settings: &DeliverySettings,
+    delivery: &Delivery,
+    reason: &str,
+) -> kith_storage::Result<()> {
+    let now = now_millis();
+    let dead_before = now - settings.dead_after.as_millis() as i64;
+    let dead = ctx
+        .db
+        .record_host_failure(&delivery.host, now, dead_before)
+        .await?;
+    if dead || delivery.attempts + 1 >= settings.max_attempts {
+        Counters::bump(&ctx.counters().delivery_dropped);
+        tracing::warn!(inbox = %delivery.inbox_url, %reason, dead, "delivery given up");
+        return ctx.db.finish_delivery(delivery).await;
+    }
+    let delay = settings.backoff(delivery.attempts).as_millis() as i64;
+    tracing::info!(inbox = %delivery.inbox_url, %reason, attempts = delivery.attempts + 1,
+        "delivery failed, will retry");
+    ctx.db.retry_delivery(delivery, now + delay, reason).await
+}
+
+enum Failure {
+    /// Will never succeed (4xx other than 408 and 429, a dead host, a refused address).
+    Permanent(String),
+    /// Worth another try later.
+    Temporary(String),
+}
+
+async fn send(ctx: &Context, delivery: &Delivery) -> std::result::Result<(), Failure> {
+    let prepared = prepare(ctx, delivery).await.map_err(|e| match e {
+        FederationError::Storage(_) => Failure::Temporary(e.to_string()),
+        other => Failure::Permanent(other.to_string()),
+    })?;
+    let (url, headers, body) = prepared;
+    let mut request = ctx.client().post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Failure::Temporary(format!("{e}")))?;
+    let status = response.status().as_u16();
+    match status {
+        200..=299 => Ok(()),
+        408 | 429 => Err(Failure::Temporary(format!("HTTP {status}"))),
+        400..=499 => Err(Failure::Permanent(format!("HTTP {status}"))),
+        _ => Err(Failure::Temporary(format!("HTTP {status}"))),
+    }
+}
+
+type Prepared = (url::Url, Vec<(&'static str, String)>, String);
+
+async fn prepare(ctx: &Context, delivery: &Delivery) -> Result<Prepared> {
+    let url = url::Url::parse(&delivery.inbox_url)
+        .map_err(|e| FederationError::BadRequest(format!("{}: {e}", delivery.inbox_url)))?;
+    client::check_url(&url, ctx.settings().dev)?;
+    let (actor_id, body) = ctx.db.outgoing_activity(&delivery.activity_id).await?;
+    let key = ctx.signing_key_of(&actor_id).await?;
+    let headers = signatures::sign_post(&key, &url, body.as_bytes())?;
+    Ok((url, headers, body))
+}

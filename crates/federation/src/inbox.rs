@@ -1,0 +1,158 @@
+//! The inbox, per actor and shared: one pipeline for both, since Lemmy and Mastodon send to the
+//! shared inbox whenever there is one and the activity itself says what it concerns.
+//!
+//! Order matters: the cheap checks (size, JSON, signature header, date, digest) run before
+//! anything is fetched, the key is fetched only to verify, and the activity is recorded as
+//! received only after every check passed. A failure while applying it forgets the record again,
+//! so the sender's retry is applied rather than lost.
+
+use http::HeaderMap;
+use kith_storage::{Actor, now_millis};
+
+use crate::activities::{self, Outcome};
+use crate::client::MAX_BODY;
+use crate::context::Counters;
+use crate::protocol::{Activity, host_of};
+use crate::signatures::{self, SignatureCheck};
+use crate::{Context, FederationError, Result, fetch};
+
+/// A key that failed to verify is fetched again at most this often per actor, so bad
+/// signatures cannot make Kith hammer another server.
+const REFETCH_INTERVAL_MS: i64 = 60_000;
+
+/// An inbox POST as the web layer received it.
+#[derive(Debug)]
+pub struct InboxRequest<'a> {
+    /// Path and query, as signed in `(request-target)`.
+    pub path_and_query: &'a str,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The body, already bounded to [`MAX_BODY`].
+    pub body: &'a [u8],
+}
+
+/// Checks and applies one delivered activity. Every outcome is logged and counted.
+pub async fn receive(ctx: &Context, request: InboxRequest<'_>) -> Result<Outcome> {
+    let result = receive_checked(ctx, &request).await;
+    let counters = ctx.counters();
+    match &result {
+        Ok(Outcome::Applied) => Counters::bump(&counters.inbox_accepted),
+        Ok(Outcome::Ignored(reason)) => {
+            Counters::bump(&counters.inbox_ignored);
+            tracing::info!(path = request.path_and_query, %reason, "activity ignored");
+        }
+        Err(error) => {
+            Counters::bump(&counters.inbox_rejected);
+            tracing::warn!(path = request.path_and_query, %error, "activity refused");
+        }
+    }
+    result
+}
+
+async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Outcome> {
+    if request.body.len() > MAX_BODY {
+        return Err(FederationError::TooLarge(MAX_BODY));
+    }
+    let value = serde_json::from_slice(request.body)
+        .map_err(|e| FederationError::BadRequest(format!("malformed JSON: {e}")))?;
+    let activity = Activity::from_value(value)
+        .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
+    let check = signatures::check_request(
+        "POST",
+        request.path_and_query,
+        request.headers,
+        Some(request.body),
+    )?;
+    let Some(signer) = verify_signer(ctx, &check, &activity).await? else {
+        return Ok(Outcome::Ignored(
+            "a deleted actor's farewell, its key is gone".into(),
+        ));
+    };
+    let actor_id = activity
+        .actor
+        .as_deref()
+        .ok_or_else(|| FederationError::BadRequest("an activity without actor".into()))?;
+    if actor_id != signer.id {
+        return Err(FederationError::Signature(format!(
+            "signed by {}, not by the activity's actor {actor_id}",
+            signer.id
+        )));
+    }
+    if host_of(&activity.id) != host_of(actor_id) {
+        return Err(FederationError::Forbidden(format!(
+            "the id {} is not on the host of its actor {actor_id}",
+            activity.id
+        )));
+    }
+    if !ctx
+        .db
+        .record_received_activity(&activity.id, actor_id, &activity.kind)
+        .await?
+    {
+        return Err(FederationError::Duplicate(activity.id.clone()));
+    }
+    ctx.db.record_host_success(&signer.domain).await?;
+    match activities::apply(ctx, &activity, &signer).await {
+        Ok(outcome) => Ok(outcome),
+        Err(error) => {
+            ctx.db.forget_received_activity(&activity.id).await?;
+            Err(error)
+        }
+    }
+}
+
+/// The actor whose key made the signature; `None` for an actor deleting itself whose key can
+/// no longer be fetched (DESIGN §4: answered 202).
+async fn verify_signer(
+    ctx: &Context,
+    check: &SignatureCheck,
+    activity: &Activity,
+) -> Result<Option<Actor>> {
+    let self_delete =
+        activity.kind == "Delete" && activity.object_id() == activity.actor.as_deref();
+    let actor = match fetch::actor_for_key(ctx, &check.key_id, false).await {
+        Ok(actor) => actor,
+        Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
+            return Ok(None);
+        }
+        Err(error) => return Err(key_error(&check.key_id, error)),
+    };
+    if actor.local {
+        return Err(FederationError::Signature(format!(
+            "{} is a local key",
+            check.key_id
+        )));
+    }
+    if check.verify(&*ctx.public_key(&actor).await?) {
+        return Ok(Some(actor));
+    }
+    // The key may have rotated: fetch the actor again, once, and not too often.
+    if actor.fetched_at.unwrap_or(0) + REFETCH_INTERVAL_MS > now_millis() {
+        return Err(FederationError::Signature(
+            "the signature does not verify".into(),
+        ));
+    }
+    let actor = match fetch::actor_for_key(ctx, &check.key_id, true).await {
+        Ok(actor) => actor,
+        Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
+            return Ok(None);
+        }
+        Err(error) => return Err(key_error(&check.key_id, error)),
+    };
+    if check.verify(&*ctx.public_key(&actor).await?) {
+        Ok(Some(actor))
+    } else {
+        Err(FederationError::Signature(
+            "the signature does not verify".into(),
+        ))
+    }
+}
+
+/// A key that cannot be had: the sender's server being down is worth a retry; anything else
+/// is a bad signature.
+fn key_error(key_id: &str, error: FederationError) -> FederationError {
+    match error {
+        FederationError::Remote(_) | FederationError::Storage(_) => error,
+        other => FederationError::Signature(format!("cannot use the key {key_id}: {other}")),
+    }
+}
