@@ -37,6 +37,9 @@ pub enum FederationError {
     /// A request's HTTP signature is missing, malformed, stale or does not verify.
     #[error("signature: {0}")]
     Signature(String),
+    /// No valid credentials (an unknown API token).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
     /// The sender may not do this (an id on another host, a post where posting is closed).
     #[error("forbidden: {0}")]
     Forbidden(String),

@@ -16,6 +16,11 @@ use clap::{Args, Parser, Subcommand};
   kith user create NAME [--admin]               create an account (password: KITH_PASSWORD or asked)
   kith group create NAME --owner USER [--title T] [--summary S] [--approval]
                                                 create a group owned by USER
+  kith group requests GROUP                     list who waits to join GROUP
+  kith group approve GROUP MEMBER               let a waiting member in (MEMBER: @name@host or id)
+  kith group remove GROUP MEMBER                refuse a request or remove a member
+  kith group follow GROUP @name@host            make GROUP follow a remote group and keep its posts
+  kith token create USER [--label L]            make a JSON API bearer token for USER
   kith backup PATH                              copy a live SQLite database to PATH
 
 Settings come from kith.toml and KITH_* variables: see docs/configuration.md."
@@ -40,6 +45,9 @@ pub enum Command {
     /// Manage local groups.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Manage JSON API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Write a consistent copy of a live SQLite database to PATH (PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -69,6 +77,44 @@ pub struct CreateUser {
 pub enum GroupCommand {
     /// Create a group owned by an existing account.
     Create(CreateGroup),
+    /// List who waits to join a group.
+    Requests {
+        /// The group's name.
+        group: String,
+    },
+    /// Let a waiting member in; the Accept goes out when the server runs.
+    Approve(MemberArgs),
+    /// Refuse a request to join, or remove a member (a Reject{Follow} is sent).
+    Remove(MemberArgs),
+    /// Make a local group follow a remote group (another Kith, a Lemmy community).
+    Follow {
+        /// The local group's name.
+        group: String,
+        /// The remote group's handle: @name@host.
+        handle: String,
+    },
+}
+
+/// A group and one of its members.
+#[derive(Debug, Args)]
+pub struct MemberArgs {
+    /// The group's name.
+    pub group: String,
+    /// The member: @name@host, or an actor id.
+    pub member: String,
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a bearer token for the JSON API; it is printed once and not stored.
+    Create {
+        /// The account's login name.
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
 }
 
 /// `kith group create`.

@@ -3,6 +3,7 @@
 mod admin;
 mod cli;
 mod config;
+mod members;
 mod serve;
 
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::{
-    cli::{Cli, Command, GroupCommand, UserCommand},
+    cli::{Cli, Command, GroupCommand, TokenCommand, UserCommand},
     config::Config,
 };
 
@@ -44,6 +45,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve::serve(config).await,
         Command::User(UserCommand::Create(args)) => admin::create_user(&config, args).await,
         Command::Group(GroupCommand::Create(args)) => admin::create_group(&config, args).await,
+        Command::Group(GroupCommand::Requests { group }) => {
+            members::list_requests(&config, &group).await
+        }
+        Command::Group(GroupCommand::Approve(args)) => members::approve(&config, args).await,
+        Command::Group(GroupCommand::Remove(args)) => members::remove(&config, args).await,
+        Command::Group(GroupCommand::Follow { group, handle }) => {
+            members::follow(&config, &group, &handle).await
+        }
+        Command::Token(TokenCommand::Create { user, label }) => {
+            members::create_token(&config, &user, &label).await
+        }
         Command::Backup { path } => admin::backup(&config, &path).await,
     }
 }

@@ -1,8 +1,8 @@
-//! `kith serve`: open the database, make sure the instance actor exists, and serve HTTP until
-//! SIGINT or SIGTERM.
+//! `kith serve`: open the database, make sure the instance actor exists, and serve HTTP and run
+//! the delivery worker until SIGINT or SIGTERM.
 
 use anyhow::Context as _;
-use kith_federation::actions::instance::ensure_instance_actor;
+use kith_federation::{actions::instance::ensure_instance_actor, delivery::DeliverySettings};
 use kith_web::{AppState, WebSettings};
 use tokio::net::TcpListener;
 
@@ -28,10 +28,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, domain = %config.domain, "listening on http://{addr}");
-    axum::serve(listener, kith_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    kith_web::run(
+        listener,
+        state,
+        DeliverySettings::default(),
+        shutdown_signal(),
+    )
+    .await
+    .context("serving HTTP")?;
     ctx.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -18,6 +18,21 @@ pub enum ApiError {
     /// The request is malformed; the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// No valid credentials or signature; the message says what is wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Understood, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// It conflicts with what is already there (a name taken, an activity received before).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than accepted.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Another server failed us; worth retrying later.
+    #[error("{0}")]
+    BadGateway(String),
     /// The database or another dependency is down.
     #[error("service unavailable")]
     Unavailable,
@@ -31,6 +46,11 @@ impl ApiError {
         match self {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::BadGateway(_) => (StatusCode::BAD_GATEWAY, "bad_gateway"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -52,6 +72,21 @@ impl From<FederationError> for ApiError {
             FederationError::Storage(e) => e.into(),
             FederationError::NotFound(_) => ApiError::NotFound,
             FederationError::BadRequest(reason) => ApiError::BadRequest(reason),
+            e @ (FederationError::InvalidName { .. } | FederationError::Password(_)) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            e @ FederationError::UnknownAccount(_) => ApiError::BadRequest(e.to_string()),
+            e @ (FederationError::Signature(_) | FederationError::Unauthorized(_)) => {
+                ApiError::Unauthorized(e.to_string())
+            }
+            FederationError::Forbidden(reason) => ApiError::Forbidden(reason),
+            e @ (FederationError::Duplicate(_) | FederationError::NameTaken(_)) => {
+                ApiError::Conflict(e.to_string())
+            }
+            e @ FederationError::TooLarge(_) => ApiError::TooLarge(e.to_string()),
+            e @ (FederationError::Remote(_) | FederationError::Gone(_)) => {
+                ApiError::BadGateway(e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -1,15 +1,19 @@
 //! Kith's HTTP face: the axum routes. Handlers stay thin; what they do is decided in
 //! `kith-federation` and stored through `kith-storage`.
 
+mod activitypub;
+mod api;
 mod error;
 mod health;
 mod nodeinfo;
+mod run;
 mod state;
 mod webfinger;
 
 use axum::Router;
 
 pub use error::ApiError;
+pub use run::run;
 pub use state::{AppState, WebSettings};
 
 /// Every route Kith serves.
@@ -18,5 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(nodeinfo::router())
         .merge(webfinger::router())
+        .merge(activitypub::router())
+        .merge(api::router())
         .with_state(state)
 }

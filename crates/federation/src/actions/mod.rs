@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod groups;
 pub mod instance;
+pub mod membership;
+pub mod tokens;
 
 use kith_storage::{ActorKind, NewActor};
 

@@ -1,0 +1,202 @@
+//! What organisers do with members: see who asks to join, approve, refuse or remove them; and
+//! make a local group follow a remote group. The CLI acts as the instance operator (`by: None`);
+//! the JSON API acts as a signed-in account, which must moderate the group.
+
+use kith_storage::{Account, Actor, FollowState, MemberRole, MemberState, StorageError};
+use serde_json::Value;
+
+use crate::activities::follow::send_answer;
+use crate::protocol::OutgoingActivity;
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver, fetch};
+
+/// Someone waiting to join a group.
+#[derive(Clone, Debug)]
+pub struct JoinRequest {
+    /// Who asks.
+    pub member: Actor,
+    /// When they asked, in milliseconds.
+    pub requested_at: i64,
+}
+
+/// The local group named `name`, if `by` may moderate it (any group for the operator).
+pub async fn moderated_group(ctx: &Context, name: &str, by: Option<&Account>) -> Result<Actor> {
+    let group = match ctx.db.local_actor_by_username(name).await {
+        Ok(actor) if actor.kind == "Group" => actor,
+        Ok(_) | Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!(
+                "no group named {name:?}"
+            )));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let Some(account) = by else {
+        return Ok(group);
+    };
+    if account.is_admin {
+        return Ok(group);
+    }
+    match ctx.db.membership(&group.id, &account.actor_id).await {
+        Ok(m)
+            if m.state == MemberState::Accepted.as_str()
+                && (m.role == MemberRole::Owner.as_str()
+                    || m.role == MemberRole::Moderator.as_str()) =>
+        {
+            Ok(group)
+        }
+        Ok(_) | Err(StorageError::NotFound) => Err(FederationError::Forbidden(format!(
+            "{} does not moderate {name}",
+            account.username
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The requests to join a group that wait for a moderator, oldest first.
+pub async fn join_requests(
+    ctx: &Context,
+    group_name: &str,
+    by: Option<&Account>,
+) -> Result<Vec<JoinRequest>> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let mut requests = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = ctx
+            .db
+            .members_page(&group.id, MemberState::Pending, after.as_deref(), 100)
+            .await?;
+        let last = page.len() < 100;
+        for m in page {
+            after = Some(m.member_id.clone());
+            requests.push(JoinRequest {
+                member: ctx.db.actor(&m.member_id).await?,
+                requested_at: m.created_at,
+            });
+        }
+        if last {
+            break;
+        }
+    }
+    requests.sort_by_key(|r| r.requested_at);
+    Ok(requests)
+}
+
+/// An actor named by id, `@name@host` handle, or local name.
+pub async fn find_actor(ctx: &Context, who: &str) -> Result<Actor> {
+    let who = who.trim();
+    let found = if who.starts_with("https://") || who.starts_with("http://") {
+        ctx.db.actor(who).await
+    } else if let Some((name, host)) = who.trim_start_matches('@').split_once('@') {
+        if host == ctx.urls().domain() {
+            ctx.db.local_actor_by_username(name).await
+        } else {
+            ctx.db.remote_actor_by_handle(name, host).await
+        }
+    } else {
+        ctx.db.local_actor_by_username(who).await
+    };
+    match found {
+        Ok(actor) => Ok(actor),
+        Err(StorageError::NotFound) => Err(FederationError::NotFound(format!("no actor {who:?}"))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Lets a pending member in: the membership is accepted and the `Accept` goes out at once.
+pub async fn approve_member(
+    ctx: &Context,
+    group_name: &str,
+    who: &str,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let member = find_actor(ctx, who).await?;
+    let membership = ctx
+        .db
+        .membership(&group.id, &member.id)
+        .await
+        .map_err(|_| {
+            FederationError::NotFound(format!("{who} has not asked to join {group_name}"))
+        })?;
+    if membership.state != MemberState::Pending.as_str() {
+        return Err(FederationError::BadRequest(format!(
+            "{who} is {} in {group_name}, not waiting",
+            membership.state
+        )));
+    }
+    ctx.db
+        .upsert_membership(
+            &group.id,
+            &member.id,
+            MemberState::Accepted,
+            MemberRole::Member,
+            None,
+        )
+        .await?;
+    if let Some(follow_id) = &membership.follow_activity_id
+        && !member.local
+    {
+        send_answer(ctx, "Accept", &group, &member, follow_id).await?;
+    }
+    Ok(member)
+}
+
+/// Refuses a pending request or removes a member: the membership ends and `Reject{Follow}`
+/// makes the member's server drop its follow (Mastodon unfollows on it).
+pub async fn remove_member(
+    ctx: &Context,
+    group_name: &str,
+    who: &str,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let member = find_actor(ctx, who).await?;
+    let membership = ctx
+        .db
+        .membership(&group.id, &member.id)
+        .await
+        .map_err(|_| FederationError::NotFound(format!("{who} is not in {group_name}")))?;
+    if membership.role == MemberRole::Owner.as_str() {
+        return Err(FederationError::Forbidden(
+            "the owner cannot be removed".into(),
+        ));
+    }
+    ctx.db.delete_membership(&group.id, &member.id).await?;
+    if let Some(follow_id) = &membership.follow_activity_id
+        && !member.local
+    {
+        send_answer(ctx, "Reject", &group, &member, follow_id).await?;
+    }
+    Ok(member)
+}
+
+/// Makes a local group follow a remote group (another Kith, a Lemmy community) by handle; what
+/// it announces is kept once the remote group accepts.
+pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, None).await?;
+    let remote = fetch::webfinger_actor(ctx, handle).await?;
+    if remote.local {
+        return Err(FederationError::BadRequest(format!(
+            "{handle} is on this instance"
+        )));
+    }
+    if remote.kind != "Group" {
+        return Err(FederationError::BadRequest(format!(
+            "{handle} is a {}, not a group",
+            remote.kind
+        )));
+    }
+    let follow = OutgoingActivity::new(
+        "Follow",
+        Urls::new_activity(&group.id),
+        &group.id,
+        Value::String(remote.id.clone()),
+        vec![remote.id.clone()],
+    );
+    ctx.db
+        .upsert_follow(&group.id, &remote.id, FollowState::Pending, &follow.id)
+        .await?;
+    deliver::enqueue(ctx, &group, &follow, vec![remote.inbox_url.clone()]).await?;
+    Ok(remote)
+}

@@ -1,0 +1,46 @@
+//! Bearer tokens for the JSON API: made from the CLI, shown once, stored only as a SHA-256.
+
+use aws_lc_rs::digest;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kith_storage::{Account, StorageError};
+
+use crate::{Context, FederationError, Result};
+
+/// Makes a token for the account named `username`; the token is returned once and not kept.
+pub async fn create_token(ctx: &Context, username: &str, label: &str) -> Result<String> {
+    let account = match ctx.db.account_by_username(username).await {
+        Ok(account) => account,
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::UnknownAccount(username.to_owned()));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| FederationError::Key("no randomness".into()))?;
+    let token = format!("kith_{}", URL_SAFE_NO_PAD.encode(bytes));
+    ctx.db
+        .create_api_token(&hash(&token), &account.id, label)
+        .await?;
+    Ok(token)
+}
+
+/// The account a bearer token belongs to.
+pub async fn account_for_token(ctx: &Context, token: &str) -> Result<Account> {
+    match ctx.db.account_by_token_hash(&hash(token.trim())).await {
+        Ok(account) => Ok(account),
+        Err(StorageError::NotFound) => Err(FederationError::Unauthorized("unknown token".into())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn hash(token: &str) -> String {
+    digest::digest(&digest::SHA256, token.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

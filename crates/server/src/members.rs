@@ -1,0 +1,53 @@
+//! Admin commands for membership and tokens. Whatever they send (Accept, Reject, Follow) is
+//! queued in the database; the running server's delivery worker sends it within a second.
+
+use kith_federation::actions::{membership, tokens};
+
+use crate::{admin::open_context, cli::MemberArgs, config::Config};
+
+/// `kith group requests GROUP`.
+pub async fn list_requests(config: &Config, group: &str) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let requests = membership::join_requests(&ctx, group, None).await?;
+    if requests.is_empty() {
+        println!("nobody waits to join {group}");
+    }
+    for request in requests {
+        let member = request.member;
+        println!("@{}@{}\t{}", member.username, member.domain, member.id);
+    }
+    Ok(())
+}
+
+/// `kith group approve GROUP MEMBER`.
+pub async fn approve(config: &Config, args: MemberArgs) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let member = membership::approve_member(&ctx, &args.group, &args.member, None).await?;
+    println!("{} is now a member of {}", member.id, args.group);
+    Ok(())
+}
+
+/// `kith group remove GROUP MEMBER`.
+pub async fn remove(config: &Config, args: MemberArgs) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let member = membership::remove_member(&ctx, &args.group, &args.member, None).await?;
+    println!("{} is no longer in {}", member.id, args.group);
+    Ok(())
+}
+
+/// `kith group follow GROUP @name@host`.
+pub async fn follow(config: &Config, group: &str, handle: &str) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let remote = membership::follow_group(&ctx, group, handle).await?;
+    println!("{group} asked to follow {} ({})", handle, remote.id);
+    Ok(())
+}
+
+/// `kith token create USER [--label L]`.
+pub async fn create_token(config: &Config, user: &str, label: &str) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let token = tokens::create_token(&ctx, user, label).await?;
+    println!("{token}");
+    eprintln!("keep this token: it is shown once (use it as Authorization: Bearer TOKEN)");
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! `GET` on actor ids and on the collections hung on them.
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::HeaderMap,
+    response::Response,
+    routing::get,
+};
+use kith_federation::{
+    actions::instance::ensure_instance_actor, documents, documents::PageRequest,
+};
+use kith_storage::{Actor, StorageError};
+use serde::Deserialize;
+
+use super::{activity_json, plain_page, wants_activity_json};
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/actor", get(get_instance_actor))
+        .route("/u/{name}", get(get_person))
+        .route("/g/{name}", get(get_group))
+        .route("/u/{name}/outbox", get(get_person_outbox))
+        .route("/u/{name}/followers", get(get_person_followers))
+        .route("/g/{name}/outbox", get(get_group_outbox))
+        .route("/g/{name}/followers", get(get_group_followers))
+        .route("/g/{name}/featured", get(get_group_featured))
+        .route("/g/{name}/moderators", get(get_group_moderators))
+        .route("/g/{name}/replies", get(get_group_replies))
+        .route("/g/{name}/activities/{id}", get(get_group_activity))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+    cursor: Option<String>,
+    object: Option<String>,
+}
+
+impl PageQuery {
+    fn request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page.is_some() || self.cursor.is_some(),
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+async fn local_actor(state: &AppState, name: &str, kind: &str) -> Result<Actor, ApiError> {
+    match state.ctx.db.local_actor_by_username(name).await {
+        Ok(actor) if actor.kind == kind => Ok(actor),
+        Ok(_) | Err(StorageError::NotFound) => Err(ApiError::NotFound),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn actor_response(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    if wants_activity_json(headers) {
+        let doc = documents::actor_document(&state.ctx, actor).await?;
+        return Ok(activity_json(&doc));
+    }
+    let title = actor.display_name.as_deref().unwrap_or(&actor.username);
+    let handle = format!("@{}@{}", actor.username, state.ctx.urls().domain());
+    let summary = actor
+        .summary
+        .as_deref()
+        .map(documents::plain_to_html)
+        .unwrap_or_default();
+    Ok(plain_page(title, &handle, &summary, &actor.id))
+}
+
+async fn get_instance_actor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let actor = ensure_instance_actor(&state.ctx).await?;
+    actor_response(&state, &actor, &headers).await
+}
+
+async fn get_person(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Person").await?;
+    actor_response(&state, &actor, &headers).await
+}
+
+async fn get_group(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    actor_response(&state, &actor, &headers).await
+}
+
+async fn get_person_outbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Person").await?;
+    Ok(activity_json(
+        &documents::outbox(&state.ctx, &actor, &query.request()).await?,
+    ))
+}
+
+async fn get_person_followers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Person").await?;
+    Ok(activity_json(
+        &documents::followers(&state.ctx, &actor, &query.request()).await?,
+    ))
+}
+
+async fn get_group_outbox(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    Ok(activity_json(
+        &documents::outbox(&state.ctx, &actor, &query.request()).await?,
+    ))
+}
+
+async fn get_group_followers(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    Ok(activity_json(
+        &documents::followers(&state.ctx, &actor, &query.request()).await?,
+    ))
+}
+
+async fn get_group_featured(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    Ok(activity_json(&documents::featured(&actor)?))
+}
+
+async fn get_group_moderators(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    Ok(activity_json(
+        &documents::moderators(&state.ctx, &actor).await?,
+    ))
+}
+
+async fn get_group_replies(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let group = local_actor(&state, &name, "Group").await?;
+    let object_id = query
+        .object
+        .as_deref()
+        .ok_or_else(|| ApiError::BadRequest("the object parameter is missing".into()))?;
+    let object = state.ctx.db.object(object_id).await?;
+    let doc = documents::replies(&state.ctx, &group, &object, &query.request()).await?;
+    Ok(activity_json(&doc))
+}
+
+async fn get_group_activity(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let group = local_actor(&state, &name, "Group").await?;
+    let announce_id = format!("{}/activities/{id}", group.id);
+    let object = state.ctx.db.object_by_announce_id(&announce_id).await?;
+    if object.deleted_at.is_some() {
+        return Ok(activity_json(&documents::tombstone(&object)));
+    }
+    let announce =
+        kith_federation::activities::announce::announce_object(&group, &object, &announce_id);
+    Ok(activity_json(&announce))
+}

@@ -1,0 +1,82 @@
+//! ActivityPub endpoints: actor documents and their collections (JSON for servers, a page for
+//! people, chosen by `Accept`), and the inboxes.
+
+mod actors;
+mod inbox;
+
+use axum::{
+    Router,
+    http::{HeaderMap, HeaderValue, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde::Serialize;
+
+use crate::AppState;
+
+/// The ActivityPub routes.
+pub fn router() -> Router<AppState> {
+    actors::router().merge(inbox::router())
+}
+
+/// The media type Kith answers ActivityPub requests with.
+const ACTIVITY_JSON_UTF8: &str = "application/activity+json; charset=utf-8";
+
+/// Whether a request asks for ActivityPub JSON rather than a page: `application/activity+json`
+/// or `application/ld+json` (with or without the ActivityStreams profile).
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|media| {
+            let media = media.trim().to_ascii_lowercase();
+            media.starts_with("application/activity+json")
+                || media.starts_with("application/ld+json")
+        })
+}
+
+/// A document as ActivityPub JSON.
+pub fn activity_json(doc: &impl Serialize) -> Response {
+    match serde_json::to_vec(doc) {
+        Ok(body) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(ACTIVITY_JSON_UTF8),
+                ),
+                (header::VARY, HeaderValue::from_static("Accept")),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => crate::ApiError::Internal(e.to_string()).into_response(),
+    }
+}
+
+/// A plain page for people who open an id in a browser; the web interface replaces it.
+pub fn plain_page(title: &str, subtitle: &str, body_html: &str, json_href: &str) -> Response {
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{href}\"></head>\
+         <body><main><h1>{title}</h1><p>{subtitle}</p>{body_html}</main></body></html>\n",
+        title = escape(title),
+        subtitle = escape(subtitle),
+        href = escape(json_href),
+    );
+    (
+        [(header::VARY, HeaderValue::from_static("Accept"))],
+        Html(page),
+    )
+        .into_response()
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,107 @@
+//! The JSON API (`/api/v1`), authenticated with bearer tokens (`kith token create`). For now it
+//! offers what organisers need for membership; the web issue extends it to every action.
+
+use axum::{
+    Json, Router,
+    extract::{FromRequestParts, Path, State},
+    http::{header, request::Parts},
+    routing::{get, post},
+};
+use kith_federation::actions::{membership, tokens};
+use kith_storage::Account;
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/groups/{name}/requests", get(list_join_requests))
+        .route(
+            "/api/v1/groups/{name}/requests/approve",
+            post(approve_join_request),
+        )
+        .route("/api/v1/groups/{name}/members/remove", post(remove_member))
+}
+
+/// The account a request's `Authorization: Bearer …` token belongs to.
+pub struct Bearer(pub Account);
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
+        Ok(Bearer(tokens::account_for_token(&state.ctx, token).await?))
+    }
+}
+
+#[derive(Serialize)]
+struct JoinRequestView {
+    id: String,
+    handle: String,
+    name: Option<String>,
+    requested_at: i64,
+}
+
+async fn list_join_requests(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<JoinRequestView>>, ApiError> {
+    let requests = membership::join_requests(&state.ctx, &name, Some(&account)).await?;
+    Ok(Json(
+        requests
+            .into_iter()
+            .map(|r| JoinRequestView {
+                handle: format!("@{}@{}", r.member.username, r.member.domain),
+                id: r.member.id,
+                name: r.member.display_name,
+                requested_at: r.requested_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct MemberBody {
+    /// An actor id or `@name@host`.
+    member: String,
+}
+
+#[derive(Serialize)]
+struct MemberResult {
+    id: String,
+    state: &'static str,
+}
+
+async fn approve_join_request(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(name): Path<String>,
+    Json(body): Json<MemberBody>,
+) -> Result<Json<MemberResult>, ApiError> {
+    let member =
+        membership::approve_member(&state.ctx, &name, &body.member, Some(&account)).await?;
+    Ok(Json(MemberResult {
+        id: member.id,
+        state: "accepted",
+    }))
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(name): Path<String>,
+    Json(body): Json<MemberBody>,
+) -> Result<Json<MemberResult>, ApiError> {
+    let member = membership::remove_member(&state.ctx, &name, &body.member, Some(&account)).await?;
+    Ok(Json(MemberResult {
+        id: member.id,
+        state: "removed",
+    }))
+}

@@ -1,0 +1,37 @@
+//! Running a Kith instance on a listener: HTTP and the delivery worker side by side, stopped
+//! together. The `kith serve` command and the multi-instance tests both start instances here.
+
+use kith_federation::delivery::{self, DeliverySettings};
+use tokio::net::TcpListener;
+
+use crate::AppState;
+
+/// Serves HTTP on `listener` and runs the delivery worker until `shutdown` resolves; requests
+/// in flight finish, and the worker gets a few seconds for sends in flight.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    delivery: DeliverySettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker_ctx = state.ctx.clone();
+    let mut worker_stop = stopped.clone();
+    let worker = tokio::spawn(async move {
+        delivery::run(worker_ctx, delivery, async move {
+            let _ = worker_stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    });
+    let served = axum::serve(listener, crate::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+        })
+        .await;
+    let _ = stop.send(true);
+    drop(stopped);
+    if let Err(error) = worker.await {
+        tracing::error!(%error, "the delivery worker failed");
+    }
+    served
+}
