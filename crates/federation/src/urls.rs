@@ -63,6 +63,19 @@ impl Urls {
         self.join("actor")
     }
 
+    /// A new id for a local object (a post): `/o/<ULID>`.
+    pub fn new_object(&self) -> String {
+        self.join(&format!(
+            "o/{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        ))
+    }
+
+    /// A local object's id from its path segment.
+    pub fn object(&self, key: &str) -> String {
+        self.join(&format!("o/{key}"))
+    }
+
     /// The shared inbox: `/inbox`.
     pub fn shared_inbox(&self) -> String {
         self.join("inbox")

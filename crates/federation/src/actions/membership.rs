@@ -175,6 +175,11 @@ pub async fn remove_member(
 /// it announces is kept once the remote group accepts.
 pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, None).await?;
+    follow_remote_group(ctx, &group, handle).await
+}
+
+/// Makes a local actor (a person joining, or a group) follow a remote group by handle.
+pub async fn follow_remote_group(ctx: &Context, follower: &Actor, handle: &str) -> Result<Actor> {
     let remote = fetch::webfinger_actor(ctx, handle).await?;
     if remote.local {
         return Err(FederationError::BadRequest(format!(
@@ -189,14 +194,14 @@ pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Resu
     }
     let follow = OutgoingActivity::new(
         "Follow",
-        Urls::new_activity(&group.id),
-        &group.id,
+        Urls::new_activity(&follower.id),
+        &follower.id,
         Value::String(remote.id.clone()),
         vec![remote.id.clone()],
     );
     ctx.db
-        .upsert_follow(&group.id, &remote.id, FollowState::Pending, &follow.id)
+        .upsert_follow(&follower.id, &remote.id, FollowState::Pending, &follow.id)
         .await?;
-    deliver::enqueue(ctx, &group, &follow, vec![remote.inbox_url.clone()]).await?;
+    deliver::enqueue(ctx, follower, &follow, vec![remote.inbox_url.clone()]).await?;
     Ok(remote)
 }

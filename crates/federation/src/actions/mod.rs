@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod groups;
 pub mod instance;
 pub mod membership;
+pub mod posts;
 pub mod tokens;
 
 use kith_storage::{ActorKind, NewActor};

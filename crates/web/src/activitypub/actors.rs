@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/g/{name}/moderators", get(get_group_moderators))
         .route("/g/{name}/replies", get(get_group_replies))
         .route("/g/{name}/activities/{id}", get(get_group_activity))
+        .route("/o/{key}", get(get_object))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,4 +191,27 @@ async fn get_group_activity(
     let announce =
         kith_federation::activities::announce::announce_object(&group, &object, &announce_id);
     Ok(activity_json(&announce))
+}
+
+async fn get_object(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
+    if !object.local {
+        return Err(ApiError::NotFound);
+    }
+    if wants_activity_json(&headers) {
+        return Ok(activity_json(
+            &kith_federation::actions::posts::object_document(&object),
+        ));
+    }
+    let title = object.name.as_deref().unwrap_or("Post");
+    // Local content was written by Kith from plain text, so it is safe HTML already.
+    let body = object
+        .content
+        .as_deref()
+        .unwrap_or("<p>This post was deleted.</p>");
+    Ok(plain_page(title, &object.attributed_to, body, &object.id))
 }

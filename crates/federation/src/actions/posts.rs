@@ -1,0 +1,105 @@
+//! Local people posting into a group: here (stored, then redistributed by the group like any
+//! member's post) or on another server (stored, and sent to the group as `Create{Note}`, which
+//! the group then announces).
+
+use kith_storage::{Actor, NewObject, StoredObject, Visibility, now_millis};
+use serde_json::{Value, json};
+
+use crate::activities::announce;
+use crate::documents::plain_to_html;
+use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver};
+
+/// Publishes a public note by a local person into a group, optionally answering a post of it.
+pub async fn post_to_group(
+    ctx: &Context,
+    author: &Actor,
+    group: &Actor,
+    text: &str,
+    in_reply_to: Option<&str>,
+) -> Result<StoredObject> {
+    if !author.local || group.kind != "Group" {
+        return Err(FederationError::BadRequest(
+            "a local person posts into a group".into(),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(FederationError::BadRequest("the post is empty".into()));
+    }
+    let parent = match in_reply_to {
+        Some(id) => Some(ctx.db.object(id).await?),
+        None => None,
+    };
+    let id = ctx.urls().new_object();
+    let published = now_millis();
+    let content = plain_to_html(text);
+    let mention = format!("@{}@{}", group.username, group.domain);
+    let to = vec![PUBLIC.to_owned()];
+    let cc = vec![Urls::followers(&author.id), group.id.clone()];
+    let note = json!({
+        "@context": context(),
+        "id": id,
+        "type": "Note",
+        "attributedTo": author.id,
+        "to": to,
+        "cc": cc,
+        "audience": group.id,
+        "inReplyTo": in_reply_to,
+        "content": content,
+        "published": rfc3339(published),
+        "url": id,
+        "tag": [{"type": "Mention", "href": group.id, "name": mention}],
+    });
+    let mut create = OutgoingActivity::new(
+        "Create",
+        format!("{id}/activity"),
+        &author.id,
+        note.clone(),
+        to,
+    );
+    create.cc = cc;
+    create.audience = Some(group.id.clone());
+    create.published = Some(rfc3339(published));
+    let create_value =
+        serde_json::to_value(&create).map_err(|e| FederationError::BadRequest(e.to_string()))?;
+    let stored = ctx
+        .db
+        .insert_object(&NewObject {
+            id: id.clone(),
+            kind: "Note".into(),
+            local: true,
+            attributed_to: author.id.clone(),
+            group_id: Some(group.id.clone()),
+            in_reply_to: in_reply_to.map(str::to_owned),
+            thread_root: parent.map(|p| p.thread_root.unwrap_or(p.id)),
+            visibility: Visibility::Public,
+            url: Some(id.clone()),
+            name: None,
+            summary: None,
+            content: Some(content),
+            sensitive: false,
+            start_time: None,
+            end_time: None,
+            data: note.to_string(),
+            published_at: published,
+            announce_id: None,
+            activity: Some(create_value.to_string()),
+            held_reason: None,
+        })
+        .await?;
+    if group.local {
+        announce::redistribute_post(ctx, group, &stored, &create_value).await?;
+    } else {
+        deliver::enqueue(ctx, author, &create, vec![deliver::inbox_of(group)]).await?;
+    }
+    Ok(stored)
+}
+
+/// The document served at a local object's id.
+pub fn object_document(object: &StoredObject) -> Value {
+    if object.deleted_at.is_some() {
+        return crate::documents::tombstone(object);
+    }
+    serde_json::from_str(&object.data).unwrap_or(Value::Null)
+}
