@@ -5,5 +5,8 @@
 
 mod backup;
 mod cli;
+mod instance;
+mod mastodon;
+mod peer;
 mod serve;
 mod support;

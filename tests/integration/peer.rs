@@ -1,0 +1,310 @@
+//! A test peer that speaks as another fediverse server does: it serves actor and object
+//! documents taken from the captured fixtures (`tests/fixtures`), signs what it sends exactly as
+//! Mastodon does (`app/lib/request.rb`: `rsa-sha256` over `(request-target) host date digest
+//! content-type`, `keyId` = `<actor>#main-key`), and checks the signatures of what it receives
+//! the way Mastodon does, independently of Kith's own code: it fetches the signer's key from the
+//! `keyId`, rebuilds the signing string from the `headers` list and checks the `Digest`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::digest;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, RsaKeyPair, UnparsedPublicKey};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// Something the peer's inboxes received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub body: Value,
+    /// Whether the signature and digest verified against the sender's published key.
+    pub verified: bool,
+}
+
+#[derive(Clone)]
+struct Shared {
+    docs: Arc<Mutex<HashMap<String, Value>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+/// A fediverse server in the test process.
+pub struct Peer {
+    pub base: String,
+    /// The hosts of the fixtures this peer stands in for.
+    originals: Vec<String>,
+    key: Arc<RsaKeyPair>,
+    pub public_pem: String,
+    shared: Shared,
+    client: reqwest::Client,
+}
+
+/// Reads a fixture file.
+pub fn fixture(name: &str) -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/");
+    let text = std::fs::read_to_string(format!("{path}{name}")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    B64.decode(body).unwrap()
+}
+
+impl Peer {
+    /// Starts a peer that stands in for the fixtures' `originals` hosts.
+    pub async fn start(originals: &[&str]) -> Peer {
+        let keys = kith_federation::keys::generate().await.unwrap();
+        let key = RsaKeyPair::from_pkcs8(&pem_der(&keys.private_pem)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Shared {
+            docs: Arc::default(),
+            received: Arc::default(),
+        };
+        let client = reqwest::Client::new();
+        let app = Router::new()
+            .route("/.well-known/webfinger", get(webfinger))
+            .fallback(serve_or_receive)
+            .with_state((shared.clone(), client.clone()));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Peer {
+            base,
+            originals: originals.iter().map(|s| s.to_string()).collect(),
+            key: Arc::new(key),
+            public_pem: keys.public_pem,
+            shared,
+            client,
+        }
+    }
+
+    /// A fixture with its original hosts replaced by this peer's address.
+    pub fn fixture(&self, name: &str) -> Value {
+        let mut text = fixture(name).to_string();
+        for original in &self.originals {
+            text = text.replace(original.as_str(), &self.base);
+        }
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Serves an actor fixture with this peer's key; returns the actor document.
+    pub fn serve_actor(&self, name: &str) -> Value {
+        let mut actor = self.fixture(name);
+        actor["publicKey"]["publicKeyPem"] = json!(self.public_pem);
+        self.serve(&actor);
+        actor
+    }
+
+    /// Serves a document at the path of its id.
+    pub fn serve(&self, doc: &Value) {
+        let id = doc["id"].as_str().unwrap();
+        let path = id.strip_prefix(&self.base).unwrap().to_owned();
+        self.shared.docs.lock().unwrap().insert(path, doc.clone());
+    }
+
+    /// POSTs `activity` to `inbox`, signed by `key_id` as Mastodon signs; returns the status.
+    pub async fn send(&self, key_id: &str, inbox: &str, activity: &Value) -> u16 {
+        let body = activity.to_string().into_bytes();
+        let headers = self.signed_headers(key_id, inbox, &body);
+        self.post(inbox, headers, body).await
+    }
+
+    /// Mastodon's headers for a signed POST: `Date`, `Digest`, `Content-Type`, `Signature`.
+    pub fn signed_headers(&self, key_id: &str, inbox: &str, body: &[u8]) -> Vec<(String, String)> {
+        let url = reqwest::Url::parse(inbox).unwrap();
+        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        let digest = format!(
+            "SHA-256={}",
+            B64.encode(digest::digest(&digest::SHA256, body).as_ref())
+        );
+        let content_type = "application/activity+json".to_owned();
+        let signed = format!(
+            "(request-target): post {}\nhost: {host}\ndate: {date}\ndigest: {digest}\n\
+             content-type: {content_type}",
+            url.path()
+        );
+        let signature = format!(
+            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",\
+             headers=\"(request-target) host date digest content-type\",signature=\"{}\"",
+            self.sign(signed.as_bytes())
+        );
+        vec![
+            ("date".into(), date),
+            ("digest".into(), digest),
+            ("content-type".into(), content_type),
+            ("signature".into(), signature),
+        ]
+    }
+
+    /// Signs bytes with the peer's key (base64).
+    pub fn sign(&self, data: &[u8]) -> String {
+        let mut out = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                data,
+                &mut out,
+            )
+            .unwrap();
+        B64.encode(out)
+    }
+
+    /// POSTs raw bytes with the given headers.
+    pub async fn post(&self, inbox: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
+        let mut request = self.client.post(inbox).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send().await.unwrap().status().as_u16()
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// Waits until something matching `pred` arrives.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Received {
+        crate::instance::eventually(what, || {
+            let found = self.received().into_iter().find(|r| pred(&r.body));
+            async move { found }
+        })
+        .await
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+async fn webfinger(
+    State((shared, _)): State<(Shared, reqwest::Client)>,
+    Query(q): Query<WebfingerQuery>,
+) -> Response {
+    let name = q
+        .resource
+        .trim_start_matches("acct:")
+        .split('@')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let docs = shared.docs.lock().unwrap();
+    let actor = docs.values().find(|d| {
+        d["preferredUsername"].as_str() == Some(name.as_str()) && d.get("inbox").is_some()
+    });
+    match actor {
+        Some(actor) => Json(json!({
+            "subject": q.resource,
+            "links": [{"rel": "self", "type": "application/activity+json", "href": actor["id"]}],
+        }))
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn serve_or_receive(
+    State((shared, client)): State<(Shared, reqwest::Client)>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    if method == axum::http::Method::GET {
+        let doc = shared.docs.lock().unwrap().get(&path).cloned();
+        return match doc {
+            Some(doc) => (
+                [("content-type", "application/activity+json")],
+                doc.to_string(),
+            )
+                .into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    let verified = verify(&client, &path, &headers, &body).await;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    shared.received.lock().unwrap().push(Received {
+        path,
+        body,
+        verified,
+    });
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// Mastodon's check of an incoming POST (`app/controllers/concerns/signature_verification.rb`).
+async fn verify(client: &reqwest::Client, path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    let Some(raw) = headers.get("signature").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let params: HashMap<&str, &str> = raw
+        .split(',')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim_matches('"')))
+        .collect();
+    let (Some(key_id), Some(list), Some(sig)) = (
+        params.get("keyId"),
+        params.get("headers"),
+        params.get("signature"),
+    ) else {
+        return false;
+    };
+    let covered: Vec<&str> = list.split(' ').collect();
+    for required in ["(request-target)", "host", "date", "digest"] {
+        if !covered.contains(&required) {
+            return false;
+        }
+    }
+    let expected_digest = format!(
+        "SHA-256={}",
+        B64.encode(digest::digest(&digest::SHA256, body).as_ref())
+    );
+    if headers.get("digest").and_then(|v| v.to_str().ok()) != Some(expected_digest.as_str()) {
+        return false;
+    }
+    let lines: Option<Vec<String>> = covered
+        .iter()
+        .map(|h| match *h {
+            "(request-target)" => Some(format!("(request-target): post {path}")),
+            name => headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| format!("{name}: {v}")),
+        })
+        .collect();
+    let Some(lines) = lines else { return false };
+    let key_url = key_id.split('#').next().unwrap_or_default();
+    let Ok(response) = client
+        .get(key_url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let actor: Value = response.json().await.unwrap_or_default();
+    if actor["publicKey"]["id"].as_str() != Some(*key_id) {
+        return false;
+    }
+    let pem = actor["publicKey"]["publicKeyPem"]
+        .as_str()
+        .unwrap_or_default();
+    let Ok(sig) = B64.decode(sig) else {
+        return false;
+    };
+    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(pem))
+        .verify(lines.join("\n").as_bytes(), &sig)
+        .is_ok()
+}
