@@ -6,7 +6,9 @@
 mod backup;
 mod cli;
 mod instance;
+mod kith_to_kith;
 mod mastodon;
 mod peer;
+mod rejections;
 mod serve;
 mod support;

@@ -105,6 +105,12 @@ impl Peer {
         actor
     }
 
+    /// Serves the note of a `Create` at its id (so servers can fetch it) and returns the id.
+    pub fn fixture_note(&self, create: &Value) -> String {
+        self.serve(&create["object"]);
+        create["object"]["id"].as_str().unwrap().to_owned()
+    }
+
     /// Serves a document at the path of its id.
     pub fn serve(&self, doc: &Value) {
         let id = doc["id"].as_str().unwrap();

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use kith_federation::{client::MAX_BODY, inbox};
+use kith_federation::{Counters, client::MAX_BODY, inbox};
 use kith_storage::StorageError;
 
 use crate::{ApiError, AppState};
@@ -44,7 +44,11 @@ async fn post_actor_inbox(
 
 async fn receive(state: &AppState, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
-    let too_large = || ApiError::TooLarge(format!("the body is larger than {MAX_BODY} bytes"));
+    let too_large = || {
+        Counters::bump(&state.ctx.counters().inbox_rejected);
+        tracing::warn!(path = %parts.uri.path(), "activity refused: body larger than {MAX_BODY} bytes");
+        ApiError::TooLarge(format!("the body is larger than {MAX_BODY} bytes"))
+    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
