@@ -5,6 +5,7 @@
 
 mod backup;
 mod cli;
+mod fixtures;
 mod instance;
 mod kith_to_kith;
 mod mastodon;
