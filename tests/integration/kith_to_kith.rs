@@ -19,7 +19,11 @@ async fn groups_federate_between_two_kith_instances() {
     // A Mastodon member of A's group, to see what B's people post.
     let (peer, felix) = mastodon().await;
     let key_id = felix["publicKey"]["id"].as_str().unwrap();
-    assert_eq!(peer.send(key_id, &group.inbox_url, &follow(&peer, &felix, &group.id)).await, 202);
+    assert_eq!(
+        peer.send(key_id, &group.inbox_url, &follow(&peer, &felix, &group.id))
+            .await,
+        202
+    );
 
     // Bob on B joins A's group.
     b.person("bob").await;
@@ -68,7 +72,11 @@ async fn groups_federate_between_two_kith_instances() {
     // The Mastodon member posts into A's group; B's group keeps it through A's announce.
     let create = post_mentioning(&peer, &felix, &group.id, &a.handle("runners"), 7);
     let note = peer.fixture_note(&create);
-    assert_eq!(peer.send(key_id, &format!("{}/inbox", a.base), &create).await, 202);
+    assert_eq!(
+        peer.send(key_id, &format!("{}/inbox", a.base), &create)
+            .await,
+        202
+    );
     let kept = eventually("the post kept on B", || async {
         b.ctx.db.object(&note).await.ok()
     })

@@ -5,6 +5,7 @@
 
 mod backup;
 mod cli;
+mod delivery;
 mod fixtures;
 mod instance;
 mod kith_to_kith;

@@ -1,0 +1,186 @@
+//! The delivery queue: retries with backoff, permanent failures, leases that outlive a dead
+//! worker, and per-host concurrency that never lets a slow host hold back another.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::{Router, extract::State, http::StatusCode, routing::post};
+use kith_federation::{Context, FederationSettings, actions::accounts, delivery};
+use kith_storage::NewDelivery;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::instance::{eventually, fast_delivery};
+
+#[derive(Default)]
+struct Target {
+    hits_flaky: AtomicUsize,
+    hits_gone: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    done: AtomicUsize,
+    release: Notify,
+}
+
+async fn serve(target: Arc<Target>) -> String {
+    let app = Router::new()
+        .route(
+            "/flaky",
+            post(|State(t): State<Arc<Target>>| async move {
+                // Fails once (a server restarting), then accepts.
+                if t.hits_flaky.fetch_add(1, Ordering::SeqCst) == 0 {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::ACCEPTED
+                }
+            }),
+        )
+        .route(
+            "/gone",
+            post(|State(t): State<Arc<Target>>| async move {
+                t.hits_gone.fetch_add(1, Ordering::SeqCst);
+                StatusCode::GONE
+            }),
+        )
+        .route(
+            "/slow",
+            post(|State(t): State<Arc<Target>>| async move {
+                let now = t.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                t.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                t.release.notified().await;
+                t.in_flight.fetch_sub(1, Ordering::SeqCst);
+                t.done.fetch_add(1, Ordering::SeqCst);
+                StatusCode::ACCEPTED
+            }),
+        )
+        .route(
+            "/fast",
+            post(|State(t): State<Arc<Target>>| async move {
+                t.done.fetch_add(1, Ordering::SeqCst);
+                StatusCode::ACCEPTED
+            }),
+        )
+        .with_state(target);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+async fn context() -> (Context, kith_storage::testing::TestDatabase, String) {
+    let test_db = kith_storage::testing::sqlite().await;
+    let settings = FederationSettings {
+        domain: "127.0.0.1:9".into(),
+        dev: true,
+    };
+    let ctx = Context::new(test_db.db.clone(), settings).unwrap();
+    let account = accounts::create_account(&ctx, "sender", "correct horse", false)
+        .await
+        .unwrap();
+    (ctx, test_db, account.actor_id)
+}
+
+async fn queue(ctx: &Context, actor: &str, n: usize, inboxes: Vec<String>) {
+    ctx.db
+        .enqueue_delivery(&NewDelivery {
+            activity_id: format!("http://127.0.0.1:9/u/sender/activities/{n}"),
+            actor_id: actor.to_owned(),
+            body: r#"{"type":"Announce"}"#.into(),
+            inboxes,
+        })
+        .await
+        .unwrap();
+}
+
+fn start_worker(ctx: &Context) -> watch::Sender<bool> {
+    let (stop, mut stopped) = watch::channel(false);
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        delivery::run(ctx, fast_delivery(), async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await;
+    });
+    stop
+}
+
+#[tokio::test]
+async fn failures_are_retried_permanent_ones_dropped_and_dead_workers_lose_nothing() {
+    let (ctx, _db, actor) = context().await;
+    let target = Arc::new(Target::default());
+    let base = serve(target.clone()).await;
+    queue(
+        &ctx,
+        &actor,
+        1,
+        vec![format!("{base}/flaky"), format!("{base}/gone")],
+    )
+    .await;
+
+    // A worker claims both rows and dies before sending: its lease must run out, not the rows.
+    let claimed = ctx.db.claim_deliveries(10, 300).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        ctx.db.claim_deliveries(10, 300).await.unwrap().is_empty(),
+        "leased rows are held"
+    );
+
+    let stop = start_worker(&ctx);
+    eventually("the queue to drain", || async {
+        (ctx.db.pending_deliveries().await.unwrap() == 0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        target.hits_flaky.load(Ordering::SeqCst),
+        2,
+        "503, then retried"
+    );
+    assert_eq!(
+        target.hits_gone.load(Ordering::SeqCst),
+        1,
+        "410 is not retried"
+    );
+    let counters = ctx.counters();
+    assert_eq!(counters.delivered.load(Ordering::SeqCst), 1);
+    assert_eq!(counters.delivery_dropped.load(Ordering::SeqCst), 1);
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn a_slow_host_gets_a_few_requests_at_a_time_and_holds_back_no_other() {
+    let (ctx, _db, actor) = context().await;
+    let slow = Arc::new(Target::default());
+    let fast = Arc::new(Target::default());
+    let slow_base = serve(slow.clone()).await;
+    let fast_base = serve(fast.clone()).await;
+    for n in 0..12 {
+        queue(&ctx, &actor, n, vec![format!("{slow_base}/slow")]).await;
+    }
+    for n in 12..16 {
+        queue(&ctx, &actor, n, vec![format!("{fast_base}/fast")]).await;
+    }
+    let stop = start_worker(&ctx);
+    eventually("the fast host served while the slow one hangs", || async {
+        (fast.done.load(Ordering::SeqCst) == 4).then_some(())
+    })
+    .await;
+    eventually("the slow host at its limit", || async {
+        (slow.in_flight.load(Ordering::SeqCst) == 4).then_some(())
+    })
+    .await;
+    assert_eq!(slow.done.load(Ordering::SeqCst), 0);
+    while slow.done.load(Ordering::SeqCst) < 12 {
+        slow.release.notify_waiters();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        slow.max_in_flight.load(Ordering::SeqCst),
+        4,
+        "four at a time per host"
+    );
+    eventually("the queue to drain", || async {
+        (ctx.db.pending_deliveries().await.unwrap() == 0).then_some(())
+    })
+    .await;
+    let _ = stop.send(true);
+}
