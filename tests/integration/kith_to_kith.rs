@@ -13,6 +13,7 @@ async fn groups_federate_between_two_kith_instances() {
     let mut databases = kith_storage::testing::all().await;
     let a = Instance::start_on(databases.pop().unwrap()).await;
     let b = Instance::start().await;
+    eprintln!("instance A runs on {}, B on {}", a.label, b.label);
     a.person("olga").await;
     let group = a.group("runners", "olga", JoinPolicy::Open).await;
 
