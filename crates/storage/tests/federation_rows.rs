@@ -40,7 +40,7 @@ async fn follows_of_remote_groups_wait_then_are_accepted_or_rejected() {
         db.accept_follow(&remote.id, "f1").await.unwrap();
         assert_eq!(
             db.accepted_followers_of(&remote.id).await.unwrap(),
-            [group.id.clone()]
+            vec![group.id.clone()]
         );
         db.delete_follow_by_activity(&remote.id, "f1")
             .await
@@ -108,7 +108,7 @@ async fn announced_posts_fill_the_outbox_and_held_posts_wait() {
         );
         assert_eq!(
             db.moderators(&group.id).await.unwrap(),
-            [owner.actor_id.clone()]
+            vec![owner.actor_id.clone()]
         );
     }
 }
