@@ -94,6 +94,11 @@ async fn help_lists_every_command() {
         "kith serve",
         "kith user create",
         "kith group create",
+        "kith group requests",
+        "kith group approve",
+        "kith group remove",
+        "kith group follow",
+        "kith token create",
         "kith backup",
     ] {
         assert!(help.contains(cmd), "--help lacks {cmd}:\n{help}");

@@ -5,6 +5,7 @@
 
 mod backup;
 mod cli;
+mod cli_members;
 mod delivery;
 mod fixtures;
 mod instance;
