@@ -6,18 +6,26 @@
 mod common;
 
 use common::{actor, note, person};
-use kith_storage::{ActorKind, FollowState, JoinPolicy, StorageError, testing};
+use kith_storage::{
+    Account, Actor, ActorKind, Database, FollowState, JoinPolicy, StorageError, testing,
+};
+
+/// A group `runners` owned by `olga`.
+async fn group_with_owner(db: &Database) -> (Account, Actor) {
+    let owner = person(db, "olga").await;
+    let local = actor("runners", ActorKind::Group, true, "kith.test");
+    let group = db
+        .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
+        .await
+        .unwrap();
+    (owner, group)
+}
 
 #[tokio::test]
 async fn follows_of_remote_groups_wait_then_are_accepted_or_rejected() {
     for t in testing::all().await {
         let db = &t.db;
-        let owner = person(db, "olga").await;
-        let local = actor("runners", ActorKind::Group, true, "kith.test");
-        let group = db
-            .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
-            .await
-            .unwrap();
+        let (_, group) = group_with_owner(db).await;
         let remote = db
             .upsert_remote_actor(&actor("main", ActorKind::Group, false, "lemmy.test"))
             .await
@@ -56,12 +64,7 @@ async fn follows_of_remote_groups_wait_then_are_accepted_or_rejected() {
 async fn announced_posts_fill_the_outbox_and_held_posts_wait() {
     for t in testing::all().await {
         let db = &t.db;
-        let owner = person(db, "olga").await;
-        let local = actor("runners", ActorKind::Group, true, "kith.test");
-        let group = db
-            .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
-            .await
-            .unwrap();
+        let (owner, group) = group_with_owner(db).await;
         let mut held = note(
             "https://m.test/1",
             &owner.actor_id,

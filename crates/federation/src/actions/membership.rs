@@ -2,7 +2,9 @@
 //! make a local group follow a remote group. The CLI acts as the instance operator (`by: None`);
 //! the JSON API acts as a signed-in account, which must moderate the group.
 
-use kith_storage::{Account, Actor, FollowState, MemberRole, MemberState, StorageError};
+use kith_storage::{
+    Account, Actor, FollowState, MemberRole, MemberState, Membership, StorageError,
+};
 use serde_json::Value;
 
 use crate::activities::follow::send_answer;
@@ -103,6 +105,24 @@ pub async fn find_actor(ctx: &Context, who: &str) -> Result<Actor> {
     }
 }
 
+/// A group `by` moderates, an actor, and the actor's membership of it.
+async fn group_member(
+    ctx: &Context,
+    group_name: &str,
+    who: &str,
+    by: Option<&Account>,
+) -> Result<(Actor, Actor, Membership)> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let member = find_actor(ctx, who).await?;
+    match ctx.db.membership(&group.id, &member.id).await {
+        Ok(membership) => Ok((group, member, membership)),
+        Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
+            "{who} is neither in {group_name} nor asking to join"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// Lets a pending member in: the membership is accepted and the `Accept` goes out at once.
 pub async fn approve_member(
     ctx: &Context,
@@ -110,15 +130,7 @@ pub async fn approve_member(
     who: &str,
     by: Option<&Account>,
 ) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let member = find_actor(ctx, who).await?;
-    let membership = ctx
-        .db
-        .membership(&group.id, &member.id)
-        .await
-        .map_err(|_| {
-            FederationError::NotFound(format!("{who} has not asked to join {group_name}"))
-        })?;
+    let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
     if membership.state != MemberState::Pending.as_str() {
         return Err(FederationError::BadRequest(format!(
             "{who} is {} in {group_name}, not waiting",
@@ -150,13 +162,7 @@ pub async fn remove_member(
     who: &str,
     by: Option<&Account>,
 ) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let member = find_actor(ctx, who).await?;
-    let membership = ctx
-        .db
-        .membership(&group.id, &member.id)
-        .await
-        .map_err(|_| FederationError::NotFound(format!("{who} is not in {group_name}")))?;
+    let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
     if membership.role == MemberRole::Owner.as_str() {
         return Err(FederationError::Forbidden(
             "the owner cannot be removed".into(),

@@ -21,13 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/actor", get(get_instance_actor))
         .route("/u/{name}", get(get_person))
         .route("/g/{name}", get(get_group))
-        .route("/u/{name}/outbox", get(get_person_outbox))
-        .route("/u/{name}/followers", get(get_person_followers))
-        .route("/g/{name}/outbox", get(get_group_outbox))
-        .route("/g/{name}/followers", get(get_group_followers))
-        .route("/g/{name}/featured", get(get_group_featured))
-        .route("/g/{name}/moderators", get(get_group_moderators))
-        .route("/g/{name}/replies", get(get_group_replies))
+        .route("/u/{name}/{collection}", get(get_person_collection))
+        .route("/g/{name}/{collection}", get(get_group_collection))
         .route("/g/{name}/activities/{id}", get(get_group_activity))
         .route("/o/{key}", get(get_object))
 }
@@ -101,81 +96,50 @@ async fn get_group(
     actor_response(&state, &actor, &headers).await
 }
 
-async fn get_person_outbox(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
+/// A collection of a local person (`outbox`, `followers`) or group (also `featured`,
+/// `moderators`, `replies`).
+async fn collection(
+    state: &AppState,
+    actor: &Actor,
+    which: &str,
+    query: &PageQuery,
 ) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Person").await?;
-    Ok(activity_json(
-        &documents::outbox(&state.ctx, &actor, &query.request()).await?,
-    ))
-}
-
-async fn get_person_followers(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Person").await?;
-    Ok(activity_json(
-        &documents::followers(&state.ctx, &actor, &query.request()).await?,
-    ))
-}
-
-async fn get_group_outbox(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
-    Ok(activity_json(
-        &documents::outbox(&state.ctx, &actor, &query.request()).await?,
-    ))
-}
-
-async fn get_group_followers(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
-    Ok(activity_json(
-        &documents::followers(&state.ctx, &actor, &query.request()).await?,
-    ))
-}
-
-async fn get_group_featured(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
-    Ok(activity_json(&documents::featured(&actor)?))
-}
-
-async fn get_group_moderators(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
-    Ok(activity_json(
-        &documents::moderators(&state.ctx, &actor).await?,
-    ))
-}
-
-async fn get_group_replies(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> Result<Response, ApiError> {
-    let group = local_actor(&state, &name, "Group").await?;
-    let object_id = query
-        .object
-        .as_deref()
-        .ok_or_else(|| ApiError::BadRequest("the object parameter is missing".into()))?;
-    let object = state.ctx.db.object(object_id).await?;
-    let doc = documents::replies(&state.ctx, &group, &object, &query.request()).await?;
+    let ctx = &state.ctx;
+    let group = actor.kind == "Group";
+    let doc = match which {
+        "outbox" => documents::outbox(ctx, actor, &query.request()).await?,
+        "followers" => documents::followers(ctx, actor, &query.request()).await?,
+        "featured" if group => documents::featured(actor)?,
+        "moderators" if group => documents::moderators(ctx, actor).await?,
+        "replies" if group => {
+            let object_id = query
+                .object
+                .as_deref()
+                .ok_or_else(|| ApiError::BadRequest("the object parameter is missing".into()))?;
+            let object = ctx.db.object(object_id).await?;
+            documents::replies(ctx, actor, &object, &query.request()).await?
+        }
+        _ => return Err(ApiError::NotFound),
+    };
     Ok(activity_json(&doc))
+}
+
+async fn get_person_collection(
+    State(state): State<AppState>,
+    Path((name, which)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Person").await?;
+    collection(&state, &actor, &which, &query).await
+}
+
+async fn get_group_collection(
+    State(state): State<AppState>,
+    Path((name, which)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let actor = local_actor(&state, &name, "Group").await?;
+    collection(&state, &actor, &which, &query).await
 }
 
 async fn get_group_activity(
