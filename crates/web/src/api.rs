@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
             post(approve_join_request),
         )
         .route("/api/v1/groups/{name}/members/remove", post(remove_member))
+        .route("/api/v1/admin/federation", get(get_federation_stats))
 }
 
 /// The account a request's `Authorization: Bearer …` token belongs to.
@@ -104,4 +105,24 @@ async fn remove_member(
         id: member.id,
         state: "removed",
     }))
+}
+
+/// What the inbox and the delivery queue did since this process started (administrators only).
+async fn get_federation_stats(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if !account.is_admin {
+        return Err(ApiError::Forbidden("administrators only".into()));
+    }
+    let c = state.ctx.counters();
+    let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(Json(serde_json::json!({
+        "inbox_accepted": read(&c.inbox_accepted),
+        "inbox_ignored": read(&c.inbox_ignored),
+        "inbox_rejected": read(&c.inbox_rejected),
+        "delivered": read(&c.delivered),
+        "delivery_dropped": read(&c.delivery_dropped),
+        "deliveries_queued": state.ctx.db.pending_deliveries().await?,
+    })))
 }
