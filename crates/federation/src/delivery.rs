@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kith_storage::{Delivery, now_millis};
+use moka::future::Cache;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -64,6 +65,11 @@ impl DeliverySettings {
 /// Runs the worker until `shutdown` completes; sends in flight are given a few seconds to end.
 pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future<Output = ()>) {
     let settings = Arc::new(settings);
+    // One activity goes to many inboxes: read its body once, not once per inbox.
+    let bodies: Bodies = Cache::builder()
+        .max_capacity(1_000)
+        .time_to_live(Duration::from_secs(300))
+        .build();
     let mut hosts: HashMap<String, (Arc<Semaphore>, usize)> = HashMap::new();
     let mut tasks: JoinSet<String> = JoinSet::new();
     tokio::pin!(shutdown);
@@ -98,11 +104,11 @@ pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future
             }
             entry.1 += 1;
             let permit = entry.0.clone();
-            let (ctx, settings) = (ctx.clone(), settings.clone());
+            let (ctx, settings, bodies) = (ctx.clone(), settings.clone(), bodies.clone());
             tasks.spawn(async move {
                 let host = delivery.host.clone();
                 if let Ok(_permit) = permit.acquire_owned().await {
-                    deliver_one(&ctx, &settings, &delivery).await;
+                    deliver_one(&ctx, &settings, &bodies, &delivery).await;
                 }
                 host
             });
@@ -143,14 +149,19 @@ fn finish_task(
 }
 
 /// Sends one delivery and records what came of it.
-async fn deliver_one(ctx: &Context, settings: &DeliverySettings, delivery: &Delivery) {
+async fn deliver_one(
+    ctx: &Context,
+    settings: &DeliverySettings,
+    bodies: &Bodies,
+    delivery: &Delivery,
+) {
     let counters = ctx.counters();
     let outcome = match ctx.db.host_is_dead(&delivery.host).await {
         Ok(true) => Err(Failure::Permanent(format!(
             "{} is marked dead",
             delivery.host
         ))),
-        Ok(false) => send(ctx, delivery).await,
+        Ok(false) => send(ctx, bodies, delivery).await,
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
     let recorded = match outcome {
@@ -203,8 +214,12 @@ enum Failure {
     Temporary(String),
 }
 
-async fn send(ctx: &Context, delivery: &Delivery) -> std::result::Result<(), Failure> {
-    let prepared = prepare(ctx, delivery).await.map_err(|e| match e {
+async fn send(
+    ctx: &Context,
+    bodies: &Bodies,
+    delivery: &Delivery,
+) -> std::result::Result<(), Failure> {
+    let prepared = prepare(ctx, bodies, delivery).await.map_err(|e| match e {
         FederationError::Storage(_) => Failure::Temporary(e.to_string()),
         other => Failure::Permanent(other.to_string()),
     })?;
@@ -228,12 +243,25 @@ async fn send(ctx: &Context, delivery: &Delivery) -> std::result::Result<(), Fai
 
 type Prepared = (url::Url, Vec<(&'static str, String)>, String);
 
-async fn prepare(ctx: &Context, delivery: &Delivery) -> Result<Prepared> {
+/// Bodies of queued activities by id: (signing actor, JSON).
+type Bodies = Cache<String, Arc<(String, String)>>;
+
+async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<Prepared> {
     let url = url::Url::parse(&delivery.inbox_url)
         .map_err(|e| FederationError::BadRequest(format!("{}: {e}", delivery.inbox_url)))?;
     client::check_url(&url, ctx.settings().dev)?;
-    let (actor_id, body) = ctx.db.outgoing_activity(&delivery.activity_id).await?;
-    let key = ctx.signing_key_of(&actor_id).await?;
+    let stored = match bodies.get(&delivery.activity_id).await {
+        Some(stored) => stored,
+        None => {
+            let stored = Arc::new(ctx.db.outgoing_activity(&delivery.activity_id).await?);
+            bodies
+                .insert(delivery.activity_id.clone(), stored.clone())
+                .await;
+            stored
+        }
+    };
+    let (actor_id, body) = (&stored.0, &stored.1);
+    let key = ctx.signing_key_of(actor_id).await?;
     let headers = signatures::sign_post(&key, &url, body.as_bytes())?;
-    Ok((url, headers, body))
+    Ok((url, headers, body.clone()))
 }
