@@ -57,18 +57,20 @@ pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocumen
     })
 }
 
+/// Escapes text for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// Plain text (a local summary) as HTML paragraphs.
 pub fn plain_to_html(text: &str) -> String {
     text.split("\n\n")
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
-            let escaped = p
-                .trim()
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\n', "<br>");
+            let escaped = escape_html(p.trim()).replace('\n', "<br>");
             format!("<p>{escaped}</p>")
         })
         .collect()

@@ -16,8 +16,7 @@ const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
 pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|e| FederationError::BadRequest(format!("{url}: {e}")))?;
     client::check_url(&parsed, ctx.settings().dev)?;
-    let instance = actions::instance::ensure_instance_actor(ctx).await?;
-    let key = ctx.signing_key(&instance).await?;
+    let key = instance_key(ctx).await?;
     let mut request = ctx.client().get(parsed.clone()).header(
         "accept",
         format!(
@@ -57,6 +56,18 @@ pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
         )));
     }
     Ok(value)
+}
+
+/// The instance actor's signing key: cached after the first fetch, so fetching costs no
+/// database read (the actor is made on first use, for admin commands run before any `serve`).
+async fn instance_key(ctx: &Context) -> Result<std::sync::Arc<signatures::SigningKey>> {
+    match ctx.signing_key_of(&ctx.urls().instance_actor()).await {
+        Err(FederationError::Storage(StorageError::NotFound)) => {
+            let instance = actions::instance::ensure_instance_actor(ctx).await?;
+            ctx.signing_key(&instance).await
+        }
+        other => other,
+    }
 }
 
 /// A remote actor, from the database when fresh, else fetched and stored. `refresh` forces a

@@ -110,42 +110,31 @@ async fn verify_signer(
 ) -> Result<Option<Actor>> {
     let self_delete =
         activity.kind == "Delete" && activity.object_id() == activity.actor.as_deref();
-    let actor = match fetch::actor_for_key(ctx, &check.key_id, false).await {
-        Ok(actor) => actor,
-        Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
-            return Ok(None);
+    for refresh in [false, true] {
+        let actor = match fetch::actor_for_key(ctx, &check.key_id, refresh).await {
+            Ok(actor) => actor,
+            Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
+                return Ok(None);
+            }
+            Err(error) => return Err(key_error(&check.key_id, error)),
+        };
+        if actor.local {
+            return Err(FederationError::Signature(format!(
+                "{} is a local key",
+                check.key_id
+            )));
         }
-        Err(error) => return Err(key_error(&check.key_id, error)),
-    };
-    if actor.local {
-        return Err(FederationError::Signature(format!(
-            "{} is a local key",
-            check.key_id
-        )));
-    }
-    if check.verify(&*ctx.public_key(&actor).await?) {
-        return Ok(Some(actor));
-    }
-    // The key may have rotated: fetch the actor again, once, and not too often.
-    if actor.fetched_at.unwrap_or(0) + REFETCH_INTERVAL_MS > now_millis() {
-        return Err(FederationError::Signature(
-            "the signature does not verify".into(),
-        ));
-    }
-    let actor = match fetch::actor_for_key(ctx, &check.key_id, true).await {
-        Ok(actor) => actor,
-        Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
-            return Ok(None);
+        if check.verify(&*ctx.public_key(&actor).await?) {
+            return Ok(Some(actor));
         }
-        Err(error) => return Err(key_error(&check.key_id, error)),
-    };
-    if check.verify(&*ctx.public_key(&actor).await?) {
-        Ok(Some(actor))
-    } else {
-        Err(FederationError::Signature(
-            "the signature does not verify".into(),
-        ))
+        // The key may have rotated: fetch the actor again, once, and not too often.
+        if actor.fetched_at.unwrap_or(0) + REFETCH_INTERVAL_MS > now_millis() {
+            break;
+        }
     }
+    Err(FederationError::Signature(
+        "the signature does not verify".into(),
+    ))
 }
 
 /// A key that cannot be had: the sender's server being down is worth a retry; anything else

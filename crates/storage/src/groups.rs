@@ -101,6 +101,15 @@ pub struct Membership {
     pub updated_at: i64,
 }
 
+impl Membership {
+    /// Whether this is an accepted owner or moderator of the group.
+    pub fn is_moderator(&self) -> bool {
+        self.state == MemberState::Accepted.as_str()
+            && (self.role == MemberRole::Owner.as_str()
+                || self.role == MemberRole::Moderator.as_str())
+    }
+}
+
 macro_rules! membership_columns {
     () => {
         "group_id, member_id, state, role, follow_activity_id, created_at, updated_at"

@@ -39,13 +39,7 @@ pub async fn moderated_group(ctx: &Context, name: &str, by: Option<&Account>) ->
         return Ok(group);
     }
     match ctx.db.membership(&group.id, &account.actor_id).await {
-        Ok(m)
-            if m.state == MemberState::Accepted.as_str()
-                && (m.role == MemberRole::Owner.as_str()
-                    || m.role == MemberRole::Moderator.as_str()) =>
-        {
-            Ok(group)
-        }
+        Ok(m) if m.is_moderator() => Ok(group),
         Ok(_) | Err(StorageError::NotFound) => Err(FederationError::Forbidden(format!(
             "{} does not moderate {name}",
             account.username

@@ -4,7 +4,7 @@ use kith_storage::{Actor, Visibility};
 
 use super::post::{self, Decision};
 use super::{Outcome, announce};
-use crate::protocol::{Activity, IncomingObject, POST_KINDS};
+use crate::protocol::{Activity, POST_KINDS};
 use crate::{Context, FederationError, Result};
 
 /// Stores a post addressed to a local group and, when policy allows, redistributes it.
@@ -15,8 +15,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored(format!("Create of {kind} is not handled")));
     }
     let document = post::verified_object(ctx, &activity.object, sender).await?;
-    let post: IncomingObject = serde_json::from_value(document.clone())
-        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
+    let post = post::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!(
             "Create of {} is not handled",
@@ -28,10 +27,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             "a Create must be sent by the object's author".into(),
         ));
     }
-    let parent = match &post.in_reply_to {
-        Some(id) => ctx.db.object(id).await.ok(),
-        None => None,
-    };
+    let parent = post::parent_of(ctx, &post).await;
     let Some(group) = post::target_group(ctx, &post, parent.as_ref()).await? else {
         return Ok(Outcome::ignored("not addressed to a local group"));
     };
@@ -56,6 +52,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     let stored = post::store_post(
         ctx,
         &post,
+        parent,
         &document,
         &group.id,
         visibility,

@@ -6,8 +6,8 @@ use kith_storage::{Actor, StorageError};
 use serde_json::Value;
 
 use super::{Outcome, post};
-use crate::protocol::{Activity, IncomingObject, POST_KINDS, id_of};
-use crate::{Context, FederationError, Result, fetch, sanitize};
+use crate::protocol::{Activity, POST_KINDS, id_of};
+use crate::{Context, FederationError, Result, fetch};
 
 /// Keeps a post a followed group announced, in either form, and follows its edits and
 /// deletions.
@@ -49,8 +49,7 @@ async fn keep_post(
         return Ok(Outcome::ignored("the post is kept already"));
     }
     let document = post::verified_object(ctx, object, group).await?;
-    let post: IncomingObject = serde_json::from_value(document.clone())
-        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
+    let post = post::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!("{} is not a post", post.kind)));
     }
@@ -59,7 +58,11 @@ async fn keep_post(
     };
     let author = fetch::resolve_actor(ctx, author_id, false).await?;
     let visibility = post::visibility(&post, &author);
-    post::store_post(ctx, &post, &document, &group.id, visibility, None, create).await?;
+    let parent = post::parent_of(ctx, &post).await;
+    post::store_post(
+        ctx, &post, parent, &document, &group.id, visibility, None, create,
+    )
+    .await?;
     Ok(Outcome::Applied)
 }
 
@@ -89,17 +92,7 @@ async fn refresh_post(
         Err(other) => Err(other),
         Ok(_) if delete => Ok(Outcome::ignored("the post still exists at its origin")),
         Ok(document) => {
-            let post: IncomingObject = serde_json::from_value(document.clone())
-                .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
-            ctx.db
-                .update_object_content(
-                    &stored.id,
-                    post.name.as_deref(),
-                    post.summary.as_deref(),
-                    post.content.as_deref().map(sanitize::html).as_deref(),
-                    &document.to_string(),
-                )
-                .await?;
+            post::apply_edit(ctx, &stored.id, &document).await?;
             Ok(Outcome::Applied)
         }
     }

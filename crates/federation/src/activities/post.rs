@@ -2,8 +2,7 @@
 //! the group's posting policy, and storage.
 
 use kith_storage::{
-    Actor, MemberRole, MemberState, NewObject, PostPolicy, StorageError, StoredObject, Visibility,
-    now_millis,
+    Actor, MemberState, NewObject, PostPolicy, StorageError, StoredObject, Visibility, now_millis,
 };
 use serde_json::Value;
 
@@ -30,6 +29,35 @@ pub async fn verified_object(ctx: &Context, object: &Value, sender: &Actor) -> R
         )));
     }
     Ok(value)
+}
+
+/// Reads a post document.
+pub fn parse_post(document: &Value) -> Result<IncomingObject> {
+    serde_json::from_value(document.clone())
+        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))
+}
+
+/// The stored post an incoming one answers, when Kith has it.
+pub async fn parent_of(ctx: &Context, post: &IncomingObject) -> Option<StoredObject> {
+    match &post.in_reply_to {
+        Some(id) => ctx.db.object(id).await.ok(),
+        None => None,
+    }
+}
+
+/// Replaces a stored post's content with an edited document (sanitised).
+pub async fn apply_edit(ctx: &Context, id: &str, document: &Value) -> Result<()> {
+    let edited = parse_post(document)?;
+    ctx.db
+        .update_object_content(
+            id,
+            edited.name.as_deref(),
+            edited.summary.as_deref(),
+            edited.content.as_deref().map(sanitize::html).as_deref(),
+            &document.to_string(),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Who a post was addressed to, by Mastodon's rules (`to`/`cc` of the object).
@@ -98,10 +126,7 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
         ));
     }
     let member = state == Some(MemberState::Accepted.as_str());
-    let moderator = member
-        && membership.as_ref().is_some_and(|m| {
-            m.role == MemberRole::Owner.as_str() || m.role == MemberRole::Moderator.as_str()
-        });
+    let moderator = member && membership.as_ref().is_some_and(|m| m.is_moderator());
     Ok(match PostPolicy::parse(&settings.post_policy) {
         Some(PostPolicy::Anyone) => Decision::Publish,
         Some(PostPolicy::Moderators) if moderator => Decision::Publish,
@@ -113,20 +138,19 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
     })
 }
 
-/// Stores a post; `None` when it was stored before (a second delivery of the same post).
+/// Stores a post, in the thread of `parent`; `None` when it was stored before (a second
+/// delivery of the same post).
+#[allow(clippy::too_many_arguments)]
 pub async fn store_post(
     ctx: &Context,
     post: &IncomingObject,
+    parent: Option<StoredObject>,
     document: &Value,
     group_id: &str,
     visibility: Visibility,
     held_reason: Option<String>,
     create: Option<&Value>,
 ) -> Result<Option<StoredObject>> {
-    let parent = match &post.in_reply_to {
-        Some(id) => ctx.db.object(id).await.ok(),
-        None => None,
-    };
     let author = post
         .attributed_to
         .clone()

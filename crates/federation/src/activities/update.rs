@@ -3,8 +3,8 @@
 use kith_storage::{Actor, StorageError};
 
 use super::{Outcome, announce, post};
-use crate::protocol::{Activity, IncomingObject};
-use crate::{Context, FederationError, Result, fetch, sanitize};
+use crate::protocol::Activity;
+use crate::{Context, FederationError, Result, fetch};
 
 /// Applies an edit by the post's author, or refreshes an actor that changed its profile.
 pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
@@ -30,17 +30,7 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored("the post was deleted"));
     }
     let document = post::verified_object(ctx, &activity.object, sender).await?;
-    let edited: IncomingObject = serde_json::from_value(document.clone())
-        .map_err(|e| FederationError::BadRequest(format!("unreadable object: {e}")))?;
-    ctx.db
-        .update_object_content(
-            id,
-            edited.name.as_deref(),
-            edited.summary.as_deref(),
-            edited.content.as_deref().map(sanitize::html).as_deref(),
-            &document.to_string(),
-        )
-        .await?;
+    post::apply_edit(ctx, id, &document).await?;
     if let Some(group) = published_in_local_group(ctx, &stored).await? {
         announce::redistribute_change(ctx, &group, &stored, &activity.raw, false).await?;
     }

@@ -9,6 +9,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
+use kith_federation::documents::escape_html;
 use serde::Serialize;
 
 use crate::AppState;
@@ -62,21 +63,13 @@ pub fn plain_page(title: &str, subtitle: &str, body_html: &str, json_href: &str)
          <title>{title}</title>\
          <link rel=\"alternate\" type=\"application/activity+json\" href=\"{href}\"></head>\
          <body><main><h1>{title}</h1><p>{subtitle}</p>{body_html}</main></body></html>\n",
-        title = escape(title),
-        subtitle = escape(subtitle),
-        href = escape(json_href),
+        title = escape_html(title),
+        subtitle = escape_html(subtitle),
+        href = escape_html(json_href),
     );
     (
         [(header::VARY, HeaderValue::from_static("Accept"))],
         Html(page),
     )
         .into_response()
-}
-
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
