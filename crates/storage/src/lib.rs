@@ -13,6 +13,7 @@ mod backup;
 mod db;
 mod delivery;
 mod error;
+mod events;
 mod flag;
 mod follows;
 mod groups;
@@ -20,6 +21,7 @@ mod hosts;
 mod objects;
 mod posts;
 mod rsvps;
+mod series;
 mod stats;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -32,11 +34,13 @@ pub use actors::{Actor, ActorKind, NewActor};
 pub use db::{Backend, Database};
 pub use delivery::{Delivery, NewDelivery};
 pub use error::{Result, StorageError};
+pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, StoredEvent};
 pub use follows::{Follow, FollowState};
 pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };
 pub use objects::{NewObject, StoredObject, Visibility};
-pub use rsvps::{Rsvp, RsvpStatus};
+pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
+pub use series::EventSeries;
 pub use stats::UsageStats;
 pub use time::now_millis;

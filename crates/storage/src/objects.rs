@@ -127,36 +127,7 @@ pub(crate) use object_columns;
 impl Database {
     /// Stores a new object; an id already stored is [`StorageError::Conflict`].
     pub async fn insert_object(&self, object: &NewObject) -> Result<StoredObject> {
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO objects (id, kind, local, attributed_to, group_id, in_reply_to, \
-             thread_root, visibility, url, name, summary, content, sensitive, start_time, \
-             end_time, data, published_at, announce_id, activity, held_reason) VALUES ($1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             RETURNING ",
-            object_columns!()
-        ))
-        .bind(&object.id)
-        .bind(&object.kind)
-        .bind(object.local)
-        .bind(&object.attributed_to)
-        .bind(&object.group_id)
-        .bind(&object.in_reply_to)
-        .bind(&object.thread_root)
-        .bind(object.visibility.as_str())
-        .bind(&object.url)
-        .bind(&object.name)
-        .bind(&object.summary)
-        .bind(&object.content)
-        .bind(object.sensitive)
-        .bind(object.start_time)
-        .bind(object.end_time)
-        .bind(&object.data)
-        .bind(object.published_at)
-        .bind(&object.announce_id)
-        .bind(&object.activity)
-        .bind(&object.held_reason)
-        .fetch_one(&self.pool)
-        .await?)
+        insert_object_in(&self.pool, object).await
     }
 
     /// The object with this id, deleted or not.
@@ -256,4 +227,41 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// Inserts an object through any executor (the pool, or a transaction that writes more rows).
+pub(crate) async fn insert_object_in<'e, E>(executor: E, object: &NewObject) -> Result<StoredObject>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO objects (id, kind, local, attributed_to, group_id, in_reply_to, \
+         thread_root, visibility, url, name, summary, content, sensitive, start_time, \
+         end_time, data, published_at, announce_id, activity, held_reason) VALUES ($1, $2, \
+         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         RETURNING ",
+        object_columns!()
+    ))
+    .bind(&object.id)
+    .bind(&object.kind)
+    .bind(object.local)
+    .bind(&object.attributed_to)
+    .bind(&object.group_id)
+    .bind(&object.in_reply_to)
+    .bind(&object.thread_root)
+    .bind(object.visibility.as_str())
+    .bind(&object.url)
+    .bind(&object.name)
+    .bind(&object.summary)
+    .bind(&object.content)
+    .bind(object.sensitive)
+    .bind(object.start_time)
+    .bind(object.end_time)
+    .bind(&object.data)
+    .bind(object.published_at)
+    .bind(&object.announce_id)
+    .bind(&object.activity)
+    .bind(&object.held_reason)
+    .fetch_one(executor)
+    .await?)
 }

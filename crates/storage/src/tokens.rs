@@ -47,3 +47,35 @@ impl Database {
         .ok_or(StorageError::NotFound)
     }
 }
+
+impl Database {
+    /// Sets the hash of a person's private calendar link, replacing the previous one (which
+    /// stops working).
+    pub async fn set_calendar_token(&self, account_id: &str, token_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO calendar_tokens (token_hash, account_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id) DO UPDATE SET token_hash = excluded.token_hash, \
+             created_at = excluded.created_at",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account a private calendar link belongs to.
+    pub async fn account_by_calendar_token(&self, token_hash: &str) -> Result<Account> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = \
+             (SELECT account_id FROM calendar_tokens WHERE token_hash = $1)"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+}

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use kith_storage::{
-    ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewAccount, NewDelivery, RsvpStatus,
+    ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewAccount, NewDelivery,
     StorageError, testing,
 };
 
@@ -216,41 +216,6 @@ async fn received_activities_are_applied_once() {
                 .unwrap()
         );
         assert_eq!(db.prune_received_activities(i64::MAX).await.unwrap(), 1);
-    }
-}
-
-#[tokio::test]
-async fn rsvps_change_their_mind() {
-    for t in testing::all().await {
-        let db = &t.db;
-        let a = person(db, "eve").await;
-        let mut ev = note("https://kith.test/e/1", &a.actor_id, None, None, 5);
-        ev.kind = "Event".into();
-        db.insert_object(&ev).await.unwrap();
-        db.upsert_rsvp(&ev.id, &a.actor_id, RsvpStatus::Going, None)
-            .await
-            .unwrap();
-        assert_eq!(db.count_rsvps(&ev.id, RsvpStatus::Going).await.unwrap(), 1);
-        db.upsert_rsvp(
-            &ev.id,
-            &a.actor_id,
-            RsvpStatus::NotGoing,
-            Some("https://x/1"),
-        )
-        .await
-        .unwrap();
-        assert_eq!(db.count_rsvps(&ev.id, RsvpStatus::Going).await.unwrap(), 0);
-        assert_eq!(
-            db.rsvp(&ev.id, &a.actor_id).await.unwrap().status,
-            "not_going"
-        );
-        assert_eq!(
-            db.rsvps_with_status(&ev.id, RsvpStatus::NotGoing)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
     }
 }
 
