@@ -10,6 +10,7 @@ pub mod deliver;
 pub mod delivery;
 pub mod documents;
 mod error;
+pub mod events;
 pub mod fetch;
 pub mod inbox;
 pub mod keys;

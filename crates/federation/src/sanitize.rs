@@ -55,6 +55,27 @@ pub fn html(input: &str) -> String {
     CLEANER.clean(input).to_string()
 }
 
+static TEXT_ONLY: LazyLock<Builder<'static>> = LazyLock::new(Builder::empty);
+
+/// The text of an HTML fragment (for iCalendar descriptions): tags dropped, paragraph and line
+/// breaks kept as new lines, entities decoded.
+pub fn html_to_text(input: &str) -> String {
+    let spaced = input
+        .replace("</p>", "\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let text = TEXT_ONLY.clean(&spaced).to_string();
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .trim()
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -222,6 +222,16 @@ impl Database {
         Ok(())
     }
 
+    /// Keeps the activity an object was published with (re-sent in outbox items).
+    pub async fn set_object_activity(&self, id: &str, activity: &str) -> Result<()> {
+        sqlx::query("UPDATE objects SET activity = $1 WHERE id = $2")
+            .bind(activity)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Live events of a calendar that end after `from`, soonest first, at most `limit`.
     pub async fn calendar_events(
         &self,

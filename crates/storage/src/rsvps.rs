@@ -109,6 +109,34 @@ impl Database {
         .await?)
     }
 
+    /// Records an answer as given, without capacity rules: for local people answering a
+    /// remote event, whose own server decides.
+    pub async fn record_rsvp(
+        &self,
+        event_id: &str,
+        actor_id: &str,
+        status: RsvpStatus,
+        activity_id: Option<&str>,
+        via: RsvpVia,
+    ) -> Result<Rsvp> {
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
+             via) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (event_id, actor_id) DO UPDATE \
+             SET status = excluded.status, \
+             activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
+             updated_at = excluded.updated_at, via = excluded.via RETURNING ",
+            rsvp_columns!()
+        ))
+        .bind(event_id)
+        .bind(actor_id)
+        .bind(status.as_str())
+        .bind(activity_id)
+        .bind(now_millis())
+        .bind(via.as_str())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// The answer a local person sent to a remote event with this activity id (`Join`).
     pub async fn rsvp_by_activity(&self, activity_id: &str) -> Result<Rsvp> {
         sqlx::query_as(concat!(

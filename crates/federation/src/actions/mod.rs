@@ -1,10 +1,12 @@
 //! What people and organisers do, as one code path for the CLI, the JSON API and the pages.
 
 pub mod accounts;
+pub mod events;
 pub mod groups;
 pub mod instance;
 pub mod membership;
 pub mod posts;
+pub mod rsvp;
 pub mod tokens;
 
 use kith_storage::{ActorKind, NewActor};

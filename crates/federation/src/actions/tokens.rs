@@ -17,11 +17,7 @@ pub async fn create_token(ctx: &Context, username: &str, label: &str) -> Result<
         }
         Err(other) => return Err(other.into()),
     };
-    let mut bytes = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| FederationError::Key("no randomness".into()))?;
-    let token = format!("kith_{}", URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!("kith_{}", secret()?);
     ctx.db
         .create_api_token(&hash(&token), &account.id, label)
         .await?;
@@ -33,6 +29,32 @@ pub async fn account_for_token(ctx: &Context, token: &str) -> Result<Account> {
     match ctx.db.account_by_token_hash(&hash(token.trim())).await {
         Ok(account) => Ok(account),
         Err(StorageError::NotFound) => Err(FederationError::Unauthorized("unknown token".into())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// 32 random bytes, URL-safe base64.
+fn secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| FederationError::Key("no randomness".into()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Makes a new secret link to a person's private calendar (what they answered), replacing the
+/// previous link; the link is returned once and only its hash is kept.
+pub async fn create_calendar_link(ctx: &Context, account: &Account) -> Result<String> {
+    let token = secret()?;
+    ctx.db.set_calendar_token(&account.id, &hash(&token)).await?;
+    Ok(format!("{}calendar/{token}", ctx.urls().base()))
+}
+
+/// The account a private calendar link's token belongs to.
+pub async fn account_for_calendar(ctx: &Context, token: &str) -> Result<Account> {
+    match ctx.db.account_by_calendar_token(&hash(token.trim())).await {
+        Ok(account) => Ok(account),
+        Err(StorageError::NotFound) => Err(FederationError::NotFound("no such calendar".into())),
         Err(other) => Err(other.into()),
     }
 }

@@ -3,12 +3,18 @@
 use kith_storage::{Actor, Visibility};
 
 use super::post::{self, Decision};
-use super::{Outcome, announce};
+use super::{Outcome, announce, poll, remote_events};
 use crate::protocol::{Activity, POST_KINDS};
 use crate::{Context, FederationError, Result};
 
 /// Stores a post addressed to a local group and, when policy allows, redistributes it.
 pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
+    if activity.object_kind() == Some("Event") {
+        return remote_events::receive_create(ctx, activity, sender).await;
+    }
+    if let Some(outcome) = poll::receive(ctx, activity, sender).await? {
+        return Ok(outcome);
+    }
     if let Some(kind) = activity.object_kind()
         && !POST_KINDS.contains(&kind)
     {

@@ -25,7 +25,12 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
         }
         Err(other) => return Err(other.into()),
     };
-    if stored.attributed_to != sender.id {
+    let allowed = if stored.kind == "Event" && !stored.local {
+        super::remote_events::may_change(&ctx.db.event(id).await?, sender)
+    } else {
+        stored.attributed_to == sender.id
+    };
+    if !allowed {
         return Err(FederationError::Forbidden(
             "only the author deletes a post".into(),
         ));

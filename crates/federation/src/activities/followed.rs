@@ -5,7 +5,7 @@
 use kith_storage::{Actor, StorageError};
 use serde_json::Value;
 
-use super::{Outcome, post};
+use super::{Outcome, post, remote_events};
 use crate::protocol::{Activity, POST_KINDS, id_of};
 use crate::{Context, FederationError, Result, fetch};
 
@@ -25,7 +25,15 @@ pub async fn receive_announce(
     match activity.object_kind() {
         Some("Create") => {
             let object = inner.get("object").cloned().unwrap_or(Value::Null);
+            if object.get("type").and_then(Value::as_str) == Some("Event") {
+                let doc = post::verified_object(ctx, &object, sender).await?;
+                return remote_events::import(ctx, &doc, Some(sender)).await;
+            }
             keep_post(ctx, &object, sender, Some(inner)).await
+        }
+        Some("Event") => {
+            let doc = post::verified_object(ctx, inner, sender).await?;
+            remote_events::import(ctx, &doc, Some(sender)).await
         }
         Some("Update") => refresh_post(ctx, inner, sender, false).await,
         Some("Delete") => refresh_post(ctx, inner, sender, true).await,
@@ -49,6 +57,10 @@ async fn keep_post(
         return Ok(Outcome::ignored("the post is kept already"));
     }
     let document = post::verified_object(ctx, object, group).await?;
+    if document.get("type").and_then(Value::as_str) == Some("Event") {
+        // Mobilizon announces events by id.
+        return remote_events::import(ctx, &document, Some(group)).await;
+    }
     let post = post::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!("{} is not a post", post.kind)));
@@ -91,6 +103,9 @@ async fn refresh_post(
         }
         Err(other) => Err(other),
         Ok(_) if delete => Ok(Outcome::ignored("the post still exists at its origin")),
+        Ok(document) if stored.kind == "Event" => {
+            remote_events::import(ctx, &document, Some(group)).await
+        }
         Ok(document) => {
             post::apply_edit(ctx, &stored.id, &document).await?;
             Ok(Outcome::Applied)

@@ -2,7 +2,7 @@
 
 use kith_storage::{Actor, StorageError};
 
-use super::{Outcome, announce, post};
+use super::{Outcome, announce, post, remote_events};
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result, fetch};
 
@@ -21,6 +21,10 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(StorageError::NotFound) => return Ok(Outcome::ignored("an edit of an unknown post")),
         Err(other) => return Err(other.into()),
     };
+    if stored.kind == "Event" {
+        let event = ctx.db.event(id).await?;
+        return remote_events::receive_update(ctx, activity, sender, &event).await;
+    }
     if stored.attributed_to != sender.id {
         return Err(FederationError::Forbidden(
             "only the author edits a post".into(),

@@ -1,0 +1,469 @@
+//! What organisers do with events: create (once, or as a recurring series), edit, reschedule,
+//! cancel and delete. Every change is published by the group (DESIGN §6): `Create{Event}` plus
+//! an `Announce` of it and, when people can answer, a poll for Mastodon members; `Update` on
+//! edits (with `previousStartTime` when rescheduled); `Delete` on removal.
+
+use kith_storage::{
+    Account, Actor, EventStatus, JoinMode, NewObject, RsvpStatus, StorageError, StoredEvent,
+    Visibility, now_millis,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::activities::announce::announce_object;
+use crate::actions::membership::moderated_group;
+use crate::events::document::{EventContext, event_document, question_document};
+use crate::events::{EventDraft, local_rfc3339, recurrence};
+use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver};
+
+/// Changes to an event; absent fields stay as they are, an empty text clears a field, and a
+/// capacity of 0 removes the limit.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct EventPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub timezone: Option<String>,
+    pub place: Option<String>,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i64>,
+    pub join_mode: Option<String>,
+    pub external_url: Option<String>,
+    pub category: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub status: Option<String>,
+}
+
+/// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
+/// may organise it (any event for the operator).
+pub async fn organised_event(
+    ctx: &Context,
+    id: &str,
+    by: Option<&Account>,
+) -> Result<(StoredEvent, Actor)> {
+    let id = if id.contains('/') { id.to_owned() } else { ctx.urls().object(id) };
+    let event = match ctx.db.event(&id).await {
+        Ok(e) if e.object.local => e,
+        Ok(_) | Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!("no local event {id}")));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let group_id = event.object.group_id.clone().unwrap_or_default();
+    let group = ctx.db.actor(&group_id).await?;
+    moderated_group(ctx, &group.username, by).await?;
+    Ok((event, group))
+}
+
+/// The organiser an action is done as: the account, or for the operator the group's owner.
+async fn organiser_of(ctx: &Context, group: &Actor, by: Option<&Account>) -> Result<String> {
+    if let Some(account) = by {
+        return Ok(account.actor_id.clone());
+    }
+    Ok(ctx
+        .db
+        .moderators(&group.id)
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| group.id.clone()))
+}
+
+/// Creates an event in a group and publishes it; with `draft.repeat`, sets up a series and
+/// creates its first occurrences (the first one is returned).
+pub async fn create_event(
+    ctx: &Context,
+    group_name: &str,
+    by: Option<&Account>,
+    draft: &EventDraft,
+) -> Result<StoredEvent> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let organiser = organiser_of(ctx, &group, by).await?;
+    let checked = draft.check()?;
+    if let Some(rule) = &draft.repeat {
+        let rule = recurrence::check_rule(rule, checked.start, &checked.fields.timezone)?;
+        let template =
+            serde_json::to_string(draft).map_err(|e| FederationError::BadRequest(e.to_string()))?;
+        let series = ctx
+            .db
+            .insert_series(
+                &ulid::Ulid::new().to_string().to_lowercase(),
+                &group.id,
+                Some(&organiser),
+                &rule,
+                checked.start,
+                checked.end - checked.start,
+                &checked.fields.timezone,
+                &template,
+            )
+            .await?;
+        extend_series(ctx, &series, now_millis()).await?;
+        let first = ctx.db.series_occurrences(&series.id).await?;
+        let Some(first) = first.first() else {
+            return Err(FederationError::BadRequest(
+                "the repeat rule has no occurrence in the coming weeks".into(),
+            ));
+        };
+        let events = ctx
+            .db
+            .calendar_events(kith_storage::CalendarScope::Group(&group.id), first - 1, 50)
+            .await?;
+        return events
+            .into_iter()
+            .find(|e| e.fields.series_id.as_deref() == Some(series.id.as_str()))
+            .ok_or_else(|| FederationError::NotFound("the first occurrence".into()));
+    }
+    publish_new(ctx, &group, &organiser, draft, None).await
+}
+
+/// Stores and publishes one event from a draft (`series`: the series and occurrence start).
+async fn publish_new(
+    ctx: &Context,
+    group: &Actor,
+    organiser: &str,
+    draft: &EventDraft,
+    series: Option<(&str, i64)>,
+) -> Result<StoredEvent> {
+    let checked = draft.check()?;
+    let id = ctx.urls().new_object();
+    let mut fields = checked.fields.clone();
+    fields.organizer_id = Some(organiser.to_owned());
+    let rsvp_open = matches!(
+        JoinMode::parse(&fields.join_mode),
+        Some(JoinMode::Free | JoinMode::Approval)
+    );
+    if rsvp_open {
+        fields.question_id = Some(ctx.urls().new_object());
+    }
+    if let Some((series_id, occurrence)) = series {
+        fields.series_id = Some(series_id.to_owned());
+        fields.occurrence = Some(occurrence);
+    }
+    let published = now_millis();
+    let new = NewObject {
+        id: id.clone(),
+        kind: "Event".into(),
+        local: true,
+        attributed_to: group.id.clone(),
+        group_id: Some(group.id.clone()),
+        in_reply_to: None,
+        thread_root: None,
+        visibility: Visibility::Public,
+        url: Some(id.clone()),
+        name: Some(checked.title.clone()),
+        summary: Some(crate::events::summary_line(checked.start, checked.end, &fields)),
+        content: checked.content.clone(),
+        sensitive: false,
+        start_time: Some(checked.start),
+        end_time: Some(checked.end),
+        data: "{}".into(),
+        published_at: published,
+        announce_id: None,
+        activity: None,
+        held_reason: None,
+    };
+    ctx.db.insert_event(&new, &fields).await?;
+    let event = ctx.db.event(&id).await?;
+    let doc = live_event_document(ctx, &event, None).await?;
+    let create = group_activity("Create", group, doc);
+    let create_value = to_value(&create)?;
+    ctx.db.set_object_data(&id, &create.object.to_string()).await?;
+    let announce_id = Urls::new_activity(&group.id);
+    ctx.db.publish_object(&id, Some(&announce_id)).await?;
+    ctx.db.set_object_activity(&id, &create_value.to_string()).await?;
+    let inboxes = ctx.db.member_inboxes(&group.id).await?;
+    deliver::enqueue(ctx, group, &create, inboxes.clone()).await?;
+    let event = ctx.db.event(&id).await?;
+    deliver::enqueue(ctx, group, &announce_object(group, &event.object, &announce_id), inboxes.clone())
+        .await?;
+    if let Some(question_id) = &event.fields.question_id {
+        let question = question_document(&event, question_id, &group.id, Default::default());
+        ctx.db
+            .insert_object(&NewObject {
+                id: question_id.clone(),
+                kind: "Question".into(),
+                local: true,
+                attributed_to: group.id.clone(),
+                // Not a group post: the poll belongs to its event, not to the group's timeline.
+                group_id: None,
+                in_reply_to: None,
+                thread_root: None,
+                visibility: Visibility::Public,
+                url: Some(id.clone()),
+                name: None,
+                summary: None,
+                content: question.get("content").and_then(Value::as_str).map(str::to_owned),
+                sensitive: false,
+                start_time: None,
+                end_time: Some(checked.start),
+                data: question.to_string(),
+                published_at: published,
+                announce_id: None,
+                activity: None,
+                held_reason: None,
+            })
+            .await?;
+        deliver::enqueue(ctx, group, &group_activity("Create", group, question), inboxes).await?;
+    }
+    tracing::info!(group = %group.id, event = %id, "event published");
+    Ok(event)
+}
+
+fn group_activity(kind: &'static str, group: &Actor, object: Value) -> OutgoingActivity {
+    let mut activity =
+        OutgoingActivity::new(kind, Urls::new_activity(&group.id), &group.id, object, vec![PUBLIC.to_owned()]);
+    activity.cc = vec![Urls::followers(&group.id)];
+    activity.audience = Some(group.id.clone());
+    activity.published = Some(rfc3339(now_millis()));
+    activity
+}
+
+fn to_value(activity: &OutgoingActivity) -> Result<Value> {
+    serde_json::to_value(activity).map_err(|e| FederationError::BadRequest(e.to_string()))
+}
+
+/// The document of a local event with its current answers counted.
+pub async fn live_event_document(
+    ctx: &Context,
+    event: &StoredEvent,
+    previous_start: Option<i64>,
+) -> Result<Value> {
+    let counts = ctx.db.rsvp_counts(&event.object.id).await?;
+    let group_id = event.object.group_id.clone().unwrap_or_default();
+    Ok(event_document(event, &EventContext { group_id: &group_id, counts, previous_start }))
+}
+
+/// The document of a local event's poll with its current votes.
+pub async fn live_question_document(ctx: &Context, question_id: &str) -> Result<Value> {
+    let event = ctx.db.event_by_question(question_id).await?;
+    let counts = ctx.db.rsvp_counts(&event.object.id).await?;
+    let group_id = event.object.group_id.clone().unwrap_or_default();
+    Ok(question_document(&event, question_id, &group_id, counts))
+}
+
+/// The draft an existing event was made from (so a patch can be applied and checked again).
+fn draft_of(event: &StoredEvent) -> EventDraft {
+    let o = &event.object;
+    let f = &event.fields;
+    let tz = &f.timezone;
+    EventDraft {
+        title: o.name.clone().unwrap_or_default(),
+        description: o.content.as_deref().map(crate::sanitize::html_to_text),
+        start: local_rfc3339(o.start_time.unwrap_or_default(), tz),
+        end: local_rfc3339(o.end_time.unwrap_or_default(), tz),
+        timezone: tz.clone(),
+        place: f.place_name.clone(),
+        address: f.place_address.clone(),
+        latitude: f.latitude,
+        longitude: f.longitude,
+        online_url: f.online_url.clone(),
+        capacity: f.capacity,
+        join_mode: Some(f.join_mode.clone()),
+        external_url: f.external_url.clone(),
+        category: f.category.clone(),
+        tags: serde_json::from_str(&f.tags).unwrap_or_default(),
+        status: (f.status != EventStatus::Cancelled.as_str()).then(|| f.status.clone()),
+        repeat: None,
+    }
+}
+
+fn patched(mut d: EventDraft, p: &EventPatch) -> EventDraft {
+    let text = |v: &Option<String>, old: Option<String>| match v {
+        Some(s) if s.trim().is_empty() => None,
+        Some(s) => Some(s.clone()),
+        None => old,
+    };
+    if let Some(title) = &p.title {
+        d.title = title.clone();
+    }
+    d.description = text(&p.description, d.description);
+    d.start = p.start.clone().unwrap_or(d.start);
+    d.end = p.end.clone().unwrap_or(d.end);
+    d.timezone = p.timezone.clone().unwrap_or(d.timezone);
+    d.place = text(&p.place, d.place);
+    d.address = text(&p.address, d.address);
+    d.latitude = p.latitude.or(d.latitude);
+    d.longitude = p.longitude.or(d.longitude);
+    d.online_url = text(&p.online_url, d.online_url);
+    d.capacity = match p.capacity {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => d.capacity,
+    };
+    d.join_mode = text(&p.join_mode, d.join_mode);
+    d.external_url = text(&p.external_url, d.external_url);
+    d.category = text(&p.category, d.category);
+    d.tags = p.tags.clone().unwrap_or(d.tags);
+    d.status = text(&p.status, d.status);
+    d
+}
+
+/// Edits an event and publishes the `Update` (with `previousStartTime` when it moved).
+pub async fn update_event(
+    ctx: &Context,
+    id: &str,
+    by: Option<&Account>,
+    patch: &EventPatch,
+) -> Result<StoredEvent> {
+    let (event, group) = organised_event(ctx, id, by).await?;
+    if event.object.deleted_at.is_some() {
+        return Err(FederationError::Gone(event.object.id));
+    }
+    let draft = patched(draft_of(&event), patch);
+    let checked = draft.check()?;
+    let mut fields = checked.fields;
+    let keep = &event.fields;
+    fields.organizer_id = keep.organizer_id.clone();
+    fields.question_id = keep.question_id.clone();
+    fields.series_id = keep.series_id.clone();
+    fields.occurrence = keep.occurrence;
+    if keep.status == EventStatus::Cancelled.as_str() && patch.status.is_none() {
+        fields.status = keep.status.clone();
+    }
+    write_and_announce(ctx, &event, &group, checked.title, checked.content, checked.start, checked.end, fields)
+        .await
+}
+
+/// Cancels an event: it stays listed, marked `CANCELLED` everywhere.
+pub async fn cancel_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<StoredEvent> {
+    let (event, group) = organised_event(ctx, id, by).await?;
+    if event.object.deleted_at.is_some() {
+        return Err(FederationError::Gone(event.object.id));
+    }
+    let mut fields = event.fields.clone();
+    fields.status = EventStatus::Cancelled.as_str().to_owned();
+    let o = &event.object;
+    write_and_announce(
+        ctx,
+        &event,
+        &group,
+        o.name.clone().unwrap_or_default(),
+        o.content.clone(),
+        o.start_time.unwrap_or_default(),
+        o.end_time.unwrap_or_default(),
+        fields,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_and_announce(
+    ctx: &Context,
+    event: &StoredEvent,
+    group: &Actor,
+    title: String,
+    content: Option<String>,
+    start: i64,
+    end: i64,
+    fields: kith_storage::EventFields,
+) -> Result<StoredEvent> {
+    let id = &event.object.id;
+    let summary = crate::events::summary_line(start, end, &fields);
+    ctx.db
+        .update_event(id, &title, &summary, content.as_deref(), start, end, "{}", &fields)
+        .await?;
+    let updated = ctx.db.event(id).await?;
+    let moved = event.object.start_time.filter(|old| *old != start);
+    let doc = live_event_document(ctx, &updated, moved).await?;
+    ctx.db.set_object_data(id, &doc.to_string()).await?;
+    let update = group_activity("Update", group, doc);
+    deliver::enqueue(ctx, group, &update, audience(ctx, group, id).await?).await?;
+    // A larger capacity gives places to people waiting.
+    let promoted = ctx.db.fill_from_waitlist(id).await?;
+    crate::actions::rsvp::tell_promoted(ctx, &updated, &promoted).await?;
+    Ok(updated)
+}
+
+/// Everyone who should hear of a change: the group's members and the people who answered.
+async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<String>> {
+    let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
+    for status in [RsvpStatus::Going, RsvpStatus::Maybe, RsvpStatus::Waitlisted, RsvpStatus::Pending] {
+        for rsvp in ctx.db.rsvps_with_status(event_id, status).await? {
+            if let Ok(actor) = ctx.db.actor(&rsvp.actor_id).await
+                && !actor.local
+            {
+                inboxes.push(deliver::inbox_of(&actor));
+            }
+        }
+    }
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// Deletes an event (and its poll); a tombstone is served from then on.
+pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<()> {
+    let (event, group) = organised_event(ctx, id, by).await?;
+    let inboxes = audience(ctx, &group, &event.object.id).await?;
+    ctx.db.delete_object(&event.object.id).await.map_err(|e| match e {
+        StorageError::NotFound => FederationError::Gone(event.object.id.clone()),
+        other => other.into(),
+    })?;
+    let mut removed = vec![event.object.id.clone()];
+    if let Some(question) = &event.fields.question_id {
+        ctx.db.delete_object(question).await.ok();
+        removed.push(question.clone());
+    }
+    for object_id in removed {
+        let tombstone = json!({"id": object_id, "type": "Tombstone"});
+        deliver::enqueue(ctx, &group, &group_activity("Delete", &group, tombstone), inboxes.clone())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates the occurrences of every open series that fall within the horizon; returns how many.
+pub async fn extend_all_series(ctx: &Context, now: i64) -> Result<usize> {
+    let mut created = 0;
+    for series in ctx.db.open_series().await? {
+        match extend_series(ctx, &series, now).await {
+            Ok(n) => created += n,
+            Err(e) => tracing::warn!(series = %series.id, error = %e, "series not extended"),
+        }
+    }
+    Ok(created)
+}
+
+/// Creates a series' missing occurrences between now and the horizon. Another process doing the
+/// same at once is harmless: an occurrence is stored once (unique per series and start), and
+/// only the process that stored it publishes it.
+pub async fn extend_series(
+    ctx: &Context,
+    series: &kith_storage::EventSeries,
+    now: i64,
+) -> Result<usize> {
+    let from = now.max(series.first_start);
+    let (starts, more) =
+        recurrence::occurrences(series, from, now + recurrence::HORIZON_MS, recurrence::MAX_AHEAD)?;
+    let existing = ctx.db.series_occurrences(&series.id).await?;
+    let group = ctx.db.actor(&series.group_id).await?;
+    let template: EventDraft = serde_json::from_str(&series.template)
+        .map_err(|e| FederationError::BadRequest(format!("series template: {e}")))?;
+    let organiser = series.organizer_id.clone().unwrap_or_else(|| group.id.clone());
+    let mut created = 0;
+    for start in starts.into_iter().filter(|s| !existing.contains(s)) {
+        let draft = EventDraft {
+            start: local_rfc3339(start, &series.timezone),
+            end: local_rfc3339(start + series.duration, &series.timezone),
+            repeat: None,
+            ..template.clone()
+        };
+        match publish_new(ctx, &group, &organiser, &draft, Some((&series.id, start))).await {
+            Ok(_) => created += 1,
+            Err(FederationError::Storage(StorageError::Conflict { .. })) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if !more {
+        ctx.db.end_series(&series.id).await?;
+    }
+    Ok(created)
+}
