@@ -20,6 +20,19 @@ use clap::{Args, Parser, Subcommand};
   kith group approve GROUP MEMBER               let a waiting member in (MEMBER: @name@host or id)
   kith group remove GROUP MEMBER                refuse a request or remove a member
   kith group follow GROUP @name@host            make GROUP follow a remote group and keep its posts
+  kith event create --group NAME --title T --start RFC3339 --end RFC3339 --timezone IANA
+        [--place NAME] [--address TEXT] [--latitude N --longitude N] [--online-url URL]
+        [--capacity N] [--join-mode free|approval|external|none] [--external-url URL]
+        [--category ID] [--tag T]... [--description TEXT] [--repeat RRULE] [--as USER]
+                                                create and publish an event; prints its id
+  kith event update ID [same options]           edit (reschedule with --start/--end)
+  kith event cancel ID                          cancel: it stays listed as CANCELLED
+  kith event delete ID                          delete it (and its poll)
+  kith event show ID                            details and who answered
+  kith event approve|reject ID MEMBER           decide on an answer (approval events)
+  kith event rsvp USER EVENT going|maybe|not-going|none
+                                                answer an event here or on another server
+  kith calendar link USER                       make USER's private calendar link
   kith token create USER [--label L]            make a JSON API bearer token for USER
   kith backup PATH                              copy a live SQLite database to PATH
 
@@ -45,6 +58,12 @@ pub enum Command {
     /// Manage local groups.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Create and manage events.
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// Calendar links.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Manage JSON API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -134,4 +153,143 @@ pub struct CreateGroup {
     /// Members must be approved by an organiser (default: anyone may join).
     #[arg(long)]
     pub approval: bool,
+}
+
+/// Event commands. They write to the database; a running `kith serve` delivers what they
+/// publish within seconds.
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Create and publish an event; prints its id URL.
+    Create(CreateEvent),
+    /// Edit an event; only the options given change (an empty text clears, capacity 0 lifts
+    /// the limit).
+    Update(UpdateEvent),
+    /// Cancel an event: it stays listed, as CANCELLED.
+    Cancel(EventRef),
+    /// Delete an event and its poll.
+    Delete(EventRef),
+    /// Show an event and who answered.
+    Show {
+        /// The event's id URL (or the last part of it).
+        id: String,
+    },
+    /// Give a place to someone waiting for approval.
+    Approve(EventMember),
+    /// Decline someone waiting for approval.
+    Reject(EventMember),
+    /// Answer an event, here or on another server, as a local person.
+    Rsvp {
+        /// The local person's login name.
+        user: String,
+        /// The event's id URL.
+        event: String,
+        /// going, maybe, not-going, or none to withdraw.
+        answer: String,
+    },
+}
+
+/// An event, acted on as an organiser.
+#[derive(Debug, Args)]
+pub struct EventRef {
+    /// The event's id URL (or the last part of it).
+    pub id: String,
+}
+
+/// An event and someone who answered it.
+#[derive(Debug, Args)]
+pub struct EventMember {
+    /// The event's id URL (or the last part of it).
+    pub id: String,
+    /// The person: @name@host, or an actor id.
+    pub member: String,
+}
+
+/// The fields of an event, shared by create and update.
+#[derive(Debug, Args)]
+pub struct EventFieldArgs {
+    /// Title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Description, plain text.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Start, RFC 3339 with offset (2026-12-05T09:30:00+00:00).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// End, RFC 3339 with offset.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// IANA time zone people see the times in (Europe/London).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// The place's name.
+    #[arg(long)]
+    pub place: Option<String>,
+    /// The place's address, one line.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Latitude in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub latitude: Option<f64>,
+    /// Longitude in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub longitude: Option<f64>,
+    /// The link for an online or hybrid event.
+    #[arg(long)]
+    pub online_url: Option<String>,
+    /// How many may come.
+    #[arg(long)]
+    pub capacity: Option<i64>,
+    /// free (default), approval, external or none.
+    #[arg(long)]
+    pub join_mode: Option<String>,
+    /// Where people register, for --join-mode external.
+    #[arg(long)]
+    pub external_url: Option<String>,
+    /// Category id, upper case (SPORTS, MEETING, OUTDOORS_ADVENTURE…).
+    #[arg(long)]
+    pub category: Option<String>,
+    /// A hashtag; repeat for more.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// confirmed (default) or tentative.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Act as this organiser (default: the group's owner).
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: Option<String>,
+}
+
+/// `kith event create`.
+#[derive(Debug, Args)]
+pub struct CreateEvent {
+    /// The group's name.
+    #[arg(long)]
+    pub group: String,
+    /// Repeat by an RFC 5545 rule (FREQ=WEEKLY;COUNT=10): each occurrence is its own event.
+    #[arg(long)]
+    pub repeat: Option<String>,
+    /// The fields.
+    #[command(flatten)]
+    pub fields: EventFieldArgs,
+}
+
+/// `kith event update`.
+#[derive(Debug, Args)]
+pub struct UpdateEvent {
+    /// The event's id URL (or the last part of it).
+    pub id: String,
+    /// The fields to change.
+    #[command(flatten)]
+    pub fields: EventFieldArgs,
+}
+
+/// Calendar commands.
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Make a person's private calendar link (what they answered); the old link stops working.
+    Link {
+        /// The login name.
+        user: String,
+    },
 }

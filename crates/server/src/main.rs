@@ -3,6 +3,7 @@
 mod admin;
 mod cli;
 mod config;
+mod events;
 mod members;
 mod serve;
 
@@ -12,7 +13,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use crate::{
-    cli::{Cli, Command, GroupCommand, TokenCommand, UserCommand},
+    cli::{CalendarCommand, Cli, Command, GroupCommand, TokenCommand, UserCommand},
     config::Config,
 };
 
@@ -55,6 +56,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Create { user, label }) => {
             members::create_token(&config, &user, &label).await
+        }
+        Command::Event(command) => events::run(&config, command).await,
+        Command::Calendar(CalendarCommand::Link { user }) => {
+            events::calendar_link(&config, &user).await
         }
         Command::Backup { path } => admin::backup(&config, &path).await,
     }

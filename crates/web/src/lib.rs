@@ -3,7 +3,9 @@
 
 mod activitypub;
 mod api;
+mod api_events;
 mod error;
+mod events;
 mod health;
 mod nodeinfo;
 mod run;
@@ -24,5 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webfinger::router())
         .merge(activitypub::router())
         .merge(api::router())
+        .merge(api_events::router())
+        .merge(events::router())
         .with_state(state)
 }

@@ -23,6 +23,13 @@ pub async fn run(
         })
         .await;
     });
+    // Occurrences of recurring events are created ahead, checked hourly.
+    let series_ctx = state.ctx.clone();
+    let series = tokio::spawn(kith_federation::events::recurrence::run(
+        series_ctx,
+        std::time::Duration::from_secs(3600),
+        stopped.clone(),
+    ));
     let served = axum::serve(listener, crate::router(state))
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -30,6 +37,7 @@ pub async fn run(
         .await;
     let _ = stop.send(true);
     drop(stopped);
+    let _ = series.await;
     if let Err(error) = worker.await {
         tracing::error!(%error, "the delivery worker failed");
     }

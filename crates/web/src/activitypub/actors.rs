@@ -13,7 +13,7 @@ use kith_federation::{
 use kith_storage::{Actor, StorageError};
 use serde::Deserialize;
 
-use super::{activity_json, plain_page, wants_activity_json};
+use super::{activity_json, page_with_calendar, plain_page, wants_activity_json};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -56,9 +56,14 @@ async fn actor_response(
     actor: &Actor,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
+    let calendar = (actor.kind == "Group").then(|| format!("{}/events.ics", actor.id));
     if wants_activity_json(headers) {
         let doc = documents::actor_document(&state.ctx, actor).await?;
-        return Ok(activity_json(&doc));
+        let mut response = activity_json(&doc);
+        if let Some(link) = calendar.as_deref().and_then(crate::events::calendar_link_header) {
+            response.headers_mut().insert(axum::http::header::LINK, link);
+        }
+        return Ok(response);
     }
     let title = actor.display_name.as_deref().unwrap_or(&actor.username);
     let handle = format!("@{}@{}", actor.username, state.ctx.urls().domain());
@@ -67,7 +72,13 @@ async fn actor_response(
         .as_deref()
         .map(documents::plain_to_html)
         .unwrap_or_default();
-    Ok(plain_page(title, &handle, &summary, &actor.id))
+    Ok(page_with_calendar(
+        title,
+        &handle,
+        &summary,
+        &actor.id,
+        calendar.as_deref(),
+    ))
 }
 
 async fn get_instance_actor(
@@ -165,6 +176,9 @@ async fn get_object(
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
     if !object.local {
         return Err(ApiError::NotFound);
+    }
+    if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
+        return crate::events::event_or_poll(&state, &object, &headers).await;
     }
     if wants_activity_json(&headers) {
         return Ok(activity_json(

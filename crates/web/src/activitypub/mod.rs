@@ -57,11 +57,30 @@ pub fn activity_json(doc: &impl Serialize) -> Response {
 
 /// A plain page for people who open an id in a browser; the web interface replaces it.
 pub fn plain_page(title: &str, subtitle: &str, body_html: &str, json_href: &str) -> Response {
+    page_with_calendar(title, subtitle, body_html, json_href, None)
+}
+
+/// [`plain_page`] that also advertises an iCalendar feed of the events it lists.
+pub fn page_with_calendar(
+    title: &str,
+    subtitle: &str,
+    body_html: &str,
+    json_href: &str,
+    calendar: Option<&str>,
+) -> Response {
+    let calendar = calendar
+        .map(|href| {
+            format!(
+                "<link rel=\"alternate\" type=\"text/calendar\" title=\"Events\" href=\"{}\">",
+                escape_html(href)
+            )
+        })
+        .unwrap_or_default();
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title>\
-         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{href}\"></head>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{href}\">{calendar}</head>\
          <body><main><h1>{title}</h1><p>{subtitle}</p>{body_html}</main></body></html>\n",
         title = escape_html(title),
         subtitle = escape_html(subtitle),

@@ -1,0 +1,224 @@
+//! The JSON API for events: organisers create, edit, cancel and delete events and decide on
+//! answers; anyone signed in answers an event (here or elsewhere) and gets a private calendar.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+};
+use kith_federation::actions::{events, rsvp, tokens};
+use kith_federation::events::{EventDraft, local_rfc3339};
+use kith_storage::{Rsvp, RsvpStatus, StoredEvent};
+use serde::{Deserialize, Serialize};
+
+use crate::api::Bearer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/groups/{name}/events", post(create_event))
+        .route(
+            "/api/v1/events/{key}",
+            get(get_event).patch(update_event).delete(delete_event),
+        )
+        .route("/api/v1/events/{key}/cancel", post(cancel_event))
+        .route("/api/v1/events/{key}/answers", get(list_answers))
+        .route("/api/v1/events/{key}/answers/approve", post(approve_answer))
+        .route("/api/v1/events/{key}/answers/reject", post(reject_answer))
+        .route("/api/v1/rsvp", post(answer_event))
+        .route("/api/v1/me/calendar", post(new_calendar_link))
+}
+
+/// An event as the API shows it.
+#[derive(Serialize)]
+struct EventView {
+    id: String,
+    title: Option<String>,
+    summary: Option<String>,
+    start: String,
+    end: String,
+    timezone: String,
+    status: String,
+    join_mode: String,
+    place: Option<String>,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    online_url: Option<String>,
+    capacity: Option<i64>,
+    going: i64,
+    maybe: i64,
+    waitlisted: i64,
+    pending: i64,
+    series: Option<String>,
+    calendar: String,
+}
+
+async fn view(state: &AppState, e: StoredEvent) -> Result<EventView, ApiError> {
+    let counts = state.ctx.db.rsvp_counts(&e.object.id).await?;
+    let f = e.fields;
+    let o = e.object;
+    Ok(EventView {
+        calendar: format!("{}/calendar.ics", o.id),
+        start: local_rfc3339(o.start_time.unwrap_or_default(), &f.timezone),
+        end: local_rfc3339(o.end_time.unwrap_or_default(), &f.timezone),
+        id: o.id,
+        title: o.name,
+        summary: o.summary,
+        timezone: f.timezone,
+        status: f.status,
+        join_mode: f.join_mode,
+        place: f.place_name,
+        address: f.place_address,
+        latitude: f.latitude,
+        longitude: f.longitude,
+        online_url: f.online_url,
+        capacity: f.capacity,
+        going: counts.going,
+        maybe: counts.maybe,
+        waitlisted: counts.waitlisted,
+        pending: counts.pending,
+        series: f.series_id,
+    })
+}
+
+async fn create_event(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(name): Path<String>,
+    Json(draft): Json<EventDraft>,
+) -> Result<(StatusCode, Json<EventView>), ApiError> {
+    let event = events::create_event(&state.ctx, &name, Some(&account), &draft).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, event).await?)))
+}
+
+async fn get_event(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<EventView>, ApiError> {
+    let event = state.ctx.db.event(&state.ctx.urls().object(&key)).await?;
+    if !event.object.local || event.object.deleted_at.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(view(&state, event).await?))
+}
+
+async fn update_event(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+    Json(patch): Json<events::EventPatch>,
+) -> Result<Json<EventView>, ApiError> {
+    let event = events::update_event(&state.ctx, &key, Some(&account), &patch).await?;
+    Ok(Json(view(&state, event).await?))
+}
+
+async fn cancel_event(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+) -> Result<Json<EventView>, ApiError> {
+    let event = events::cancel_event(&state.ctx, &key, Some(&account)).await?;
+    Ok(Json(view(&state, event).await?))
+}
+
+async fn delete_event(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    events::delete_event(&state.ctx, &key, Some(&account)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One answer, as organisers and the person see it.
+#[derive(Serialize)]
+struct AnswerView {
+    event: String,
+    person: String,
+    status: String,
+    since: i64,
+}
+
+impl From<Rsvp> for AnswerView {
+    fn from(r: Rsvp) -> Self {
+        AnswerView { event: r.event_id, person: r.actor_id, status: r.status, since: r.updated_at }
+    }
+}
+
+async fn list_answers(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+) -> Result<Json<Vec<AnswerView>>, ApiError> {
+    let (_, list) = rsvp::answers(&state.ctx, &key, Some(&account)).await?;
+    Ok(Json(list.into_iter().map(|(_, r)| r.into()).collect()))
+}
+
+#[derive(Deserialize)]
+struct MemberBody {
+    /// An actor id or `@name@host`.
+    member: String,
+}
+
+async fn approve_answer(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+    Json(body): Json<MemberBody>,
+) -> Result<Json<AnswerView>, ApiError> {
+    let r = rsvp::decide(&state.ctx, &key, &body.member, true, Some(&account)).await?;
+    Ok(Json(r.into()))
+}
+
+async fn reject_answer(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Path(key): Path<String>,
+    Json(body): Json<MemberBody>,
+) -> Result<Json<AnswerView>, ApiError> {
+    let r = rsvp::decide(&state.ctx, &key, &body.member, false, Some(&account)).await?;
+    Ok(Json(r.into()))
+}
+
+#[derive(Deserialize)]
+struct RsvpBody {
+    /// The event's id (here or on another server).
+    event: String,
+    /// `going`, `maybe`, `not_going`, or `none` to withdraw.
+    status: String,
+}
+
+async fn answer_event(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+    Json(body): Json<RsvpBody>,
+) -> Result<Json<Option<AnswerView>>, ApiError> {
+    let status = match body.status.as_str() {
+        "none" => None,
+        other => match RsvpStatus::parse(other) {
+            Some(s @ (RsvpStatus::Going | RsvpStatus::Maybe | RsvpStatus::NotGoing)) => Some(s),
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "status is going, maybe, not_going or none".into(),
+                ));
+            }
+        },
+    };
+    let answer = rsvp::rsvp(&state.ctx, &account, &body.event, status).await?;
+    Ok(Json(answer.map(Into::into)))
+}
+
+#[derive(Serialize)]
+struct CalendarLink {
+    url: String,
+}
+
+async fn new_calendar_link(
+    State(state): State<AppState>,
+    Bearer(account): Bearer,
+) -> Result<Json<CalendarLink>, ApiError> {
+    let url = tokens::create_calendar_link(&state.ctx, &account).await?;
+    Ok(Json(CalendarLink { url }))
+}
