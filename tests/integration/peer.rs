@@ -173,7 +173,16 @@ impl Peer {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        request.send().await.unwrap().status().as_u16()
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        if status >= 400 {
+            // The refusal's reason, for whoever reads a failed test.
+            eprintln!(
+                "{inbox} answered {status}: {}",
+                response.text().await.unwrap_or_default()
+            );
+        }
+        status
     }
 
     /// Everything received so far.

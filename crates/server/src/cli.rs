@@ -60,7 +60,7 @@ pub enum Command {
     Group(GroupCommand),
     /// Create and manage events.
     #[command(subcommand)]
-    Event(EventCommand),
+    Event(Box<EventCommand>),
     /// Calendar links.
     #[command(subcommand)]
     Calendar(CalendarCommand),

@@ -63,7 +63,11 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
                 status: f.status,
             };
             let event = events::update_event(&ctx, &args.id, by.as_ref(), &patch).await?;
-            println!("{} updated: {}", event.object.id, event.object.summary.unwrap_or_default());
+            println!(
+                "{} updated: {}",
+                event.object.id,
+                event.object.summary.unwrap_or_default()
+            );
         }
         EventCommand::Cancel(e) => {
             let event = events::cancel_event(&ctx, &e.id, None).await?;
@@ -82,7 +86,11 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
             let r = rsvp::decide(&ctx, &m.id, &m.member, false, None).await?;
             println!("{} is now {}", r.actor_id, r.status);
         }
-        EventCommand::Rsvp { user, event, answer } => {
+        EventCommand::Rsvp {
+            user,
+            event,
+            answer,
+        } => {
             let account = account(&ctx, &user).await?;
             let status = match answer.as_str() {
                 "going" => Some(RsvpStatus::Going),
@@ -122,8 +130,14 @@ async fn show(ctx: &Context, id: &str) -> anyhow::Result<()> {
     println!("{}", o.name.as_deref().unwrap_or_default());
     println!("  id        {}", o.id);
     println!("  when      {}", o.summary.as_deref().unwrap_or_default());
-    println!("  start     {}", local_rfc3339(o.start_time.unwrap_or_default(), &f.timezone));
-    println!("  end       {}", local_rfc3339(o.end_time.unwrap_or_default(), &f.timezone));
+    println!(
+        "  start     {}",
+        local_rfc3339(o.start_time.unwrap_or_default(), &f.timezone)
+    );
+    println!(
+        "  end       {}",
+        local_rfc3339(o.end_time.unwrap_or_default(), &f.timezone)
+    );
     println!("  status    {}   join mode {}", f.status, f.join_mode);
     if let Some(capacity) = f.capacity {
         println!("  capacity  {capacity}");

@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Create { user, label }) => {
             members::create_token(&config, &user, &label).await
         }
-        Command::Event(command) => events::run(&config, command).await,
+        Command::Event(command) => events::run(&config, *command).await,
         Command::Calendar(CalendarCommand::Link { user }) => {
             events::calendar_link(&config, &user).await
         }

@@ -143,7 +143,12 @@ struct AnswerView {
 
 impl From<Rsvp> for AnswerView {
     fn from(r: Rsvp) -> Self {
-        AnswerView { event: r.event_id, person: r.actor_id, status: r.status, since: r.updated_at }
+        AnswerView {
+            event: r.event_id,
+            person: r.actor_id,
+            status: r.status,
+            since: r.updated_at,
+        }
     }
 }
 

@@ -11,7 +11,9 @@ use axum::{
 use kith_federation::actions::{events, tokens};
 use kith_federation::documents::escape_html;
 use kith_federation::events::calendar::{Feed, render};
-use kith_storage::{CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis};
+use kith_storage::{
+    CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis,
+};
 
 use crate::activitypub::{activity_json, page_with_calendar, wants_activity_json};
 use crate::{ApiError, AppState};
@@ -32,7 +34,10 @@ pub fn router() -> Router<AppState> {
 
 /// `Link: <…>; rel="alternate"; type="text/calendar"` for documents that list events.
 pub fn calendar_link_header(href: &str) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!("<{href}>; rel=\"alternate\"; type=\"text/calendar\"")).ok()
+    HeaderValue::from_str(&format!(
+        "<{href}>; rel=\"alternate\"; type=\"text/calendar\""
+    ))
+    .ok()
 }
 
 /// A local event or poll at its id: the live document (current counts) for servers, a page for
@@ -44,7 +49,9 @@ pub async fn event_or_poll(
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     if object.kind == "Question" {
-        return Ok(activity_json(&events::live_question_document(ctx, &object.id).await?));
+        return Ok(activity_json(
+            &events::live_question_document(ctx, &object.id).await?,
+        ));
     }
     let event = ctx.db.event(&object.id).await?;
     let feed = format!("{}/calendar.ics", object.id);
@@ -81,7 +88,13 @@ pub async fn event_or_poll(
         escape_html(&feed)
     ));
     let title = object.name.as_deref().unwrap_or("Event");
-    Ok(page_with_calendar(title, "Event", &body, &object.id, Some(&feed)))
+    Ok(page_with_calendar(
+        title,
+        "Event",
+        &body,
+        &object.id,
+        Some(&feed),
+    ))
 }
 
 async fn get_instance_events(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -106,14 +119,26 @@ async fn get_instance_events(State(state): State<AppState>) -> Result<Response, 
     }
     let feed = format!("{}events.ics", state.ctx.urls().base());
     let base = state.ctx.urls().base().to_string();
-    Ok(page_with_calendar("Coming events", state.ctx.urls().domain(), &body, &base, Some(&feed)))
+    Ok(page_with_calendar(
+        "Coming events",
+        state.ctx.urls().domain(),
+        &body,
+        &base,
+        Some(&feed),
+    ))
 }
 
 fn calendar_response(text: String) -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("max-age=300"),
+            ),
         ],
         text,
     )
@@ -122,7 +147,10 @@ fn calendar_response(text: String) -> Response {
 
 /// The series among `events` (each once), for their `RRULE`.
 async fn series_of(state: &AppState, events: &[StoredEvent]) -> Result<Vec<EventSeries>, ApiError> {
-    let mut ids: Vec<&str> = events.iter().filter_map(|e| e.fields.series_id.as_deref()).collect();
+    let mut ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.fields.series_id.as_deref())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let mut series = Vec::new();
@@ -147,9 +175,18 @@ async fn feed(
         .db
         .calendar_events(scope, now_millis() - FEED_PAST_MS, FEED_LIMIT)
         .await?;
-    let series = if with_series { series_of(state, &events).await? } else { Vec::new() };
+    let series = if with_series {
+        series_of(state, &events).await?
+    } else {
+        Vec::new()
+    };
     let base = state.ctx.urls().base().to_string();
-    Ok(calendar_response(render(&Feed { name, events: &events, series: &series, base: &base })))
+    Ok(calendar_response(render(&Feed {
+        name,
+        events: &events,
+        series: &series,
+        base: &base,
+    })))
 }
 
 async fn get_instance_feed(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -181,7 +218,12 @@ async fn get_event_feed(
     let name = event.object.name.clone().unwrap_or_else(|| "Event".into());
     let base = state.ctx.urls().base().to_string();
     let events = [event];
-    Ok(calendar_response(render(&Feed { name: &name, events: &events, series: &[], base: &base })))
+    Ok(calendar_response(render(&Feed {
+        name: &name,
+        events: &events,
+        series: &[],
+        base: &base,
+    })))
 }
 
 async fn get_private_feed(
@@ -192,5 +234,11 @@ async fn get_private_feed(
     let account = tokens::account_for_calendar(&state.ctx, token).await?;
     let name = format!("{}'s events", account.username);
     // Each occurrence the person answered is listed on its own, without the series rule.
-    feed(&state, &name, CalendarScope::Attendee(&account.actor_id), false).await
+    feed(
+        &state,
+        &name,
+        CalendarScope::Attendee(&account.actor_id),
+        false,
+    )
+    .await
 }

@@ -10,8 +10,8 @@ use kith_storage::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::activities::announce::announce_object;
 use crate::actions::membership::moderated_group;
+use crate::activities::announce::announce_object;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::{EventDraft, local_rfc3339, recurrence};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
@@ -49,7 +49,11 @@ pub async fn organised_event(
     id: &str,
     by: Option<&Account>,
 ) -> Result<(StoredEvent, Actor)> {
-    let id = if id.contains('/') { id.to_owned() } else { ctx.urls().object(id) };
+    let id = if id.contains('/') {
+        id.to_owned()
+    } else {
+        ctx.urls().object(id)
+    };
     let event = match ctx.db.event(&id).await {
         Ok(e) if e.object.local => e,
         Ok(_) | Err(StorageError::NotFound) => {
@@ -159,7 +163,11 @@ async fn publish_new(
         visibility: Visibility::Public,
         url: Some(id.clone()),
         name: Some(checked.title.clone()),
-        summary: Some(crate::events::summary_line(checked.start, checked.end, &fields)),
+        summary: Some(crate::events::summary_line(
+            checked.start,
+            checked.end,
+            &fields,
+        )),
         content: checked.content.clone(),
         sensitive: false,
         start_time: Some(checked.start),
@@ -175,15 +183,24 @@ async fn publish_new(
     let doc = live_event_document(ctx, &event, None).await?;
     let create = group_activity("Create", group, doc);
     let create_value = to_value(&create)?;
-    ctx.db.set_object_data(&id, &create.object.to_string()).await?;
+    ctx.db
+        .set_object_data(&id, &create.object.to_string())
+        .await?;
     let announce_id = Urls::new_activity(&group.id);
     ctx.db.publish_object(&id, Some(&announce_id)).await?;
-    ctx.db.set_object_activity(&id, &create_value.to_string()).await?;
+    ctx.db
+        .set_object_activity(&id, &create_value.to_string())
+        .await?;
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     deliver::enqueue(ctx, group, &create, inboxes.clone()).await?;
     let event = ctx.db.event(&id).await?;
-    deliver::enqueue(ctx, group, &announce_object(group, &event.object, &announce_id), inboxes.clone())
-        .await?;
+    deliver::enqueue(
+        ctx,
+        group,
+        &announce_object(group, &event.object, &announce_id),
+        inboxes.clone(),
+    )
+    .await?;
     if let Some(question_id) = &event.fields.question_id {
         let question = question_document(&event, question_id, &group.id, Default::default());
         ctx.db
@@ -200,7 +217,10 @@ async fn publish_new(
                 url: Some(id.clone()),
                 name: None,
                 summary: None,
-                content: question.get("content").and_then(Value::as_str).map(str::to_owned),
+                content: question
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 sensitive: false,
                 start_time: None,
                 end_time: Some(checked.start),
@@ -211,15 +231,26 @@ async fn publish_new(
                 held_reason: None,
             })
             .await?;
-        deliver::enqueue(ctx, group, &group_activity("Create", group, question), inboxes).await?;
+        deliver::enqueue(
+            ctx,
+            group,
+            &group_activity("Create", group, question),
+            inboxes,
+        )
+        .await?;
     }
     tracing::info!(group = %group.id, event = %id, "event published");
     Ok(event)
 }
 
 fn group_activity(kind: &'static str, group: &Actor, object: Value) -> OutgoingActivity {
-    let mut activity =
-        OutgoingActivity::new(kind, Urls::new_activity(&group.id), &group.id, object, vec![PUBLIC.to_owned()]);
+    let mut activity = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&group.id),
+        &group.id,
+        object,
+        vec![PUBLIC.to_owned()],
+    );
     activity.cc = vec![Urls::followers(&group.id)];
     activity.audience = Some(group.id.clone());
     activity.published = Some(rfc3339(now_millis()));
@@ -238,7 +269,14 @@ pub async fn live_event_document(
 ) -> Result<Value> {
     let counts = ctx.db.rsvp_counts(&event.object.id).await?;
     let group_id = event.object.group_id.clone().unwrap_or_default();
-    Ok(event_document(event, &EventContext { group_id: &group_id, counts, previous_start }))
+    Ok(event_document(
+        event,
+        &EventContext {
+            group_id: &group_id,
+            counts,
+            previous_start,
+        },
+    ))
 }
 
 /// The document of a local event's poll with its current votes.
@@ -328,8 +366,17 @@ pub async fn update_event(
     if keep.status == EventStatus::Cancelled.as_str() && patch.status.is_none() {
         fields.status = keep.status.clone();
     }
-    write_and_announce(ctx, &event, &group, checked.title, checked.content, checked.start, checked.end, fields)
-        .await
+    write_and_announce(
+        ctx,
+        &event,
+        &group,
+        checked.title,
+        checked.content,
+        checked.start,
+        checked.end,
+        fields,
+    )
+    .await
 }
 
 /// Cancels an event: it stays listed, marked `CANCELLED` everywhere.
@@ -368,7 +415,16 @@ async fn write_and_announce(
     let id = &event.object.id;
     let summary = crate::events::summary_line(start, end, &fields);
     ctx.db
-        .update_event(id, &title, &summary, content.as_deref(), start, end, "{}", &fields)
+        .update_event(
+            id,
+            &title,
+            &summary,
+            content.as_deref(),
+            start,
+            end,
+            "{}",
+            &fields,
+        )
         .await?;
     let updated = ctx.db.event(id).await?;
     let moved = event.object.start_time.filter(|old| *old != start);
@@ -385,7 +441,12 @@ async fn write_and_announce(
 /// Everyone who should hear of a change: the group's members and the people who answered.
 async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<String>> {
     let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
-    for status in [RsvpStatus::Going, RsvpStatus::Maybe, RsvpStatus::Waitlisted, RsvpStatus::Pending] {
+    for status in [
+        RsvpStatus::Going,
+        RsvpStatus::Maybe,
+        RsvpStatus::Waitlisted,
+        RsvpStatus::Pending,
+    ] {
         for rsvp in ctx.db.rsvps_with_status(event_id, status).await? {
             if let Ok(actor) = ctx.db.actor(&rsvp.actor_id).await
                 && !actor.local
@@ -403,10 +464,13 @@ async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<St
 pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<()> {
     let (event, group) = organised_event(ctx, id, by).await?;
     let inboxes = audience(ctx, &group, &event.object.id).await?;
-    ctx.db.delete_object(&event.object.id).await.map_err(|e| match e {
-        StorageError::NotFound => FederationError::Gone(event.object.id.clone()),
-        other => other.into(),
-    })?;
+    ctx.db
+        .delete_object(&event.object.id)
+        .await
+        .map_err(|e| match e {
+            StorageError::NotFound => FederationError::Gone(event.object.id.clone()),
+            other => other.into(),
+        })?;
     let mut removed = vec![event.object.id.clone()];
     if let Some(question) = &event.fields.question_id {
         ctx.db.delete_object(question).await.ok();
@@ -414,8 +478,13 @@ pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Resu
     }
     for object_id in removed {
         let tombstone = json!({"id": object_id, "type": "Tombstone"});
-        deliver::enqueue(ctx, &group, &group_activity("Delete", &group, tombstone), inboxes.clone())
-            .await?;
+        deliver::enqueue(
+            ctx,
+            &group,
+            &group_activity("Delete", &group, tombstone),
+            inboxes.clone(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -441,13 +510,20 @@ pub async fn extend_series(
     now: i64,
 ) -> Result<usize> {
     let from = now.max(series.first_start);
-    let (starts, more) =
-        recurrence::occurrences(series, from, now + recurrence::HORIZON_MS, recurrence::MAX_AHEAD)?;
+    let (starts, more) = recurrence::occurrences(
+        series,
+        from,
+        now + recurrence::HORIZON_MS,
+        recurrence::MAX_AHEAD,
+    )?;
     let existing = ctx.db.series_occurrences(&series.id).await?;
     let group = ctx.db.actor(&series.group_id).await?;
     let template: EventDraft = serde_json::from_str(&series.template)
         .map_err(|e| FederationError::BadRequest(format!("series template: {e}")))?;
-    let organiser = series.organizer_id.clone().unwrap_or_else(|| group.id.clone());
+    let organiser = series
+        .organizer_id
+        .clone()
+        .unwrap_or_else(|| group.id.clone());
     let mut created = 0;
     for start in starts.into_iter().filter(|s| !existing.contains(s)) {
         let draft = EventDraft {

@@ -21,7 +21,7 @@ use crate::{Context, FederationError, Result, deliver, fetch};
 #[derive(Clone, Debug)]
 pub enum Answer {
     /// Recorded (the status may be `waitlisted` or `pending` rather than what was asked).
-    Recorded(RsvpChange),
+    Recorded(Box<RsvpChange>),
     /// The event takes no answers here (join mode external or none): `Ignore{Join}`.
     Ignored(String),
     /// Refused: the event is cancelled, over or deleted: `Reject{Join}`.
@@ -64,7 +64,7 @@ pub async fn answer_local(
                 .db
                 .answer_event(&o.id, &person.id, status, activity_id, via)
                 .await?;
-            Answer::Recorded(change)
+            Answer::Recorded(Box::new(change))
         }
     };
     tell(ctx, event, person, activity_id, via, &answer).await?;
@@ -88,7 +88,10 @@ async fn tell(
     }
     match (answer, via) {
         (Answer::Recorded(change), _) => {
-            let status = change.after.as_ref().and_then(|r| RsvpStatus::parse(&r.status));
+            let status = change
+                .after
+                .as_ref()
+                .and_then(|r| RsvpStatus::parse(&r.status));
             match (via, status) {
                 (RsvpVia::Join, Some(RsvpStatus::Going)) if change.changed() => {
                     answer_join(ctx, event, "Accept", person, activity_id).await?;
@@ -109,7 +112,13 @@ async fn tell(
             answer_join(ctx, event, "Ignore", person, activity_id).await?;
         }
         (Answer::Refused(reason) | Answer::Ignored(reason), _) => {
-            note(ctx, event, person, &format!("Your answer was not recorded: {reason}.")).await?;
+            note(
+                ctx,
+                event,
+                person,
+                &format!("Your answer was not recorded: {reason}."),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -130,7 +139,10 @@ pub async fn tell_promoted(ctx: &Context, event: &StoredEvent, promoted: &[Rsvp]
                 answer_join(ctx, event, "Accept", &person, rsvp.activity_id.as_deref()).await?;
             }
             _ => {
-                let text = format!("A place opened up: {}", status_text(event, Some(RsvpStatus::Going)));
+                let text = format!(
+                    "A place opened up: {}",
+                    status_text(event, Some(RsvpStatus::Going))
+                );
                 note(ctx, event, &person, &text).await?;
             }
         }
@@ -146,7 +158,10 @@ async fn answerer(ctx: &Context, event: &StoredEvent) -> Result<Actor> {
     {
         return Ok(actor);
     }
-    Ok(ctx.db.actor(event.object.group_id.as_deref().unwrap_or_default()).await?)
+    Ok(ctx
+        .db
+        .actor(event.object.group_id.as_deref().unwrap_or_default())
+        .await?)
 }
 
 /// `Accept{Join}`, `Reject{Join}` or `Ignore{Join}`, addressed to the participant (and the
@@ -165,9 +180,20 @@ async fn answer_join(
         "actor": person.id,
         "object": event.object.id,
     });
-    let mut answer =
-        OutgoingActivity::new(kind, Urls::new_activity(&from.id), &from.id, join, vec![person.id.clone()]);
-    answer.cc = event.fields.organizer_id.iter().filter(|o| **o != from.id).cloned().collect();
+    let mut answer = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&from.id),
+        &from.id,
+        join,
+        vec![person.id.clone()],
+    );
+    answer.cc = event
+        .fields
+        .organizer_id
+        .iter()
+        .filter(|o| **o != from.id)
+        .cloned()
+        .collect();
     answer.published = Some(rfc3339(now_millis()));
     deliver::enqueue(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
     Ok(())
@@ -183,14 +209,20 @@ fn status_text(event: &StoredEvent, status: Option<RsvpStatus>) -> String {
         Some(RsvpStatus::Rejected) => "an organiser declined your place at",
         None => "your answer was withdrawn for",
     };
-    format!("Noted: {what} {}.", event.object.name.as_deref().unwrap_or("the event"))
+    format!(
+        "Noted: {what} {}.",
+        event.object.name.as_deref().unwrap_or("the event")
+    )
 }
 
 /// A direct message from the group to a person about their answer (how poll voters, who
 /// cannot receive `Accept{Join}`, hear back). Replying "going", "maybe" or "not going" to it
 /// changes the answer.
 async fn note(ctx: &Context, event: &StoredEvent, person: &Actor, text: &str) -> Result<()> {
-    let group = ctx.db.actor(event.object.group_id.as_deref().unwrap_or_default()).await?;
+    let group = ctx
+        .db
+        .actor(event.object.group_id.as_deref().unwrap_or_default())
+        .await?;
     let id = ctx.urls().new_object();
     let handle = format!("@{}@{}", person.username, person.domain);
     let content = format!(
@@ -202,7 +234,11 @@ async fn note(ctx: &Context, event: &StoredEvent, person: &Actor, text: &str) ->
         escape_html(&event.object.id),
         escape_html(&event.object.summary.clone().unwrap_or_default()),
     );
-    let in_reply_to = event.fields.question_id.clone().unwrap_or_else(|| event.object.id.clone());
+    let in_reply_to = event
+        .fields
+        .question_id
+        .clone()
+        .unwrap_or_else(|| event.object.id.clone());
     let published = now_millis();
     let doc = json!({
         "id": id,
@@ -257,7 +293,11 @@ pub async fn rsvp(
     status: Option<RsvpStatus>,
 ) -> Result<Option<Rsvp>> {
     let person = ctx.db.actor(&account.actor_id).await?;
-    let id = if event_ref.contains('/') { event_ref.to_owned() } else { ctx.urls().object(event_ref) };
+    let id = if event_ref.contains('/') {
+        event_ref.to_owned()
+    } else {
+        ctx.urls().object(event_ref)
+    };
     let event = match ctx.db.event(&id).await {
         Ok(event) => event,
         Err(StorageError::NotFound) if !id.starts_with(ctx.urls().base().as_str()) => {
@@ -265,13 +305,17 @@ pub async fn rsvp(
             crate::activities::remote_events::import(ctx, &doc, None).await?;
             ctx.db.event(&id).await?
         }
-        Err(StorageError::NotFound) => return Err(FederationError::NotFound(format!("no event {id}"))),
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!("no event {id}")));
+        }
         Err(other) => return Err(other.into()),
     };
     if event.object.local {
         return match answer_local(ctx, &event, &person, status, None, RsvpVia::Local).await? {
-            Answer::Recorded(change) => Ok(change.after),
-            Answer::Ignored(reason) | Answer::Refused(reason) => Err(FederationError::BadRequest(reason)),
+            Answer::Recorded(change) => Ok(change.after.clone()),
+            Answer::Ignored(reason) | Answer::Refused(reason) => {
+                Err(FederationError::BadRequest(reason))
+            }
         };
     }
     answer_remote(ctx, &event, &person, status).await
@@ -287,7 +331,14 @@ async fn answer_remote(
     let event_id = &event.object.id;
     let host = ctx.db.actor(&event.object.attributed_to).await?;
     let mut to = vec![host.id.clone()];
-    to.extend(event.fields.organizer_id.iter().filter(|o| **o != host.id).cloned());
+    to.extend(
+        event
+            .fields
+            .organizer_id
+            .iter()
+            .filter(|o| **o != host.id)
+            .cloned(),
+    );
     let mut inboxes = vec![deliver::inbox_of(&host)];
     for id in &to[1..] {
         if let Ok(actor) = fetch::resolve_actor(ctx, id, false).await {
@@ -305,17 +356,41 @@ async fn answer_remote(
             (RsvpStyle::Join, Some(RsvpStatus::Maybe)) => {
                 // Join-style servers know no "maybe": it stays in this person's calendar only.
                 return Ok(Some(
-                    ctx.db.record_rsvp(event_id, &person.id, RsvpStatus::Maybe, None, RsvpVia::Local).await?,
+                    ctx.db
+                        .record_rsvp(
+                            event_id,
+                            &person.id,
+                            RsvpStatus::Maybe,
+                            None,
+                            RsvpVia::Local,
+                        )
+                        .await?,
                 ));
             }
-            (RsvpStyle::Join, _) => ("Leave", json!(event_id), RsvpStatus::NotGoing, RsvpVia::Join),
-            (RsvpStyle::Accept, Some(RsvpStatus::Going)) => {
-                ("Accept", json!(event_id), RsvpStatus::Going, RsvpVia::Accept)
-            }
-            (RsvpStyle::Accept, Some(RsvpStatus::Maybe)) => {
-                ("TentativeAccept", json!(event_id), RsvpStatus::Maybe, RsvpVia::Accept)
-            }
-            (RsvpStyle::Accept, _) => ("Reject", json!(event_id), RsvpStatus::NotGoing, RsvpVia::Accept),
+            (RsvpStyle::Join, _) => (
+                "Leave",
+                json!(event_id),
+                RsvpStatus::NotGoing,
+                RsvpVia::Join,
+            ),
+            (RsvpStyle::Accept, Some(RsvpStatus::Going)) => (
+                "Accept",
+                json!(event_id),
+                RsvpStatus::Going,
+                RsvpVia::Accept,
+            ),
+            (RsvpStyle::Accept, Some(RsvpStatus::Maybe)) => (
+                "TentativeAccept",
+                json!(event_id),
+                RsvpStatus::Maybe,
+                RsvpVia::Accept,
+            ),
+            (RsvpStyle::Accept, _) => (
+                "Reject",
+                json!(event_id),
+                RsvpStatus::NotGoing,
+                RsvpVia::Accept,
+            ),
         };
     if kind == "Leave" && previous.is_none() {
         return Ok(None);
@@ -324,7 +399,13 @@ async fn answer_remote(
     activity.published = Some(rfc3339(now_millis()));
     let rsvp = ctx
         .db
-        .record_rsvp(event_id, &person.id, recorded, (kind == "Join").then_some(activity_id.as_str()), via)
+        .record_rsvp(
+            event_id,
+            &person.id,
+            recorded,
+            (kind == "Join").then_some(activity_id.as_str()),
+            via,
+        )
         .await?;
     deliver::enqueue(ctx, person, &activity, inboxes).await?;
     Ok(Some(rsvp))
@@ -348,19 +429,38 @@ pub async fn decide(
         Err(other) => return Err(other.into()),
     };
     let via = RsvpVia::parse(&current.via).unwrap_or(RsvpVia::Local);
-    let wanted = if approve { RsvpStatus::Going } else { RsvpStatus::Rejected };
+    let wanted = if approve {
+        RsvpStatus::Going
+    } else {
+        RsvpStatus::Rejected
+    };
     let change = ctx
         .db
         .answer_event(&event.object.id, &person.id, Some(wanted), None, via)
         .await?;
-    let after = change.after.clone().ok_or_else(|| FederationError::NotFound(who.into()))?;
+    let after = change
+        .after
+        .clone()
+        .ok_or_else(|| FederationError::NotFound(who.into()))?;
     let join_id = current.activity_id.as_deref();
     if !person.local {
         match (via, approve, after.status.as_str()) {
-            (RsvpVia::Join, true, "going") => answer_join(ctx, &event, "Accept", &person, join_id).await?,
-            (RsvpVia::Join, false, _) => answer_join(ctx, &event, "Reject", &person, join_id).await?,
+            (RsvpVia::Join, true, "going") => {
+                answer_join(ctx, &event, "Accept", &person, join_id).await?
+            }
+            (RsvpVia::Join, false, _) => {
+                answer_join(ctx, &event, "Reject", &person, join_id).await?
+            }
             (RsvpVia::Join, _, _) => {}
-            _ => note(ctx, &event, &person, &status_text(&event, RsvpStatus::parse(&after.status))).await?,
+            _ => {
+                note(
+                    ctx,
+                    &event,
+                    &person,
+                    &status_text(&event, RsvpStatus::parse(&after.status)),
+                )
+                .await?
+            }
         }
     }
     tell_promoted(ctx, &event, &change.promoted).await?;

@@ -46,7 +46,9 @@ fn secret() -> Result<String> {
 /// previous link; the link is returned once and only its hash is kept.
 pub async fn create_calendar_link(ctx: &Context, account: &Account) -> Result<String> {
     let token = secret()?;
-    ctx.db.set_calendar_token(&account.id, &hash(&token)).await?;
+    ctx.db
+        .set_calendar_token(&account.id, &hash(&token))
+        .await?;
     Ok(format!("{}calendar/{token}", ctx.urls().base()))
 }
 

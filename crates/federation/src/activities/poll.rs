@@ -70,7 +70,11 @@ pub fn answer_in(text: &str) -> Option<RsvpStatus> {
 }
 
 /// Applies a vote or an answering reply; `None` when the `Create` is not one.
-pub async fn receive(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Option<Outcome>> {
+pub async fn receive(
+    ctx: &Context,
+    activity: &Activity,
+    sender: &Actor,
+) -> Result<Option<Outcome>> {
     let Some(parent) = activity.object.get("inReplyTo").and_then(id_of) else {
         return Ok(None);
     };
@@ -79,7 +83,9 @@ pub async fn receive(ctx: &Context, activity: &Activity, sender: &Actor) -> Resu
     };
     let document = post::verified_object(ctx, &activity.object, sender).await?;
     if document.get("attributedTo").and_then(id_of) != Some(sender.id.as_str()) {
-        return Err(FederationError::Forbidden("a vote must be sent by its author".into()));
+        return Err(FederationError::Forbidden(
+            "a vote must be sent by its author".into(),
+        ));
     }
     let text = |key: &str| document.get(key).and_then(Value::as_str);
     let vote = text("name").and_then(|name| {
@@ -93,7 +99,9 @@ pub async fn receive(ctx: &Context, activity: &Activity, sender: &Actor) -> Resu
         (Target::Poll(event) | Target::Event(event), Some(answer)) => (event, answer),
         (Target::Event(_), None) => return Ok(None),
         (Target::Poll(_), None) => {
-            return Ok(Some(Outcome::ignored("a reply to an event poll without an answer")));
+            return Ok(Some(Outcome::ignored(
+                "a reply to an event poll without an answer",
+            )));
         }
     };
     let wanted = match answer {
@@ -116,7 +124,10 @@ mod tests {
     fn answers_are_read_from_replies() {
         let reply = "<p><span class=\"h-card\"><a href=\"https://k/g/run\">@<span>run</span></a></span> Not going, sorry</p>";
         assert_eq!(answer_in(reply), Some(RsvpStatus::NotGoing));
-        assert_eq!(answer_in("@run@kith.example maybe!"), Some(RsvpStatus::Maybe));
+        assert_eq!(
+            answer_in("@run@kith.example maybe!"),
+            Some(RsvpStatus::Maybe)
+        );
         assert_eq!(answer_in("Going"), Some(RsvpStatus::Going));
         assert_eq!(answer_in("What time is it?"), None);
     }

@@ -2,9 +2,7 @@
 //! (another Kith, Mobilizon, Gancio) land in the instance calendar and follow their updates and
 //! cancellations (DESIGN §7); and the answers to local people's `Join`s.
 
-use kith_storage::{
-    Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEvent, now_millis,
-};
+use kith_storage::{Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEvent, now_millis};
 use serde_json::Value;
 
 use super::{Outcome, post};
@@ -15,7 +13,7 @@ use crate::{Context, FederationError, Result, fetch};
 /// Stores an event document from another server, or refreshes the stored copy. `group` is the
 /// followed actor that published or announced it (the event is listed under it).
 pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result<Outcome> {
-    let event = parse_event(doc).map_err(FederationError::BadRequest)?;
+    let mut event = parse_event(doc).map_err(FederationError::BadRequest)?;
     if host_of(&event.id) != host_of(&event.attributed_to) {
         return Err(FederationError::Forbidden(format!(
             "{} is attributed to an actor on another host",
@@ -23,17 +21,31 @@ pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result
         )));
     }
     if host_of(&event.id).as_deref() == Some(ctx.urls().domain()) {
-        return Ok(Outcome::ignored("a local event comes from the database, not the network"));
+        return Ok(Outcome::ignored(
+            "a local event comes from the database, not the network",
+        ));
     }
     let author = fetch::resolve_actor(ctx, &event.attributed_to, false).await?;
-    let group_id = group.map(|g| g.id.clone()).unwrap_or_else(|| author.id.clone());
+    // The organiser is kept only when their actor can be stored (it is referenced by id).
+    if let Some(organizer) = event.fields.organizer_id.clone() {
+        let known =
+            organizer == author.id || fetch::resolve_actor(ctx, &organizer, false).await.is_ok();
+        if !known {
+            event.fields.organizer_id = None;
+        }
+    }
+    let group_id = group
+        .map(|g| g.id.clone())
+        .unwrap_or_else(|| author.id.clone());
     match ctx.db.event(&event.id).await {
         Ok(stored) => {
             ctx.db
                 .update_event(
                     &stored.object.id,
                     &event.name,
-                    doc.get("summary").and_then(Value::as_str).unwrap_or_default(),
+                    doc.get("summary")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
                     event.content.as_deref(),
                     event.start,
                     event.end,
@@ -58,7 +70,10 @@ pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result
         visibility: event.visibility,
         url: event.url.clone(),
         name: Some(event.name.clone()),
-        summary: doc.get("summary").and_then(Value::as_str).map(str::to_owned),
+        summary: doc
+            .get("summary")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         content: event.content.clone(),
         sensitive: false,
         start_time: Some(event.start),
@@ -82,7 +97,9 @@ pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result
 /// another Kith group). Events from actors nobody here follows are ignored.
 pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
     if ctx.db.accepted_followers_of(&sender.id).await?.is_empty() {
-        return Ok(Outcome::ignored("events are kept only from followed actors"));
+        return Ok(Outcome::ignored(
+            "events are kept only from followed actors",
+        ));
     }
     let doc = post::verified_object(ctx, &activity.object, sender).await?;
     import(ctx, &doc, Some(sender)).await
@@ -105,7 +122,9 @@ pub async fn receive_update(
     stored: &StoredEvent,
 ) -> Result<Outcome> {
     if stored.object.local || !may_change(stored, sender) {
-        return Err(FederationError::Forbidden("only the event's server edits it".into()));
+        return Err(FederationError::Forbidden(
+            "only the event's server edits it".into(),
+        ));
     }
     let doc = post::verified_object(ctx, &activity.object, sender).await?;
     let group = match &stored.object.group_id {

@@ -29,7 +29,11 @@ async fn local_event(ctx: &Context, object: &Value) -> Result<Option<StoredEvent
 
 /// Applies `Join`, `Leave`, or `Accept`/`TentativeAccept`/`Reject` when its object is a local
 /// event; `None` when it is about something else (a follow, a remote event).
-pub async fn receive(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Option<Outcome>> {
+pub async fn receive(
+    ctx: &Context,
+    activity: &Activity,
+    sender: &Actor,
+) -> Result<Option<Outcome>> {
     let Some(event) = local_event(ctx, &activity.object).await? else {
         return Ok(None);
     };

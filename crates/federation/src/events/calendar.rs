@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ics::parameters::TzIDParam;
 use ics::properties::{
-    Categories, Created, Description, DtEnd, DtStart, Geo, LastModified, Location, Method,
-    RRule, RecurrenceID, Sequence, Status, Summary, TzName, URL,
+    Categories, Created, Description, DtEnd, DtStart, Geo, LastModified, Location, Method, RRule,
+    RecurrenceID, Sequence, Status, Summary, TzName, URL,
 };
 use ics::{Daylight, ICalendar, Standard, TimeZone as VTimeZone, escape_text};
 use jiff::{Timestamp, tz::TimeZone};
@@ -35,7 +35,10 @@ pub struct Feed<'a> {
 pub fn render(feed: &Feed<'_>) -> String {
     let mut cal = ICalendar::new("2.0", "-//Kith//Kith events//EN");
     cal.push(Method::new("PUBLISH"));
-    cal.push(ics::components::Property::new("X-WR-CALNAME", escape_text(feed.name.to_owned())));
+    cal.push(ics::components::Property::new(
+        "X-WR-CALNAME",
+        escape_text(feed.name.to_owned()),
+    ));
     let mut zones: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut widen = |tz: &str, from: i64, to: i64| {
         let range = zones.entry(tz.to_owned()).or_insert((from, to));
@@ -45,11 +48,19 @@ pub fn render(feed: &Feed<'_>) -> String {
     let series_ids: BTreeSet<&str> = feed.series.iter().map(|s| s.id.as_str()).collect();
     for series in feed.series {
         // A rule may run on for years: cover two years of transitions from its start.
-        widen(&series.timezone, series.first_start, series.first_start + 730 * DAY_MS);
+        widen(
+            &series.timezone,
+            series.first_start,
+            series.first_start + 730 * DAY_MS,
+        );
         cal.add_event(series_event(series, feed.base));
     }
     for event in feed.events {
-        let in_series = event.fields.series_id.as_deref().is_some_and(|s| series_ids.contains(s));
+        let in_series = event
+            .fields
+            .series_id
+            .as_deref()
+            .is_some_and(|s| series_ids.contains(s));
         if in_series && event.sequence == 0 {
             continue;
         }
@@ -110,7 +121,9 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
         rid.add(TzIDParam::new(f.timezone.clone()));
         ev.push(rid);
     }
-    ev.push(Summary::new(escape_text(o.name.clone().unwrap_or_default())));
+    ev.push(Summary::new(escape_text(
+        o.name.clone().unwrap_or_default(),
+    )));
     if let Some(html) = &o.content {
         ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
     }
@@ -119,11 +132,15 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
     ev.push(Sequence::new(event.sequence.to_string()));
     ev.push(Created::new(utc(o.published_at)));
     ev.push(LastModified::new(utc(stamp)));
-    let where_ = [f.place_name.as_deref(), f.place_address.as_deref(), f.online_url.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let where_ = [
+        f.place_name.as_deref(),
+        f.place_address.as_deref(),
+        f.online_url.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
     if !where_.is_empty() {
         ev.push(Location::new(escape_text(where_)));
     }
@@ -138,12 +155,20 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
 
 fn series_event<'a>(series: &'a EventSeries, base: &str) -> ics::Event<'a> {
     let template: serde_json::Value = serde_json::from_str(&series.template).unwrap_or_default();
-    let text = |key: &str| template.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let text = |key: &str| {
+        template
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
     let mut ev = ics::Event::new(series_uid(series, base), utc(series.created_at));
     let mut dtstart = DtStart::new(local(series.first_start, &series.timezone));
     dtstart.add(TzIDParam::new(series.timezone.clone()));
     ev.push(dtstart);
-    let mut dtend = DtEnd::new(local(series.first_start + series.duration, &series.timezone));
+    let mut dtend = DtEnd::new(local(
+        series.first_start + series.duration,
+        &series.timezone,
+    ));
     dtend.add(TzIDParam::new(series.timezone.clone()));
     ev.push(dtend);
     ev.push(RRule::new(series.rule.clone()));
@@ -190,15 +215,28 @@ fn vtimezone(name: &str, from: i64, to: i64) -> Option<VTimeZone<'static>> {
         .next()
         .map(|t| t.timestamp())
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let since_local = since.to_zoned(tz.clone()).strftime("%Y%m%dT%H%M%S").to_string();
+    let since_local = since
+        .to_zoned(tz.clone())
+        .strftime("%Y%m%dT%H%M%S")
+        .to_string();
     let mut vtz = VTimeZone::standard(
         name.to_owned(),
-        observance_standard(&since_local, first_offset, first_offset, first.abbreviation()),
+        observance_standard(
+            &since_local,
+            first_offset,
+            first_offset,
+            first.abbreviation(),
+        ),
     );
     if first.dst().is_dst() {
         vtz = VTimeZone::daylight(
             name.to_owned(),
-            observance_daylight(&since_local, first_offset, first_offset, first.abbreviation()),
+            observance_daylight(
+                &since_local,
+                first_offset,
+                first_offset,
+                first.abbreviation(),
+            ),
         );
     }
     let mut previous = first_offset;
@@ -210,11 +248,24 @@ fn vtimezone(name: &str, from: i64, to: i64) -> Option<VTimeZone<'static>> {
         let offset = transition.offset().seconds();
         // DTSTART of an observance is local time in the offset in force before it.
         let before = jiff::tz::Offset::from_seconds(previous).ok()?;
-        let start = at.to_zoned(TimeZone::fixed(before)).strftime("%Y%m%dT%H%M%S").to_string();
+        let start = at
+            .to_zoned(TimeZone::fixed(before))
+            .strftime("%Y%m%dT%H%M%S")
+            .to_string();
         if transition.dst().is_dst() {
-            vtz.add_daylight(observance_daylight(&start, previous, offset, transition.abbreviation()));
+            vtz.add_daylight(observance_daylight(
+                &start,
+                previous,
+                offset,
+                transition.abbreviation(),
+            ));
         } else {
-            vtz.add_standard(observance_standard(&start, previous, offset, transition.abbreviation()));
+            vtz.add_standard(observance_standard(
+                &start,
+                previous,
+                offset,
+                transition.abbreviation(),
+            ));
         }
         previous = offset;
     }

@@ -68,7 +68,10 @@ pub struct EventContext<'a> {
 pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
     let o = &event.object;
     let f = &event.fields;
-    let (start, end) = (o.start_time.unwrap_or_default(), o.end_time.unwrap_or_default());
+    let (start, end) = (
+        o.start_time.unwrap_or_default(),
+        o.end_time.unwrap_or_default(),
+    );
     let status = EventStatus::parse(&f.status).unwrap_or(EventStatus::Confirmed);
     let ical_status = status.as_str().to_uppercase();
     let mut doc = json!({
@@ -128,7 +131,10 @@ pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
         map.insert("externalParticipationUrl".into(), url.clone().into());
     }
     if let Some(previous) = cx.previous_start {
-        map.insert("previousStartTime".into(), local_rfc3339(previous, &f.timezone).into());
+        map.insert(
+            "previousStartTime".into(),
+            local_rfc3339(previous, &f.timezone).into(),
+        );
     }
     doc
 }
@@ -171,11 +177,15 @@ fn place(f: &EventFields) -> Option<Value> {
 fn attachments(f: &EventFields) -> Value {
     let mut list = Vec::new();
     if let Some(url) = &f.online_url {
-        list.push(json!({"type": "Link", "name": "Website", "mediaType": "text/html", "href": url}));
+        list.push(
+            json!({"type": "Link", "name": "Website", "mediaType": "text/html", "href": url}),
+        );
     }
     if let Some(url) = &f.external_url {
-        list.push(json!({"type": "Link", "name": "Registration", "mediaType": "text/html",
-            "href": url}));
+        list.push(
+            json!({"type": "Link", "name": "Registration", "mediaType": "text/html",
+            "href": url}),
+        );
     }
     Value::Array(list)
 }
@@ -189,7 +199,12 @@ fn hashtags(tags: &str) -> Value {
 
 /// The poll Mastodon members answer an event with (Mastodon cannot send `Join`): a `Question`
 /// by the group, closing when the event starts; a vote arrives as `Create{Note{name}}`.
-pub fn question_document(event: &StoredEvent, question_id: &str, group_id: &str, counts: RsvpCounts) -> Value {
+pub fn question_document(
+    event: &StoredEvent,
+    question_id: &str,
+    group_id: &str,
+    counts: RsvpCounts,
+) -> Value {
     let o = &event.object;
     let start = o.start_time.unwrap_or_default();
     let end = o.end_time.unwrap_or_default();

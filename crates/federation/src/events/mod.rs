@@ -95,9 +95,8 @@ impl EventDraft {
         zone(&self.timezone)?;
         let join_mode = match self.join_mode.as_deref() {
             None => JoinMode::Free,
-            Some(mode) => JoinMode::parse(mode).ok_or_else(|| {
-                bad("join mode must be free, approval, external or none")
-            })?,
+            Some(mode) => JoinMode::parse(mode)
+                .ok_or_else(|| bad("join mode must be free, approval, external or none"))?,
         };
         if join_mode == JoinMode::External && self.external_url.is_none() {
             return Err(bad("an external join mode needs --external-url"));
@@ -142,7 +141,10 @@ impl EventDraft {
         let mut tags = Vec::new();
         for tag in &self.tags {
             let tag = tag.trim_start_matches('#');
-            if tag.is_empty() || tag.len() > 50 || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            if tag.is_empty()
+                || tag.len() > 50
+                || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
                 return Err(bad(format!("{tag:?} is not a hashtag")));
             }
             tags.push(tag.to_owned());
@@ -192,12 +194,17 @@ fn bad(reason: impl Into<String>) -> FederationError {
     FederationError::BadRequest(reason.into())
 }
 
-/// Reads an RFC 3339 time (with offset) as milliseconds.
+/// Reads an RFC 3339 time (with offset) as milliseconds, to the whole second (the precision
+/// of `startTime` on the wire, so every server holds the same instant).
 pub fn parse_time(what: &str, text: &str) -> Result<i64> {
     text.trim()
         .parse::<Timestamp>()
-        .map(|t| t.as_millisecond())
-        .map_err(|_| bad(format!("{what} must be an RFC 3339 time such as 2026-12-05T09:30:00+00:00")))
+        .map(|t| t.as_second() * 1000)
+        .map_err(|_| {
+            bad(format!(
+                "{what} must be an RFC 3339 time such as 2026-12-05T09:30:00+00:00"
+            ))
+        })
 }
 
 /// An IANA time zone by name.
@@ -230,16 +237,27 @@ pub fn summary_line(start: i64, end: i64, fields: &EventFields) -> String {
         return String::new();
     };
     let mut line = if s.date() == e.date() {
-        format!("{}–{}", s.strftime("%a %-d %b %Y, %H:%M"), e.strftime("%H:%M"))
+        format!(
+            "{}–{}",
+            s.strftime("%a %-d %b %Y, %H:%M"),
+            e.strftime("%H:%M")
+        )
     } else {
-        format!("{} – {}", s.strftime("%a %-d %b %Y, %H:%M"), e.strftime("%a %-d %b %Y, %H:%M"))
+        format!(
+            "{} – {}",
+            s.strftime("%a %-d %b %Y, %H:%M"),
+            e.strftime("%a %-d %b %Y, %H:%M")
+        )
     };
     line.push_str(&format!(" ({})", fields.timezone));
-    let place = [fields.place_name.as_deref(), fields.place_address.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let place = [
+        fields.place_name.as_deref(),
+        fields.place_address.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
     match (place.is_empty(), fields.online_url.is_some()) {
         (false, true) => line.push_str(&format!(" · {place} and online")),
         (false, false) => line.push_str(&format!(" · {place}")),
@@ -276,14 +294,39 @@ mod tests {
             "Sat 5 Dec 2026, 09:30–11:00 (Europe/London) · Victoria Park"
         );
         for broken in [
-            EventDraft { end: "2026-12-05T09:00:00Z".into(), ..draft() },
-            EventDraft { timezone: "Mars/Olympus".into(), ..draft() },
-            EventDraft { start: "tomorrow".into(), ..draft() },
-            EventDraft { capacity: Some(0), ..draft() },
-            EventDraft { join_mode: Some("external".into()), ..draft() },
-            EventDraft { online_url: Some("javascript:alert(1)".into()), ..draft() },
-            EventDraft { latitude: Some(95.0), longitude: Some(0.0), ..draft() },
-            EventDraft { category: Some("sports".into()), ..draft() },
+            EventDraft {
+                end: "2026-12-05T09:00:00Z".into(),
+                ..draft()
+            },
+            EventDraft {
+                timezone: "Mars/Olympus".into(),
+                ..draft()
+            },
+            EventDraft {
+                start: "tomorrow".into(),
+                ..draft()
+            },
+            EventDraft {
+                capacity: Some(0),
+                ..draft()
+            },
+            EventDraft {
+                join_mode: Some("external".into()),
+                ..draft()
+            },
+            EventDraft {
+                online_url: Some("javascript:alert(1)".into()),
+                ..draft()
+            },
+            EventDraft {
+                latitude: Some(95.0),
+                longitude: Some(0.0),
+                ..draft()
+            },
+            EventDraft {
+                category: Some("sports".into()),
+                ..draft()
+            },
         ] {
             assert!(broken.check().is_err(), "{broken:?}");
         }
@@ -292,7 +335,10 @@ mod tests {
     #[test]
     fn local_times_carry_the_zone_offset() {
         let summer = parse_time("t", "2026-07-01T17:30:00Z").unwrap_or_default();
-        assert_eq!(local_rfc3339(summer, "Europe/Paris"), "2026-07-01T19:30:00+02:00");
+        assert_eq!(
+            local_rfc3339(summer, "Europe/Paris"),
+            "2026-07-01T19:30:00+02:00"
+        );
         assert_eq!(local_rfc3339(summer, "UTC"), "2026-07-01T17:30:00+00:00");
     }
 }

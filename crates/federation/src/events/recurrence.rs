@@ -110,12 +110,20 @@ mod tests {
     #[test]
     fn weekly_runs_keep_their_local_time_across_daylight_saving() {
         // 18:30 in London: 17:30Z in summer time, 18:30Z after the clocks go back on 25 Oct.
-        let s = series("FREQ=WEEKLY;COUNT=4", "2026-10-14T17:30:00Z", "Europe/London");
-        let (starts, more) = occurrences(&s, s.first_start, s.first_start + 60 * 86_400_000, 10)
-            .unwrap_or_default();
+        let s = series(
+            "FREQ=WEEKLY;COUNT=4",
+            "2026-10-14T17:30:00Z",
+            "Europe/London",
+        );
+        let (starts, more) =
+            occurrences(&s, s.first_start, s.first_start + 60 * 86_400_000, 10).unwrap_or_default();
         let times: Vec<String> = starts
             .iter()
-            .map(|ms| Timestamp::from_millisecond(*ms).map(|t| t.to_string()).unwrap_or_default())
+            .map(|ms| {
+                Timestamp::from_millisecond(*ms)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default()
+            })
             .collect();
         assert_eq!(
             times,
@@ -128,9 +136,13 @@ mod tests {
         );
         assert!(!more);
         let endless = series("FREQ=MONTHLY;BYDAY=1TU", "2026-12-01T18:00:00Z", "UTC");
-        let (starts, more) =
-            occurrences(&endless, endless.first_start, endless.first_start + 40 * 86_400_000, 10)
-                .unwrap_or_default();
+        let (starts, more) = occurrences(
+            &endless,
+            endless.first_start,
+            endless.first_start + 40 * 86_400_000,
+            10,
+        )
+        .unwrap_or_default();
         assert_eq!(starts.len(), 2);
         assert!(more);
         assert!(check_rule("FREQ=SOMETIMES", 0, "UTC").is_err());

@@ -60,8 +60,13 @@ async fn actor_response(
     if wants_activity_json(headers) {
         let doc = documents::actor_document(&state.ctx, actor).await?;
         let mut response = activity_json(&doc);
-        if let Some(link) = calendar.as_deref().and_then(crate::events::calendar_link_header) {
-            response.headers_mut().insert(axum::http::header::LINK, link);
+        if let Some(link) = calendar
+            .as_deref()
+            .and_then(crate::events::calendar_link_header)
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, link);
         }
         return Ok(response);
     }
