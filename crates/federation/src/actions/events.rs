@@ -7,40 +7,18 @@ use kith_storage::{
     Account, Actor, EventStatus, JoinMode, NewObject, RsvpStatus, StorageError, StoredEvent,
     Visibility, now_millis,
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::actions::membership::moderated_group;
 use crate::activities::announce::announce_object;
 use crate::events::document::{EventContext, event_document, question_document};
-use crate::events::{EventDraft, local_rfc3339, recurrence};
+use crate::events::patch::{draft_of, patched};
+use crate::events::{EventDraft, recurrence};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
 
-/// Changes to an event; absent fields stay as they are, an empty text clears a field, and a
-/// capacity of 0 removes the limit.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct EventPatch {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub timezone: Option<String>,
-    pub place: Option<String>,
-    pub address: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub online_url: Option<String>,
-    pub capacity: Option<i64>,
-    pub join_mode: Option<String>,
-    pub external_url: Option<String>,
-    pub category: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub status: Option<String>,
-}
+pub use crate::events::patch::EventPatch;
 
 /// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
 /// may organise it (any event for the operator).
@@ -109,7 +87,7 @@ pub async fn create_event(
                 &template,
             )
             .await?;
-        extend_series(ctx, &series, now_millis()).await?;
+        crate::actions::series::extend_series(ctx, &series, now_millis()).await?;
         let first = ctx.db.series_occurrences(&series.id).await?;
         let Some(first) = first.first() else {
             return Err(FederationError::BadRequest(
@@ -129,7 +107,7 @@ pub async fn create_event(
 }
 
 /// Stores and publishes one event from a draft (`series`: the series and occurrence start).
-async fn publish_new(
+pub(crate) async fn publish_new(
     ctx: &Context,
     group: &Actor,
     organiser: &str,
@@ -287,63 +265,6 @@ pub async fn live_question_document(ctx: &Context, question_id: &str) -> Result<
     Ok(question_document(&event, question_id, &group_id, counts))
 }
 
-/// The draft an existing event was made from (so a patch can be applied and checked again).
-fn draft_of(event: &StoredEvent) -> EventDraft {
-    let o = &event.object;
-    let f = &event.fields;
-    let tz = &f.timezone;
-    EventDraft {
-        title: o.name.clone().unwrap_or_default(),
-        description: o.content.as_deref().map(crate::sanitize::html_to_text),
-        start: local_rfc3339(o.start_time.unwrap_or_default(), tz),
-        end: local_rfc3339(o.end_time.unwrap_or_default(), tz),
-        timezone: tz.clone(),
-        place: f.place_name.clone(),
-        address: f.place_address.clone(),
-        latitude: f.latitude,
-        longitude: f.longitude,
-        online_url: f.online_url.clone(),
-        capacity: f.capacity,
-        join_mode: Some(f.join_mode.clone()),
-        external_url: f.external_url.clone(),
-        category: f.category.clone(),
-        tags: serde_json::from_str(&f.tags).unwrap_or_default(),
-        status: (f.status != EventStatus::Cancelled.as_str()).then(|| f.status.clone()),
-        repeat: None,
-    }
-}
-
-fn patched(mut d: EventDraft, p: &EventPatch) -> EventDraft {
-    let text = |v: &Option<String>, old: Option<String>| match v {
-        Some(s) if s.trim().is_empty() => None,
-        Some(s) => Some(s.clone()),
-        None => old,
-    };
-    if let Some(title) = &p.title {
-        d.title = title.clone();
-    }
-    d.description = text(&p.description, d.description);
-    d.start = p.start.clone().unwrap_or(d.start);
-    d.end = p.end.clone().unwrap_or(d.end);
-    d.timezone = p.timezone.clone().unwrap_or(d.timezone);
-    d.place = text(&p.place, d.place);
-    d.address = text(&p.address, d.address);
-    d.latitude = p.latitude.or(d.latitude);
-    d.longitude = p.longitude.or(d.longitude);
-    d.online_url = text(&p.online_url, d.online_url);
-    d.capacity = match p.capacity {
-        Some(0) => None,
-        Some(n) => Some(n),
-        None => d.capacity,
-    };
-    d.join_mode = text(&p.join_mode, d.join_mode);
-    d.external_url = text(&p.external_url, d.external_url);
-    d.category = text(&p.category, d.category);
-    d.tags = p.tags.clone().unwrap_or(d.tags);
-    d.status = text(&p.status, d.status);
-    d
-}
-
 /// Edits an event and publishes the `Update` (with `previousStartTime` when it moved).
 pub async fn update_event(
     ctx: &Context,
@@ -487,59 +408,4 @@ pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Resu
         .await?;
     }
     Ok(())
-}
-
-/// Creates the occurrences of every open series that fall within the horizon; returns how many.
-pub async fn extend_all_series(ctx: &Context, now: i64) -> Result<usize> {
-    let mut created = 0;
-    for series in ctx.db.open_series().await? {
-        match extend_series(ctx, &series, now).await {
-            Ok(n) => created += n,
-            Err(e) => tracing::warn!(series = %series.id, error = %e, "series not extended"),
-        }
-    }
-    Ok(created)
-}
-
-/// Creates a series' missing occurrences between now and the horizon. Another process doing the
-/// same at once is harmless: an occurrence is stored once (unique per series and start), and
-/// only the process that stored it publishes it.
-pub async fn extend_series(
-    ctx: &Context,
-    series: &kith_storage::EventSeries,
-    now: i64,
-) -> Result<usize> {
-    let from = now.max(series.first_start);
-    let (starts, more) = recurrence::occurrences(
-        series,
-        from,
-        now + recurrence::HORIZON_MS,
-        recurrence::MAX_AHEAD,
-    )?;
-    let existing = ctx.db.series_occurrences(&series.id).await?;
-    let group = ctx.db.actor(&series.group_id).await?;
-    let template: EventDraft = serde_json::from_str(&series.template)
-        .map_err(|e| FederationError::BadRequest(format!("series template: {e}")))?;
-    let organiser = series
-        .organizer_id
-        .clone()
-        .unwrap_or_else(|| group.id.clone());
-    let mut created = 0;
-    for start in starts.into_iter().filter(|s| !existing.contains(s)) {
-        let draft = EventDraft {
-            start: local_rfc3339(start, &series.timezone),
-            end: local_rfc3339(start + series.duration, &series.timezone),
-            repeat: None,
-            ..template.clone()
-        };
-        match publish_new(ctx, &group, &organiser, &draft, Some((&series.id, start))).await {
-            Ok(_) => created += 1,
-            Err(FederationError::Storage(StorageError::Conflict { .. })) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    if !more {
-        ctx.db.end_series(&series.id).await?;
-    }
-    Ok(created)
 }

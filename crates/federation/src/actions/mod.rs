@@ -7,6 +7,8 @@ pub mod instance;
 pub mod membership;
 pub mod posts;
 pub mod rsvp;
+mod rsvp_replies;
+pub mod series;
 pub mod tokens;
 
 use kith_storage::{ActorKind, NewActor};

@@ -6,7 +6,7 @@ use kith_storage::{Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEv
 use serde_json::Value;
 
 use super::{Outcome, post};
-use crate::events::document::parse_event;
+use crate::events::incoming::parse_event;
 use crate::protocol::{Activity, host_of};
 use crate::{Context, FederationError, Result, fetch};
 

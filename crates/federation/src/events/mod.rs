@@ -3,6 +3,8 @@
 
 pub mod calendar;
 pub mod document;
+pub mod incoming;
+pub mod patch;
 pub mod recurrence;
 
 use jiff::{Timestamp, tz::TimeZone};

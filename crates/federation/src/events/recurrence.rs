@@ -76,7 +76,7 @@ pub fn occurrences(
 /// Creates due occurrences of every open series now, then every `interval` until `shutdown`.
 pub async fn run(ctx: Context, interval: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
-        match crate::actions::events::extend_all_series(&ctx, kith_storage::now_millis()).await {
+        match crate::actions::series::extend_all_series(&ctx, kith_storage::now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(created = n, "created occurrences of recurring events"),
             Err(e) => tracing::warn!(error = %e, "creating occurrences of recurring events failed"),

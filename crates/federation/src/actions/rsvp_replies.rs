@@ -1,0 +1,234 @@
+//! Telling people what became of their answers, the way they answered: `Accept{Join}`,
+//! `Reject{Join}` or `Ignore{Join}` for `Join`, a direct message from the group for poll votes
+//! (and for Friendica's answers when they wait). Replies go to the participant and the
+//! organiser only, never to the other participants (DESIGN §6).
+
+use kith_storage::{
+    Actor, NewObject, Rsvp, RsvpStatus, RsvpVia, StoredEvent, Visibility, now_millis,
+};
+use serde_json::json;
+
+use super::rsvp::Answer;
+use crate::documents::escape_html;
+use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::urls::Urls;
+use crate::{Context, Result, deliver};
+
+/// Tells the answering person what became of their answer, and the promoted ones theirs.
+pub(crate) async fn tell(
+    ctx: &Context,
+    event: &StoredEvent,
+    person: &Actor,
+    activity_id: Option<&str>,
+    via: RsvpVia,
+    answer: &Answer,
+) -> Result<()> {
+    if person.local {
+        if let Answer::Recorded(change) = answer {
+            tell_promoted(ctx, event, &change.promoted).await?;
+        }
+        return Ok(());
+    }
+    match (answer, via) {
+        (Answer::Recorded(change), _) => {
+            let status = change
+                .after
+                .as_ref()
+                .and_then(|r| RsvpStatus::parse(&r.status));
+            match (via, status) {
+                (RsvpVia::Join, Some(RsvpStatus::Going)) if change.changed() => {
+                    answer_join(ctx, event, "Accept", person, activity_id).await?;
+                }
+                (RsvpVia::Join, _) => {}
+                (RsvpVia::Poll, _) => note(ctx, event, person, &status_text(event, status)).await?,
+                (_, Some(RsvpStatus::Waitlisted | RsvpStatus::Pending)) => {
+                    note(ctx, event, person, &status_text(event, status)).await?;
+                }
+                _ => {}
+            }
+            tell_promoted(ctx, event, &change.promoted).await?;
+        }
+        (Answer::Refused(_), RsvpVia::Join) => {
+            answer_join(ctx, event, "Reject", person, activity_id).await?;
+        }
+        (Answer::Ignored(_), RsvpVia::Join) => {
+            answer_join(ctx, event, "Ignore", person, activity_id).await?;
+        }
+        (Answer::Refused(reason) | Answer::Ignored(reason), _) => {
+            note(
+                ctx,
+                event,
+                person,
+                &format!("Your answer was not recorded: {reason}."),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells people who moved up from the waitlist that they have a place.
+pub async fn tell_promoted(ctx: &Context, event: &StoredEvent, promoted: &[Rsvp]) -> Result<()> {
+    for rsvp in promoted {
+        let Ok(person) = ctx.db.actor(&rsvp.actor_id).await else {
+            continue;
+        };
+        tracing::info!(event = %event.object.id, person = %person.id, "moved up from the waitlist");
+        if person.local {
+            continue;
+        }
+        match RsvpVia::parse(&rsvp.via) {
+            Some(RsvpVia::Join) => {
+                answer_join(ctx, event, "Accept", &person, rsvp.activity_id.as_deref()).await?;
+            }
+            _ => {
+                let text = format!(
+                    "A place opened up: {}",
+                    status_text(event, Some(RsvpStatus::Going))
+                );
+                note(ctx, event, &person, &text).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The local actor who answers for an event: its organiser, else its group.
+pub(crate) async fn answerer(ctx: &Context, event: &StoredEvent) -> Result<Actor> {
+    if let Some(id) = &event.fields.organizer_id
+        && let Ok(actor) = ctx.db.actor(id).await
+        && actor.local
+    {
+        return Ok(actor);
+    }
+    Ok(ctx
+        .db
+        .actor(event.object.group_id.as_deref().unwrap_or_default())
+        .await?)
+}
+
+/// `Accept{Join}`, `Reject{Join}` or `Ignore{Join}`, addressed to the participant (and the
+/// organiser) only: never to the other participants (DESIGN §6).
+pub(crate) async fn answer_join(
+    ctx: &Context,
+    event: &StoredEvent,
+    kind: &'static str,
+    person: &Actor,
+    join_id: Option<&str>,
+) -> Result<()> {
+    let from = answerer(ctx, event).await?;
+    let join = json!({
+        "id": join_id,
+        "type": "Join",
+        "actor": person.id,
+        "object": event.object.id,
+    });
+    let mut answer = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&from.id),
+        &from.id,
+        join,
+        vec![person.id.clone()],
+    );
+    answer.cc = event
+        .fields
+        .organizer_id
+        .iter()
+        .filter(|o| **o != from.id)
+        .cloned()
+        .collect();
+    answer.published = Some(rfc3339(now_millis()));
+    deliver::enqueue(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
+    Ok(())
+}
+
+pub(crate) fn status_text(event: &StoredEvent, status: Option<RsvpStatus>) -> String {
+    let what = match status {
+        Some(RsvpStatus::Going) => "you are going to",
+        Some(RsvpStatus::Maybe) => "you might come to",
+        Some(RsvpStatus::NotGoing) => "you are not going to",
+        Some(RsvpStatus::Waitlisted) => "the event is full: you are on the waitlist for",
+        Some(RsvpStatus::Pending) => "an organiser will confirm your place at",
+        Some(RsvpStatus::Rejected) => "an organiser declined your place at",
+        None => "your answer was withdrawn for",
+    };
+    format!(
+        "Noted: {what} {}.",
+        event.object.name.as_deref().unwrap_or("the event")
+    )
+}
+
+/// A direct message from the group to a person about their answer (how poll voters, who
+/// cannot receive `Accept{Join}`, hear back). Replying "going", "maybe" or "not going" to it
+/// changes the answer.
+pub(crate) async fn note(
+    ctx: &Context,
+    event: &StoredEvent,
+    person: &Actor,
+    text: &str,
+) -> Result<()> {
+    let group = ctx
+        .db
+        .actor(event.object.group_id.as_deref().unwrap_or_default())
+        .await?;
+    let id = ctx.urls().new_object();
+    let handle = format!("@{}@{}", person.username, person.domain);
+    let content = format!(
+        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> {} \
+         <a href=\"{}\">{}</a></p><p>Changed your mind? Reply “going”, “maybe” or “not going”.</p>",
+        escape_html(person.url.as_deref().unwrap_or(&person.id)),
+        escape_html(&handle),
+        escape_html(text),
+        escape_html(&event.object.id),
+        escape_html(&event.object.summary.clone().unwrap_or_default()),
+    );
+    let in_reply_to = event
+        .fields
+        .question_id
+        .clone()
+        .unwrap_or_else(|| event.object.id.clone());
+    let published = now_millis();
+    let doc = json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": group.id,
+        "to": [person.id],
+        "inReplyTo": in_reply_to,
+        "content": content,
+        "published": rfc3339(published),
+        "tag": [{"type": "Mention", "href": person.id, "name": handle}],
+    });
+    ctx.db
+        .insert_object(&NewObject {
+            id: id.clone(),
+            kind: "Note".into(),
+            local: true,
+            attributed_to: group.id.clone(),
+            group_id: None,
+            in_reply_to: Some(in_reply_to),
+            thread_root: None,
+            visibility: Visibility::Direct,
+            url: Some(id.clone()),
+            name: None,
+            summary: None,
+            content: Some(content),
+            sensitive: false,
+            start_time: None,
+            end_time: None,
+            data: doc.to_string(),
+            published_at: published,
+            announce_id: None,
+            activity: None,
+            held_reason: None,
+        })
+        .await?;
+    let create = OutgoingActivity::new(
+        "Create",
+        format!("{id}/activity"),
+        &group.id,
+        doc,
+        vec![person.id.clone()],
+    );
+    deliver::enqueue(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
+    Ok(())
+}
