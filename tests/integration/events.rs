@@ -313,24 +313,16 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
         202
     );
     let id = &event.object.id;
-    assert_eq!(
-        kith.ctx
-            .db
-            .rsvp(id, felix["id"].as_str().unwrap())
-            .await
-            .unwrap()
-            .status,
-        "going"
-    );
-    assert_eq!(
-        kith.ctx
-            .db
-            .rsvp(id, ada["id"].as_str().unwrap())
-            .await
-            .unwrap()
-            .status,
-        "waitlisted"
-    );
+    let status_of = |who: &Value| {
+        let (db, id, who) = (
+            kith.ctx.db.clone(),
+            id.clone(),
+            who["id"].as_str().unwrap().to_owned(),
+        );
+        async move { db.rsvp(&id, &who).await.unwrap().status }
+    };
+    assert_eq!(status_of(&felix).await, "going");
+    assert_eq!(status_of(&ada).await, "waitlisted");
     // Counted with the rest: in the poll Mastodon refreshes and in the event document.
     let (_, live) = get_activity_json(&question).await;
     assert_eq!(live["oneOf"][0]["replies"]["totalItems"], 1);
@@ -367,19 +359,8 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
             "tag": [{"type": "Mention", "href": group.id}]},
     });
     assert_eq!(peer.send(key(&felix), &inbox, &reply).await, 202);
-    assert_eq!(
-        kith.ctx.db.rsvp(id, felix_id).await.unwrap().status,
-        "not_going"
-    );
-    assert_eq!(
-        kith.ctx
-            .db
-            .rsvp(id, ada["id"].as_str().unwrap())
-            .await
-            .unwrap()
-            .status,
-        "going"
-    );
+    assert_eq!(status_of(&felix).await, "not_going");
+    assert_eq!(status_of(&ada).await, "going");
     peer.wait_for("Ada's place", |m| {
         m["to"] == json!([ada["id"]])
             && m["object"]["content"]

@@ -4,6 +4,7 @@
 use anyhow::{Context as _, bail};
 use kith_federation::Context;
 use kith_federation::actions::{events, rsvp, tokens};
+use kith_federation::events::patch::{EventPatch, patched};
 use kith_federation::events::{EventDraft, local_rfc3339};
 use kith_storage::{Account, RsvpStatus};
 
@@ -17,51 +18,27 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
     match command {
         EventCommand::Create(args) => {
             let by = organiser(&ctx, &args.fields).await?;
-            let f = args.fields;
-            let missing = |what: &str| anyhow::anyhow!("--{what} is required");
+            let f = &args.fields;
+            for (value, name) in [
+                (&f.title, "title"),
+                (&f.start, "start"),
+                (&f.end, "end"),
+                (&f.timezone, "timezone"),
+            ] {
+                if value.is_none() {
+                    bail!("--{name} is required");
+                }
+            }
             let draft = EventDraft {
-                title: f.title.ok_or_else(|| missing("title"))?,
-                start: f.start.ok_or_else(|| missing("start"))?,
-                end: f.end.ok_or_else(|| missing("end"))?,
-                timezone: f.timezone.ok_or_else(|| missing("timezone"))?,
-                description: f.description,
-                place: f.place,
-                address: f.address,
-                latitude: f.latitude,
-                longitude: f.longitude,
-                online_url: f.online_url,
-                capacity: f.capacity,
-                join_mode: f.join_mode,
-                external_url: f.external_url,
-                category: f.category,
-                tags: f.tags,
-                status: f.status,
                 repeat: args.repeat,
+                ..patched(EventDraft::default(), &patch_of(args.fields))
             };
             let event = events::create_event(&ctx, &args.group, by.as_ref(), &draft).await?;
             println!("{}", event.object.id);
         }
         EventCommand::Update(args) => {
             let by = organiser(&ctx, &args.fields).await?;
-            let f = args.fields;
-            let patch = events::EventPatch {
-                title: f.title,
-                description: f.description,
-                start: f.start,
-                end: f.end,
-                timezone: f.timezone,
-                place: f.place,
-                address: f.address,
-                latitude: f.latitude,
-                longitude: f.longitude,
-                online_url: f.online_url,
-                capacity: f.capacity,
-                join_mode: f.join_mode,
-                external_url: f.external_url,
-                category: f.category,
-                tags: (!f.tags.is_empty()).then_some(f.tags),
-                status: f.status,
-            };
+            let patch = patch_of(args.fields);
             let event = events::update_event(&ctx, &args.id, by.as_ref(), &patch).await?;
             println!(
                 "{} updated: {}",
@@ -106,6 +83,28 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The options given, as changes (create applies them to an empty draft).
+fn patch_of(f: EventFieldArgs) -> EventPatch {
+    EventPatch {
+        title: f.title,
+        description: f.description,
+        start: f.start,
+        end: f.end,
+        timezone: f.timezone,
+        place: f.place,
+        address: f.address,
+        latitude: f.latitude,
+        longitude: f.longitude,
+        online_url: f.online_url,
+        capacity: f.capacity,
+        join_mode: f.join_mode,
+        external_url: f.external_url,
+        category: f.category,
+        tags: (!f.tags.is_empty()).then_some(f.tags),
+        status: f.status,
+    }
 }
 
 async fn account(ctx: &Context, user: &str) -> anyhow::Result<Account> {

@@ -63,6 +63,41 @@ pub struct NewObject {
     pub held_reason: Option<String>,
 }
 
+impl NewObject {
+    /// A public object published here, with nothing but its id, type, author, document and
+    /// time filled in; callers set the rest.
+    pub fn local(
+        id: &str,
+        kind: &str,
+        attributed_to: &str,
+        data: String,
+        published_at: i64,
+    ) -> Self {
+        NewObject {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+            local: true,
+            attributed_to: attributed_to.to_owned(),
+            group_id: None,
+            in_reply_to: None,
+            thread_root: None,
+            visibility: Visibility::Public,
+            url: Some(id.to_owned()),
+            name: None,
+            summary: None,
+            content: None,
+            sensitive: false,
+            start_time: None,
+            end_time: None,
+            data,
+            published_at,
+            announce_id: None,
+            activity: None,
+            held_reason: None,
+        }
+    }
+}
+
 /// A stored object.
 #[derive(Clone, Debug, FromRow)]
 pub struct StoredObject {

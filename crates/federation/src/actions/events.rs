@@ -5,7 +5,7 @@
 
 use kith_storage::{
     Account, Actor, EventStatus, JoinMode, NewObject, RsvpStatus, StorageError, StoredEvent,
-    Visibility, now_millis,
+    now_millis,
 };
 use serde_json::{Value, json};
 
@@ -131,15 +131,7 @@ pub(crate) async fn publish_new(
     }
     let published = now_millis();
     let new = NewObject {
-        id: id.clone(),
-        kind: "Event".into(),
-        local: true,
-        attributed_to: group.id.clone(),
         group_id: Some(group.id.clone()),
-        in_reply_to: None,
-        thread_root: None,
-        visibility: Visibility::Public,
-        url: Some(id.clone()),
         name: Some(checked.title.clone()),
         summary: Some(crate::events::summary_line(
             checked.start,
@@ -147,14 +139,9 @@ pub(crate) async fn publish_new(
             &fields,
         )),
         content: checked.content.clone(),
-        sensitive: false,
         start_time: Some(checked.start),
         end_time: Some(checked.end),
-        data: "{}".into(),
-        published_at: published,
-        announce_id: None,
-        activity: None,
-        held_reason: None,
+        ..NewObject::local(&id, "Event", &group.id, "{}".into(), published)
     };
     ctx.db.insert_event(&new, &fields).await?;
     let event = ctx.db.event(&id).await?;
@@ -183,30 +170,20 @@ pub(crate) async fn publish_new(
         let question = question_document(&event, question_id, &group.id, Default::default());
         ctx.db
             .insert_object(&NewObject {
-                id: question_id.clone(),
-                kind: "Question".into(),
-                local: true,
-                attributed_to: group.id.clone(),
-                // Not a group post: the poll belongs to its event, not to the group's timeline.
-                group_id: None,
-                in_reply_to: None,
-                thread_root: None,
-                visibility: Visibility::Public,
+                // No group_id: the poll belongs to its event, not to the group's timeline.
                 url: Some(id.clone()),
-                name: None,
-                summary: None,
                 content: question
                     .get("content")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
-                sensitive: false,
-                start_time: None,
                 end_time: Some(checked.start),
-                data: question.to_string(),
-                published_at: published,
-                announce_id: None,
-                activity: None,
-                held_reason: None,
+                ..NewObject::local(
+                    question_id,
+                    "Question",
+                    &group.id,
+                    question.to_string(),
+                    published,
+                )
             })
             .await?;
         deliver::enqueue(

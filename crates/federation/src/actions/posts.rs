@@ -2,7 +2,7 @@
 //! member's post) or on another server (stored, and sent to the group as `Create{Note}`, which
 //! the group then announces).
 
-use kith_storage::{Actor, NewObject, StoredObject, Visibility, now_millis};
+use kith_storage::{Actor, NewObject, StoredObject, now_millis};
 use serde_json::{Value, json};
 
 use crate::activities::announce;
@@ -66,26 +66,12 @@ pub async fn post_to_group(
     let stored = ctx
         .db
         .insert_object(&NewObject {
-            id: id.clone(),
-            kind: "Note".into(),
-            local: true,
-            attributed_to: author.id.clone(),
             group_id: Some(group.id.clone()),
             in_reply_to: in_reply_to.map(str::to_owned),
             thread_root: parent.map(|p| p.thread_root.unwrap_or(p.id)),
-            visibility: Visibility::Public,
-            url: Some(id.clone()),
-            name: None,
-            summary: None,
             content: Some(content),
-            sensitive: false,
-            start_time: None,
-            end_time: None,
-            data: note.to_string(),
-            published_at: published,
-            announce_id: None,
             activity: Some(create_value.to_string()),
-            held_reason: None,
+            ..NewObject::local(&id, "Note", &author.id, note.to_string(), published)
         })
         .await?;
     if group.local {

@@ -200,26 +200,10 @@ pub(crate) async fn note(
     });
     ctx.db
         .insert_object(&NewObject {
-            id: id.clone(),
-            kind: "Note".into(),
-            local: true,
-            attributed_to: group.id.clone(),
-            group_id: None,
             in_reply_to: Some(in_reply_to),
-            thread_root: None,
             visibility: Visibility::Direct,
-            url: Some(id.clone()),
-            name: None,
-            summary: None,
             content: Some(content),
-            sensitive: false,
-            start_time: None,
-            end_time: None,
-            data: doc.to_string(),
-            published_at: published,
-            announce_id: None,
-            activity: None,
-            held_reason: None,
+            ..NewObject::local(&id, "Note", &group.id, doc.to_string(), published)
         })
         .await?;
     let create = OutgoingActivity::new(

@@ -11,9 +11,9 @@ use ics::properties::{
 };
 use ics::{Daylight, ICalendar, Standard, TimeZone as VTimeZone, escape_text};
 use jiff::{Timestamp, tz::TimeZone};
-use kith_storage::{EventSeries, StoredEvent};
+use kith_storage::{EventFields, EventSeries, StoredEvent};
 
-use super::zone;
+use super::{EventDraft, zone};
 use crate::sanitize;
 
 const DAY_MS: i64 = 86_400_000;
@@ -100,38 +100,18 @@ fn series_uid(series: &EventSeries, base: &str) -> String {
     format!("{base}series/{}", series.id)
 }
 
-fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> ics::Event<'a> {
-    let o = &event.object;
-    let f = &event.fields;
-    let (start, end) = times(event);
-    let uid = match (&f.series_id, override_of_series) {
-        (Some(series), true) => format!("{base}series/{series}"),
-        _ => o.id.clone(),
-    };
-    let stamp = o.updated_at.unwrap_or(o.published_at);
-    let mut ev = ics::Event::new(uid, utc(stamp));
-    let mut dtstart = DtStart::new(local(start, &f.timezone));
-    dtstart.add(TzIDParam::new(f.timezone.clone()));
+/// `DTSTART` and `DTEND` as local times in `tz`, with `TZID`.
+fn push_times(ev: &mut ics::Event<'_>, start: i64, end: i64, tz: &str) {
+    let mut dtstart = DtStart::new(local(start, tz));
+    dtstart.add(TzIDParam::new(tz.to_owned()));
     ev.push(dtstart);
-    let mut dtend = DtEnd::new(local(end, &f.timezone));
-    dtend.add(TzIDParam::new(f.timezone.clone()));
+    let mut dtend = DtEnd::new(local(end, tz));
+    dtend.add(TzIDParam::new(tz.to_owned()));
     ev.push(dtend);
-    if override_of_series && let Some(occurrence) = f.occurrence {
-        let mut rid = RecurrenceID::new(local(occurrence, &f.timezone));
-        rid.add(TzIDParam::new(f.timezone.clone()));
-        ev.push(rid);
-    }
-    ev.push(Summary::new(escape_text(
-        o.name.clone().unwrap_or_default(),
-    )));
-    if let Some(html) = &o.content {
-        ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
-    }
-    ev.push(Status::new(f.status.to_uppercase()));
-    ev.push(URL::new(o.url.clone().unwrap_or_else(|| o.id.clone())));
-    ev.push(Sequence::new(event.sequence.to_string()));
-    ev.push(Created::new(utc(o.published_at)));
-    ev.push(LastModified::new(utc(stamp)));
+}
+
+/// `LOCATION` (place, address, online link), `GEO` and `CATEGORIES`.
+fn push_place(ev: &mut ics::Event<'_>, f: &EventFields) {
     let where_ = [
         f.place_name.as_deref(),
         f.place_address.as_deref(),
@@ -150,46 +130,55 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
     if let Some(category) = &f.category {
         ev.push(Categories::new(escape_text(category.clone())));
     }
+}
+
+fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> ics::Event<'a> {
+    let o = &event.object;
+    let f = &event.fields;
+    let (start, end) = times(event);
+    let uid = match (&f.series_id, override_of_series) {
+        (Some(series), true) => format!("{base}series/{series}"),
+        _ => o.id.clone(),
+    };
+    let stamp = o.updated_at.unwrap_or(o.published_at);
+    let mut ev = ics::Event::new(uid, utc(stamp));
+    push_times(&mut ev, start, end, &f.timezone);
+    if override_of_series && let Some(occurrence) = f.occurrence {
+        let mut rid = RecurrenceID::new(local(occurrence, &f.timezone));
+        rid.add(TzIDParam::new(f.timezone.clone()));
+        ev.push(rid);
+    }
+    ev.push(Summary::new(escape_text(
+        o.name.clone().unwrap_or_default(),
+    )));
+    if let Some(html) = &o.content {
+        ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
+    }
+    ev.push(Status::new(f.status.to_uppercase()));
+    ev.push(URL::new(o.url.clone().unwrap_or_else(|| o.id.clone())));
+    ev.push(Sequence::new(event.sequence.to_string()));
+    ev.push(Created::new(utc(o.published_at)));
+    ev.push(LastModified::new(utc(stamp)));
+    push_place(&mut ev, f);
     ev
 }
 
+/// A series as one `VEVENT` with its `RRULE`, described by the series' template.
 fn series_event<'a>(series: &'a EventSeries, base: &str) -> ics::Event<'a> {
-    let template: serde_json::Value = serde_json::from_str(&series.template).unwrap_or_default();
-    let text = |key: &str| {
-        template
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
+    let template = serde_json::from_str::<EventDraft>(&series.template)
+        .ok()
+        .and_then(|draft| draft.check().ok());
     let mut ev = ics::Event::new(series_uid(series, base), utc(series.created_at));
-    let mut dtstart = DtStart::new(local(series.first_start, &series.timezone));
-    dtstart.add(TzIDParam::new(series.timezone.clone()));
-    ev.push(dtstart);
-    let mut dtend = DtEnd::new(local(
-        series.first_start + series.duration,
-        &series.timezone,
-    ));
-    dtend.add(TzIDParam::new(series.timezone.clone()));
-    ev.push(dtend);
+    let end = series.first_start + series.duration;
+    push_times(&mut ev, series.first_start, end, &series.timezone);
     ev.push(RRule::new(series.rule.clone()));
-    ev.push(Summary::new(escape_text(text("title").unwrap_or_default())));
-    if let Some(description) = text("description") {
-        ev.push(Description::new(escape_text(description)));
-    }
     ev.push(Status::new("CONFIRMED"));
-    let where_ = [text("place"), text("address"), text("online_url")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if !where_.is_empty() {
-        ev.push(Location::new(escape_text(where_)));
-    }
-    if let (Some(lat), Some(lon)) = (
-        template.get("latitude").and_then(|v| v.as_f64()),
-        template.get("longitude").and_then(|v| v.as_f64()),
-    ) {
-        ev.push(Geo::new(format!("{lat:.6};{lon:.6}")));
+    if let Some(t) = template {
+        ev.push(Summary::new(escape_text(t.title)));
+        if let Some(html) = &t.content {
+            ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
+        }
+        push_place(&mut ev, &t.fields);
     }
     ev
 }
