@@ -5,7 +5,7 @@ use kith_storage::{ActorKind, Database, MemberRole, MemberState, NewActor};
 
 use crate::support::{kith, sites, text};
 
-fn remote_person(name: &str) -> NewActor {
+pub fn remote_person(name: &str) -> NewActor {
     let id = format!("https://mastodon.test/users/{name}");
     NewActor {
         id: id.clone(),

@@ -9,6 +9,7 @@ use kith_federation::actions::{events, rsvp, tokens};
 use kith_federation::events::EventDraft;
 use kith_storage::{JoinPolicy, RsvpStatus};
 
+use crate::cli_members::remote_person;
 use crate::events::draft;
 use crate::instance::Instance;
 use crate::support::{kith, sites, text};
@@ -221,6 +222,19 @@ async fn organisers_create_and_cancel_events_from_the_command_line() {
                 .status
                 .success()
         );
+        // A Mastodon member, so the event has somewhere to go.
+        let db = kith_storage::Database::connect(url).await.unwrap();
+        let group = db.local_actor_by_username("runners").await.unwrap();
+        let member = db.upsert_remote_actor(&remote_person("sam")).await.unwrap();
+        db.upsert_membership(
+            &group.id,
+            &member.id,
+            kith_storage::MemberState::Accepted,
+            kith_storage::MemberRole::Member,
+            None,
+        )
+        .await
+        .unwrap();
         let out = kith(
             dir,
             url,
@@ -282,9 +296,9 @@ async fn organisers_create_and_cancel_events_from_the_command_line() {
         );
         assert!(!out.status.success());
         assert!(text(&out).contains("RFC 3339"));
-        // The Create, Announce and poll wait in the queue for the server: nobody is a member
-        // yet, so nothing is addressed; the event is stored once.
-        let db = kith_storage::Database::connect(url).await.unwrap();
+        // Create, Announce, poll, two Updates: queued for the member, for the running server's
+        // worker (it polls the queue every second); the event is stored once.
+        assert_eq!(db.pending_deliveries().await.unwrap(), 5);
         let listed = db
             .calendar_events(kith_storage::CalendarScope::Instance, 0, 10)
             .await
