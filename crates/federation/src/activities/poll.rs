@@ -104,12 +104,8 @@ pub async fn receive(
             )));
         }
     };
-    let wanted = match answer {
-        RsvpStatus::NotGoing => Some(RsvpStatus::NotGoing),
-        other => Some(other),
-    };
     Ok(Some(
-        match answer_local(ctx, &event, sender, wanted, None, RsvpVia::Poll).await? {
+        match answer_local(ctx, &event, sender, Some(answer), None, RsvpVia::Poll).await? {
             Answer::Recorded(_) => Outcome::Applied,
             Answer::Ignored(reason) | Answer::Refused(reason) => Outcome::ignored(reason),
         },
