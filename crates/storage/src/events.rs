@@ -222,14 +222,40 @@ impl Database {
         Ok(())
     }
 
-    /// Keeps the activity an object was published with (re-sent in outbox items).
-    pub async fn set_object_activity(&self, id: &str, activity: &str) -> Result<()> {
-        sqlx::query("UPDATE objects SET activity = $1 WHERE id = $2")
-            .bind(activity)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Records how a local event went out: its document, the `Create` it was sent in (re-sent
+    /// in outbox items) and the group's `Announce` id; one write.
+    pub async fn record_event_published(
+        &self,
+        id: &str,
+        data: &str,
+        activity: &str,
+        announce_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE objects SET data = $1, activity = $2, announce_id = $3, held_reason = NULL \
+             WHERE id = $4 AND deleted_at IS NULL",
+        )
+        .bind(data)
+        .bind(activity)
+        .bind(announce_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// The inboxes of the remote people who answered an event and may come (going, maybe,
+    /// waitlisted, pending), shared inboxes preferred: who hears of its changes besides the
+    /// group's members.
+    pub async fn answerer_inboxes(&self, event_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) FROM rsvps r \
+             JOIN actors a ON a.id = r.actor_id WHERE r.event_id = $1 AND NOT a.local \
+             AND r.status IN ('going', 'maybe', 'waitlisted', 'pending')",
+        )
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Live events of a calendar that end after `from`, soonest first, at most `limit`.

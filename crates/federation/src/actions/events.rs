@@ -4,8 +4,7 @@
 //! edits (with `previousStartTime` when rescheduled); `Delete` on removal.
 
 use kith_storage::{
-    Account, Actor, EventStatus, JoinMode, NewObject, RsvpStatus, StorageError, StoredEvent,
-    now_millis,
+    Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
 };
 use serde_json::{Value, json};
 
@@ -148,24 +147,19 @@ pub(crate) async fn publish_new(
     let doc = live_event_document(ctx, &event, None).await?;
     let create = group_activity("Create", group, doc);
     let create_value = to_value(&create)?;
-    ctx.db
-        .set_object_data(&id, &create.object.to_string())
-        .await?;
     let announce_id = Urls::new_activity(&group.id);
-    ctx.db.publish_object(&id, Some(&announce_id)).await?;
     ctx.db
-        .set_object_activity(&id, &create_value.to_string())
+        .record_event_published(
+            &id,
+            &create.object.to_string(),
+            &create_value.to_string(),
+            &announce_id,
+        )
         .await?;
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     deliver::enqueue(ctx, group, &create, inboxes.clone()).await?;
-    let event = ctx.db.event(&id).await?;
-    deliver::enqueue(
-        ctx,
-        group,
-        &announce_object(group, &event.object, &announce_id),
-        inboxes.clone(),
-    )
-    .await?;
+    let announce = announce_object(group, &event.object, &announce_id);
+    deliver::enqueue(ctx, group, &announce, inboxes.clone()).await?;
     if let Some(question_id) = &event.fields.question_id {
         let question = question_document(&event, question_id, &group.id, Default::default());
         ctx.db
@@ -339,20 +333,7 @@ async fn write_and_announce(
 /// Everyone who should hear of a change: the group's members and the people who answered.
 async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<String>> {
     let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
-    for status in [
-        RsvpStatus::Going,
-        RsvpStatus::Maybe,
-        RsvpStatus::Waitlisted,
-        RsvpStatus::Pending,
-    ] {
-        for rsvp in ctx.db.rsvps_with_status(event_id, status).await? {
-            if let Ok(actor) = ctx.db.actor(&rsvp.actor_id).await
-                && !actor.local
-            {
-                inboxes.push(deliver::inbox_of(&actor));
-            }
-        }
-    }
+    inboxes.extend(ctx.db.answerer_inboxes(event_id).await?);
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
