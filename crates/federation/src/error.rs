@@ -55,6 +55,9 @@ pub enum FederationError {
     /// Fetching from or delivering to another server failed.
     #[error("remote: {0}")]
     Remote(String),
+    /// Too many attempts (failed logins); try again after this many seconds.
+    #[error("too many attempts; try again in {0} seconds")]
+    RateLimited(u64),
     /// The storage layer failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -181,8 +181,8 @@ pub async fn actor_for_key(ctx: &Context, key_id: &str, refresh: bool) -> Result
     Ok(actor)
 }
 
-/// Finds a remote actor by handle (`@name@host` or `name@host`) through WebFinger.
-pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
+/// The WebFinger document (JRD) of a remote handle (`@name@host` or `name@host`).
+pub async fn webfinger(ctx: &Context, handle: &str) -> Result<Value> {
     let handle = handle.trim().trim_start_matches('@');
     let (name, host) = handle
         .split_once('@')
@@ -207,10 +207,15 @@ pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
             response.status()
         )));
     }
-    let jrd: Value = response
+    response
         .json()
         .await
-        .map_err(|e| FederationError::Remote(format!("WebFinger {handle}: {e}")))?;
+        .map_err(|e| FederationError::Remote(format!("WebFinger {handle}: {e}")))
+}
+
+/// Finds a remote actor by handle (`@name@host` or `name@host`) through WebFinger.
+pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
+    let jrd = webfinger(ctx, handle).await?;
     let href = jrd
         .get("links")
         .and_then(Value::as_array)

@@ -7,6 +7,11 @@ use serde::Serialize;
 
 use crate::{ACTIVITY_JSON, Context, FederationError, Result};
 
+/// The WebFinger relation of the remote-follow template (OStatus, still what Mastodon offers).
+pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
+/// The FEP-3b86 intent relation for following.
+pub const FOLLOW_INTENT_REL: &str = "https://w3id.org/fep/3b86/Follow";
+
 /// A JSON Resource Descriptor.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Jrd {
@@ -27,7 +32,11 @@ pub struct JrdLink {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// The target.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub href: String,
+    /// A URI template instead of a target (the remote-interaction link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// Answers a WebFinger query for `resource`: `acct:NAME@DOMAIN` (the `acct:` may be left out,
@@ -65,14 +74,23 @@ fn descriptor(ctx: &Context, actor: &Actor) -> Jrd {
         rel: "self".into(),
         media_type: Some(ACTIVITY_JSON.into()),
         href: actor.id.clone(),
+        template: None,
     }];
     if let Some(page) = &actor.url {
         links.push(JrdLink {
             rel: "http://webfinger.net/rel/profile-page".into(),
             media_type: Some("text/html".into()),
             href: page.clone(),
+            template: None,
         });
     }
+    // Where someone of this instance answers a "follow from your account" button elsewhere.
+    links.push(JrdLink {
+        rel: SUBSCRIBE_REL.into(),
+        media_type: None,
+        href: String::new(),
+        template: Some(format!("{}authorize_interaction?uri={{uri}}", ctx.urls().base())),
+    });
     Jrd {
         subject: format!("acct:{}@{}", actor.username, ctx.urls().domain()),
         aliases: vec![actor.id.clone()],

@@ -262,6 +262,7 @@ impl Database {
         .await?)
     }
 }
+pub(crate) use actor_columns;
 
 /// Inserts an actor inside a transaction (group creation adds its settings in the same one).
 pub(crate) async fn insert_actor_in(

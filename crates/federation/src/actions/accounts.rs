@@ -19,6 +19,18 @@ pub async fn create_account(
     password: &str,
     is_admin: bool,
 ) -> Result<Account> {
+    new_account(ctx, name, password, is_admin, None).await
+}
+
+/// [`create_account`], with an application: an account made with one waits for an
+/// administrator's approval before it can log in.
+pub async fn new_account(
+    ctx: &Context,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+    application: Option<String>,
+) -> Result<Account> {
     let name = names::normalize(name)?;
     if ctx.db.local_actor_by_username(&name).await.is_ok() {
         return Err(FederationError::NameTaken(name));
@@ -39,6 +51,8 @@ pub async fn create_account(
         email: None,
         password_hash,
         is_admin,
+        approved: application.is_none(),
+        application,
     };
     // The look-up above spares a key generation; the unique index decides races.
     ctx.db

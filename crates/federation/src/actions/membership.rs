@@ -181,6 +181,18 @@ pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Resu
 /// Makes a local actor (a person joining, or a group) follow a remote group by handle.
 pub async fn follow_remote_group(ctx: &Context, follower: &Actor, handle: &str) -> Result<Actor> {
     let remote = fetch::webfinger_actor(ctx, handle).await?;
+    follow_remote_actor(ctx, follower, remote, handle).await
+}
+
+/// Makes a local actor follow a remote group already looked up (`named` is how it was asked
+/// for, for messages).
+pub async fn follow_remote_actor(
+    ctx: &Context,
+    follower: &Actor,
+    remote: Actor,
+    named: &str,
+) -> Result<Actor> {
+    let handle = named;
     if remote.local {
         return Err(FederationError::BadRequest(format!(
             "{handle} is on this instance"

@@ -4,11 +4,14 @@ pub mod accounts;
 pub mod events;
 pub mod groups;
 pub mod instance;
+pub mod joining;
 pub mod membership;
 pub mod posts;
+pub mod registration;
 pub mod rsvp;
 mod rsvp_replies;
 pub mod series;
+pub mod sessions;
 pub mod tokens;
 
 use kith_storage::{ActorKind, NewActor};

@@ -6,6 +6,7 @@ use kith_storage::{Actor, NewObject, StoredObject, now_millis};
 use serde_json::{Value, json};
 
 use crate::activities::announce;
+use crate::activities::post::{self, Decision};
 use crate::documents::plain_to_html;
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
 use crate::urls::Urls;
@@ -27,6 +28,16 @@ pub async fn post_to_group(
     if text.trim().is_empty() {
         return Err(FederationError::BadRequest("the post is empty".into()));
     }
+    // Local people meet the same posting policy as members elsewhere (DESIGN §5).
+    let held_reason = if group.local {
+        match post::decide(ctx, group, author).await? {
+            Decision::Publish => None,
+            Decision::Hold(reason) => Some(reason),
+            Decision::Refuse(reason) => return Err(FederationError::Forbidden(reason)),
+        }
+    } else {
+        None
+    };
     let parent = match in_reply_to {
         Some(id) => Some(ctx.db.object(id).await?),
         None => None,
@@ -71,10 +82,13 @@ pub async fn post_to_group(
             thread_root: parent.map(|p| p.thread_root.unwrap_or(p.id)),
             content: Some(content),
             activity: Some(create_value.to_string()),
+            held_reason: held_reason.clone(),
             ..NewObject::local(&id, "Note", &author.id, note.to_string(), published)
         })
         .await?;
-    if group.local {
+    if held_reason.is_some() {
+        // Kept for the group's moderators; nothing is sent until one releases it.
+    } else if group.local {
         announce::redistribute_post(ctx, group, &stored, &create_value).await?;
     } else {
         deliver::enqueue(ctx, author, &create, vec![deliver::inbox_of(group)]).await?;

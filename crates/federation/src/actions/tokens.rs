@@ -35,9 +35,15 @@ pub async fn account_for_token(ctx: &Context, token: &str) -> Result<Account> {
 
 /// 32 random bytes, URL-safe base64.
 fn secret() -> Result<String> {
-    let mut bytes = [0u8; 32];
+    secret_of(32)
+}
+
+/// `len` random bytes (at most 64), URL-safe base64: session secrets, CSRF tokens, invite codes.
+pub fn secret_of(len: usize) -> Result<String> {
+    let mut buf = [0u8; 64];
+    let bytes = &mut buf[..len.min(64)];
     SystemRandom::new()
-        .fill(&mut bytes)
+        .fill(bytes)
         .map_err(|_| FederationError::Key("no randomness".into()))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
@@ -61,7 +67,8 @@ pub async fn account_for_calendar(ctx: &Context, token: &str) -> Result<Account>
     }
 }
 
-fn hash(token: &str) -> String {
+/// The SHA-256 of a secret, in hex: what is stored in place of tokens and session secrets.
+pub fn hash(token: &str) -> String {
     digest::digest(&digest::SHA256, token.as_bytes())
         .as_ref()
         .iter()

@@ -8,7 +8,7 @@ mod delete;
 pub mod follow;
 mod followed;
 mod poll;
-mod post;
+pub(crate) mod post;
 pub mod remote_events;
 mod rsvp;
 mod update;

@@ -33,6 +33,8 @@ pub async fn person(db: &Database, name: &str) -> kith_storage::Account {
         email: None,
         password_hash: "$argon2id$fake".into(),
         is_admin: false,
+        approved: true,
+        application: None,
     })
     .await
     .unwrap()

@@ -1,0 +1,142 @@
+//! Joining groups as a person: a local person joins or leaves a local group directly, follows a
+//! remote group by handle, and a visitor with an account elsewhere is sent to their own server
+//! to follow (the remote-interaction template found by WebFinger, DESIGN §2).
+
+use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membership, StorageError};
+use serde_json::Value;
+use url::Url;
+
+use crate::webfinger::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
+use crate::{Context, FederationError, Result, fetch};
+
+/// A local group by name.
+pub async fn local_group(ctx: &Context, name: &str) -> Result<Actor> {
+    match ctx.db.local_actor_by_username(name).await {
+        Ok(actor) if actor.kind == "Group" => Ok(actor),
+        Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
+            "no group named {name:?}"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A local person's membership of a group, if any.
+pub async fn membership_of(ctx: &Context, group: &Actor, person_id: &str) -> Result<Option<Membership>> {
+    match ctx.db.membership(&group.id, person_id).await {
+        Ok(m) => Ok(Some(m)),
+        Err(StorageError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A local person joins a local group: at once when it is open, as a request for its
+/// moderators when it needs approval. Joining again changes nothing; the banned cannot.
+pub async fn join_group(ctx: &Context, account: &Account, name: &str) -> Result<Membership> {
+    let group = local_group(ctx, name).await?;
+    if let Some(m) = membership_of(ctx, &group, &account.actor_id).await? {
+        if m.state == MemberState::Banned.as_str() {
+            return Err(FederationError::Forbidden(format!(
+                "you cannot join {name}"
+            )));
+        }
+        return Ok(m);
+    }
+    let settings = ctx.db.group_settings(&group.id).await?;
+    let state = match JoinPolicy::parse(&settings.join_policy) {
+        Some(JoinPolicy::Approval) => MemberState::Pending,
+        _ => MemberState::Accepted,
+    };
+    Ok(ctx
+        .db
+        .upsert_membership(&group.id, &account.actor_id, state, MemberRole::Member, None)
+        .await?)
+}
+
+/// A local person leaves a local group (or withdraws a request). The owner stays: a group
+/// needs one.
+pub async fn leave_group(ctx: &Context, account: &Account, name: &str) -> Result<()> {
+    let group = local_group(ctx, name).await?;
+    match membership_of(ctx, &group, &account.actor_id).await? {
+        Some(m) if m.role == MemberRole::Owner.as_str() => Err(FederationError::Forbidden(
+            "the owner cannot leave their group".into(),
+        )),
+        Some(m) if m.state == MemberState::Banned.as_str() => Ok(()),
+        Some(_) => Ok(ctx.db.delete_membership(&group.id, &account.actor_id).await?),
+        None => Ok(()),
+    }
+}
+
+/// A local person follows a group by handle: a local one is joined, a remote one followed
+/// (its posts and events then reach this instance).
+pub async fn follow_by_handle(ctx: &Context, account: &Account, handle: &str) -> Result<Actor> {
+    let handle = handle.trim().trim_start_matches('@');
+    let local_name = match handle.rsplit_once('@') {
+        Some((name, host)) if host.eq_ignore_ascii_case(ctx.urls().domain()) => Some(name),
+        None => Some(handle),
+        Some(_) => None,
+    };
+    if let Some(name) = local_name {
+        join_group(ctx, account, name).await?;
+        return local_group(ctx, name).await;
+    }
+    let person = ctx.db.actor(&account.actor_id).await?;
+    crate::actions::membership::follow_remote_group(ctx, &person, handle).await
+}
+
+/// A local person follows a group named by its id (what a remote "follow" button sends).
+pub async fn follow_by_id(ctx: &Context, account: &Account, id: &str) -> Result<Actor> {
+    let id = id.trim();
+    if !(id.starts_with("https://") || id.starts_with("http://")) {
+        return follow_by_handle(ctx, account, id).await;
+    }
+    if let Ok(actor) = ctx.db.actor(id).await
+        && actor.local
+    {
+        return follow_by_handle(ctx, account, &actor.username).await;
+    }
+    let remote = fetch::resolve_actor(ctx, id, false).await?;
+    let person = ctx.db.actor(&account.actor_id).await?;
+    crate::actions::membership::follow_remote_actor(ctx, &person, remote, id).await
+}
+
+/// Where to send a visitor who gave their handle (`name@their.server`) to follow or answer
+/// `target` (a local group's or event's id) from their own account: their server's follow
+/// intent (FEP-3b86) or remote-interaction template, filled in.
+pub async fn remote_interaction_url(ctx: &Context, visitor: &str, target: &str) -> Result<String> {
+    let visitor = visitor.trim().trim_start_matches('@');
+    if !visitor.contains('@') {
+        return Err(FederationError::BadRequest(
+            "give your full handle, like name@mastodon.social".into(),
+        ));
+    }
+    let jrd = fetch::webfinger(ctx, visitor).await?;
+    let template = |rel: &str| {
+        jrd.get("links")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|l| l.get("rel").and_then(Value::as_str) == Some(rel))
+            .and_then(|l| l.get("template").and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    let filled = if let Some(t) = template(FOLLOW_INTENT_REL) {
+        t.replace("{object}", &encode(target))
+    } else if let Some(t) = template(SUBSCRIBE_REL) {
+        t.replace("{uri}", &encode(target))
+    } else {
+        return Err(FederationError::NotFound(format!(
+            "{visitor}'s server does not say where to follow from; search for {target} there"
+        )));
+    };
+    // Only a web address is a place to send a browser.
+    match Url::parse(&filled) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") => Ok(url.to_string()),
+        _ => Err(FederationError::Remote(format!(
+            "{visitor}'s server gave an unusable follow address"
+        ))),
+    }
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
