@@ -89,7 +89,10 @@ fn descriptor(ctx: &Context, actor: &Actor) -> Jrd {
         rel: SUBSCRIBE_REL.into(),
         media_type: None,
         href: String::new(),
-        template: Some(format!("{}authorize_interaction?uri={{uri}}", ctx.urls().base())),
+        template: Some(format!(
+            "{}authorize_interaction?uri={{uri}}",
+            ctx.urls().base()
+        )),
     });
     Jrd {
         subject: format!("acct:{}@{}", actor.username, ctx.urls().domain()),

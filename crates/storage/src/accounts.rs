@@ -108,11 +108,15 @@ impl Database {
 
     /// The account with this id.
     pub async fn account(&self, id: &str) -> Result<Account> {
-        sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StorageError::NotFound)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
     }
 
     /// The account of a local person actor.

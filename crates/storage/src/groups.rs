@@ -152,6 +152,26 @@ impl Database {
         Ok(group)
     }
 
+    /// Changes who may post into a local group and its rules.
+    pub async fn set_group_rules(
+        &self,
+        group_id: &str,
+        post_policy: PostPolicy,
+        rules: Option<&str>,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE local_groups SET post_policy = $1, rules = $2 WHERE actor_id = $3")
+                .bind(post_policy.as_str())
+                .bind(rules)
+                .bind(group_id)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
     /// The settings of a local group.
     pub async fn group_settings(&self, group_id: &str) -> Result<GroupSettings> {
         sqlx::query_as(

@@ -94,7 +94,12 @@ impl Database {
 
     /// Counts a failed login for `key` and returns the failures within the window that starts
     /// at `window_start` (an older count starts again from one).
-    pub async fn record_login_failure(&self, key: &str, now: i64, window_start: i64) -> Result<i64> {
+    pub async fn record_login_failure(
+        &self,
+        key: &str,
+        now: i64,
+        window_start: i64,
+    ) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2) \
              ON CONFLICT (key) DO UPDATE SET \

@@ -31,8 +31,8 @@ async fn people_and_groups_share_one_namespace() {
                 email: None,
                 password_hash: "x".into(),
                 is_admin: false,
-        approved: true,
-        application: None,
+                approved: true,
+                application: None,
             })
             .await;
         assert!(

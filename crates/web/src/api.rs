@@ -1,16 +1,15 @@
-//! The JSON API (`/api/v1`), authenticated with bearer tokens (`kith token create`). For now it
-//! offers what organisers need for membership; the web issue extends it to every action.
+//! The JSON API (`/api/v1`) for membership and administration, authenticated with a bearer
+//! token (`kith token create`) or a browser session (see `auth`).
 
 use axum::{
     Json, Router,
-    extract::{FromRequestParts, Path, State},
-    http::{header, request::Parts},
+    extract::{Path, State},
     routing::{get, post},
 };
-use kith_federation::actions::{membership, tokens};
-use kith_storage::Account;
+use kith_federation::actions::membership;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Authed;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -24,23 +23,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/federation", get(get_federation_stats))
 }
 
-/// The account a request's `Authorization: Bearer …` token belongs to.
-pub struct Bearer(pub Account);
-
-impl FromRequestParts<AppState> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
-        Ok(Bearer(tokens::account_for_token(&state.ctx, token).await?))
-    }
-}
-
 #[derive(Serialize)]
 struct JoinRequestView {
     id: String,
@@ -51,7 +33,7 @@ struct JoinRequestView {
 
 async fn list_join_requests(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<JoinRequestView>>, ApiError> {
     let requests = membership::join_requests(&state.ctx, &name, Some(&account)).await?;
@@ -82,7 +64,7 @@ struct MemberResult {
 
 async fn approve_join_request(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(name): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<MemberResult>, ApiError> {
@@ -96,7 +78,7 @@ async fn approve_join_request(
 
 async fn remove_member(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(name): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<MemberResult>, ApiError> {
@@ -110,7 +92,7 @@ async fn remove_member(
 /// What the inbox and the delivery queue did since this process started (administrators only).
 async fn get_federation_stats(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     if !account.is_admin {
         return Err(ApiError::Forbidden("administrators only".into()));

@@ -12,7 +12,7 @@ use kith_federation::events::{EventDraft, local_rfc3339};
 use kith_storage::{Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::api::Bearer;
+use crate::auth::Authed;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -85,7 +85,7 @@ async fn view(state: &AppState, e: StoredEvent) -> Result<EventView, ApiError> {
 
 async fn create_event(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(name): Path<String>,
     Json(draft): Json<EventDraft>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
@@ -106,7 +106,7 @@ async fn get_event(
 
 async fn update_event(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
     Json(patch): Json<events::EventPatch>,
 ) -> Result<Json<EventView>, ApiError> {
@@ -116,7 +116,7 @@ async fn update_event(
 
 async fn cancel_event(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
     let event = events::cancel_event(&state.ctx, &key, Some(&account)).await?;
@@ -125,7 +125,7 @@ async fn cancel_event(
 
 async fn delete_event(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     events::delete_event(&state.ctx, &key, Some(&account)).await?;
@@ -154,7 +154,7 @@ impl From<Rsvp> for AnswerView {
 
 async fn list_answers(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<Json<Vec<AnswerView>>, ApiError> {
     let (_, list) = rsvp::answers(&state.ctx, &key, Some(&account)).await?;
@@ -169,7 +169,7 @@ struct MemberBody {
 
 async fn approve_answer(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
@@ -179,7 +179,7 @@ async fn approve_answer(
 
 async fn reject_answer(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Path(key): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
@@ -197,7 +197,7 @@ struct RsvpBody {
 
 async fn answer_event(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
     Json(body): Json<RsvpBody>,
 ) -> Result<Json<Option<AnswerView>>, ApiError> {
     let status = match body.status.as_str() {
@@ -222,7 +222,7 @@ struct CalendarLink {
 
 async fn new_calendar_link(
     State(state): State<AppState>,
-    Bearer(account): Bearer,
+    Authed(account): Authed,
 ) -> Result<Json<CalendarLink>, ApiError> {
     let url = tokens::create_calendar_link(&state.ctx, &account).await?;
     Ok(Json(CalendarLink { url }))

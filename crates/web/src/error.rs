@@ -33,6 +33,9 @@ pub enum ApiError {
     /// Another server failed us; worth retrying later.
     #[error("{0}")]
     BadGateway(String),
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts; try again in {0} seconds")]
+    RateLimited(u64),
     /// The database or another dependency is down.
     #[error("service unavailable")]
     Unavailable,
@@ -51,8 +54,24 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::BadGateway(_) => (StatusCode::BAD_GATEWAY, "bad_gateway"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    /// The message safe to show (internal causes are not).
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(_) => "something went wrong on our side".to_owned(),
+            other => other.to_string(),
         }
     }
 }
@@ -76,14 +95,14 @@ impl From<FederationError> for ApiError {
                 ApiError::BadRequest(e.to_string())
             }
             e @ FederationError::UnknownAccount(_) => ApiError::BadRequest(e.to_string()),
-            e @ (FederationError::Signature(_) | FederationError::Unauthorized(_)) => {
-                ApiError::Unauthorized(e.to_string())
-            }
+            FederationError::Unauthorized(reason) => ApiError::Unauthorized(reason),
+            e @ FederationError::Signature(_) => ApiError::Unauthorized(e.to_string()),
             FederationError::Forbidden(reason) => ApiError::Forbidden(reason),
             e @ (FederationError::Duplicate(_) | FederationError::NameTaken(_)) => {
                 ApiError::Conflict(e.to_string())
             }
             e @ FederationError::TooLarge(_) => ApiError::TooLarge(e.to_string()),
+            FederationError::RateLimited(secs) => ApiError::RateLimited(secs),
             e @ (FederationError::Remote(_) | FederationError::Gone(_)) => {
                 ApiError::BadGateway(e.to_string())
             }
@@ -98,14 +117,19 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        let message = match &self {
-            ApiError::Internal(_) => "something went wrong on our side".to_owned(),
-            other => other.to_string(),
-        };
-        (
+        let message = self.public_message();
+        let mut response = (
             status,
             Json(serde_json::json!({ "error": code, "message": message })),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::RateLimited(secs) = self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

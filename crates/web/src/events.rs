@@ -9,13 +9,12 @@ use axum::{
     routing::get,
 };
 use kith_federation::actions::{events, tokens};
-use kith_federation::documents::escape_html;
 use kith_federation::events::calendar::{Feed, render};
 use kith_storage::{
     CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis,
 };
 
-use crate::activitypub::{activity_json, page_with_calendar, wants_activity_json};
+use crate::activitypub::{activity_json, wants_activity_json};
 use crate::{ApiError, AppState};
 
 /// How many events a feed or list holds at most.
@@ -25,7 +24,6 @@ const FEED_PAST_MS: i64 = 30 * 86_400_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/events", get(get_instance_events))
         .route("/events.ics", get(get_instance_feed))
         .route("/g/{name}/events.ics", get(get_group_feed))
         .route("/o/{key}/calendar.ics", get(get_event_feed))
@@ -46,6 +44,7 @@ pub async fn event_or_poll(
     state: &AppState,
     object: &StoredObject,
     headers: &HeaderMap,
+    viewer: &crate::auth::Viewer,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     if object.kind == "Question" {
@@ -62,70 +61,7 @@ pub async fn event_or_poll(
         }
         return Ok(response);
     }
-    let counts = ctx.db.rsvp_counts(&object.id).await?;
-    let mut body = format!(
-        "<p><strong>{}</strong></p>",
-        escape_html(object.summary.as_deref().unwrap_or_default())
-    );
-    // Local descriptions were written by Kith from plain text, so they are safe HTML already.
-    body.push_str(object.content.as_deref().unwrap_or_default());
-    if let Some(url) = &event.fields.online_url {
-        body.push_str(&format!(
-            "<p>Online: <a href=\"{0}\">{0}</a></p>",
-            escape_html(url)
-        ));
-    }
-    let places = match event.fields.capacity {
-        Some(capacity) => format!(" of {capacity} places"),
-        None => String::new(),
-    };
-    body.push_str(&format!(
-        "<p>{} going{places}, {} maybe, {} on the waitlist.</p>\
-         <p><a href=\"{}\">Add to your calendar</a></p>",
-        counts.going,
-        counts.maybe,
-        counts.waitlisted,
-        escape_html(&feed)
-    ));
-    let title = object.name.as_deref().unwrap_or("Event");
-    Ok(page_with_calendar(
-        title,
-        "Event",
-        &body,
-        &object.id,
-        Some(&feed),
-    ))
-}
-
-async fn get_instance_events(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let list = state
-        .ctx
-        .db
-        .calendar_events(CalendarScope::Instance, now_millis(), 200)
-        .await?;
-    let mut body = String::from("<ul>");
-    for event in &list {
-        let o = &event.object;
-        body.push_str(&format!(
-            "<li><a href=\"{}\">{}</a><br>{}</li>",
-            escape_html(o.url.as_deref().unwrap_or(&o.id)),
-            escape_html(o.name.as_deref().unwrap_or("Event")),
-            escape_html(o.summary.as_deref().unwrap_or_default()),
-        ));
-    }
-    body.push_str("</ul>");
-    if list.is_empty() {
-        body = "<p>No events are coming up.</p>".into();
-    }
-    let feed = format!("{}events.ics", state.ctx.urls().base());
-    let base = state.ctx.urls().base().to_string();
-    Ok(page_with_calendar(
-        "Coming events",
-        state.ctx.urls().domain(),
-        &body,
-        &base,
-        Some(&feed),
-    ))
+    crate::pages::event_page(state, viewer, object).await
 }
 
 fn calendar_response(text: String) -> Response {

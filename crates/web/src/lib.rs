@@ -4,10 +4,13 @@
 mod activitypub;
 mod api;
 mod api_events;
+mod atom;
+pub mod auth;
 mod error;
 mod events;
 mod health;
 mod nodeinfo;
+mod pages;
 mod run;
 mod state;
 mod webfinger;
@@ -28,5 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(api_events::router())
         .merge(events::router())
+        .merge(pages::router())
+        .merge(atom::router())
         .with_state(state)
 }

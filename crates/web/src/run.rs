@@ -30,7 +30,9 @@ pub async fn run(
         std::time::Duration::from_secs(3600),
         stopped.clone(),
     ));
-    let served = axum::serve(listener, crate::router(state))
+    // The peer address keys the login throttle (see `auth`).
+    let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
         })

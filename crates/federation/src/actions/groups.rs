@@ -1,6 +1,6 @@
 //! Local groups: creating them.
 
-use kith_storage::{Actor, ActorKind, JoinPolicy, StorageError};
+use kith_storage::{Account, Actor, ActorKind, JoinPolicy, PostPolicy, StorageError};
 
 use crate::{Context, FederationError, Result, actions, keys, names};
 
@@ -47,4 +47,28 @@ pub async fn create_group(ctx: &Context, new: &NewGroup) -> Result<Actor> {
         .create_group(&actor, new.join_policy, &owner.actor_id, Some(&owner.id))
         .await
         .map_err(actions::name_taken(&name))
+}
+
+/// The longest rules kept.
+const MAX_RULES: usize = 5_000;
+
+/// Sets who may post into a group and its rules (plain text), as one of its organisers.
+pub async fn set_group_rules(
+    ctx: &Context,
+    name: &str,
+    by: Option<&Account>,
+    post_policy: PostPolicy,
+    rules: Option<&str>,
+) -> Result<()> {
+    let group = crate::actions::membership::moderated_group(ctx, name, by).await?;
+    let rules = rules.map(str::trim).filter(|r| !r.is_empty());
+    if rules.is_some_and(|r| r.chars().count() > MAX_RULES) {
+        return Err(FederationError::BadRequest(format!(
+            "the rules are longer than {MAX_RULES} characters"
+        )));
+    }
+    Ok(ctx
+        .db
+        .set_group_rules(&group.id, post_policy, rules)
+        .await?)
 }

@@ -21,7 +21,11 @@ pub async fn local_group(ctx: &Context, name: &str) -> Result<Actor> {
 }
 
 /// A local person's membership of a group, if any.
-pub async fn membership_of(ctx: &Context, group: &Actor, person_id: &str) -> Result<Option<Membership>> {
+pub async fn membership_of(
+    ctx: &Context,
+    group: &Actor,
+    person_id: &str,
+) -> Result<Option<Membership>> {
     match ctx.db.membership(&group.id, person_id).await {
         Ok(m) => Ok(Some(m)),
         Err(StorageError::NotFound) => Ok(None),
@@ -48,7 +52,13 @@ pub async fn join_group(ctx: &Context, account: &Account, name: &str) -> Result<
     };
     Ok(ctx
         .db
-        .upsert_membership(&group.id, &account.actor_id, state, MemberRole::Member, None)
+        .upsert_membership(
+            &group.id,
+            &account.actor_id,
+            state,
+            MemberRole::Member,
+            None,
+        )
         .await?)
 }
 
@@ -61,7 +71,10 @@ pub async fn leave_group(ctx: &Context, account: &Account, name: &str) -> Result
             "the owner cannot leave their group".into(),
         )),
         Some(m) if m.state == MemberState::Banned.as_str() => Ok(()),
-        Some(_) => Ok(ctx.db.delete_membership(&group.id, &account.actor_id).await?),
+        Some(_) => Ok(ctx
+            .db
+            .delete_membership(&group.id, &account.actor_id)
+            .await?),
         None => Ok(()),
     }
 }

@@ -6,6 +6,7 @@ pub mod groups;
 pub mod instance;
 pub mod joining;
 pub mod membership;
+pub mod moderation;
 pub mod posts;
 pub mod registration;
 pub mod rsvp;

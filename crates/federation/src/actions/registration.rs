@@ -149,7 +149,12 @@ pub async fn register(ctx: &Context, form: &Registration) -> Result<Account> {
 }
 
 /// Makes an invite code usable `max_uses` times for `days` days (administrators only).
-pub async fn create_invite(ctx: &Context, by: &Account, max_uses: i64, days: i64) -> Result<Invite> {
+pub async fn create_invite(
+    ctx: &Context,
+    by: &Account,
+    max_uses: i64,
+    days: i64,
+) -> Result<Invite> {
     require_admin(by)?;
     if !(1..=1000).contains(&max_uses) || !(1..=365).contains(&days) {
         return Err(FederationError::BadRequest(
@@ -176,7 +181,12 @@ pub async fn pending_accounts(ctx: &Context, by: &Account) -> Result<Vec<Account
 }
 
 /// Approves (`true`) or refuses (`false`, deleting it) a waiting account, by login name.
-pub async fn decide_account(ctx: &Context, by: &Account, username: &str, approve: bool) -> Result<()> {
+pub async fn decide_account(
+    ctx: &Context,
+    by: &Account,
+    username: &str,
+    approve: bool,
+) -> Result<()> {
     require_admin(by)?;
     let account = match ctx.db.account_by_username(username).await {
         Ok(a) if !a.approved => a,

@@ -32,7 +32,12 @@ pub struct NewSession {
 
 /// Checks a name and password and opens a session. `client` (the address the request came
 /// from) keys the throttle, so one address cannot try passwords without end.
-pub async fn login(ctx: &Context, username: &str, password: &str, client: &str) -> Result<NewSession> {
+pub async fn login(
+    ctx: &Context,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<NewSession> {
     let name = username.trim().trim_start_matches('@').to_lowercase();
     let now = now_millis();
     let keys = [format!("client:{client}"), format!("name:{client}:{name}")];
@@ -50,7 +55,9 @@ pub async fn login(ctx: &Context, username: &str, password: &str, client: &str) 
     };
     let Some(account) = account else {
         for key in &keys {
-            ctx.db.record_login_failure(key, now, now - WINDOW_MS).await?;
+            ctx.db
+                .record_login_failure(key, now, now - WINDOW_MS)
+                .await?;
         }
         return Err(FederationError::Unauthorized(
             "that name and password do not match".into(),

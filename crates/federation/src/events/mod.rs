@@ -209,6 +209,22 @@ pub fn parse_time(what: &str, text: &str) -> Result<i64> {
         })
 }
 
+/// A wall-clock time as a browser's `datetime-local` field gives it (`2026-12-05T09:30`) in
+/// an IANA zone, as RFC 3339 with that zone's offset then. A time that falls in a
+/// daylight-saving gap moves forward, as calendar apps do.
+pub fn wall_clock_rfc3339(what: &str, local: &str, zone_name: &str) -> Result<String> {
+    let tz = zone(zone_name)?;
+    let civil: jiff::civil::DateTime = local.trim().parse().map_err(|_| {
+        bad(format!(
+            "{what} must be a date and time such as 2026-12-05T09:30"
+        ))
+    })?;
+    let zoned = civil
+        .to_zoned(tz)
+        .map_err(|e| bad(format!("{what}: {e}")))?;
+    Ok(zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
 /// An IANA time zone by name.
 pub fn zone(name: &str) -> Result<TimeZone> {
     TimeZone::get(name).map_err(|_| bad(format!("{name:?} is not an IANA time zone")))
@@ -230,15 +246,15 @@ pub fn local_rfc3339(millis: i64, zone_name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The one plain line Mastodon shows under an event's name: date, time, zone and place
-/// (`Sat 5 Dec 2026, 09:30–11:00 (Europe/London) · Victoria Park, E9 7BT`).
-pub fn summary_line(start: i64, end: i64, fields: &EventFields) -> String {
-    let tz = zone(&fields.timezone).unwrap_or(TimeZone::UTC);
+/// When an event happens, in its zone, without the zone's name (`Sat 5 Dec 2026, 09:30–11:00`;
+/// both dates when it ends on another day).
+pub fn when_line(start: i64, end: i64, zone_name: &str) -> String {
+    let tz = zone(zone_name).unwrap_or(TimeZone::UTC);
     let at = |ms: i64| Timestamp::from_millisecond(ms).map(|t| t.to_zoned(tz.clone()));
     let (Ok(s), Ok(e)) = (at(start), at(end)) else {
         return String::new();
     };
-    let mut line = if s.date() == e.date() {
+    if s.date() == e.date() {
         format!(
             "{}–{}",
             s.strftime("%a %-d %b %Y, %H:%M"),
@@ -250,7 +266,16 @@ pub fn summary_line(start: i64, end: i64, fields: &EventFields) -> String {
             s.strftime("%a %-d %b %Y, %H:%M"),
             e.strftime("%a %-d %b %Y, %H:%M")
         )
-    };
+    }
+}
+
+/// The one plain line Mastodon shows under an event's name: date, time, zone and place
+/// (`Sat 5 Dec 2026, 09:30–11:00 (Europe/London) · Victoria Park, E9 7BT`).
+pub fn summary_line(start: i64, end: i64, fields: &EventFields) -> String {
+    let mut line = when_line(start, end, &fields.timezone);
+    if line.is_empty() {
+        return line;
+    }
     line.push_str(&format!(" ({})", fields.timezone));
     let place = [
         fields.place_name.as_deref(),

@@ -14,6 +14,8 @@ use kith_storage::{Actor, StorageError};
 use serde::Deserialize;
 
 use super::{activity_json, page_with_calendar, plain_page, wants_activity_json};
+use crate::auth::Viewer;
+use crate::pages::{self, groups::DoneQuery};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -55,6 +57,8 @@ async fn actor_response(
     state: &AppState,
     actor: &Actor,
     headers: &HeaderMap,
+    viewer: &Viewer,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let calendar = (actor.kind == "Group").then(|| format!("{}/events.ics", actor.id));
     if wants_activity_json(headers) {
@@ -69,6 +73,11 @@ async fn actor_response(
                 .insert(axum::http::header::LINK, link);
         }
         return Ok(response);
+    }
+    match actor.kind.as_str() {
+        "Group" => return pages::group_page(state, viewer, actor, done).await,
+        "Person" => return pages::person_page(state, viewer, actor, done).await,
+        _ => {}
     }
     let title = actor.display_name.as_deref().unwrap_or(&actor.username);
     let handle = format!("@{}@{}", actor.username, state.ctx.urls().domain());
@@ -89,27 +98,32 @@ async fn actor_response(
 async fn get_instance_actor(
     State(state): State<AppState>,
     headers: HeaderMap,
+    viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let actor = ensure_instance_actor(&state.ctx).await?;
-    actor_response(&state, &actor, &headers).await
+    actor_response(&state, &actor, &headers, &viewer, None).await
 }
 
 async fn get_person(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    viewer: Viewer,
+    Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Person").await?;
-    actor_response(&state, &actor, &headers).await
+    actor_response(&state, &actor, &headers, &viewer, done.done.as_deref()).await
 }
 
 async fn get_group(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    viewer: Viewer,
+    Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Group").await?;
-    actor_response(&state, &actor, &headers).await
+    actor_response(&state, &actor, &headers, &viewer, done.done.as_deref()).await
 }
 
 /// A collection of a local person (`outbox`, `followers`) or group (also `featured`,
@@ -177,24 +191,27 @@ async fn get_object(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
+    viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
     if !object.local {
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
-        return crate::events::event_or_poll(&state, &object, &headers).await;
+        return crate::events::event_or_poll(&state, &object, &headers, &viewer).await;
     }
     if wants_activity_json(&headers) {
         return Ok(activity_json(
             &kith_federation::actions::posts::object_document(&object),
         ));
     }
-    let title = object.name.as_deref().unwrap_or("Post");
-    // Local content was written by Kith from plain text, so it is safe HTML already.
-    let body = object
-        .content
-        .as_deref()
-        .unwrap_or("<p>This post was deleted.</p>");
-    Ok(plain_page(title, &object.attributed_to, body, &object.id))
+    if object.deleted_at.is_some() {
+        return Ok(plain_page(
+            "Deleted",
+            "",
+            "<p>This post was deleted.</p>",
+            &object.id,
+        ));
+    }
+    pages::thread_page(&state, &viewer, &object).await
 }

@@ -1,0 +1,193 @@
+//! Who is asking: the session cookie (pages, and the API from a browser) or a bearer token
+//! (the API from scripts), and the CSRF checks that go with cookies.
+//!
+//! Session cookies are `HttpOnly`, `SameSite=Lax` (a link from another site still arrives
+//! signed in, which the remote-follow page needs; a form posted from another site does not
+//! carry the cookie) and `Secure` unless the instance runs in development mode. Every form
+//! carries a CSRF token as well: the session's, or before login a random one kept in a cookie
+//! of its own (double submit), so login and registration forms are covered too.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{HeaderMap, Method, header, request::Parts},
+};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use kith_federation::actions::{sessions, tokens};
+use kith_storage::{Account, Session};
+
+use crate::{ApiError, AppState};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "kith_session";
+/// The cookie that carries the CSRF token of visitors not logged in.
+pub const CSRF_COOKIE: &str = "kith_csrf";
+/// The header cookie-authenticated API calls send the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The person looking at a page: their session when logged in, and the CSRF token their
+/// forms must carry either way.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    /// The live session, when logged in.
+    pub session: Option<Session>,
+    /// The session cookie's secret, when logged in (to log out or keep it on password change).
+    pub secret: Option<String>,
+    /// The token forms carry.
+    pub csrf: String,
+    /// A new CSRF cookie to set with the response, when the visitor had none.
+    pub new_csrf_cookie: Option<Cookie<'static>>,
+    /// The client's address, for throttling logins.
+    pub client: String,
+}
+
+impl Viewer {
+    /// The account, when logged in.
+    pub fn account(&self) -> Option<&Account> {
+        self.session.as_ref().map(|s| &s.account)
+    }
+
+    /// The account, or [`ApiError::Unauthorized`].
+    pub fn require(&self) -> Result<&Account, ApiError> {
+        self.account()
+            .ok_or_else(|| ApiError::Unauthorized("log in first".into()))
+    }
+
+    /// Checks a form's CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), ApiError> {
+        if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "the form expired or came from another site; reload the page and try again".into(),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let client = client_address(parts);
+        let secret = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let session = match &secret {
+            Some(secret) => sessions::session(&state.ctx, secret).await?,
+            None => None,
+        };
+        if let Some(session) = session {
+            return Ok(Viewer {
+                csrf: session.csrf_token.clone(),
+                session: Some(session),
+                secret,
+                new_csrf_cookie: None,
+                client,
+            });
+        }
+        let (csrf, new_csrf_cookie) = match jar.get(CSRF_COOKIE) {
+            Some(c) if c.value().len() >= 16 => (c.value().to_owned(), None),
+            _ => {
+                let token = tokens::secret_of(24)?;
+                let cookie = cookie(state, CSRF_COOKIE, token.clone(), None);
+                (token, Some(cookie))
+            }
+        };
+        Ok(Viewer {
+            session: None,
+            secret: None,
+            csrf,
+            new_csrf_cookie,
+            client,
+        })
+    }
+}
+
+/// A cookie with Kith's flags; `max_age` in seconds (`None`: until the browser closes).
+pub fn cookie(
+    state: &AppState,
+    name: &str,
+    value: String,
+    max_age: Option<i64>,
+) -> Cookie<'static> {
+    let mut c = Cookie::build((name.to_owned(), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(!state.ctx.settings().dev);
+    if let Some(secs) = max_age {
+        c = c.max_age(time::Duration::seconds(secs));
+    }
+    c.build()
+}
+
+/// The address a request came from: the peer, or the first hop a reverse proxy on this
+/// machine (a loopback peer) names in `X-Forwarded-For`.
+fn client_address(parts: &Parts) -> String {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = || {
+        parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next_back())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    match peer {
+        Some(ip) if ip.is_loopback() => forwarded().unwrap_or_else(|| ip.to_string()),
+        Some(ip) => ip.to_string(),
+        None => forwarded().unwrap_or_else(|| "unknown".into()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The account behind an API request: `Authorization: Bearer …`, or the session cookie — then
+/// anything but GET must also send the session's CSRF token in `X-CSRF-Token`.
+pub struct Authed(pub Account);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = bearer(&parts.headers) {
+            return Ok(Authed(tokens::account_for_token(&state.ctx, token).await?));
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(secret) = jar.get(SESSION_COOKIE) else {
+            return Err(ApiError::Unauthorized(
+                "a bearer token or a session is required".into(),
+            ));
+        };
+        let session = sessions::session(&state.ctx, secret.value())
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the session has ended; log in again".into()))?;
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                return Err(ApiError::Forbidden(
+                    "send the session's CSRF token in X-CSRF-Token".into(),
+                ));
+            }
+        }
+        Ok(Authed(session.account))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}

@@ -1,0 +1,359 @@
+//! Event pages: the event (when in its zone and the viewer's, where with a map link, the online
+//! link for those coming, who is coming, answer buttons, add to calendar), announcing an event,
+//! and answering.
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, State},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::{events, joining, rsvp};
+use kith_federation::events::{EventDraft, wall_clock_rfc3339, when_line};
+use kith_federation::protocol::rfc3339;
+use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject, now_millis};
+use serde::Deserialize;
+
+use super::views::{actor_url, display_name, handle};
+use super::{Alternate, Layout, OrPage, PageError, render, see_other};
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/g/{name}/events/new", get(new_event_page))
+        .route("/g/{name}/events", post(create_event))
+        .route("/o/{key}/rsvp", post(answer))
+        .route("/o/{key}/remote", post(remote_answer))
+}
+
+/// What the event page shows.
+struct EventView {
+    url: String,
+    title: String,
+    group_url: String,
+    group_title: String,
+    when: String,
+    zone: String,
+    start_iso: String,
+    end_iso: String,
+    place: String,
+    address: String,
+    map_url: Option<String>,
+    online: bool,
+    online_url: Option<String>,
+    description: String,
+    going: i64,
+    maybe: i64,
+    waitlisted: i64,
+    capacity: Option<i64>,
+    join_mode: String,
+    approval: bool,
+    external_url: Option<String>,
+    cancelled: bool,
+    past: bool,
+    my_status: Option<&'static str>,
+}
+
+/// One answer, as organisers see it.
+struct AttendeeView {
+    name: String,
+    handle: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+struct EventPage {
+    layout: Layout,
+    e: EventView,
+    attendees: Vec<AttendeeView>,
+}
+
+/// An answer in words.
+fn status_words(status: &str) -> &'static str {
+    match RsvpStatus::parse(status) {
+        Some(RsvpStatus::Going) => "going",
+        Some(RsvpStatus::Maybe) => "maybe",
+        Some(RsvpStatus::NotGoing) => "not going",
+        Some(RsvpStatus::Waitlisted) => "on the waitlist",
+        Some(RsvpStatus::Pending) => "waiting for an organiser",
+        Some(RsvpStatus::Rejected) => "declined by an organiser",
+        None => "unknown",
+    }
+}
+
+/// A map link: the coordinates when known, else a search for the address.
+fn map_url(lat: Option<f64>, lon: Option<f64>, address: &str) -> Option<String> {
+    match (lat, lon) {
+        (Some(lat), Some(lon)) => Some(format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+        )),
+        _ if !address.trim().is_empty() => Some(format!(
+            "https://www.openstreetmap.org/search?query={}",
+            super::views::encode(address)
+        )),
+        _ => None,
+    }
+}
+
+/// The page of a local event (served at its id to browsers).
+pub async fn event_page(
+    state: &AppState,
+    viewer: &Viewer,
+    object: &StoredObject,
+) -> Result<Response, ApiError> {
+    let ctx = &state.ctx;
+    let event = ctx.db.event(&object.id).await?;
+    let f = &event.fields;
+    let counts = ctx.db.rsvp_counts(&object.id).await?;
+    let group = ctx
+        .db
+        .actor(object.group_id.as_deref().unwrap_or_default())
+        .await?;
+    let account = viewer.account();
+    let organiser = match account {
+        Some(a) => events::organised_event(ctx, &object.id, Some(a))
+            .await
+            .is_ok(),
+        None => false,
+    };
+    let mine = match account {
+        Some(a) => match ctx.db.rsvp(&object.id, &a.actor_id).await {
+            Ok(r) => Some(r.status),
+            Err(StorageError::NotFound) => None,
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
+    };
+    let coming = mine
+        .as_deref()
+        .is_some_and(|s| s == RsvpStatus::Going.as_str() || s == RsvpStatus::Maybe.as_str());
+    let attendees = if organiser {
+        rsvp::answers(ctx, &object.id, account)
+            .await?
+            .1
+            .into_iter()
+            .map(|(actor, r)| AttendeeView {
+                name: display_name(&actor),
+                handle: handle(&actor),
+                status: status_words(&r.status),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let start = object.start_time.unwrap_or_default();
+    let end = object.end_time.unwrap_or(start);
+    let address = f.place_address.clone().unwrap_or_default();
+    let view = EventView {
+        url: object.id.clone(),
+        title: object.name.clone().unwrap_or_else(|| "Event".into()),
+        group_url: actor_url(&group),
+        group_title: display_name(&group),
+        when: when_line(start, end, &f.timezone),
+        zone: f.timezone.clone(),
+        start_iso: rfc3339(start),
+        end_iso: rfc3339(end),
+        place: f.place_name.clone().unwrap_or_default(),
+        map_url: map_url(f.latitude, f.longitude, &address),
+        address,
+        online: f.online_url.is_some(),
+        online_url: f.online_url.clone().filter(|_| coming || organiser),
+        description: object.content.clone().unwrap_or_default(),
+        going: counts.going,
+        maybe: counts.maybe,
+        waitlisted: counts.waitlisted,
+        capacity: f.capacity,
+        approval: f.join_mode == JoinMode::Approval.as_str(),
+        join_mode: f.join_mode.clone(),
+        external_url: f.external_url.clone(),
+        cancelled: f.status == EventStatus::Cancelled.as_str(),
+        past: end < now_millis(),
+        my_status: mine.as_deref().map(status_words),
+    };
+    let mut layout = Layout::new(state, viewer, view.title.clone());
+    layout.json_href = Some(object.id.clone());
+    layout.alternates.push(Alternate {
+        media_type: "text/calendar",
+        title: view.title.clone(),
+        href: format!("{}/calendar.ics", object.id),
+    });
+    render(
+        viewer,
+        &EventPage {
+            layout,
+            e: view,
+            attendees,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "event_form.html")]
+struct NewEventPage {
+    layout: Layout,
+    group_url: String,
+    group_title: String,
+    timezone: String,
+    zones: Vec<&'static str>,
+}
+
+/// Zones offered first in the form (any IANA name is accepted).
+const COMMON_ZONES: [&str; 12] = [
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+];
+
+async fn new_event_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let group =
+        kith_federation::actions::membership::moderated_group(&state.ctx, &name, Some(account))
+            .await
+            .or_page(&state, &viewer)?;
+    let page = NewEventPage {
+        layout: Layout::new(&state, &viewer, "Announce an event"),
+        group_url: actor_url(&group),
+        group_title: display_name(&group),
+        timezone: "UTC".into(),
+        zones: COMMON_ZONES.to_vec(),
+    };
+    render(&viewer, &page).or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    start: String,
+    end: String,
+    timezone: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    online_url: String,
+    #[serde(default)]
+    capacity: String,
+    #[serde(default)]
+    join_mode: String,
+}
+
+fn filled(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl EventForm {
+    fn draft(&self) -> Result<EventDraft, ApiError> {
+        let capacity = match filled(&self.capacity) {
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::BadRequest("the number of places must be a whole number".into())
+            })?),
+            None => None,
+        };
+        Ok(EventDraft {
+            title: self.title.clone(),
+            description: filled(&self.description),
+            start: wall_clock_rfc3339("the start", &self.start, &self.timezone)?,
+            end: wall_clock_rfc3339("the end", &self.end, &self.timezone)?,
+            timezone: self.timezone.trim().to_owned(),
+            place: filled(&self.place),
+            address: filled(&self.address),
+            online_url: filled(&self.online_url),
+            capacity,
+            join_mode: filled(&self.join_mode),
+            ..EventDraft::default()
+        })
+    }
+}
+
+async fn create_event(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<EventForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let draft = form.draft().or_page(&state, &viewer)?;
+    let event = events::create_event(&state.ctx, &name, Some(account), &draft)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!("{}?done=created", event.object.id)))
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    csrf: String,
+    answer: String,
+}
+
+/// Reads an answer's spelling.
+pub fn parse_answer(answer: &str) -> Result<Option<RsvpStatus>, ApiError> {
+    match answer {
+        "going" => Ok(Some(RsvpStatus::Going)),
+        "maybe" => Ok(Some(RsvpStatus::Maybe)),
+        "not_going" => Ok(Some(RsvpStatus::NotGoing)),
+        "withdraw" => Ok(None),
+        other => Err(ApiError::BadRequest(format!(
+            "{other:?} is not an answer (going, maybe, not_going, withdraw)"
+        ))),
+    }
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let status = parse_answer(&form.answer).or_page(&state, &viewer)?;
+    rsvp::rsvp(&state.ctx, account, &key, status)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!(
+        "{}?done=answered",
+        state.ctx.urls().object(&key)
+    )))
+}
+
+#[derive(Deserialize)]
+struct HandleForm {
+    csrf: String,
+    handle: String,
+}
+
+async fn remote_answer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    Form(form): Form<HandleForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let id = state.ctx.urls().object(&key);
+    let to = joining::remote_interaction_url(&state.ctx, &form.handle, &id)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&to))
+}

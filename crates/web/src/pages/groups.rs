@@ -1,0 +1,328 @@
+//! Group pages: the group (summary, rules, join, posts, coming events), starting a group,
+//! joining and leaving, posting, and "join from your fediverse account".
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, State},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::groups::{self, NewGroup};
+use kith_federation::actions::{joining, posts};
+use kith_storage::{
+    Actor, CalendarScope, JoinPolicy, MemberRole, MemberState, PostPolicy, now_millis,
+};
+use serde::Deserialize;
+
+use super::views::{
+    EventItem, PostView, actor_url, display_name, event_item, handle, paragraphs, post_views,
+};
+use super::{Alternate, Layout, OrPage, PageError, render, see_other};
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups/new", get(new_group_page))
+        .route("/groups", post(create_group))
+        .route("/g/{name}/join", post(join))
+        .route("/g/{name}/leave", post(leave))
+        .route("/g/{name}/posts", post(write_post))
+        .route("/g/{name}/remote-join", post(remote_join))
+        .merge(super::people::router())
+}
+
+/// What a group page shows about the group.
+pub struct GroupView {
+    url: String,
+    title: String,
+    handle: String,
+    summary: String,
+    rules: String,
+    members: i64,
+    approval: bool,
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage {
+    layout: Layout,
+    group: GroupView,
+    membership: String,
+    is_moderator: bool,
+    is_owner: bool,
+    can_post: bool,
+    posts: Vec<PostView>,
+    events: Vec<EventItem>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// How many posts a group page shows.
+const POSTS_ON_PAGE: i64 = 30;
+
+/// The page of a local group (served at its id to browsers).
+pub async fn group_page(
+    state: &AppState,
+    viewer: &Viewer,
+    group: &Actor,
+    done: Option<&str>,
+) -> Result<Response, ApiError> {
+    let ctx = &state.ctx;
+    let settings = ctx.db.group_settings(&group.id).await?;
+    let members = ctx
+        .db
+        .count_members(&group.id, MemberState::Accepted)
+        .await?;
+    let membership = match viewer.account() {
+        Some(a) => joining::membership_of(ctx, group, &a.actor_id).await?,
+        None => None,
+    };
+    let state_of = membership
+        .as_ref()
+        .map(|m| m.state.clone())
+        .unwrap_or_default();
+    let accepted = state_of == MemberState::Accepted.as_str();
+    let is_moderator = accepted && membership.as_ref().is_some_and(|m| m.is_moderator())
+        || viewer.account().is_some_and(|a| a.is_admin);
+    let is_owner = membership
+        .as_ref()
+        .is_some_and(|m| m.role == MemberRole::Owner.as_str());
+    let can_post = viewer.account().is_some()
+        && state_of != MemberState::Banned.as_str()
+        && match PostPolicy::parse(&settings.post_policy) {
+            Some(PostPolicy::Anyone) => true,
+            Some(PostPolicy::Moderators) => is_moderator,
+            _ => accepted,
+        };
+    let objects = ctx
+        .db
+        .group_posts_page(&group.id, None, POSTS_ON_PAGE)
+        .await?;
+    let events = ctx
+        .db
+        .calendar_events(CalendarScope::Group(&group.id), now_millis(), 10)
+        .await?;
+    let mut layout = Layout::new(state, viewer, display_name(group)).with_notice(done);
+    layout.json_href = Some(group.id.clone());
+    layout.alternates = vec![
+        Alternate {
+            media_type: "application/atom+xml",
+            title: format!("{} posts", display_name(group)),
+            href: format!("{}/feed.atom", group.id),
+        },
+        Alternate {
+            media_type: "text/calendar",
+            title: format!("{} events", display_name(group)),
+            href: format!("{}/events.ics", group.id),
+        },
+    ];
+    let page = GroupPage {
+        layout,
+        group: GroupView {
+            url: actor_url(group),
+            title: display_name(group),
+            handle: handle(group),
+            summary: paragraphs(group.summary.as_deref()),
+            rules: paragraphs(settings.rules.as_deref()),
+            members,
+            approval: settings.join_policy == JoinPolicy::Approval.as_str(),
+        },
+        membership: state_of,
+        is_moderator,
+        is_owner,
+        can_post,
+        posts: post_views(state, &objects).await?,
+        events: events.iter().map(event_item).collect(),
+    };
+    super::render(viewer, &page)
+}
+
+#[derive(Template)]
+#[template(path = "group_form.html")]
+struct NewGroupPage {
+    layout: Layout,
+    domain: String,
+}
+
+async fn new_group_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    viewer.require().or_page(&state, &viewer)?;
+    let page = NewGroupPage {
+        layout: Layout::new(&state, &viewer, "Start a group"),
+        domain: state.ctx.urls().domain().to_owned(),
+    };
+    render(&viewer, &page).or_page(&state, &viewer)
+}
+
+/// What the new-group form sends (the API takes the same fields as JSON).
+#[derive(Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    csrf: String,
+    /// The handle.
+    pub name: String,
+    /// A title.
+    pub title: Option<String>,
+    /// What it is about.
+    pub summary: Option<String>,
+    /// Its rules.
+    pub rules: Option<String>,
+    /// `open` or `approval`.
+    pub join_policy: Option<String>,
+    /// `members`, `anyone` or `moderators`.
+    pub post_policy: Option<String>,
+}
+
+/// Creates a group from the form's fields, owned by `owner`.
+pub async fn create_group_from(
+    state: &AppState,
+    owner: &kith_storage::Account,
+    form: &GroupForm,
+) -> Result<Actor, ApiError> {
+    let join = form.join_policy.as_deref().unwrap_or("open");
+    let join_policy = JoinPolicy::parse(join)
+        .ok_or_else(|| ApiError::BadRequest(format!("{join:?} is not a join policy")))?;
+    let posting = form.post_policy.as_deref().unwrap_or("members");
+    let post_policy = PostPolicy::parse(posting)
+        .ok_or_else(|| ApiError::BadRequest(format!("{posting:?} is not a post policy")))?;
+    let group = groups::create_group(
+        &state.ctx,
+        &NewGroup {
+            name: form.name.clone(),
+            owner: owner.username.clone(),
+            title: form.title.clone(),
+            summary: form.summary.clone(),
+            join_policy,
+        },
+    )
+    .await?;
+    groups::set_group_rules(
+        &state.ctx,
+        &group.username,
+        Some(owner),
+        post_policy,
+        form.rules.as_deref(),
+    )
+    .await?;
+    Ok(group)
+}
+
+async fn create_group(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<GroupForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let owner = viewer.require().or_page(&state, &viewer)?;
+    let group = create_group_from(&state, owner, &form)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!("{}?done=created", group.id)))
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn join(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let m = joining::join_group(&state.ctx, account, &name)
+        .await
+        .or_page(&state, &viewer)?;
+    let done = if m.state == MemberState::Pending.as_str() {
+        "requested"
+    } else {
+        "joined"
+    };
+    Ok(see_other(&format!(
+        "{}?done={done}",
+        state.ctx.urls().group(&name)
+    )))
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    joining::leave_group(&state.ctx, account, &name)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!(
+        "{}?done=left",
+        state.ctx.urls().group(&name)
+    )))
+}
+
+#[derive(Deserialize)]
+struct PostForm {
+    csrf: String,
+    text: String,
+}
+
+async fn write_post(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<PostForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let ctx = &state.ctx;
+    let group = joining::local_group(ctx, &name)
+        .await
+        .or_page(&state, &viewer)?;
+    let author = ctx
+        .db
+        .actor(&account.actor_id)
+        .await
+        .or_page(&state, &viewer)?;
+    let post = posts::post_to_group(ctx, &author, &group, &form.text, None)
+        .await
+        .or_page(&state, &viewer)?;
+    let done = if post.held_reason.is_some() {
+        "held"
+    } else {
+        "posted"
+    };
+    Ok(see_other(&format!("{}?done={done}", group.id)))
+}
+
+#[derive(Deserialize)]
+struct HandleForm {
+    csrf: String,
+    handle: String,
+}
+
+async fn remote_join(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<HandleForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let group = joining::local_group(&state.ctx, &name)
+        .await
+        .or_page(&state, &viewer)?;
+    let to = joining::remote_interaction_url(&state.ctx, &form.handle, &group.id)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&to))
+}

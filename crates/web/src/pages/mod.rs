@@ -1,0 +1,239 @@
+//! The web interface: pages rendered on the server from askama templates (`templates/`), with
+//! plain HTML forms (each carrying a CSRF token) and one small optional script. Pages live at
+//! the ids of what they show (`/g/NAME`, `/u/NAME`, `/o/KEY`), where content negotiation sends
+//! servers the JSON instead.
+
+mod admin;
+mod auth;
+mod events;
+pub mod groups;
+mod home;
+mod moderation;
+mod people;
+pub mod views;
+
+use askama::Template;
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+};
+
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub use events::event_page;
+pub use groups::group_page;
+pub use people::{person_page, thread_page};
+
+/// Every page route that is not also an ActivityPub id (those are routed in `activitypub`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/kith.css", get(stylesheet))
+        .route("/static/kith.js", get(script))
+        .merge(home::router())
+        .merge(auth::router())
+        .merge(groups::router())
+        .merge(events::router())
+        .merge(moderation::router())
+        .merge(admin::router())
+}
+
+async fn stylesheet() -> Response {
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../../static/kith.css"),
+    )
+}
+
+async fn script() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/kith.js"),
+    )
+}
+
+fn static_file(media_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A `<link rel="alternate">` of a page.
+#[derive(Clone, Debug)]
+pub struct Alternate {
+    /// Its media type.
+    pub media_type: &'static str,
+    /// A title for feed readers.
+    pub title: String,
+    /// Where it is.
+    pub href: String,
+}
+
+/// What the layout around every page shows.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The page's title.
+    pub title: String,
+    /// The instance's name.
+    pub instance: String,
+    /// The logged-in person's name.
+    pub user: Option<String>,
+    /// Whether they administer the instance.
+    pub is_admin: bool,
+    /// The CSRF token forms carry.
+    pub csrf: String,
+    /// The ActivityPub document of the page, when it has one.
+    pub json_href: Option<String>,
+    /// Feeds of the page.
+    pub alternates: Vec<Alternate>,
+    /// A message after an action ("You joined.").
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    /// The layout for `viewer` with a title.
+    pub fn new(state: &AppState, viewer: &Viewer, title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            instance: state.web.instance_name.clone(),
+            user: viewer.account().map(|a| a.username.clone()),
+            is_admin: viewer.account().is_some_and(|a| a.is_admin),
+            csrf: viewer.csrf.clone(),
+            json_href: None,
+            alternates: Vec::new(),
+            notice: None,
+        }
+    }
+
+    /// Shows the message a redirect after an action named (`?done=…`).
+    pub fn with_notice(mut self, done: Option<&str>) -> Self {
+        self.notice = done.and_then(notice_text).map(str::to_owned);
+        self
+    }
+}
+
+/// The messages an action's redirect may ask for; only these are shown (no text from the URL
+/// reaches the page).
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "joined" => "Welcome! You are a member now.",
+        "requested" => "Your request to join was sent to the organisers.",
+        "left" => "You left the group.",
+        "posted" => "Posted.",
+        "held" => "Your post waits for an organiser.",
+        "answered" => "Your answer is recorded.",
+        "created" => "Created.",
+        "registered" => "Welcome! Your account is ready.",
+        "applied" => {
+            "Thank you. An administrator will read your application; log in once it is approved."
+        }
+        "password" => "Your password is changed; other sessions were logged out.",
+        "following" => {
+            "Follow request sent; the group's posts and events will reach you once it accepts."
+        }
+        "saved" => "Saved.",
+        "decided" => "Done.",
+        _ => return None,
+    })
+}
+
+/// Renders a template as a page, setting the visitor's CSRF cookie when it is new.
+pub fn render(viewer: &Viewer, page: &impl Template) -> Result<Response, ApiError> {
+    let html = page
+        .render()
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    let mut response = (
+        [(header::VARY, HeaderValue::from_static("Accept, Cookie"))],
+        Html(html),
+    )
+        .into_response();
+    set_csrf_cookie(viewer, &mut response);
+    Ok(response)
+}
+
+/// Adds the visitor's new CSRF cookie to a response, if they had none.
+pub fn set_csrf_cookie(viewer: &Viewer, response: &mut Response) {
+    if let Some(cookie) = &viewer.new_csrf_cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie.to_string())
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// A redirect after a form (303, so the browser GETs the page).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// An error page: a page's failures are shown as HTML with the same status the API would give.
+pub struct PageError {
+    error: ApiError,
+    layout: Box<Layout>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: &'a Layout,
+    heading: &'a str,
+    message: String,
+}
+
+impl PageError {
+    /// Wraps an error to show it in the layout of `viewer`.
+    pub fn new(state: &AppState, viewer: &Viewer, error: impl Into<ApiError>) -> Self {
+        PageError {
+            error: error.into(),
+            layout: Box::new(Layout::new(state, viewer, "Something is wrong")),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.error.status();
+        let heading = match status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::UNAUTHORIZED => "Please log in",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::TOO_MANY_REQUESTS => "Slow down",
+            s if s.is_client_error() => "That did not work",
+            _ => "Something went wrong",
+        };
+        let message = self.error.public_message();
+        if let ApiError::Internal(cause) = &self.error {
+            tracing::error!(%cause, "page failed");
+        }
+        let page = ErrorPage {
+            layout: &self.layout,
+            heading,
+            message,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => self.error.into_response(),
+        }
+    }
+}
+
+/// Runs a page handler's body, turning its error into an error page.
+pub(crate) trait OrPage<T> {
+    /// The value, or an error page in the viewer's layout.
+    fn or_page(self, state: &AppState, viewer: &Viewer) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, state: &AppState, viewer: &Viewer) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(state, viewer, e))
+    }
+}

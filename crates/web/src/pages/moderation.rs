@@ -1,0 +1,200 @@
+//! The moderation queue: for each group the viewer organises, who asks to join, posts held by
+//! the posting policy, and event answers waiting for approval — each with its decision buttons.
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Query, State},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::{membership, moderation, rsvp};
+use serde::Deserialize;
+
+use super::groups::DoneQuery;
+use super::views::{PostView, actor_url, display_name, handle, post_view};
+use super::{Layout, OrPage, PageError, render, see_other};
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/moderation", get(queue_page))
+        .route("/moderation/members", post(decide_member))
+        .route("/moderation/posts", post(decide_post))
+        .route("/moderation/answers", post(decide_answer))
+}
+
+struct Request {
+    id: String,
+    name: String,
+    handle: String,
+}
+
+struct Held {
+    id: String,
+    reason: String,
+    post: PostView,
+}
+
+struct Answer {
+    id: String,
+    name: String,
+    handle: String,
+    event_url: String,
+    event_title: String,
+}
+
+struct GroupQueue {
+    name: String,
+    url: String,
+    title: String,
+    requests: Vec<Request>,
+    held: Vec<Held>,
+    answers: Vec<Answer>,
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct QueuePage {
+    layout: Layout,
+    groups: Vec<GroupQueue>,
+}
+
+async fn queue(
+    state: &AppState,
+    account: &kith_storage::Account,
+) -> Result<Vec<GroupQueue>, ApiError> {
+    let ctx = &state.ctx;
+    let mut out = Vec::new();
+    for group in moderation::moderated_groups(ctx, account).await? {
+        let requests = membership::join_requests(ctx, &group.username, Some(account))
+            .await?
+            .into_iter()
+            .map(|r| Request {
+                id: r.member.id.clone(),
+                name: display_name(&r.member),
+                handle: handle(&r.member),
+            })
+            .collect();
+        let mut held = Vec::new();
+        for object in ctx.db.held_posts(&group.id).await? {
+            held.push(Held {
+                id: object.id.clone(),
+                reason: object.held_reason.clone().unwrap_or_default(),
+                post: post_view(state, &object).await?,
+            });
+        }
+        let answers = moderation::pending_answers(ctx, &group)
+            .await?
+            .into_iter()
+            .map(|(event, who, _)| Answer {
+                id: who.id.clone(),
+                name: display_name(&who),
+                handle: handle(&who),
+                event_url: event.object.id.clone(),
+                event_title: event.object.name.clone().unwrap_or_default(),
+            })
+            .collect();
+        out.push(GroupQueue {
+            name: group.username.clone(),
+            url: actor_url(&group),
+            title: display_name(&group),
+            requests,
+            held,
+            answers,
+        });
+    }
+    Ok(out)
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, PageError> {
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let groups = queue(&state, account).await.or_page(&state, &viewer)?;
+    let page = QueuePage {
+        layout: Layout::new(&state, &viewer, "Moderation").with_notice(q.done.as_deref()),
+        groups,
+    };
+    render(&viewer, &page).or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    csrf: String,
+    group: String,
+    member: String,
+    decision: String,
+}
+
+async fn decide_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let ctx = &state.ctx;
+    let result = match form.decision.as_str() {
+        "approve" => {
+            membership::approve_member(ctx, &form.group, &form.member, Some(account)).await
+        }
+        _ => membership::remove_member(ctx, &form.group, &form.member, Some(account)).await,
+    };
+    result.or_page(&state, &viewer)?;
+    Ok(see_other("/moderation?done=decided"))
+}
+
+#[derive(Deserialize)]
+struct PostForm {
+    csrf: String,
+    group: String,
+    post: String,
+    decision: String,
+}
+
+async fn decide_post(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<PostForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let ctx = &state.ctx;
+    let result = match form.decision.as_str() {
+        "release" => moderation::release_post(ctx, &form.group, &form.post, account).await,
+        _ => moderation::discard_post(ctx, &form.group, &form.post, account).await,
+    };
+    result.or_page(&state, &viewer)?;
+    Ok(see_other("/moderation?done=decided"))
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    csrf: String,
+    event: String,
+    who: String,
+    decision: String,
+}
+
+async fn decide_answer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    rsvp::decide(
+        &state.ctx,
+        &form.event,
+        &form.who,
+        form.decision == "approve",
+        Some(account),
+    )
+    .await
+    .or_page(&state, &viewer)?;
+    Ok(see_other("/moderation?done=decided"))
+}

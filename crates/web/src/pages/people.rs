@@ -1,0 +1,291 @@
+//! People and threads: a person's page, a post with its replies, replying, following a remote
+//! group by handle, and the page other servers send their people to ("follow from Kith").
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Query, State},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::{joining, posts};
+use kith_storage::{Actor, MemberRole, MemberState, StoredObject};
+use serde::Deserialize;
+
+use super::views::{
+    GroupCard, PostView, display_name, group_card, handle, paragraphs, post_view, post_views,
+};
+use super::{Layout, OrPage, PageError, render, see_other};
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/thread", get(remote_thread))
+        .route("/thread/reply", post(reply))
+        .route("/follow", post(follow))
+        .route(
+            "/authorize_interaction",
+            get(authorize_page).post(authorize),
+        )
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    layout: Layout,
+    name: String,
+    handle: String,
+    summary: String,
+    groups: Vec<GroupCard>,
+    posts: Vec<PostView>,
+    is_self: bool,
+}
+
+/// The page of a local person (served at their id to browsers).
+pub async fn person_page(
+    state: &AppState,
+    viewer: &Viewer,
+    person: &Actor,
+    done: Option<&str>,
+) -> Result<Response, ApiError> {
+    let ctx = &state.ctx;
+    let mut groups = Vec::new();
+    for (group, m) in ctx.db.memberships_of(&person.id).await? {
+        let note = if m.state == MemberState::Pending.as_str() {
+            "asked to join"
+        } else if m.role == MemberRole::Owner.as_str() {
+            "owner"
+        } else if m.role == MemberRole::Moderator.as_str() {
+            "organiser"
+        } else {
+            ""
+        };
+        groups.push(group_card(&group, 0, note));
+    }
+    for (group, follow_state) in ctx.db.followed_groups(&person.id).await? {
+        let note = if follow_state == "accepted" {
+            "elsewhere"
+        } else {
+            "follow requested"
+        };
+        groups.push(group_card(&group, 0, note));
+    }
+    let objects = ctx.db.posts_by_author(&person.id, 30).await?;
+    let mut layout = Layout::new(state, viewer, display_name(person)).with_notice(done);
+    layout.json_href = Some(person.id.clone());
+    let page = PersonPage {
+        layout,
+        name: display_name(person),
+        handle: handle(person),
+        summary: paragraphs(person.summary.as_deref()),
+        groups,
+        posts: post_views(state, &objects).await?,
+        is_self: viewer.account().is_some_and(|a| a.actor_id == person.id),
+    };
+    render(viewer, &page)
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+struct ThreadPage {
+    layout: Layout,
+    group_url: String,
+    group_title: String,
+    root_id: String,
+    posts: Vec<PostView>,
+    can_reply: bool,
+}
+
+/// How many replies a thread page shows.
+const THREAD_LIMIT: i64 = 500;
+
+/// A post and every reply in its thread (a local post's page is at its id; others at
+/// `/thread?id=…`).
+pub async fn thread_page(
+    state: &AppState,
+    viewer: &Viewer,
+    object: &StoredObject,
+) -> Result<Response, ApiError> {
+    let ctx = &state.ctx;
+    if object.held_reason.is_some() || object.deleted_at.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    let root = match &object.thread_root {
+        Some(root) if root != &object.id => ctx.db.object(root).await?,
+        _ => object.clone(),
+    };
+    let group = match &root.group_id {
+        Some(id) => Some(ctx.db.actor(id).await?),
+        None => None,
+    };
+    let mut list = vec![post_view(state, &root).await?];
+    list.extend(post_views(state, &ctx.db.thread_replies(&root.id, THREAD_LIMIT).await?).await?);
+    let can_reply = viewer.account().is_some() && group.is_some();
+    let mut layout = Layout::new(state, viewer, format!("Post by {}", list[0].author_name));
+    if root.local {
+        layout.json_href = Some(root.id.clone());
+    }
+    let page = ThreadPage {
+        layout,
+        group_url: group
+            .as_ref()
+            .map(super::views::actor_url)
+            .unwrap_or_else(|| "/".into()),
+        group_title: group.as_ref().map(display_name).unwrap_or_default(),
+        root_id: root.id.clone(),
+        posts: list,
+        can_reply,
+    };
+    render(viewer, &page)
+}
+
+#[derive(Deserialize)]
+struct IdQuery {
+    id: String,
+}
+
+async fn remote_thread(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<IdQuery>,
+) -> Result<Response, PageError> {
+    let object = state.ctx.db.object(&q.id).await.or_page(&state, &viewer)?;
+    if object.group_id.is_none() {
+        return Err(PageError::new(&state, &viewer, ApiError::NotFound));
+    }
+    thread_page(&state, &viewer, &object)
+        .await
+        .or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct ReplyForm {
+    csrf: String,
+    in_reply_to: String,
+    text: String,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let object = reply_as(&state, account, &form.in_reply_to, &form.text)
+        .await
+        .or_page(&state, &viewer)?;
+    let parent = state
+        .ctx
+        .db
+        .object(&form.in_reply_to)
+        .await
+        .or_page(&state, &viewer)?;
+    let done = if object.held_reason.is_some() {
+        "held"
+    } else {
+        "posted"
+    };
+    let url = super::views::thread_url(&parent);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(see_other(&format!("{url}{sep}done={done}")))
+}
+
+/// A local person replies to a post of a group (the group the post belongs to).
+pub async fn reply_as(
+    state: &AppState,
+    account: &kith_storage::Account,
+    in_reply_to: &str,
+    text: &str,
+) -> Result<StoredObject, ApiError> {
+    let ctx = &state.ctx;
+    let parent = ctx.db.object(in_reply_to).await?;
+    let group_id = parent
+        .group_id
+        .clone()
+        .ok_or_else(|| ApiError::BadRequest("that post is not in a group".into()))?;
+    let group = ctx.db.actor(&group_id).await?;
+    let author = ctx.db.actor(&account.actor_id).await?;
+    Ok(posts::post_to_group(ctx, &author, &group, text, Some(&parent.id)).await?)
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    csrf: String,
+    handle: String,
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<FollowForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let group = joining::follow_by_handle(&state.ctx, account, &form.handle)
+        .await
+        .or_page(&state, &viewer)?;
+    let done = if group.local { "joined" } else { "following" };
+    Ok(see_other(&format!("/u/{}?done={done}", account.username)))
+}
+
+#[derive(Deserialize)]
+struct UriQuery {
+    #[serde(default)]
+    uri: String,
+}
+
+#[derive(Template)]
+#[template(path = "authorize.html")]
+struct AuthorizePage {
+    layout: Layout,
+    uri: String,
+    target: Option<String>,
+}
+
+/// Where other servers' "follow" buttons send people of this instance (the subscribe template
+/// in Kith's WebFinger answers): asks them to log in, then to confirm.
+async fn authorize_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<UriQuery>,
+) -> Result<Response, PageError> {
+    if viewer.account().is_none() {
+        let back = format!(
+            "/authorize_interaction?uri={}",
+            super::views::encode(&q.uri)
+        );
+        return Ok(see_other(&format!(
+            "/login?next={}",
+            super::views::encode(&back)
+        )));
+    }
+    let uri = q.uri.trim().trim_start_matches("acct:").to_owned();
+    let page = AuthorizePage {
+        layout: Layout::new(&state, &viewer, "Follow"),
+        target: (!uri.is_empty()).then(|| uri.clone()),
+        uri,
+    };
+    render(&viewer, &page).or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct AuthorizeForm {
+    csrf: String,
+    uri: String,
+}
+
+async fn authorize(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<AuthorizeForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let account = viewer.require().or_page(&state, &viewer)?;
+    let group = joining::follow_by_id(&state.ctx, account, &form.uri)
+        .await
+        .or_page(&state, &viewer)?;
+    let done = if group.local { "joined" } else { "following" };
+    Ok(see_other(&format!("/u/{}?done={done}", account.username)))
+}

@@ -1,0 +1,186 @@
+//! What templates show, built from stored rows: posts, events, groups, people. Text from other
+//! servers was sanitised when it was stored, and local text was written as HTML by Kith from
+//! plain text, so `content` is safe to insert; everything else is escaped by the templates.
+
+use kith_federation::documents::plain_to_html;
+use kith_federation::events::when_line;
+use kith_federation::protocol::rfc3339;
+use kith_storage::{Actor, EventStatus, StorageError, StoredEvent, StoredObject};
+
+use crate::{ApiError, AppState};
+
+/// A post or reply as a page lists it.
+#[derive(Clone, Debug)]
+pub struct PostView {
+    /// The page of its thread.
+    pub url: String,
+    /// Its author's display name.
+    pub author_name: String,
+    /// `@name@host`.
+    pub author_handle: String,
+    /// The author's page (here) or profile (elsewhere).
+    pub author_url: String,
+    /// A title, for posts that have one (Lemmy).
+    pub title: Option<String>,
+    /// Sanitised HTML.
+    pub content: String,
+    /// When, for people.
+    pub published: String,
+    /// When, for machines.
+    pub published_iso: String,
+    /// How many replies it has.
+    pub replies: i64,
+}
+
+/// `@name@host` of an actor.
+pub fn handle(actor: &Actor) -> String {
+    format!("@{}@{}", actor.username, actor.domain)
+}
+
+/// An actor's display name, or their username.
+pub fn display_name(actor: &Actor) -> String {
+    actor
+        .display_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| actor.username.clone())
+}
+
+/// Where to send people who click an actor: local pages here, remote profiles there.
+pub fn actor_url(actor: &Actor) -> String {
+    actor.url.clone().unwrap_or_else(|| actor.id.clone())
+}
+
+/// The page of a post's thread here.
+pub fn thread_url(object: &StoredObject) -> String {
+    if object.local {
+        object.id.clone()
+    } else {
+        format!("/thread?id={}", encode(&object.id))
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A time for people: `5 Dec 2026, 09:30 UTC`.
+pub fn human_time(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.format("%-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A post's view, with its author looked up.
+pub async fn post_view(state: &AppState, object: &StoredObject) -> Result<PostView, ApiError> {
+    let author = match state.ctx.db.actor(&object.attributed_to).await {
+        Ok(a) => Some(a),
+        Err(StorageError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let replies = state.ctx.db.count_replies(&object.id).await?;
+    Ok(PostView {
+        url: thread_url(object),
+        author_name: author.as_ref().map(display_name).unwrap_or_default(),
+        author_handle: author.as_ref().map(handle).unwrap_or_default(),
+        author_url: author
+            .as_ref()
+            .map(actor_url)
+            .unwrap_or_else(|| object.attributed_to.clone()),
+        title: object.name.clone().filter(|_| object.kind != "Note"),
+        content: object.content.clone().unwrap_or_default(),
+        published: human_time(object.published_at),
+        published_iso: rfc3339(object.published_at),
+        replies,
+    })
+}
+
+/// Views of several posts, in order.
+pub async fn post_views(
+    state: &AppState,
+    objects: &[StoredObject],
+) -> Result<Vec<PostView>, ApiError> {
+    let mut views = Vec::with_capacity(objects.len());
+    for object in objects {
+        views.push(post_view(state, object).await?);
+    }
+    Ok(views)
+}
+
+/// An event in a list.
+#[derive(Clone, Debug)]
+pub struct EventItem {
+    /// Its page (here) or its page elsewhere.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// When, in the event's zone, with the zone named.
+    pub when: String,
+    /// The start, for machines.
+    pub start_iso: String,
+    /// Where.
+    pub place: String,
+    /// Whether it is cancelled.
+    pub cancelled: bool,
+}
+
+/// An event as lists show it.
+pub fn event_item(event: &StoredEvent) -> EventItem {
+    let o = &event.object;
+    let f = &event.fields;
+    let start = o.start_time.unwrap_or_default();
+    let end = o.end_time.unwrap_or(start);
+    EventItem {
+        url: if o.local {
+            o.id.clone()
+        } else {
+            o.url.clone().unwrap_or_else(|| o.id.clone())
+        },
+        title: o.name.clone().unwrap_or_else(|| "Event".into()),
+        when: format!("{} ({})", when_line(start, end, &f.timezone), f.timezone),
+        start_iso: rfc3339(start),
+        place: f
+            .place_name
+            .clone()
+            .or_else(|| f.online_url.as_ref().map(|_| "Online".to_owned()))
+            .unwrap_or_default(),
+        cancelled: f.status == EventStatus::Cancelled.as_str(),
+    }
+}
+
+/// A group in the directory or on a person's page.
+#[derive(Clone, Debug)]
+pub struct GroupCard {
+    /// Its page.
+    pub url: String,
+    /// Its title.
+    pub title: String,
+    /// Its handle.
+    pub handle: String,
+    /// Its description, plain.
+    pub summary: String,
+    /// Accepted members.
+    pub members: i64,
+    /// A word about the viewer's standing ("organiser", "request sent").
+    pub note: String,
+}
+
+/// A group's card.
+pub fn group_card(group: &Actor, members: i64, note: &str) -> GroupCard {
+    GroupCard {
+        url: actor_url(group),
+        title: display_name(group),
+        handle: handle(group),
+        summary: group.summary.clone().unwrap_or_default(),
+        members,
+        note: note.to_owned(),
+    }
+}
+
+/// Plain text as HTML paragraphs (descriptions, rules, the about text).
+pub fn paragraphs(text: Option<&str>) -> String {
+    text.filter(|t| !t.trim().is_empty())
+        .map(plain_to_html)
+        .unwrap_or_default()
+}
