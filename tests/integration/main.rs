@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod backup;
+mod browser;
 mod cli;
 mod cli_members;
 mod delivery;
