@@ -3,7 +3,9 @@
 
 mod activitypub;
 mod api;
+mod api_accounts;
 mod api_events;
+mod api_groups;
 mod atom;
 pub mod auth;
 mod error;
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(activitypub::router())
         .merge(api::router())
         .merge(api_events::router())
+        .merge(api_accounts::router())
+        .merge(api_groups::router())
         .merge(events::router())
         .merge(pages::router())
         .merge(atom::router())

@@ -5,6 +5,10 @@
 
 mod admin;
 mod auth;
+/// Cookie and form helpers the JSON API shares with the pages.
+pub mod auth_cookies {
+    pub use super::auth::{parse_mode, session_cookie, with_cookie};
+}
 mod events;
 pub mod groups;
 mod home;

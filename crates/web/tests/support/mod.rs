@@ -14,6 +14,7 @@ use kith_web::{AppState, WebSettings, router};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[allow(dead_code)]
 /// GETs `uri` and returns the status, the content type and the body as text.
 pub async fn get(state: &AppState, uri: &str) -> (u16, String, String) {
     let res = router(state.clone())
@@ -60,4 +61,61 @@ pub async fn state_with_group(db: &Database) -> AppState {
             instance_name: "Test Kith".into(),
         },
     )
+}
+
+/// A response read whole.
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        json(&self.body)
+    }
+
+    /// The `Set-Cookie` headers.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// `name=value` of a cookie this response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap().to_owned())
+    }
+}
+
+/// Sends a request with headers and a body through the router.
+pub async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = router(state.clone())
+        .oneshot(req.body(Body::from(body.to_owned())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
