@@ -1,5 +1,7 @@
 //! Requests through the router, for the web tests.
 
+#![allow(dead_code)] // Each test binary uses part of this module.
+
 use axum::{body::Body, http::Request};
 use http_body_util::BodyExt;
 use kith_federation::{
