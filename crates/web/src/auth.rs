@@ -54,6 +54,13 @@ impl Viewer {
             .ok_or_else(|| ApiError::Unauthorized("log in first".into()))
     }
 
+    /// The account behind a form that needs one: the form's CSRF token checked, then the
+    /// session.
+    pub fn signed_in(&self, csrf: &str) -> Result<&Account, ApiError> {
+        self.check_csrf(csrf)?;
+        self.require()
+    }
+
     /// Checks a form's CSRF token.
     pub fn check_csrf(&self, sent: &str) -> Result<(), ApiError> {
         if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {

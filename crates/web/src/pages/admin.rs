@@ -99,8 +99,7 @@ async fn save_settings(
     viewer: Viewer,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let settings = InstanceSettings {
         registration: parse_mode(&form.registration).or_page(&state, &viewer)?,
         about: form.about,
@@ -123,8 +122,7 @@ async fn decide_account(
     viewer: Viewer,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     registration::decide_account(
         &state.ctx,
         account,
@@ -148,8 +146,7 @@ async fn create_invite(
     viewer: Viewer,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let number = |s: &str| {
         s.trim()
             .parse::<i64>()

@@ -12,7 +12,7 @@ use kith_federation::actions::registration::{self, Registration, RegistrationMod
 use kith_federation::actions::{sessions, tokens};
 use serde::Deserialize;
 
-use super::{Layout, OrPage, PageError, render, see_other};
+use super::{CsrfForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::{SESSION_COOKIE, Viewer, cookie};
 use crate::{ApiError, AppState};
 
@@ -109,11 +109,6 @@ async fn login(
         .or_page(&state, &viewer)?;
     let response = see_other(local_path(&form.next));
     Ok(with_cookie(response, &session_cookie(&state, &new)))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn logout(
@@ -228,8 +223,7 @@ async fn change_password(
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     sessions::change_password(
         &state.ctx,
         account,
@@ -247,8 +241,7 @@ async fn calendar_link(
     viewer: Viewer,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let link = tokens::create_calendar_link(&state.ctx, account)
         .await
         .map_err(ApiError::from)

@@ -16,7 +16,7 @@ use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject
 use serde::Deserialize;
 
 use super::views::{actor_url, display_name, handle};
-use super::{Alternate, Layout, OrPage, PageError, render, see_other};
+use super::{Alternate, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
 
@@ -292,8 +292,7 @@ async fn create_event(
     Path(name): Path<String>,
     Form(form): Form<EventForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let draft = form.draft().or_page(&state, &viewer)?;
     let event = events::create_event(&state.ctx, &name, Some(account), &draft)
         .await
@@ -326,8 +325,7 @@ async fn answer(
     Path(key): Path<String>,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let status = parse_answer(&form.answer).or_page(&state, &viewer)?;
     rsvp::rsvp(&state.ctx, account, &key, status)
         .await
@@ -336,12 +334,6 @@ async fn answer(
         "{}?done=answered",
         state.ctx.urls().object(&key)
     )))
-}
-
-#[derive(Deserialize)]
-struct HandleForm {
-    csrf: String,
-    handle: String,
 }
 
 async fn remote_answer(

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::views::{
     EventItem, PostView, actor_url, display_name, event_item, handle, paragraphs, post_views,
 };
-use super::{Alternate, Layout, OrPage, PageError, render, see_other};
+use super::{Alternate, CsrfForm, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
 
@@ -219,17 +219,11 @@ async fn create_group(
     viewer: Viewer,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let owner = viewer.require().or_page(&state, &viewer)?;
+    let owner = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let group = create_group_from(&state, owner, &form)
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}?done=created", group.id)))
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
 }
 
 async fn join(
@@ -238,8 +232,7 @@ async fn join(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let m = joining::join_group(&state.ctx, account, &name)
         .await
         .or_page(&state, &viewer)?;
@@ -260,8 +253,7 @@ async fn leave(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     joining::leave_group(&state.ctx, account, &name)
         .await
         .or_page(&state, &viewer)?;
@@ -283,8 +275,7 @@ async fn write_post(
     Path(name): Path<String>,
     Form(form): Form<PostForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
     let group = joining::local_group(ctx, &name)
         .await
@@ -303,12 +294,6 @@ async fn write_post(
         "posted"
     };
     Ok(see_other(&format!("{}?done={done}", group.id)))
-}
-
-#[derive(Deserialize)]
-struct HandleForm {
-    csrf: String,
-    handle: String,
 }
 
 async fn remote_join(

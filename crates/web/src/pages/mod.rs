@@ -72,6 +72,22 @@ fn static_file(media_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
+/// A form that carries only its CSRF token (join, leave, log out).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    /// The page's CSRF token.
+    pub csrf: String,
+}
+
+/// A form that asks a visitor for their handle elsewhere (remote join, remote answer).
+#[derive(serde::Deserialize)]
+pub struct HandleForm {
+    /// The page's CSRF token.
+    pub csrf: String,
+    /// `name@their.server`.
+    pub handle: String,
+}
+
 /// A `<link rel="alternate">` of a page.
 #[derive(Clone, Debug)]
 pub struct Alternate {

@@ -135,8 +135,7 @@ async fn decide_member(
     viewer: Viewer,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
     let result = match form.decision.as_str() {
         "approve" => {
@@ -161,8 +160,7 @@ async fn decide_post(
     viewer: Viewer,
     Form(form): Form<PostForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
     let result = match form.decision.as_str() {
         "release" => moderation::release_post(ctx, &form.group, &form.post, account).await,
@@ -185,8 +183,7 @@ async fn decide_answer(
     viewer: Viewer,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     rsvp::decide(
         &state.ctx,
         &form.event,

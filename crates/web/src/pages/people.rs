@@ -171,8 +171,7 @@ async fn reply(
     viewer: Viewer,
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let object = reply_as(&state, account, &form.in_reply_to, &form.text)
         .await
         .or_page(&state, &viewer)?;
@@ -221,8 +220,7 @@ async fn follow(
     viewer: Viewer,
     Form(form): Form<FollowForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let group = joining::follow_by_handle(&state.ctx, account, &form.handle)
         .await
         .or_page(&state, &viewer)?;
@@ -281,8 +279,7 @@ async fn authorize(
     viewer: Viewer,
     Form(form): Form<AuthorizeForm>,
 ) -> Result<Response, PageError> {
-    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
-    let account = viewer.require().or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let group = joining::follow_by_id(&state.ctx, account, &form.uri)
         .await
         .or_page(&state, &viewer)?;
