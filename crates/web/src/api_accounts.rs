@@ -14,7 +14,7 @@ use kith_federation::actions::sessions;
 use kith_storage::{Account, now_millis};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Authed, SESSION_COOKIE, Viewer, cookie};
+use crate::auth::{Authed, AuthedSession, SESSION_COOKIE, Viewer, cookie};
 use crate::pages::auth_cookies::{session_cookie, with_cookie};
 use crate::{ApiError, AppState};
 
@@ -111,10 +111,9 @@ async fn login(
 async fn logout(
     State(state): State<AppState>,
     // Checks the CSRF header, so another site cannot log people out.
-    _authed: Authed,
-    viewer: Viewer,
+    authed: AuthedSession,
 ) -> Result<Response, ApiError> {
-    if let Some(secret) = &viewer.secret {
+    if let Some(secret) = &authed.secret {
         sessions::logout(&state.ctx, secret).await?;
     }
     let gone = cookie(&state, SESSION_COOKIE, String::new(), Some(0));
@@ -133,16 +132,15 @@ struct PasswordBody {
 
 async fn change_password(
     State(state): State<AppState>,
-    Authed(account): Authed,
-    viewer: Viewer,
+    authed: AuthedSession,
     Json(body): Json<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
     sessions::change_password(
         &state.ctx,
-        &account,
+        &authed.account,
         &body.current,
         &body.new,
-        viewer.secret.as_deref(),
+        authed.secret.as_deref(),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

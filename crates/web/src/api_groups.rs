@@ -209,21 +209,12 @@ async fn thread(
 ) -> Result<Json<Vec<PostView>>, ApiError> {
     let ctx = &state.ctx;
     let object = ctx.db.object(&q.id).await?;
-    if object.held_reason.is_some() || object.deleted_at.is_some() || object.group_id.is_none() {
+    if object.group_id.is_none() {
         return Err(ApiError::NotFound);
     }
-    let root = match &object.thread_root {
-        Some(root) => ctx.db.object(root).await?,
-        None => object,
-    };
+    let (root, replies) = posts::thread(ctx, object).await?;
     let mut list = vec![post_view(&root)];
-    list.extend(
-        ctx.db
-            .thread_replies(&root.id, 500)
-            .await?
-            .iter()
-            .map(post_view),
-    );
+    list.extend(replies.iter().map(post_view));
     Ok(Json(list))
 }
 

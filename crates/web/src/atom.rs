@@ -92,11 +92,7 @@ async fn group_feed(
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
-    let group = match ctx.db.local_actor_by_username(&name).await {
-        Ok(g) if g.kind == "Group" => g,
-        Ok(_) | Err(StorageError::NotFound) => return Err(ApiError::NotFound),
-        Err(other) => return Err(other.into()),
-    };
+    let group = kith_federation::actions::joining::local_group(ctx, &name).await?;
     let posts = ctx.db.group_posts_page(&group.id, None, FEED_POSTS).await?;
     let mut entries = Vec::with_capacity(posts.len());
     for post in &posts {

@@ -164,32 +164,60 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(token) = bearer(&parts.headers) {
-            return Ok(Authed(tokens::account_for_token(&state.ctx, token).await?));
-        }
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(secret) = jar.get(SESSION_COOKIE) else {
-            return Err(ApiError::Unauthorized(
-                "a bearer token or a session is required".into(),
-            ));
-        };
-        let session = sessions::session(&state.ctx, secret.value())
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("the session has ended; log in again".into()))?;
-        if parts.method != Method::GET && parts.method != Method::HEAD {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
-                return Err(ApiError::Forbidden(
-                    "send the session's CSRF token in X-CSRF-Token".into(),
-                ));
-            }
-        }
-        Ok(Authed(session.account))
+        Ok(Authed(authenticate(parts, state).await?.account))
     }
+}
+
+/// [`Authed`] with the session cookie's secret, for the calls that end or keep the session
+/// (logout, password change); `secret` is `None` for bearer tokens.
+pub struct AuthedSession {
+    /// The account.
+    pub account: Account,
+    /// The session cookie's secret.
+    pub secret: Option<String>,
+}
+
+impl FromRequestParts<AppState> for AuthedSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state).await
+    }
+}
+
+/// The bearer token's account, or the session's after its CSRF header is checked.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<AuthedSession, ApiError> {
+    if let Some(token) = bearer(&parts.headers) {
+        return Ok(AuthedSession {
+            account: tokens::account_for_token(&state.ctx, token).await?,
+            secret: None,
+        });
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(secret) = jar.get(SESSION_COOKIE) else {
+        return Err(ApiError::Unauthorized(
+            "a bearer token or a session is required".into(),
+        ));
+    };
+    let session = sessions::session(&state.ctx, secret.value())
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the session has ended; log in again".into()))?;
+    if parts.method != Method::GET && parts.method != Method::HEAD {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+            return Err(ApiError::Forbidden(
+                "send the session's CSRF token in X-CSRF-Token".into(),
+            ));
+        }
+    }
+    Ok(AuthedSession {
+        account: session.account,
+        secret: Some(secret.value().to_owned()),
+    })
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

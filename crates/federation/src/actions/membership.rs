@@ -23,15 +23,7 @@ pub struct JoinRequest {
 
 /// The local group named `name`, if `by` may moderate it (any group for the operator).
 pub async fn moderated_group(ctx: &Context, name: &str, by: Option<&Account>) -> Result<Actor> {
-    let group = match ctx.db.local_actor_by_username(name).await {
-        Ok(actor) if actor.kind == "Group" => actor,
-        Ok(_) | Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound(format!(
-                "no group named {name:?}"
-            )));
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let group = crate::actions::joining::local_group(ctx, name).await?;
     let Some(account) = by else {
         return Ok(group);
     };

@@ -96,6 +96,26 @@ pub async fn post_to_group(
     Ok(stored)
 }
 
+/// How many replies a thread shows at most.
+pub const THREAD_LIMIT: i64 = 500;
+
+/// The thread a post belongs to, as people see it: its first post and every live reply,
+/// oldest first. A held or deleted post is not shown.
+pub async fn thread(
+    ctx: &Context,
+    object: StoredObject,
+) -> Result<(StoredObject, Vec<StoredObject>)> {
+    if object.held_reason.is_some() || object.deleted_at.is_some() {
+        return Err(FederationError::NotFound(format!("no post {}", object.id)));
+    }
+    let root = match &object.thread_root {
+        Some(root) if root != &object.id => ctx.db.object(root).await?,
+        _ => object,
+    };
+    let replies = ctx.db.thread_replies(&root.id, THREAD_LIMIT).await?;
+    Ok((root, replies))
+}
+
 /// The document served at a local object's id.
 pub fn object_document(object: &StoredObject) -> Value {
     if object.deleted_at.is_some() {

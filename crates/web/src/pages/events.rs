@@ -9,6 +9,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::FederationError;
 use kith_federation::actions::{events, joining, rsvp};
 use kith_federation::events::{EventDraft, wall_clock_rfc3339, when_line};
 use kith_federation::protocol::rfc3339;
@@ -113,12 +114,16 @@ pub async fn event_page(
         .actor(object.group_id.as_deref().unwrap_or_default())
         .await?;
     let account = viewer.account();
-    let organiser = match account {
-        Some(a) => events::organised_event(ctx, &object.id, Some(a))
-            .await
-            .is_ok(),
-        None => false,
+    // Who answered, for organisers only: the look-up checks that the viewer organises.
+    let answers = match account {
+        Some(a) => match rsvp::answers(ctx, &object.id, Some(a)).await {
+            Ok((_, list)) => Some(list),
+            Err(FederationError::Forbidden(_)) => None,
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
     };
+    let organiser = answers.is_some();
     let mine = match account {
         Some(a) => match ctx.db.rsvp(&object.id, &a.actor_id).await {
             Ok(r) => Some(r.status),
@@ -130,20 +135,15 @@ pub async fn event_page(
     let coming = mine
         .as_deref()
         .is_some_and(|s| s == RsvpStatus::Going.as_str() || s == RsvpStatus::Maybe.as_str());
-    let attendees = if organiser {
-        rsvp::answers(ctx, &object.id, account)
-            .await?
-            .1
-            .into_iter()
-            .map(|(actor, r)| AttendeeView {
-                name: display_name(&actor),
-                handle: handle(&actor),
-                status: status_words(&r.status),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let attendees = answers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(actor, r)| AttendeeView {
+            name: display_name(&actor),
+            handle: handle(&actor),
+            status: status_words(&r.status),
+        })
+        .collect();
     let start = object.start_time.unwrap_or_default();
     let end = object.end_time.unwrap_or(start);
     let address = f.place_address.clone().unwrap_or_default();

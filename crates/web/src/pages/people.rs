@@ -97,9 +97,6 @@ struct ThreadPage {
     can_reply: bool,
 }
 
-/// How many replies a thread page shows.
-const THREAD_LIMIT: i64 = 500;
-
 /// A post and every reply in its thread (a local post's page is at its id; others at
 /// `/thread?id=…`).
 pub async fn thread_page(
@@ -108,19 +105,13 @@ pub async fn thread_page(
     object: &StoredObject,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
-    if object.held_reason.is_some() || object.deleted_at.is_some() {
-        return Err(ApiError::NotFound);
-    }
-    let root = match &object.thread_root {
-        Some(root) if root != &object.id => ctx.db.object(root).await?,
-        _ => object.clone(),
-    };
+    let (root, replies) = posts::thread(ctx, object.clone()).await?;
     let group = match &root.group_id {
         Some(id) => Some(ctx.db.actor(id).await?),
         None => None,
     };
     let mut list = vec![post_view(state, &root).await?];
-    list.extend(post_views(state, &ctx.db.thread_replies(&root.id, THREAD_LIMIT).await?).await?);
+    list.extend(post_views(state, &replies).await?);
     let can_reply = viewer.account().is_some() && group.is_some();
     let mut layout = Layout::new(state, viewer, format!("Post by {}", list[0].author_name));
     if root.local {
