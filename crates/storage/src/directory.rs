@@ -118,6 +118,7 @@ impl Database {
                     follow_activity_id: None,
                     created_at: row.try_get("m_created_at")?,
                     updated_at: row.try_get("m_created_at")?,
+                    answer: None,
                 };
                 Ok((group, membership))
             })

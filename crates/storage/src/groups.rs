@@ -80,6 +80,8 @@ pub struct GroupSettings {
     pub created_by: Option<String>,
     /// When it was created.
     pub created_at: i64,
+    /// The question put to people asking to join (approval groups).
+    pub join_question: Option<String>,
 }
 
 /// One actor's membership of a local group.
@@ -99,6 +101,8 @@ pub struct Membership {
     pub created_at: i64,
     /// When it last changed.
     pub updated_at: i64,
+    /// The applicant's answer to the group's join question.
+    pub answer: Option<String>,
 }
 
 impl Membership {
@@ -112,7 +116,7 @@ impl Membership {
 
 macro_rules! membership_columns {
     () => {
-        "group_id, member_id, state, role, follow_activity_id, created_at, updated_at"
+        "group_id, member_id, state, role, follow_activity_id, created_at, updated_at, answer"
     };
 }
 
@@ -172,11 +176,52 @@ impl Database {
         Ok(())
     }
 
+    /// Changes who may join a local group, the question applicants answer, and what happens to
+    /// replies.
+    pub async fn set_group_membership_rules(
+        &self,
+        group_id: &str,
+        join_policy: JoinPolicy,
+        question: Option<&str>,
+        reply_policy: ReplyPolicy,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE local_groups SET join_policy = $1, join_question = $2, reply_policy = $3 \
+             WHERE actor_id = $4",
+        )
+        .bind(join_policy.as_str())
+        .bind(question)
+        .bind(reply_policy.as_str())
+        .bind(group_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Keeps an applicant's answer to the join question.
+    pub async fn set_membership_answer(
+        &self,
+        group_id: &str,
+        member_id: &str,
+        answer: &str,
+    ) -> Result<()> {
+        sqlx::query("UPDATE memberships SET answer = $1 WHERE group_id = $2 AND member_id = $3")
+            .bind(answer)
+            .bind(group_id)
+            .bind(member_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The settings of a local group.
     pub async fn group_settings(&self, group_id: &str) -> Result<GroupSettings> {
         sqlx::query_as(
             "SELECT actor_id, join_policy, post_policy, reply_policy, rules, created_by, \
-             created_at FROM local_groups WHERE actor_id = $1",
+             created_at, join_question FROM local_groups WHERE actor_id = $1",
         )
         .bind(group_id)
         .fetch_optional(&self.pool)

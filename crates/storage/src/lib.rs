@@ -10,6 +10,7 @@ mod accounts;
 mod activities;
 mod actors;
 mod backup;
+mod blocks;
 mod db;
 mod delivery;
 mod directory;
@@ -21,6 +22,7 @@ mod groups;
 mod hosts;
 mod objects;
 mod posts;
+mod reports;
 mod rsvps;
 mod series;
 mod sessions;
@@ -34,6 +36,7 @@ mod tokens;
 
 pub use accounts::{Account, NewAccount};
 pub use actors::{Actor, ActorKind, NewActor};
+pub use blocks::{ActorBlock, DomainBlock, DomainSeverity, GroupBan};
 pub use db::{Backend, Database};
 pub use delivery::{Delivery, NewDelivery};
 pub use directory::GroupListing;
@@ -44,6 +47,7 @@ pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };
 pub use objects::{NewObject, StoredObject, Visibility};
+pub use reports::{AuditEntry, NewReport, Report};
 pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
 pub use series::EventSeries;
 pub use sessions::Session;

@@ -90,4 +90,25 @@ impl Database {
         }
         Ok(())
     }
+
+    /// Takes a post out of its group without deleting it (a local author's post that a remote
+    /// group's moderators removed): it stays on the author's page only.
+    pub async fn detach_from_group(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE objects SET group_id = NULL, announce_id = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many groups an account created since `since` (milliseconds), for the creation cap.
+    pub async fn groups_created_since(&self, account_id: &str, since: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM local_groups WHERE created_by = $1 AND created_at >= $2",
+        )
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }

@@ -1,0 +1,262 @@
+//! Who is kept out: people banned from a group, servers blocked or silenced by the instance, and
+//! single remote actors blocked instance-wide. Every check reads the database, so a block made
+//! by the CLI in another process applies at once to the running server.
+
+use sqlx::FromRow;
+
+use crate::{Database, Result, StorageError, now_millis, text_enum::text_enum};
+
+text_enum!(
+    /// How strongly a server is kept out.
+    DomainSeverity {
+        /// Nothing is delivered to it or accepted from it; its memberships end.
+        Block = "block",
+        /// Accepted, but its posts are held for moderators and its joins wait for approval.
+        Silence = "silence",
+    }
+);
+
+/// A person banned from a local group.
+#[derive(Clone, Debug, FromRow)]
+pub struct GroupBan {
+    /// The group's actor id.
+    pub group_id: String,
+    /// The banned actor's id.
+    pub actor_id: String,
+    /// Why, as the moderator said.
+    pub reason: Option<String>,
+    /// The id of the `Block` that announced it (undone when the ban is lifted).
+    pub activity_id: String,
+    /// When.
+    pub created_at: i64,
+}
+
+/// A server blocked or silenced by the instance.
+#[derive(Clone, Debug, FromRow)]
+pub struct DomainBlock {
+    /// The host, with `:port` where servers differ only by port.
+    pub domain: String,
+    /// [`DomainSeverity`] as stored.
+    pub severity: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: i64,
+}
+
+/// A remote actor blocked instance-wide.
+#[derive(Clone, Debug, FromRow)]
+pub struct ActorBlock {
+    /// The actor's id.
+    pub actor_id: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub created_at: i64,
+}
+
+impl Database {
+    /// Bans an actor from a group and ends their membership, in one transaction. A second ban
+    /// keeps the first one's activity id and updates the reason.
+    pub async fn ban_from_group(
+        &self,
+        group_id: &str,
+        actor_id: &str,
+        reason: Option<&str>,
+        activity_id: &str,
+    ) -> Result<GroupBan> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
+            .bind(group_id)
+            .bind(actor_id)
+            .execute(&mut *tx)
+            .await?;
+        let ban = sqlx::query_as(
+            "INSERT INTO group_bans (group_id, actor_id, reason, activity_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id, actor_id) \
+             DO UPDATE SET reason = excluded.reason \
+             RETURNING group_id, actor_id, reason, activity_id, created_at",
+        )
+        .bind(group_id)
+        .bind(actor_id)
+        .bind(reason)
+        .bind(activity_id)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ban)
+    }
+
+    /// Lifts a ban; returns it, or `NotFound` when there was none.
+    pub async fn unban_from_group(&self, group_id: &str, actor_id: &str) -> Result<GroupBan> {
+        sqlx::query_as(
+            "DELETE FROM group_bans WHERE group_id = $1 AND actor_id = $2 \
+             RETURNING group_id, actor_id, reason, activity_id, created_at",
+        )
+        .bind(group_id)
+        .bind(actor_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// Whether an actor is banned from a group.
+    pub async fn is_banned(&self, group_id: &str, actor_id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_bans WHERE group_id = $1 AND actor_id = $2",
+        )
+        .bind(group_id)
+        .bind(actor_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// A group's bans, newest first.
+    pub async fn group_bans(&self, group_id: &str) -> Result<Vec<GroupBan>> {
+        Ok(sqlx::query_as(
+            "SELECT group_id, actor_id, reason, activity_id, created_at FROM group_bans \
+             WHERE group_id = $1 ORDER BY created_at DESC, actor_id",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Blocks or silences a server (or changes how strongly). A block also ends every
+    /// membership its actors hold here and drops what waits to be delivered to it; returns
+    /// how many memberships ended.
+    pub async fn block_domain(
+        &self,
+        domain: &str,
+        severity: DomainSeverity,
+        reason: Option<&str>,
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO domain_blocks (domain, severity, reason, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (domain) \
+             DO UPDATE SET severity = excluded.severity, reason = excluded.reason",
+        )
+        .bind(domain)
+        .bind(severity.as_str())
+        .bind(reason)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let mut ended = 0;
+        if severity == DomainSeverity::Block {
+            ended = sqlx::query(
+                "DELETE FROM memberships WHERE member_id IN \
+                 (SELECT id FROM actors WHERE domain = $1 AND NOT local)",
+            )
+            .bind(domain)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM deliveries WHERE host = $1")
+                .bind(domain)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Lifts a server's block or silence; `NotFound` when there was none.
+    pub async fn unblock_domain(&self, domain: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM domain_blocks WHERE domain = $1")
+            .bind(domain)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// How a server is kept out, if it is.
+    pub async fn domain_severity(&self, domain: &str) -> Result<Option<DomainSeverity>> {
+        let severity: Option<String> =
+            sqlx::query_scalar("SELECT severity FROM domain_blocks WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(severity.as_deref().and_then(DomainSeverity::parse))
+    }
+
+    /// Every blocked or silenced server, by name.
+    pub async fn domain_blocks(&self) -> Result<Vec<DomainBlock>> {
+        Ok(sqlx::query_as(
+            "SELECT domain, severity, reason, created_at FROM domain_blocks ORDER BY domain",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Of these hosts, the ones blocked outright (nothing is delivered to them).
+    pub async fn blocked_among(&self, hosts: &[String]) -> Result<Vec<String>> {
+        let blocked: Vec<String> =
+            sqlx::query_scalar("SELECT domain FROM domain_blocks WHERE severity = 'block'")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(hosts
+            .iter()
+            .filter(|h| blocked.contains(h))
+            .cloned()
+            .collect())
+    }
+
+    /// Blocks a remote actor instance-wide and ends its memberships; returns how many ended.
+    pub async fn block_actor(&self, actor_id: &str, reason: Option<&str>) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO actor_blocks (actor_id, reason, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (actor_id) DO UPDATE SET reason = excluded.reason",
+        )
+        .bind(actor_id)
+        .bind(reason)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let ended = sqlx::query("DELETE FROM memberships WHERE member_id = $1")
+            .bind(actor_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Lifts an instance-wide block of an actor; `NotFound` when there was none.
+    pub async fn unblock_actor(&self, actor_id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM actor_blocks WHERE actor_id = $1")
+            .bind(actor_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Whether an actor is blocked instance-wide.
+    pub async fn is_actor_blocked(&self, actor_id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM actor_blocks WHERE actor_id = $1")
+            .bind(actor_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Every actor blocked instance-wide, newest first.
+    pub async fn actor_blocks(&self) -> Result<Vec<ActorBlock>> {
+        Ok(sqlx::query_as(
+            "SELECT actor_id, reason, created_at FROM actor_blocks \
+             ORDER BY created_at DESC, actor_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
