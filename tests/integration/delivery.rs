@@ -69,10 +69,7 @@ async fn serve(target: Arc<Target>) -> String {
 
 async fn context() -> (Context, kith_storage::testing::TestDatabase, String) {
     let test_db = kith_storage::testing::sqlite().await;
-    let settings = FederationSettings {
-        domain: "127.0.0.1:9".into(),
-        dev: true,
-    };
+    let settings = FederationSettings::new("127.0.0.1:9", true);
     let ctx = Context::new(test_db.db.clone(), settings).unwrap();
     let account = accounts::create_account(&ctx, "sender", "correct horse", false)
         .await

@@ -42,10 +42,7 @@ impl Instance {
     pub async fn start_on(test_db: TestDatabase) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = listener.local_addr().unwrap().to_string();
-        let settings = FederationSettings {
-            domain: domain.clone(),
-            dev: true,
-        };
+        let settings = FederationSettings::new(domain.clone(), true);
         let ctx = Context::new(test_db.db.clone(), settings).unwrap();
         ensure_instance_actor(&ctx).await.unwrap();
         let state = AppState::new(

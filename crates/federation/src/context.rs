@@ -9,6 +9,7 @@ use kith_storage::{Actor, Database};
 use moka::future::Cache;
 use tokio::sync::Notify;
 
+use crate::ratelimit::{InboxLimiter, Limits};
 use crate::signatures::{self, SigningKey};
 use crate::urls::Urls;
 use crate::{FederationError, Result, client};
@@ -20,6 +21,19 @@ pub struct FederationSettings {
     pub domain: String,
     /// Development mode: plain-http ids and loopback peers are allowed (local federation tests).
     pub dev: bool,
+    /// Rate limits and caps.
+    pub limits: Limits,
+}
+
+impl FederationSettings {
+    /// Settings for `domain` with the default limits.
+    pub fn new(domain: impl Into<String>, dev: bool) -> Self {
+        FederationSettings {
+            domain: domain.into(),
+            dev,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// Shared state: cheap to clone, passed to handlers as the federation library's data.
@@ -39,6 +53,7 @@ struct Shared {
     signing_keys: Cache<String, Arc<SigningKey>>,
     delivery_wakeup: Notify,
     counters: Counters,
+    limiter: InboxLimiter,
 }
 
 impl std::fmt::Debug for Shared {
@@ -54,6 +69,10 @@ pub struct Counters {
     pub inbox_accepted: AtomicU64,
     /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).
     pub inbox_rejected: AtomicU64,
+    /// Requests refused for going over a rate limit.
+    pub inbox_throttled: AtomicU64,
+    /// Requests refused because the sender's server or the sender is blocked.
+    pub inbox_blocked: AtomicU64,
     /// Activities of types Kith does not handle, answered 202 and dropped.
     pub inbox_ignored: AtomicU64,
     /// Deliveries that succeeded.
@@ -74,6 +93,7 @@ impl Context {
     pub fn new(db: Database, settings: FederationSettings) -> crate::Result<Self> {
         let urls = Urls::new(&settings.domain, settings.dev)?;
         let client = client::build(settings.dev, &settings.domain)?;
+        let limiter = InboxLimiter::new(&settings.limits);
         Ok(Context {
             db,
             settings: Arc::new(settings),
@@ -84,6 +104,7 @@ impl Context {
                 signing_keys: Cache::new(10_000),
                 delivery_wakeup: Notify::new(),
                 counters: Counters::default(),
+                limiter,
             }),
         })
     }
@@ -101,6 +122,11 @@ impl Context {
     /// The HTTP client for other servers.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
+    }
+
+    /// The inbox rate limiters.
+    pub fn limiter(&self) -> &InboxLimiter {
+        &self.shared.limiter
     }
 
     /// What the inbox and delivery did since start.

@@ -20,6 +20,19 @@ pub async fn enqueue(
     if inboxes.is_empty() {
         return Ok(0);
     }
+    // Nothing goes to a blocked server, whatever list the caller built.
+    let hosts: Vec<String> = inboxes
+        .iter()
+        .filter_map(|i| crate::protocol::host_of(i))
+        .collect();
+    let blocked = ctx.db.blocked_among(&hosts).await?;
+    let inboxes: Vec<String> = inboxes
+        .into_iter()
+        .filter(|i| !crate::protocol::host_of(i).is_some_and(|h| blocked.contains(&h)))
+        .collect();
+    if inboxes.is_empty() {
+        return Ok(0);
+    }
     let body = serde_json::to_string(activity)
         .map_err(|e| FederationError::BadRequest(format!("serialising an activity: {e}")))?;
     let queued = ctx

@@ -16,6 +16,7 @@ const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
 pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|e| FederationError::BadRequest(format!("{url}: {e}")))?;
     client::check_url(&parsed, ctx.settings().dev)?;
+    refuse_blocked(ctx, url).await?;
     let key = instance_key(ctx).await?;
     let mut request = ctx.client().get(parsed.clone()).header(
         "accept",
@@ -230,4 +231,13 @@ pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
         .and_then(|l| l.get("href").and_then(Value::as_str))
         .ok_or_else(|| FederationError::NotFound(format!("{handle} has no ActivityPub actor")))?;
     resolve_actor(ctx, href, false).await
+}
+
+/// Nothing is fetched from a blocked server: what it serves is not ingested (DESIGN §8 moderation).
+async fn refuse_blocked(ctx: &Context, url: &str) -> Result<()> {
+    let host = crate::protocol::host_of(url).unwrap_or_default();
+    if ctx.db.domain_severity(&host).await? == Some(kith_storage::DomainSeverity::Block) {
+        return Err(FederationError::Forbidden(format!("{host} is blocked")));
+    }
+    Ok(())
 }

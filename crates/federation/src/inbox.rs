@@ -4,10 +4,11 @@
 //! Order matters: the cheap checks (size, JSON, signature header, date, digest) run before
 //! anything is fetched, the key is fetched only to verify, and the activity is recorded as
 //! received only after every check passed. A failure while applying it forgets the record again,
-//! so the sender's retry is applied rather than lost.
+//! so the sender's retry is applied rather than lost. A host over its rate limit or blocked by
+//! the instance is refused before its key is fetched.
 
 use http::HeaderMap;
-use kith_storage::{Actor, now_millis};
+use kith_storage::{Actor, DomainSeverity, now_millis};
 
 use crate::activities::{self, Outcome};
 use crate::client::MAX_BODY;
@@ -63,6 +64,15 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         request.headers,
         Some(request.body),
     )?;
+    let host = host_of(&check.key_id).unwrap_or_default();
+    if let Err(wait) = ctx.limiter().check_host(&host) {
+        Counters::bump(&ctx.counters().inbox_throttled);
+        return Err(FederationError::RateLimited(wait.as_secs().max(1)));
+    }
+    if ctx.db.domain_severity(&host).await? == Some(DomainSeverity::Block) {
+        Counters::bump(&ctx.counters().inbox_blocked);
+        return Err(FederationError::Forbidden(format!("{host} is blocked")));
+    }
     let Some(signer) = verify_signer(ctx, &check, &activity).await? else {
         return Ok(Outcome::Ignored(
             "a deleted actor's farewell, its key is gone".into(),
@@ -75,6 +85,13 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     if actor_id != signer.id {
         return Err(FederationError::Signature(format!(
             "signed by {}, not by the activity's actor {actor_id}",
+            signer.id
+        )));
+    }
+    if ctx.db.is_actor_blocked(&signer.id).await? {
+        Counters::bump(&ctx.counters().inbox_blocked);
+        return Err(FederationError::Forbidden(format!(
+            "{} is blocked",
             signer.id
         )));
     }

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod keys;
 pub mod names;
 pub mod protocol;
+pub mod ratelimit;
 pub mod sanitize;
 pub mod signatures;
 pub mod urls;
@@ -23,6 +24,7 @@ pub mod webfinger;
 
 pub use context::{Context, Counters, FederationSettings};
 pub use error::{FederationError, Result};
+pub use ratelimit::Limits;
 
 /// The media type of ActivityPub documents.
 pub const ACTIVITY_JSON: &str = "application/activity+json";

@@ -30,7 +30,9 @@ static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     .add_tag_attributes("ol", ["start", "reversed"])
     .add_tag_attributes("li", ["value"])
     .url_schemes(HashSet::from(["http", "https", "mailto"]))
-    .link_rel(Some("nofollow noopener noreferrer"))
+    // Links in what strangers wrote earn them no search ranking (`nofollow ugc`) and get no
+    // handle on Kith's page (`noopener`).
+    .link_rel(Some("nofollow ugc noopener"))
     .attribute_filter(|_, attr, value| {
         if attr != "class" {
             return Some(value.into());
@@ -87,6 +89,6 @@ mod tests {
         assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("img"));
         assert!(!out.contains("javascript"));
         assert!(out.contains(r#"class="u-url mention""#), "{out}");
-        assert!(out.contains("rel=\"nofollow noopener noreferrer\""));
+        assert!(out.contains("rel=\"nofollow ugc noopener\""));
     }
 }

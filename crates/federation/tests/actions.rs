@@ -13,14 +13,7 @@ use kith_federation::{
 use kith_storage::{JoinPolicy, MemberState, testing};
 
 fn context(db: kith_storage::Database) -> Context {
-    Context::new(
-        db,
-        FederationSettings {
-            domain: "kith.test".into(),
-            dev: false,
-        },
-    )
-    .unwrap()
+    Context::new(db, FederationSettings::new("kith.test", false)).unwrap()
 }
 
 fn group(name: &str, owner: &str) -> NewGroup {

@@ -21,10 +21,7 @@ pub async fn open_context(config: &Config) -> anyhow::Result<Context> {
     let db = Database::connect_with(&config.database_url, config.database_max_connections)
         .await
         .context("opening the database")?;
-    let settings = FederationSettings {
-        domain: config.domain.clone(),
-        dev: config.dev,
-    };
+    let settings = FederationSettings::new(config.domain.clone(), config.dev);
     Context::new(db, settings).context("the configured domain")
 }
 

@@ -81,10 +81,7 @@ async fn webfinger_finds_people_groups_and_the_instance_actor() {
 #[tokio::test]
 async fn host_meta_points_at_webfinger() {
     let t = testing::sqlite().await;
-    let settings = FederationSettings {
-        domain: "kith.test".into(),
-        dev: false,
-    };
+    let settings = FederationSettings::new("kith.test", false);
     let state = AppState::new(
         Context::new(t.db.clone(), settings).unwrap(),
         WebSettings {

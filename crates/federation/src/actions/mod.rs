@@ -2,13 +2,16 @@
 
 pub mod accounts;
 pub mod events;
+pub mod group_safety;
 pub mod groups;
 pub mod instance;
+pub mod instance_safety;
 pub mod joining;
 pub mod membership;
 pub mod moderation;
 pub mod posts;
 pub mod registration;
+pub mod reports;
 pub mod rsvp;
 mod rsvp_replies;
 pub mod series;

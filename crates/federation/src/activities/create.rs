@@ -33,6 +33,18 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             "a Create must be sent by the object's author".into(),
         ));
     }
+    let mentions = post
+        .tag
+        .iter()
+        .filter(|t| t.get("type").and_then(serde_json::Value::as_str) == Some("Mention"))
+        .count();
+    if mentions > ctx.settings().limits.mentions_per_post {
+        // Mention spam: many targets in one post is how spam waves reach groups.
+        return Err(FederationError::Forbidden(format!(
+            "{mentions} mentions in one post (at most {})",
+            ctx.settings().limits.mentions_per_post
+        )));
+    }
     let parent = post::parent_of(ctx, &post).await;
     let Some(group) = post::target_group(ctx, &post, parent.as_ref()).await? else {
         return Ok(Outcome::ignored("not addressed to a local group"));

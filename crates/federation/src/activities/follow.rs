@@ -1,7 +1,7 @@
 //! Joining and leaving: `Follow` → `Accept` (or a pending request, or `Reject`), `Undo{Follow}`,
 //! and the answers to follows Kith itself sent (`Accept`/`Reject` of a local group's follow).
 
-use kith_storage::{Actor, JoinPolicy, MemberRole, MemberState, StorageError};
+use kith_storage::{Actor, DomainSeverity, JoinPolicy, MemberRole, MemberState, StorageError};
 use serde_json::json;
 
 use super::Outcome;
@@ -29,7 +29,9 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(other) => return Err(other.into()),
     };
     let state = existing.as_ref().map(|m| m.state.as_str());
-    if state == Some(MemberState::Banned.as_str()) {
+    if state == Some(MemberState::Banned.as_str())
+        || ctx.db.is_banned(&target.id, &sender.id).await?
+    {
         send_answer(ctx, "Reject", &target, sender, &activity.id).await?;
         return Ok(Outcome::Applied);
     }
@@ -37,9 +39,11 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         .as_ref()
         .and_then(|m| MemberRole::parse(&m.role))
         .unwrap_or(MemberRole::Member);
+    // People from a silenced server always wait for a moderator.
     let needs_approval = target.kind == "Group"
         && state != Some(MemberState::Accepted.as_str())
-        && ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval.as_str();
+        && (ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval.as_str()
+            || ctx.db.domain_severity(&sender.domain).await? == Some(DomainSeverity::Silence));
     let new_state = if needs_approval {
         MemberState::Pending
     } else {

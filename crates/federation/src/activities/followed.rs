@@ -35,8 +35,20 @@ pub async fn receive_announce(
             let doc = post::verified_object(ctx, inner, sender).await?;
             remote_events::import(ctx, &doc, Some(sender)).await
         }
-        Some("Update") => refresh_post(ctx, inner, sender, false).await,
-        Some("Delete") => refresh_post(ctx, inner, sender, true).await,
+        Some("Update") => refresh_post(ctx, inner, sender).await,
+        Some("Delete") => removed_post(ctx, inner, sender).await,
+        Some("Block") => banned_here(ctx, inner, sender).await,
+        Some("Undo" | "Add" | "Remove") => Ok(Outcome::ignored(format!(
+            "{} in a remote group: Kith keeps no copy of its bans or moderators",
+            inner
+                .get("object")
+                .and_then(|o| o.get("type"))
+                .and_then(Value::as_str)
+                .map_or_else(
+                    || activity.object_kind().unwrap_or_default().to_owned(),
+                    |k| format!("Undo{{{k}}}")
+                )
+        ))),
         Some(kind) if POST_KINDS.contains(&kind) => keep_post(ctx, inner, sender, None).await,
         Some(kind) => Ok(Outcome::ignored(format!(
             "Announce of {kind} is not handled"
@@ -78,14 +90,9 @@ async fn keep_post(
     Ok(Outcome::Applied)
 }
 
-/// An announced edit or deletion: the post is fetched again from its origin, which is the only
-/// source trusted for it.
-async fn refresh_post(
-    ctx: &Context,
-    inner: &Value,
-    group: &Actor,
-    delete: bool,
-) -> Result<Outcome> {
+/// An announced edit: the post is fetched again from its origin, which is the only source
+/// trusted for its content.
+async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Outcome> {
     let Some(id) = inner.get("object").and_then(id_of) else {
         return Err(FederationError::BadRequest(
             "an announced change without object".into(),
@@ -102,7 +109,6 @@ async fn refresh_post(
             Ok(Outcome::Applied)
         }
         Err(other) => Err(other),
-        Ok(_) if delete => Ok(Outcome::ignored("the post still exists at its origin")),
         Ok(document) if stored.kind == "Event" => {
             remote_events::import(ctx, &document, Some(group)).await
         }
@@ -110,5 +116,57 @@ async fn refresh_post(
             post::apply_edit(ctx, &stored.id, &document).await?;
             Ok(Outcome::Applied)
         }
+    }
+}
+
+/// A post the group deleted: its author's deletion, or its moderators' removal (a `Delete` with
+/// the reason in `summary`). The group decides what is in it, so its word is taken: the kept copy
+/// goes; a local author's own post only leaves the group.
+async fn removed_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Outcome> {
+    let Some(id) = inner.get("object").and_then(id_of) else {
+        return Err(FederationError::BadRequest(
+            "an announced Delete without object".into(),
+        ));
+    };
+    let stored = match ctx.db.object(id).await {
+        Ok(stored) if stored.group_id.as_deref() == Some(group.id.as_str()) => stored,
+        Ok(_) | Err(StorageError::NotFound) => return Ok(Outcome::ignored("not a kept post")),
+        Err(other) => return Err(other.into()),
+    };
+    if stored.local {
+        ctx.db.detach_from_group(&stored.id).await?;
+    } else {
+        match ctx.db.delete_object(&stored.id).await {
+            Ok(()) | Err(StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let reason = inner.get("summary").and_then(Value::as_str).unwrap_or("");
+    tracing::info!(group = %group.id, post = %stored.id, %reason, "post removed by its group");
+    Ok(Outcome::Applied)
+}
+
+/// A remote group banned someone: when it is a local person, their follow of the group ends
+/// (the group will refuse what they send it).
+async fn banned_here(ctx: &Context, inner: &Value, group: &Actor) -> Result<Outcome> {
+    let target = inner.get("target").and_then(id_of);
+    if target.is_some_and(|t| t != group.id) {
+        return Ok(Outcome::ignored("a ban from another group"));
+    }
+    let Some(person) = inner.get("object").and_then(id_of) else {
+        return Err(FederationError::BadRequest("a Block without object".into()));
+    };
+    match ctx.db.actor(person).await {
+        Ok(actor) if actor.local => match ctx.db.delete_follow(&actor.id, &group.id).await {
+            Ok(()) | Err(StorageError::NotFound) => {
+                tracing::info!(group = %group.id, person = %actor.id, "banned from a remote group");
+                Ok(Outcome::Applied)
+            }
+            Err(other) => Err(other.into()),
+        },
+        Ok(_) | Err(StorageError::NotFound) => {
+            Ok(Outcome::ignored("a ban of someone not from here"))
+        }
+        Err(other) => Err(other.into()),
     }
 }

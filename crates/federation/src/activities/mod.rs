@@ -5,6 +5,7 @@
 pub mod announce;
 mod create;
 mod delete;
+mod flag;
 pub mod follow;
 mod followed;
 mod poll;
@@ -50,6 +51,7 @@ pub async fn apply(ctx: &Context, activity: &Activity, sender: &Actor) -> Result
         "Update" => update::receive_update(ctx, activity, sender).await,
         "Delete" => delete::receive_delete(ctx, activity, sender).await,
         "Announce" => followed::receive_announce(ctx, activity, sender).await,
+        "Flag" => flag::receive_flag(ctx, activity, sender).await,
         other => Ok(Outcome::ignored(format!(
             "{other} activities are not handled"
         ))),

@@ -2,7 +2,8 @@
 //! the group's posting policy, and storage.
 
 use kith_storage::{
-    Actor, MemberState, NewObject, PostPolicy, StorageError, StoredObject, Visibility, now_millis,
+    Actor, DomainSeverity, MemberState, NewObject, PostPolicy, StorageError, StoredObject,
+    Visibility, now_millis,
 };
 use serde_json::Value;
 
@@ -120,10 +121,17 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
         Err(other) => return Err(other.into()),
     };
     let state = membership.as_ref().map(|m| m.state.as_str());
-    if state == Some(MemberState::Banned.as_str()) {
+    if state == Some(MemberState::Banned.as_str())
+        || ctx.db.is_banned(&group.id, &author.id).await?
+    {
         return Ok(Decision::Refuse(
             "the author is banned from the group".into(),
         ));
+    }
+    if !author.local
+        && ctx.db.domain_severity(&author.domain).await? == Some(DomainSeverity::Silence)
+    {
+        return Ok(Decision::Hold("the author's server is silenced".into()));
     }
     let member = state == Some(MemberState::Accepted.as_str());
     let moderator = member && membership.as_ref().is_some_and(|m| m.is_moderator());

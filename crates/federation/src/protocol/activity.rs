@@ -79,6 +79,15 @@ pub struct OutgoingActivity {
     /// When it was published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// Where it happens: the group of a ban, the moderators collection of `Add`/`Remove`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The reason a moderator gave (Lemmy reads it from `summary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// What a report says (Mastodon reads a `Flag`'s comment from `content`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 impl OutgoingActivity {
@@ -100,6 +109,9 @@ impl OutgoingActivity {
             cc: Vec::new(),
             audience: None,
             published: None,
+            target: None,
+            summary: None,
+            content: None,
         }
     }
 }

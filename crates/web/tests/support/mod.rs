@@ -41,10 +41,7 @@ pub fn json(body: &str) -> Value {
 /// An instance at `kith.test` named "Test Kith", with the account `ann` and her open group
 /// `runners`.
 pub async fn state_with_group(db: &Database) -> AppState {
-    let settings = FederationSettings {
-        domain: "kith.test".into(),
-        dev: false,
-    };
+    let settings = FederationSettings::new("kith.test", false);
     let ctx = Context::new(db.clone(), settings).unwrap();
     create_account(&ctx, "ann", "long enough", false)
         .await

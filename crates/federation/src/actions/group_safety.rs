@@ -1,0 +1,370 @@
+//! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and
+//! Lemmy expect (DESIGN §8): a ban is `Block{target: group}` and lifting it `Undo{Block}`;
+//! moderators join and leave the moderators collection with `Add`/`Remove`; a removed post is a
+//! `Delete` with the reason in `summary`. The group announces each to its members; Mastodon, which
+//! understands none of them, gets what it does understand: `Reject{Follow}` for a banned member
+//! and `Undo{Announce}` for a removed post. Every action lands in the audit log.
+
+use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
+use serde_json::{Value, json};
+
+use crate::actions::membership::{find_actor, moderated_group};
+use crate::activities::announce;
+use crate::activities::follow::send_answer;
+use crate::protocol::{OutgoingActivity, PUBLIC};
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver, fetch};
+
+/// Who the audit log names for an action: the account, or `operator` for the command line.
+pub fn acting_name(by: Option<&Account>) -> &str {
+    by.map_or("operator", |a| a.username.as_str())
+}
+
+/// The person a moderation activity is sent as: the moderator acting, or for the command line
+/// the group's owner (Lemmy reads the actor of a mod action as a person of the group's instance).
+async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Result<Actor> {
+    if let Some(account) = by {
+        return Ok(ctx.db.actor(&account.actor_id).await?);
+    }
+    let mut page = ctx
+        .db
+        .members_page(&group.id, MemberState::Accepted, None, 1000)
+        .await?;
+    page.retain(|m| m.role == MemberRole::Owner.as_str());
+    match page.first() {
+        Some(owner) => Ok(ctx.db.actor(&owner.member_id).await?),
+        None => Ok(group.clone()),
+    }
+}
+
+/// Sends a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
+/// member's server and to `extra` inboxes (the person concerned).
+async fn announce_moderation(
+    ctx: &Context,
+    group: &Actor,
+    inner: &OutgoingActivity,
+    extra: Vec<String>,
+) -> Result<()> {
+    let value = serde_json::to_value(inner)
+        .map_err(|e| FederationError::BadRequest(format!("serialising {}: {e}", inner.kind)))?;
+    let wrapped = announce::announce_activity(group, &value, Urls::new_activity(&group.id));
+    let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
+    inboxes.extend(extra);
+    deliver::enqueue(ctx, group, &wrapped, inboxes).await?;
+    Ok(())
+}
+
+/// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
+fn group_activity(
+    kind: &'static str,
+    actor: &Actor,
+    group: &Actor,
+    object: Value,
+) -> OutgoingActivity {
+    let mut activity = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&actor.id),
+        &actor.id,
+        object,
+        vec![PUBLIC.to_owned()],
+    );
+    activity.cc = vec![group.id.clone()];
+    activity.audience = Some(group.id.clone());
+    activity
+}
+
+/// An actor named by `@name@host`, id or local name; a remote one not seen before is looked up
+/// with WebFinger (a ban can come before the first post).
+pub async fn resolve_person(ctx: &Context, who: &str) -> Result<Actor> {
+    match find_actor(ctx, who).await {
+        Ok(actor) => Ok(actor),
+        Err(FederationError::NotFound(_)) if who.trim_start_matches('@').contains('@') => {
+            fetch::webfinger_actor(ctx, who).await
+        }
+        Err(FederationError::NotFound(_)) if who.starts_with("http") => {
+            fetch::resolve_actor(ctx, who, false).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn reason_of(reason: Option<&str>) -> Option<String> {
+    reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+}
+
+/// Bans a person from a group: their membership ends, what they send there is refused from now
+/// on, and the group announces `Block{target: group}`. A Mastodon member's follow is ended with
+/// `Reject{Follow}`.
+pub async fn ban(
+    ctx: &Context,
+    group_name: &str,
+    who: &str,
+    reason: Option<&str>,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let person = resolve_person(ctx, who).await?;
+    if person.id == group.id || person.kind == "Group" && person.local {
+        return Err(FederationError::BadRequest(
+            "a group cannot ban a group of its own".into(),
+        ));
+    }
+    let membership = match ctx.db.membership(&group.id, &person.id).await {
+        Ok(m) => Some(m),
+        Err(StorageError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    if membership
+        .as_ref()
+        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
+    {
+        return Err(FederationError::Forbidden(
+            "the owner cannot be banned".into(),
+        ));
+    }
+    if by.is_some_and(|a| a.actor_id == person.id) {
+        return Err(FederationError::BadRequest(
+            "you cannot ban yourself".into(),
+        ));
+    }
+    let reason = reason_of(reason);
+    let actor = acting_actor(ctx, &group, by).await?;
+    let mut block = group_activity("Block", &actor, &group, json!(person.id));
+    block.target = Some(group.id.clone());
+    block.summary = reason.clone();
+    let ban = ctx
+        .db
+        .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
+        .await?;
+    block.id = ban.activity_id;
+    if !person.local {
+        if let Some(follow_id) = membership.and_then(|m| m.follow_activity_id) {
+            send_answer(ctx, "Reject", &group, &person, &follow_id).await?;
+        }
+        announce_moderation(ctx, &group, &block, vec![deliver::inbox_of(&person)]).await?;
+    } else {
+        announce_moderation(ctx, &group, &block, Vec::new()).await?;
+    }
+    ctx.db
+        .audit(
+            acting_name(by),
+            "group.ban",
+            &person.id,
+            Some(&group.id),
+            reason.as_deref(),
+        )
+        .await?;
+    Ok(person)
+}
+
+/// Lifts a ban: the group announces `Undo{Block}`; the person may ask to join again.
+pub async fn unban(
+    ctx: &Context,
+    group_name: &str,
+    who: &str,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    let person = resolve_person(ctx, who).await?;
+    let ban = match ctx.db.unban_from_group(&group.id, &person.id).await {
+        Ok(ban) => ban,
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!(
+                "{who} is not banned from {group_name}"
+            )));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let actor = acting_actor(ctx, &group, by).await?;
+    let mut block = group_activity("Block", &actor, &group, json!(person.id));
+    block.id = ban.activity_id;
+    block.target = Some(group.id.clone());
+    let block = serde_json::to_value(&block).unwrap_or_default();
+    let undo = group_activity("Undo", &actor, &group, block);
+    let extra = if person.local {
+        Vec::new()
+    } else {
+        vec![deliver::inbox_of(&person)]
+    };
+    announce_moderation(ctx, &group, &undo, extra).await?;
+    ctx.db
+        .audit(
+            acting_name(by),
+            "group.unban",
+            &person.id,
+            Some(&group.id),
+            None,
+        )
+        .await?;
+    Ok(person)
+}
+
+/// Only the owner and administrators (and the operator) change who moderates.
+async fn owned_group(ctx: &Context, group_name: &str, by: Option<&Account>) -> Result<Actor> {
+    let group = moderated_group(ctx, group_name, by).await?;
+    if let Some(account) = by
+        && !account.is_admin
+    {
+        let m = ctx.db.membership(&group.id, &account.actor_id).await?;
+        if m.role != MemberRole::Owner.as_str() {
+            return Err(FederationError::Forbidden(format!(
+                "only the owner of {group_name} changes its moderators"
+            )));
+        }
+    }
+    Ok(group)
+}
+
+/// Makes a local person a moderator (a member first, if they were not), and announces
+/// `Add{object: person, target: moderators}`.
+pub async fn add_moderator(
+    ctx: &Context,
+    group_name: &str,
+    user: &str,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    change_moderator(ctx, group_name, user, by, true).await
+}
+
+/// Makes a moderator an ordinary member again, and announces `Remove`.
+pub async fn remove_moderator(
+    ctx: &Context,
+    group_name: &str,
+    user: &str,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    change_moderator(ctx, group_name, user, by, false).await
+}
+
+async fn change_moderator(
+    ctx: &Context,
+    group_name: &str,
+    user: &str,
+    by: Option<&Account>,
+    add: bool,
+) -> Result<Actor> {
+    let group = owned_group(ctx, group_name, by).await?;
+    let name = user.trim().trim_start_matches('@');
+    let name = name
+        .strip_suffix(&format!("@{}", ctx.urls().domain()))
+        .unwrap_or(name);
+    let account = match ctx.db.account_by_username(name).await {
+        Ok(a) => a,
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::UnknownAccount(name.to_owned()));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let person = ctx.db.actor(&account.actor_id).await?;
+    let current = match ctx.db.membership(&group.id, &person.id).await {
+        Ok(m) => Some(m),
+        Err(StorageError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    if current
+        .as_ref()
+        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
+    {
+        return Err(FederationError::BadRequest(format!(
+            "{name} owns {group_name}"
+        )));
+    }
+    if ctx.db.is_banned(&group.id, &person.id).await? {
+        return Err(FederationError::BadRequest(format!(
+            "{name} is banned from {group_name}"
+        )));
+    }
+    let is_moderator = current.as_ref().is_some_and(|m| m.is_moderator());
+    if add == is_moderator {
+        return Err(FederationError::BadRequest(format!(
+            "{name} {} a moderator of {group_name}",
+            if add { "is already" } else { "is not" }
+        )));
+    }
+    let role = if add {
+        MemberRole::Moderator
+    } else {
+        MemberRole::Member
+    };
+    ctx.db
+        .upsert_membership(&group.id, &person.id, MemberState::Accepted, role, None)
+        .await?;
+    let actor = acting_actor(ctx, &group, by).await?;
+    let kind = if add { "Add" } else { "Remove" };
+    let mut activity = group_activity(kind, &actor, &group, json!(person.id));
+    activity.target = Some(Urls::moderators(&group.id));
+    announce_moderation(ctx, &group, &activity, Vec::new()).await?;
+    let action = if add {
+        "group.moderator.add"
+    } else {
+        "group.moderator.remove"
+    };
+    ctx.db
+        .audit(acting_name(by), action, &person.id, Some(&group.id), None)
+        .await?;
+    Ok(person)
+}
+
+/// Removes a post from a local group: it is deleted here, the group announces a `Delete` with
+/// the reason, and withdraws its boost (`Undo{Announce}`) for Mastodon timelines.
+pub async fn remove_post(
+    ctx: &Context,
+    post_url: &str,
+    reason: Option<&str>,
+    by: Option<&Account>,
+) -> Result<StoredObject> {
+    let object = match ctx.db.object(post_url.trim()).await {
+        Ok(o) if o.deleted_at.is_none() => o,
+        Ok(_) | Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!("no post {post_url}")));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let group_id = object
+        .group_id
+        .clone()
+        .ok_or_else(|| FederationError::BadRequest(format!("{post_url} is in no group")))?;
+    let group = ctx.db.actor(&group_id).await?;
+    if !group.local {
+        return Err(FederationError::BadRequest(format!(
+            "{post_url} belongs to {}, whose own moderators remove it",
+            group.id
+        )));
+    }
+    let group = moderated_group(ctx, &group.username, by).await?;
+    let reason = reason_of(reason);
+    let actor = acting_actor(ctx, &group, by).await?;
+    let mut delete = group_activity("Delete", &actor, &group, json!(object.id));
+    delete.summary = reason.clone();
+    ctx.db.delete_object(&object.id).await?;
+    if object.held_reason.is_none() {
+        let delete = serde_json::to_value(&delete).unwrap_or_default();
+        announce::redistribute_change(ctx, &group, &object, &delete, true).await?;
+        // The author hears of it too, member or not.
+        if let Ok(author) = ctx.db.actor(&object.attributed_to).await
+            && !author.local
+            && !ctx
+                .db
+                .member_inboxes(&group.id)
+                .await?
+                .contains(&deliver::inbox_of(&author))
+        {
+            let wrapped =
+                announce::announce_activity(&group, &delete, Urls::new_activity(&group.id));
+            deliver::enqueue(ctx, &group, &wrapped, vec![deliver::inbox_of(&author)]).await?;
+        }
+    }
+    ctx.db
+        .audit(
+            acting_name(by),
+            "post.remove",
+            &object.id,
+            Some(&group.id),
+            reason.as_deref(),
+        )
+        .await?;
+    Ok(object)
+}

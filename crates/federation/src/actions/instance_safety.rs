@@ -1,0 +1,181 @@
+//! What administrators do to keep the instance safe: block or silence whole servers, block
+//! single remote actors, and read the audit log. The command line acts as the operator
+//! (`by: None`); the web and the JSON API require an administrator.
+
+use kith_storage::{
+    Account, Actor, ActorBlock, AuditEntry, DomainBlock, DomainSeverity, StorageError,
+};
+
+use crate::actions::group_safety::{acting_name, resolve_person};
+use crate::actions::registration::require_admin;
+use crate::{Context, FederationError, Result};
+
+fn admin_or_operator(by: Option<&Account>) -> Result<()> {
+    match by {
+        Some(account) => require_admin(account),
+        None => Ok(()),
+    }
+}
+
+/// A server's name as blocks store it: lower-case host, with `:port` when one was given
+/// (servers on one host differ only by port in local tests); a URL is reduced to its host.
+pub fn normalize_domain(input: &str) -> Result<String> {
+    let input = input.trim().trim_end_matches('/');
+    let candidate = if input.contains("://") {
+        input.to_owned()
+    } else {
+        format!("https://{input}")
+    };
+    let url = url::Url::parse(&candidate)
+        .map_err(|_| FederationError::BadRequest(format!("{input:?} is not a host name")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| FederationError::BadRequest(format!("{input:?} is not a host name")))?;
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(FederationError::BadRequest(format!(
+            "{input:?} is not a host name"
+        )));
+    }
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_ascii_lowercase(),
+    })
+}
+
+/// Blocks a server (nothing delivered, nothing accepted, its members' memberships end) or, with
+/// `silence`, silences it (its posts wait for moderators, its people's joins for approval).
+/// Returns how many memberships ended.
+pub async fn block_domain(
+    ctx: &Context,
+    domain: &str,
+    silence: bool,
+    reason: Option<&str>,
+    by: Option<&Account>,
+) -> Result<u64> {
+    admin_or_operator(by)?;
+    let domain = normalize_domain(domain)?;
+    if domain == ctx.urls().domain() {
+        return Err(FederationError::BadRequest(
+            "this instance cannot block itself".into(),
+        ));
+    }
+    let severity = if silence {
+        DomainSeverity::Silence
+    } else {
+        DomainSeverity::Block
+    };
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let ended = ctx.db.block_domain(&domain, severity, reason).await?;
+    let action = if silence {
+        "domain.silence"
+    } else {
+        "domain.block"
+    };
+    ctx.db
+        .audit(acting_name(by), action, &domain, None, reason)
+        .await?;
+    tracing::info!(%domain, severity = severity.as_str(), memberships_ended = ended, "server kept out");
+    Ok(ended)
+}
+
+/// Lifts a server's block or silence.
+pub async fn unblock_domain(ctx: &Context, domain: &str, by: Option<&Account>) -> Result<()> {
+    admin_or_operator(by)?;
+    let domain = normalize_domain(domain)?;
+    match ctx.db.unblock_domain(&domain).await {
+        Ok(()) => {}
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!(
+                "{domain} is not blocked"
+            )));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    ctx.db
+        .audit(acting_name(by), "domain.unblock", &domain, None, None)
+        .await?;
+    Ok(())
+}
+
+/// The blocked and silenced servers.
+pub async fn domain_blocks(ctx: &Context, by: Option<&Account>) -> Result<Vec<DomainBlock>> {
+    admin_or_operator(by)?;
+    Ok(ctx.db.domain_blocks().await?)
+}
+
+/// Blocks a remote person instance-wide: their memberships end everywhere here and what they
+/// send is refused.
+pub async fn block_actor(
+    ctx: &Context,
+    who: &str,
+    reason: Option<&str>,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    admin_or_operator(by)?;
+    let actor = resolve_person(ctx, who).await?;
+    if actor.local {
+        return Err(FederationError::BadRequest(format!(
+            "{who} is on this instance; suspend local accounts instead"
+        )));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    ctx.db.block_actor(&actor.id, reason).await?;
+    ctx.db
+        .audit(acting_name(by), "actor.block", &actor.id, None, reason)
+        .await?;
+    Ok(actor)
+}
+
+/// Lifts an instance-wide block of a person.
+pub async fn unblock_actor(ctx: &Context, who: &str, by: Option<&Account>) -> Result<Actor> {
+    admin_or_operator(by)?;
+    let actor = resolve_person(ctx, who).await?;
+    match ctx.db.unblock_actor(&actor.id).await {
+        Ok(()) => {}
+        Err(StorageError::NotFound) => {
+            return Err(FederationError::NotFound(format!("{who} is not blocked")));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    ctx.db
+        .audit(acting_name(by), "actor.unblock", &actor.id, None, None)
+        .await?;
+    Ok(actor)
+}
+
+/// The people blocked instance-wide.
+pub async fn actor_blocks(ctx: &Context, by: Option<&Account>) -> Result<Vec<ActorBlock>> {
+    admin_or_operator(by)?;
+    Ok(ctx.db.actor_blocks().await?)
+}
+
+/// The newest lines of the audit log (administrators only).
+pub async fn audit_log(
+    ctx: &Context,
+    before: Option<i64>,
+    by: Option<&Account>,
+) -> Result<Vec<AuditEntry>> {
+    admin_or_operator(by)?;
+    Ok(ctx.db.audit_log(before, 100).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_domain;
+
+    #[test]
+    fn domains_are_hosts_with_ports_kept() {
+        assert_eq!(normalize_domain("Spam.Example").unwrap(), "spam.example");
+        assert_eq!(
+            normalize_domain("https://spam.example/").unwrap(),
+            "spam.example"
+        );
+        assert_eq!(
+            normalize_domain("127.0.0.1:4000").unwrap(),
+            "127.0.0.1:4000"
+        );
+        assert!(normalize_domain("spam.example/users/x").is_err());
+        assert!(normalize_domain("").is_err());
+    }
+}
