@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::cli_safety::{
+    BanArgs, DomainCommand, ModeratorCommand, PersonCommand, PolicyArgs, PostCommand, ReportCommand,
+};
+
 /// Kith: a federated ActivityPub server for groups and their events.
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +24,21 @@ use clap::{Args, Parser, Subcommand};
   kith group approve GROUP MEMBER               let a waiting member in (MEMBER: @name@host or id)
   kith group remove GROUP MEMBER                refuse a request or remove a member
   kith group follow GROUP @name@host            make GROUP follow a remote group and keep its posts
+  kith group policy GROUP [--join open|approval] [--question Q] [--post members|anyone|moderators]
+        [--replies thread|boost]                who may join and post; what replies do
+  kith group ban GROUP HANDLE [--reason R]      ban someone (HANDLE: @name@host)
+  kith group unban GROUP HANDLE                 lift a ban
+  kith group moderator add|remove GROUP USER    change who moderates (owner's decision)
+  kith post remove POST_URL [--reason R]        remove a post from its group
+  kith domain block DOMAIN [--silence] [--reason R]
+                                                block or silence a server (DOMAIN: host or host:port)
+  kith domain unblock DOMAIN                    lift it
+  kith domain list                              blocked and silenced servers
+  kith person block|unblock HANDLE [--reason R] block a remote person instance-wide
+  kith report list [--all]                      reports waiting for moderators
+  kith report resolve ID [--resolution TEXT] [--forward]
+                                                resolve one (forward: send it to their server)
+  kith audit                                    the audit log of moderation and admin actions
   kith event create --group NAME --title T --start RFC3339 --end RFC3339 --timezone IANA
         [--place NAME] [--address TEXT] [--latitude N --longitude N] [--online-url URL]
         [--capacity N] [--join-mode free|approval|external|none] [--external-url URL]
@@ -67,6 +86,20 @@ pub enum Command {
     /// Manage JSON API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Moderate posts.
+    #[command(subcommand)]
+    Post(PostCommand),
+    /// Block or silence other servers.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Block remote people instance-wide.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Reports from people here and from other servers.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Show the audit log, newest first.
+    Audit,
     /// Write a consistent copy of a live SQLite database to PATH (PostgreSQL: use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -112,6 +145,20 @@ pub enum GroupCommand {
         /// The remote group's handle: @name@host.
         handle: String,
     },
+    /// Set who may join and post, the question for applicants, and what replies do.
+    Policy(PolicyArgs),
+    /// Ban someone from a group: their membership ends and what they send is refused.
+    Ban(BanArgs),
+    /// Lift a ban.
+    Unban {
+        /// The group's name.
+        group: String,
+        /// Who: @name@host, or an actor id.
+        handle: String,
+    },
+    /// Change who moderates a group.
+    #[command(subcommand)]
+    Moderator(ModeratorCommand),
 }
 
 /// A group and one of its members.

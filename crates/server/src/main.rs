@@ -2,9 +2,11 @@
 
 mod admin;
 mod cli;
+mod cli_safety;
 mod config;
 mod events;
 mod members;
+mod safety;
 mod serve;
 
 use std::process::ExitCode;
@@ -54,6 +56,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(GroupCommand::Follow { group, handle }) => {
             members::follow(&config, &group, &handle).await
         }
+        Command::Group(GroupCommand::Policy(args)) => safety::policy(&config, args).await,
+        Command::Group(GroupCommand::Ban(args)) => safety::ban(&config, args).await,
+        Command::Group(GroupCommand::Unban { group, handle }) => {
+            safety::unban(&config, &group, &handle).await
+        }
+        Command::Group(GroupCommand::Moderator(command)) => {
+            safety::moderator(&config, command).await
+        }
+        Command::Post(command) => safety::post(&config, command).await,
+        Command::Domain(command) => safety::domain(&config, command).await,
+        Command::Person(command) => safety::person(&config, command).await,
+        Command::Report(command) => safety::report(&config, command).await,
+        Command::Audit => safety::audit(&config).await,
         Command::Token(TokenCommand::Create { user, label }) => {
             members::create_token(&config, &user, &label).await
         }

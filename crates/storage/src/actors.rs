@@ -194,6 +194,19 @@ impl Database {
         self.actor(&actor.id).await
     }
 
+    /// Changes whether a local actor approves its followers (a group's join policy changed).
+    pub async fn set_manually_approves(&self, id: &str, approves: bool) -> Result<()> {
+        sqlx::query(
+            "UPDATE actors SET manually_approves_followers = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(approves)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The actor with this ActivityPub id.
     pub async fn actor(&self, id: &str) -> Result<Actor> {
         sqlx::query_as(concat!(

@@ -116,12 +116,19 @@ struct MembershipView {
     role: String,
 }
 
+#[derive(Deserialize, Default)]
+struct JoinForm {
+    answer: Option<String>,
+}
+
 async fn join(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(name): Path<String>,
+    form: Option<Json<JoinForm>>,
 ) -> Result<Json<MembershipView>, ApiError> {
-    let m = joining::join_group(&state.ctx, &account, &name).await?;
+    let answer = form.and_then(|Json(f)| f.answer);
+    let m = joining::join_group(&state.ctx, &account, &name, answer.as_deref()).await?;
     Ok(Json(MembershipView {
         group: m.group_id,
         state: m.state,

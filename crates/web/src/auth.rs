@@ -131,7 +131,7 @@ pub fn cookie(
 
 /// The address a request came from: the peer, or the first hop a reverse proxy on this
 /// machine (a loopback peer) names in `X-Forwarded-For`.
-fn client_address(parts: &Parts) -> String {
+pub(crate) fn client_address(parts: &Parts) -> String {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -6,6 +6,7 @@ mod api;
 mod api_accounts;
 mod api_events;
 mod api_groups;
+mod api_safety;
 mod atom;
 pub mod auth;
 mod error;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_events::router())
         .merge(api_accounts::router())
         .merge(api_groups::router())
+        .merge(api_safety::router())
         .merge(events::router())
         .merge(pages::router())
         .merge(atom::router())

@@ -368,3 +368,22 @@ pub async fn remove_post(
         .await?;
     Ok(object)
 }
+
+/// Tells members' servers that the group's actor changed (`Update{Group}`, the document inline).
+pub async fn announce_group_update(ctx: &Context, group_id: &str) -> Result<()> {
+    let group = ctx.db.actor(group_id).await?;
+    let document = crate::documents::actor_document(ctx, &group).await?;
+    let document = serde_json::to_value(&document)
+        .map_err(|e| FederationError::BadRequest(format!("serialising the group: {e}")))?;
+    let mut update = OutgoingActivity::new(
+        "Update",
+        Urls::new_activity(&group.id),
+        &group.id,
+        document,
+        vec![PUBLIC.to_owned()],
+    );
+    update.cc = vec![Urls::followers(&group.id)];
+    let inboxes = ctx.db.member_inboxes(&group.id).await?;
+    deliver::enqueue(ctx, &group, &update, inboxes).await?;
+    Ok(())
+}

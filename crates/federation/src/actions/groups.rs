@@ -72,3 +72,74 @@ pub async fn set_group_rules(
         .set_group_rules(&group.id, post_policy, rules)
         .await?)
 }
+
+/// The longest join question.
+const MAX_QUESTION: usize = 500;
+
+/// Who may join a group, what applicants are asked, and what happens to replies.
+#[derive(Clone, Debug)]
+pub struct MembershipRules {
+    /// Open, or by approval.
+    pub join_policy: JoinPolicy,
+    /// The question put to applicants (approval groups).
+    pub question: Option<String>,
+    /// Replies kept in threads, or boosted too.
+    pub reply_policy: kith_storage::ReplyPolicy,
+}
+
+/// Sets a group's membership rules, as one of its organisers. A change of join policy is told
+/// to members' servers with `Update{Group}` (Mastodon shows "requested" for approval groups).
+pub async fn set_membership_rules(
+    ctx: &Context,
+    name: &str,
+    by: Option<&Account>,
+    rules: &MembershipRules,
+) -> Result<()> {
+    let group = crate::actions::membership::moderated_group(ctx, name, by).await?;
+    let question = rules
+        .question
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
+    if question.is_some_and(|q| q.chars().count() > MAX_QUESTION) {
+        return Err(FederationError::BadRequest(format!(
+            "the question is longer than {MAX_QUESTION} characters"
+        )));
+    }
+    let before = ctx.db.group_settings(&group.id).await?;
+    ctx.db
+        .set_group_membership_rules(&group.id, rules.join_policy, question, rules.reply_policy)
+        .await?;
+    if before.join_policy != rules.join_policy.as_str() {
+        ctx.db
+            .set_manually_approves(&group.id, rules.join_policy == JoinPolicy::Approval)
+            .await?;
+        crate::actions::group_safety::announce_group_update(ctx, &group.id).await?;
+    }
+    ctx.db
+        .audit(
+            crate::actions::group_safety::acting_name(by),
+            "group.policy",
+            &group.id,
+            Some(&group.id),
+            Some(rules.join_policy.as_str()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Refuses a new group when `owner` has created as many as the daily cap allows (administrators
+/// are not capped): one person cannot flood the directory.
+pub async fn check_creation_cap(ctx: &Context, owner: &Account) -> Result<()> {
+    if owner.is_admin {
+        return Ok(());
+    }
+    let cap = ctx.settings().limits.groups_per_day;
+    let since = kith_storage::now_millis() - 86_400_000;
+    if ctx.db.groups_created_since(&owner.id, since).await? >= cap {
+        return Err(FederationError::Forbidden(format!(
+            "a person may start at most {cap} groups a day"
+        )));
+    }
+    Ok(())
+}

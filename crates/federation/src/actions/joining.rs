@@ -34,9 +34,20 @@ pub async fn membership_of(
 }
 
 /// A local person joins a local group: at once when it is open, as a request for its
-/// moderators when it needs approval. Joining again changes nothing; the banned cannot.
-pub async fn join_group(ctx: &Context, account: &Account, name: &str) -> Result<Membership> {
+/// moderators when it needs approval, with the answer to the group's question kept for them.
+/// Joining again changes nothing; the banned cannot.
+pub async fn join_group(
+    ctx: &Context,
+    account: &Account,
+    name: &str,
+    answer: Option<&str>,
+) -> Result<Membership> {
     let group = local_group(ctx, name).await?;
+    if ctx.db.is_banned(&group.id, &account.actor_id).await? {
+        return Err(FederationError::Forbidden(format!(
+            "you are banned from {name}"
+        )));
+    }
     if let Some(m) = membership_of(ctx, &group, &account.actor_id).await? {
         if m.state == MemberState::Banned.as_str() {
             return Err(FederationError::Forbidden(format!(
@@ -50,7 +61,13 @@ pub async fn join_group(ctx: &Context, account: &Account, name: &str) -> Result<
         Some(JoinPolicy::Approval) => MemberState::Pending,
         _ => MemberState::Accepted,
     };
-    Ok(ctx
+    let answer = answer.map(str::trim).filter(|a| !a.is_empty());
+    if answer.is_some_and(|a| a.chars().count() > MAX_ANSWER) {
+        return Err(FederationError::BadRequest(format!(
+            "an answer is at most {MAX_ANSWER} characters"
+        )));
+    }
+    let mut membership = ctx
         .db
         .upsert_membership(
             &group.id,
@@ -59,8 +76,20 @@ pub async fn join_group(ctx: &Context, account: &Account, name: &str) -> Result<
             MemberRole::Member,
             None,
         )
-        .await?)
+        .await?;
+    if let Some(answer) = answer
+        && state == MemberState::Pending
+    {
+        ctx.db
+            .set_membership_answer(&group.id, &account.actor_id, answer)
+            .await?;
+        membership.answer = Some(answer.to_owned());
+    }
+    Ok(membership)
 }
+
+/// The longest answer to a group's join question.
+pub const MAX_ANSWER: usize = 1_000;
 
 /// A local person leaves a local group (or withdraws a request). The owner stays: a group
 /// needs one.
@@ -89,7 +118,7 @@ pub async fn follow_by_handle(ctx: &Context, account: &Account, handle: &str) ->
         Some(_) => None,
     };
     if let Some(name) = local_name {
-        join_group(ctx, account, name).await?;
+        join_group(ctx, account, name, None).await?;
         return local_group(ctx, name).await;
     }
     let person = ctx.db.actor(&account.actor_id).await?;

@@ -40,7 +40,13 @@ pub async fn answer_local(
 ) -> Result<Answer> {
     let o = &event.object;
     let coming = matches!(wanted, Some(RsvpStatus::Going | RsvpStatus::Maybe));
-    let refusal = if o.deleted_at.is_some() {
+    let banned = match &o.group_id {
+        Some(group_id) => ctx.db.is_banned(group_id, &person.id).await?,
+        None => false,
+    };
+    let refusal = if banned {
+        Some("you are banned from the group")
+    } else if o.deleted_at.is_some() {
         Some("the event was deleted")
     } else if event.fields.status == EventStatus::Cancelled.as_str() {
         Some("the event is cancelled")

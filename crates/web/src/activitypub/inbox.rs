@@ -44,6 +44,16 @@ async fn post_actor_inbox(
 
 async fn receive(state: &AppState, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
+    // Per client address, before anything is read: a flood from one address costs one lookup.
+    if let Ok(ip) = crate::auth::client_address(&parts).parse()
+        && let Err(wait) = state.ctx.limiter().check_ip(ip)
+    {
+        Counters::bump(&state.ctx.counters().inbox_throttled);
+        tracing::warn!(%ip, "activity refused: over the per-address rate limit");
+        return Err(ApiError::from(
+            kith_federation::FederationError::RateLimited(wait.as_secs().max(1)),
+        ));
+    }
     let too_large = || {
         Counters::bump(&state.ctx.counters().inbox_rejected);
         tracing::warn!(path = %parts.uri.path(), "activity refused: body larger than {MAX_BODY} bytes");

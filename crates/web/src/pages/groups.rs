@@ -192,6 +192,7 @@ pub async fn create_group_from(
     let posting = form.post_policy.as_deref().unwrap_or("members");
     let post_policy = PostPolicy::parse(posting)
         .ok_or_else(|| ApiError::BadRequest(format!("{posting:?} is not a post policy")))?;
+    groups::check_creation_cap(&state.ctx, owner).await?;
     let group = groups::create_group(
         &state.ctx,
         &NewGroup {
@@ -226,14 +227,21 @@ async fn create_group(
     Ok(see_other(&format!("{}?done=created", group.id)))
 }
 
+/// The join button's form, with the answer to the group's question when it asks one.
+#[derive(Deserialize)]
+struct JoinForm {
+    csrf: String,
+    answer: Option<String>,
+}
+
 async fn join(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(name): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<JoinForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let m = joining::join_group(&state.ctx, account, &name)
+    let m = joining::join_group(&state.ctx, account, &name, form.answer.as_deref())
         .await
         .or_page(&state, &viewer)?;
     let done = if m.state == MemberState::Pending.as_str() {
