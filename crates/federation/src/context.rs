@@ -23,6 +23,8 @@ pub struct FederationSettings {
     pub dev: bool,
     /// Rate limits and caps.
     pub limits: Limits,
+    /// Private addresses outgoing requests may reach outside development mode.
+    pub allowed_private_addresses: Vec<std::net::IpAddr>,
 }
 
 impl FederationSettings {
@@ -32,6 +34,7 @@ impl FederationSettings {
             domain: domain.into(),
             dev,
             limits: Limits::default(),
+            allowed_private_addresses: Vec::new(),
         }
     }
 }
@@ -44,6 +47,7 @@ pub struct Context {
     settings: Arc<FederationSettings>,
     urls: Urls,
     client: reqwest::Client,
+    guard: client::Guard,
     shared: Arc<Shared>,
 }
 
@@ -92,13 +96,15 @@ impl Context {
     /// Builds the context from an open database and the settings.
     pub fn new(db: Database, settings: FederationSettings) -> crate::Result<Self> {
         let urls = Urls::new(&settings.domain, settings.dev)?;
-        let client = client::build(settings.dev, &settings.domain)?;
+        let guard = client::Guard::new(settings.dev, settings.allowed_private_addresses.clone());
+        let client = client::build(&guard, &settings.domain)?;
         let limiter = InboxLimiter::new(&settings.limits);
         Ok(Context {
             db,
             settings: Arc::new(settings),
             urls,
             client,
+            guard,
             shared: Arc::new(Shared {
                 public_keys: Cache::new(10_000),
                 signing_keys: Cache::new(10_000),
@@ -117,6 +123,11 @@ impl Context {
     /// The URLs of this instance's actors and objects.
     pub fn urls(&self) -> &Urls {
         &self.urls
+    }
+
+    /// Where outgoing requests may go.
+    pub fn guard(&self) -> &client::Guard {
+        &self.guard
     }
 
     /// The HTTP client for other servers.

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::context::Counters;
-use crate::{Context, FederationError, Result, client, signatures};
+use crate::{Context, FederationError, Result, signatures};
 
 /// How the worker paces itself. The defaults suit production; tests shorten the delays.
 #[derive(Clone, Debug)]
@@ -249,7 +249,7 @@ type Bodies = Cache<String, Arc<(String, String)>>;
 async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<Prepared> {
     let url = url::Url::parse(&delivery.inbox_url)
         .map_err(|e| FederationError::BadRequest(format!("{}: {e}", delivery.inbox_url)))?;
-    client::check_url(&url, ctx.settings().dev)?;
+    ctx.guard().check_url(&url)?;
     let stored = match bodies.get(&delivery.activity_id).await {
         Some(stored) => stored,
         None => {

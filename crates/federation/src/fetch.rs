@@ -5,7 +5,7 @@ use kith_storage::{Actor, ActorKind, NewActor, StorageError, now_millis};
 use serde_json::Value;
 use url::Url;
 
-use crate::client::{self, MAX_BODY};
+use crate::client::MAX_BODY;
 use crate::protocol::{RemoteActor, host_of};
 use crate::{ACTIVITY_JSON, Context, FederationError, Result, actions, signatures};
 
@@ -15,7 +15,7 @@ const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
 /// Fetches an ActivityPub document. The document's `id` must be on the host it came from.
 pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|e| FederationError::BadRequest(format!("{url}: {e}")))?;
-    client::check_url(&parsed, ctx.settings().dev)?;
+    ctx.guard().check_url(&parsed)?;
     refuse_blocked(ctx, url).await?;
     let key = instance_key(ctx).await?;
     let mut request = ctx.client().get(parsed.clone()).header(
@@ -194,7 +194,7 @@ pub async fn webfinger(ctx: &Context, handle: &str) -> Result<Value> {
         .map_err(|e| FederationError::BadRequest(format!("{host}: {e}")))?;
     url.query_pairs_mut()
         .append_pair("resource", &format!("acct:{name}@{host}"));
-    client::check_url(&url, ctx.settings().dev)?;
+    ctx.guard().check_url(&url)?;
     let response = ctx
         .client()
         .get(url.clone())

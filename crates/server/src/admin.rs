@@ -21,7 +21,8 @@ pub async fn open_context(config: &Config) -> anyhow::Result<Context> {
     let db = Database::connect_with(&config.database_url, config.database_max_connections)
         .await
         .context("opening the database")?;
-    let settings = FederationSettings::new(config.domain.clone(), config.dev);
+    let mut settings = FederationSettings::new(config.domain.clone(), config.dev);
+    settings.allowed_private_addresses = config.allowed_private_ips()?;
     Context::new(db, settings).context("the configured domain")
 }
 

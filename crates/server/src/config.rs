@@ -32,6 +32,9 @@ pub struct Config {
     /// Development mode: plain-http URLs and loopback peers allowed. Never on a public server.
     #[serde(deserialize_with = "lenient_bool")]
     pub dev: bool,
+    /// Private addresses Kith may reach outside development mode (a peer on the same network),
+    /// comma-separated IPs; every other loopback, private or link-local address is refused.
+    pub allowed_private_addresses: String,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             database_max_connections: 0,
             instance_name: "Kith".into(),
             dev: false,
+            allowed_private_addresses: String::new(),
         }
     }
 }
@@ -55,9 +59,24 @@ const FIELDS: &[&str] = &[
     "database_max_connections",
     "instance_name",
     "dev",
+    "allowed_private_addresses",
 ];
 
 impl Config {
+    /// The parsed `allowed_private_addresses`.
+    pub fn allowed_private_ips(&self) -> anyhow::Result<Vec<std::net::IpAddr>> {
+        self.allowed_private_addresses
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().with_context(|| {
+                    format!("allowed_private_addresses: {s:?} is not an IP address")
+                })
+            })
+            .collect()
+    }
+
     /// Loads the settings. `file` is the file named on the command line or in `KITH_CONFIG`;
     /// without one, `kith.toml` in the working folder is read when it exists.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
