@@ -19,6 +19,8 @@ pub struct JoinRequest {
     pub member: Actor,
     /// When they asked, in milliseconds.
     pub requested_at: i64,
+    /// Their answer to the group's question.
+    pub answer: Option<String>,
 }
 
 /// The local group named `name`, if `by` may moderate it (any group for the operator).
@@ -60,6 +62,7 @@ pub async fn join_requests(
             requests.push(JoinRequest {
                 member: ctx.db.actor(&m.member_id).await?,
                 requested_at: m.created_at,
+                answer: m.answer,
             });
         }
         if last {

@@ -91,6 +91,15 @@ pub async fn update_instance_settings(
         .set_setting(REGISTRATION, settings.registration.as_str())
         .await?;
     ctx.db.set_setting(ABOUT, settings.about.trim()).await?;
+    ctx.db
+        .audit(
+            &by.username,
+            "instance.settings",
+            settings.registration.as_str(),
+            None,
+            None,
+        )
+        .await?;
     Ok(())
 }
 
@@ -171,6 +180,15 @@ pub async fn create_invite(
         created_at: now,
     };
     ctx.db.create_invite(&invite).await?;
+    ctx.db
+        .audit(
+            &by.username,
+            "invite.create",
+            &format!("{max_uses} uses, {days} days"),
+            None,
+            None,
+        )
+        .await?;
     Ok(invite)
 }
 
@@ -202,6 +220,14 @@ pub async fn decide_account(
     } else {
         ctx.db.delete_pending_account(&account.id).await?;
     }
+    let action = if approve {
+        "account.approve"
+    } else {
+        "account.reject"
+    };
+    ctx.db
+        .audit(&by.username, action, username, None, None)
+        .await?;
     Ok(())
 }
 

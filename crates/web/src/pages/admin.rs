@@ -10,6 +10,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::actions::instance_safety;
 use kith_federation::actions::registration::{self, InstanceSettings};
 use kith_storage::now_millis;
 use serde::Deserialize;
@@ -38,6 +39,8 @@ struct AdminPage {
     applications: Vec<(String, String)>,
     invites: Vec<(String, String)>,
     federation: String,
+    domains: Vec<(String, String, String)>,
+    audit: Vec<(String, String, String, String, String)>,
 }
 
 async fn admin_page(
@@ -65,12 +68,36 @@ async fn admin_page(
         .into_iter()
         .map(|i| (i.code, format!("{} of {}", i.uses, i.max_uses)))
         .collect();
+    let domains = instance_safety::domain_blocks(ctx, Some(account))
+        .await
+        .or_page(&state, &viewer)?
+        .into_iter()
+        .map(|b| (b.domain, b.severity, b.reason.unwrap_or_default()))
+        .collect();
+    let audit = instance_safety::audit_log(ctx, None, Some(account))
+        .await
+        .or_page(&state, &viewer)?
+        .into_iter()
+        .map(|e| {
+            let when = super::views::human_time(e.created_at);
+            (
+                when,
+                e.actor,
+                e.action,
+                e.target,
+                e.reason.unwrap_or_default(),
+            )
+        })
+        .collect();
     let c = ctx.counters();
     let federation = format!(
-        "{} activities accepted, {} ignored, {} rejected; {} deliveries made, {} dropped.",
+        "{} activities accepted, {} ignored, {} rejected ({} over a rate limit, {} blocked); \
+         {} deliveries made, {} dropped.",
         c.inbox_accepted.load(Ordering::Relaxed),
         c.inbox_ignored.load(Ordering::Relaxed),
         c.inbox_rejected.load(Ordering::Relaxed),
+        c.inbox_throttled.load(Ordering::Relaxed),
+        c.inbox_blocked.load(Ordering::Relaxed),
         c.delivered.load(Ordering::Relaxed),
         c.delivery_dropped.load(Ordering::Relaxed),
     );
@@ -82,6 +109,8 @@ async fn admin_page(
         applications,
         invites,
         federation,
+        domains,
+        audit,
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }

@@ -14,6 +14,7 @@ pub mod groups;
 mod home;
 mod moderation;
 mod people;
+mod safety;
 pub mod views;
 
 use askama::Template;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(moderation::router())
         .merge(admin::router())
+        .merge(safety::router())
 }
 
 async fn stylesheet() -> Response {
@@ -163,6 +165,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         }
         "saved" => "Saved.",
         "decided" => "Done.",
+        "reported" => "Thank you. The moderators will look at your report.",
+        "removed" => "The post is removed; the group's members' servers are told.",
         _ => return None,
     })
 }

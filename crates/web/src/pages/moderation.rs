@@ -12,6 +12,7 @@ use kith_federation::actions::{membership, moderation, rsvp};
 use serde::Deserialize;
 
 use super::groups::DoneQuery;
+use super::safety::{PersonLine, ReportLine, group_people, report_lines};
 use super::views::{PostView, actor_url, display_name, handle, post_view};
 use super::{Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
@@ -29,6 +30,7 @@ struct Request {
     id: String,
     name: String,
     handle: String,
+    answer: String,
 }
 
 struct Held {
@@ -49,15 +51,19 @@ struct GroupQueue {
     name: String,
     url: String,
     title: String,
+    question: String,
     requests: Vec<Request>,
     held: Vec<Held>,
     answers: Vec<Answer>,
+    bans: Vec<PersonLine>,
+    moderators: Vec<PersonLine>,
 }
 
 #[derive(Template)]
 #[template(path = "moderation.html")]
 struct QueuePage {
     layout: Layout,
+    reports: Vec<ReportLine>,
     groups: Vec<GroupQueue>,
 }
 
@@ -75,6 +81,7 @@ async fn queue(
                 id: r.member.id.clone(),
                 name: display_name(&r.member),
                 handle: handle(&r.member),
+                answer: r.answer.unwrap_or_default(),
             })
             .collect();
         let mut held = Vec::new();
@@ -96,13 +103,23 @@ async fn queue(
                 event_title: event.object.name.clone().unwrap_or_default(),
             })
             .collect();
+        let (bans, moderators) = group_people(state, &group).await?;
+        let question = ctx
+            .db
+            .group_settings(&group.id)
+            .await?
+            .join_question
+            .unwrap_or_default();
         out.push(GroupQueue {
             name: group.username.clone(),
             url: actor_url(&group),
             title: display_name(&group),
+            question,
             requests,
             held,
             answers,
+            bans,
+            moderators,
         });
     }
     Ok(out)
@@ -115,7 +132,11 @@ async fn queue_page(
 ) -> Result<Response, PageError> {
     let account = viewer.require().or_page(&state, &viewer)?;
     let groups = queue(&state, account).await.or_page(&state, &viewer)?;
+    let reports = report_lines(&state, account)
+        .await
+        .or_page(&state, &viewer)?;
     let page = QueuePage {
+        reports,
         layout: Layout::new(&state, &viewer, "Moderation").with_notice(q.done.as_deref()),
         groups,
     };

@@ -12,6 +12,8 @@ use crate::{ApiError, AppState};
 /// A post or reply as a page lists it.
 #[derive(Clone, Debug)]
 pub struct PostView {
+    /// Its id.
+    pub id: String,
     /// The page of its thread.
     pub url: String,
     /// Its author's display name.
@@ -24,6 +26,8 @@ pub struct PostView {
     pub title: Option<String>,
     /// Sanitised HTML.
     pub content: String,
+    /// The content warning: the content stays folded until the reader opens it.
+    pub warning: Option<String>,
     /// When, for people.
     pub published: String,
     /// When, for machines.
@@ -81,6 +85,7 @@ pub async fn post_view(state: &AppState, object: &StoredObject) -> Result<PostVi
     };
     let replies = state.ctx.db.count_replies(&object.id).await?;
     Ok(PostView {
+        id: object.id.clone(),
         url: thread_url(object),
         author_name: author.as_ref().map(display_name).unwrap_or_default(),
         author_handle: author.as_ref().map(handle).unwrap_or_default(),
@@ -90,10 +95,26 @@ pub async fn post_view(state: &AppState, object: &StoredObject) -> Result<PostVi
             .unwrap_or_else(|| object.attributed_to.clone()),
         title: object.name.clone().filter(|_| object.kind != "Note"),
         content: object.content.clone().unwrap_or_default(),
+        warning: content_warning(object),
         published: human_time(object.published_at),
         published_iso: rfc3339(object.published_at),
         replies,
     })
+}
+
+/// A post's content warning: Mastodon's `summary` on notes, or a plain one for posts marked
+/// `sensitive` without a text (on Lemmy pages and articles `summary` is a summary, not a warning).
+pub fn content_warning(object: &StoredObject) -> Option<String> {
+    let text = object
+        .summary
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && matches!(object.kind.as_str(), "Note" | "Question"));
+    match text {
+        Some(text) => Some(text.to_owned()),
+        None if object.sensitive => Some("Sensitive content".to_owned()),
+        None => None,
+    }
 }
 
 /// Views of several posts, in order.
