@@ -25,6 +25,8 @@ static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         "li",
         "blockquote",
     ])
+    // Only the attributes listed per tag: no `title`, `lang` or `style` on everything.
+    .generic_attributes(HashSet::new())
     .add_tag_attributes("a", ["href", "class"])
     .add_tag_attributes("span", ["class"])
     .add_tag_attributes("ol", ["start", "reversed"])

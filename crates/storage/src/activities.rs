@@ -43,4 +43,13 @@ impl Database {
             .await?;
         Ok(())
     }
+
+    /// Whether an activity with this id was received (and is still remembered).
+    pub async fn was_received(&self, id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM received_activities WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
 }
