@@ -7,6 +7,7 @@ mod backup;
 mod browser;
 mod cli;
 mod cli_members;
+mod cli_safety;
 mod delivery;
 mod event_fixtures;
 mod events;
