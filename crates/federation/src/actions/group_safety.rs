@@ -88,7 +88,8 @@ pub async fn resolve_person(ctx: &Context, who: &str) -> Result<Actor> {
     }
 }
 
-fn reason_of(reason: Option<&str>) -> Option<String> {
+/// A reason as kept: trimmed, and none when blank.
+pub(crate) fn reason_of(reason: Option<&str>) -> Option<String> {
     reason
         .map(str::trim)
         .filter(|r| !r.is_empty())

@@ -6,7 +6,7 @@ use kith_storage::{
     Account, Actor, ActorBlock, AuditEntry, DomainBlock, DomainSeverity, StorageError,
 };
 
-use crate::actions::group_safety::{acting_name, resolve_person};
+use crate::actions::group_safety::{acting_name, reason_of, resolve_person};
 use crate::actions::registration::require_admin;
 use crate::{Context, FederationError, Result};
 
@@ -65,7 +65,8 @@ pub async fn block_domain(
     } else {
         DomainSeverity::Block
     };
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let reason = reason_of(reason);
+    let reason = reason.as_deref();
     let ended = ctx.db.block_domain(&domain, severity, reason).await?;
     let action = if silence {
         "domain.silence"
@@ -119,7 +120,8 @@ pub async fn block_actor(
             "{who} is on this instance; suspend local accounts instead"
         )));
     }
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let reason = reason_of(reason);
+    let reason = reason.as_deref();
     ctx.db.block_actor(&actor.id, reason).await?;
     ctx.db
         .audit(acting_name(by), "actor.block", &actor.id, None, reason)
