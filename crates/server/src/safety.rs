@@ -1,10 +1,8 @@
 //! Moderation and safety commands. They act as the instance operator; whatever they federate is
 //! queued in the database and delivered by the running server, and each lands in the audit log.
 
-use anyhow::{Context as _, bail};
 use kith_federation::Context;
 use kith_federation::actions::{group_safety, groups, instance_safety, reports};
-use kith_storage::{JoinPolicy, PostPolicy, ReplyPolicy};
 
 use crate::admin::open_context;
 use crate::cli::{
@@ -54,32 +52,16 @@ pub async fn moderator(config: &Config, command: ModeratorCommand) -> anyhow::Re
 /// `kith group policy GROUP [...]`.
 pub async fn policy(config: &Config, args: PolicyArgs) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    let group = kith_federation::actions::joining::local_group(&ctx, &args.group).await?;
-    let current = ctx.db.group_settings(&group.id).await?;
-    let parse = |given: &Option<String>, current: &str| given.clone().unwrap_or(current.to_owned());
-    let join = parse(&args.join, &current.join_policy);
-    let post = parse(&args.post, &current.post_policy);
-    let replies = parse(&args.replies, &current.reply_policy);
-    let rules = groups::MembershipRules {
-        join_policy: JoinPolicy::parse(&join).context("--join is open or approval")?,
-        question: args.question.clone().or(current.join_question.clone()),
-        reply_policy: ReplyPolicy::parse(&replies).context("--replies is thread or boost")?,
+    let change = groups::PolicyChange {
+        join_policy: args.join,
+        join_question: args.question,
+        post_policy: args.post,
+        reply_policy: args.replies,
     };
-    let Some(post_policy) = PostPolicy::parse(&post) else {
-        bail!("--post is members, anyone or moderators");
-    };
-    groups::set_membership_rules(&ctx, &args.group, None, &rules).await?;
-    groups::set_group_rules(
-        &ctx,
-        &args.group,
-        None,
-        post_policy,
-        current.rules.as_deref(),
-    )
-    .await?;
+    let now = groups::change_policies(&ctx, &args.group, None, &change).await?;
     println!(
-        "{}: join {join}, post {post}, replies {replies}",
-        args.group
+        "{}: join {}, post {}, replies {}",
+        args.group, now.join_policy, now.post_policy, now.reply_policy
     );
     Ok(())
 }

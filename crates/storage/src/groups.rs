@@ -334,6 +334,17 @@ impl Database {
         .await?)
     }
 
+    /// The actor id of a group's owner, if it has one.
+    pub async fn group_owner(&self, group_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT member_id FROM memberships WHERE group_id = $1 AND role = 'owner' \
+             AND state = 'accepted' ORDER BY created_at LIMIT 1",
+        )
+        .bind(group_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// The actor ids of a group's owner and moderators.
     pub async fn moderators(&self, group_id: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(

@@ -9,7 +9,7 @@ use axum::{
     routing::{delete, get, post, put},
 };
 use kith_federation::actions::{group_safety, groups, instance_safety, joining, reports};
-use kith_storage::{JoinPolicy, PostPolicy, ReplyPolicy, Report};
+use kith_storage::Report;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -57,56 +57,19 @@ struct PolicyForm {
     reply_policy: Option<String>,
 }
 
-fn parse<T>(
-    given: Option<String>,
-    current: &str,
-    what: &str,
-    read: fn(&str) -> Option<T>,
-) -> Result<T, ApiError> {
-    let value = given.unwrap_or_else(|| current.to_owned());
-    read(&value).ok_or_else(|| ApiError::BadRequest(format!("{value:?} is not a {what}")))
-}
-
 async fn put_policy(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(name): Path<String>,
     Json(form): Json<PolicyForm>,
 ) -> Result<Json<Value>, ApiError> {
-    let ctx = &state.ctx;
-    let group = joining::local_group(ctx, &name).await?;
-    let current = ctx.db.group_settings(&group.id).await?;
-    let rules = groups::MembershipRules {
-        join_policy: parse(
-            form.join_policy,
-            &current.join_policy,
-            "join policy",
-            JoinPolicy::parse,
-        )?,
-        question: form.join_question.or(current.join_question.clone()),
-        reply_policy: parse(
-            form.reply_policy,
-            &current.reply_policy,
-            "reply policy",
-            ReplyPolicy::parse,
-        )?,
+    let change = groups::PolicyChange {
+        join_policy: form.join_policy,
+        join_question: form.join_question,
+        post_policy: form.post_policy,
+        reply_policy: form.reply_policy,
     };
-    let post_policy = parse(
-        form.post_policy,
-        &current.post_policy,
-        "post policy",
-        PostPolicy::parse,
-    )?;
-    groups::set_membership_rules(ctx, &name, Some(&account), &rules).await?;
-    groups::set_group_rules(
-        ctx,
-        &name,
-        Some(&account),
-        post_policy,
-        current.rules.as_deref(),
-    )
-    .await?;
-    let now = ctx.db.group_settings(&group.id).await?;
+    let now = groups::change_policies(&state.ctx, &name, Some(&account), &change).await?;
     Ok(Json(json!({
         "join_policy": now.join_policy,
         "join_question": now.join_question,

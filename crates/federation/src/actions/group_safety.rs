@@ -26,14 +26,18 @@ async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Res
     if let Some(account) = by {
         return Ok(ctx.db.actor(&account.actor_id).await?);
     }
-    let mut page = ctx
-        .db
-        .members_page(&group.id, MemberState::Accepted, None, 1000)
-        .await?;
-    page.retain(|m| m.role == MemberRole::Owner.as_str());
-    match page.first() {
-        Some(owner) => Ok(ctx.db.actor(&owner.member_id).await?),
+    match ctx.db.group_owner(&group.id).await? {
+        Some(owner) => Ok(ctx.db.actor(&owner).await?),
         None => Ok(group.clone()),
+    }
+}
+
+/// The inbox of a remote person, to tell them directly; nothing for local people.
+fn remote_inbox(person: &Actor) -> Vec<String> {
+    if person.local {
+        Vec::new()
+    } else {
+        vec![deliver::inbox_of(person)]
     }
 }
 
@@ -141,14 +145,12 @@ pub async fn ban(
         .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
         .await?;
     block.id = ban.activity_id;
-    if !person.local {
-        if let Some(follow_id) = membership.and_then(|m| m.follow_activity_id) {
-            send_answer(ctx, "Reject", &group, &person, &follow_id).await?;
-        }
-        announce_moderation(ctx, &group, &block, vec![deliver::inbox_of(&person)]).await?;
-    } else {
-        announce_moderation(ctx, &group, &block, Vec::new()).await?;
+    if !person.local
+        && let Some(follow_id) = membership.and_then(|m| m.follow_activity_id)
+    {
+        send_answer(ctx, "Reject", &group, &person, &follow_id).await?;
     }
+    announce_moderation(ctx, &group, &block, remote_inbox(&person)).await?;
     ctx.db
         .audit(
             acting_name(by),
@@ -185,12 +187,7 @@ pub async fn unban(
     block.target = Some(group.id.clone());
     let block = serde_json::to_value(&block).unwrap_or_default();
     let undo = group_activity("Undo", &actor, &group, block);
-    let extra = if person.local {
-        Vec::new()
-    } else {
-        vec![deliver::inbox_of(&person)]
-    };
-    announce_moderation(ctx, &group, &undo, extra).await?;
+    announce_moderation(ctx, &group, &undo, remote_inbox(&person)).await?;
     ctx.db
         .audit(
             acting_name(by),
@@ -343,20 +340,12 @@ pub async fn remove_post(
     ctx.db.delete_object(&object.id).await?;
     if object.held_reason.is_none() {
         let delete = serde_json::to_value(&delete).unwrap_or_default();
-        announce::redistribute_change(ctx, &group, &object, &delete, true).await?;
-        // The author hears of it too, member or not.
-        if let Ok(author) = ctx.db.actor(&object.attributed_to).await
-            && !author.local
-            && !ctx
-                .db
-                .member_inboxes(&group.id)
-                .await?
-                .contains(&deliver::inbox_of(&author))
-        {
-            let wrapped =
-                announce::announce_activity(&group, &delete, Urls::new_activity(&group.id));
-            deliver::enqueue(ctx, &group, &wrapped, vec![deliver::inbox_of(&author)]).await?;
-        }
+        // The author hears of it too, member or not (the queue sends each inbox once).
+        let author = match ctx.db.actor(&object.attributed_to).await {
+            Ok(author) => remote_inbox(&author),
+            Err(_) => Vec::new(),
+        };
+        announce::redistribute_change(ctx, &group, &object, &delete, true, author).await?;
     }
     ctx.db
         .audit(

@@ -76,29 +76,63 @@ pub async fn set_group_rules(
 /// The longest join question.
 const MAX_QUESTION: usize = 500;
 
-/// Who may join a group, what applicants are asked, and what happens to replies.
-#[derive(Clone, Debug)]
-pub struct MembershipRules {
-    /// Open, or by approval.
-    pub join_policy: JoinPolicy,
-    /// The question put to applicants (approval groups).
-    pub question: Option<String>,
-    /// Replies kept in threads, or boosted too.
-    pub reply_policy: kith_storage::ReplyPolicy,
+/// A change of a group's policies as people give them (`open`, `approval`, `members`, …);
+/// what is left out keeps its value.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyChange {
+    /// `open` or `approval`.
+    pub join_policy: Option<String>,
+    /// The question for applicants; empty clears it.
+    pub join_question: Option<String>,
+    /// `members`, `anyone` or `moderators`.
+    pub post_policy: Option<String>,
+    /// `thread` or `boost`.
+    pub reply_policy: Option<String>,
 }
 
-/// Sets a group's membership rules, as one of its organisers. A change of join policy is told
-/// to members' servers with `Update{Group}` (Mastodon shows "requested" for approval groups).
-pub async fn set_membership_rules(
+fn parse_or<T>(
+    given: Option<&str>,
+    current: &str,
+    what: &str,
+    read: fn(&str) -> Option<T>,
+) -> Result<T> {
+    let value = given.unwrap_or(current);
+    read(value).ok_or_else(|| FederationError::BadRequest(format!("{value:?} is not a {what}")))
+}
+
+/// Changes a group's policies, as one of its organisers (the command line and the JSON API);
+/// returns the settings as they now are. A change of join policy is told to members' servers
+/// with `Update{Group}` (Mastodon shows "requested" for approval groups).
+pub async fn change_policies(
     ctx: &Context,
     name: &str,
     by: Option<&Account>,
-    rules: &MembershipRules,
-) -> Result<()> {
+    change: &PolicyChange,
+) -> Result<kith_storage::GroupSettings> {
     let group = crate::actions::membership::moderated_group(ctx, name, by).await?;
-    let question = rules
-        .question
+    let current = ctx.db.group_settings(&group.id).await?;
+    let join_policy = parse_or(
+        change.join_policy.as_deref(),
+        &current.join_policy,
+        "join policy",
+        JoinPolicy::parse,
+    )?;
+    let reply_policy = parse_or(
+        change.reply_policy.as_deref(),
+        &current.reply_policy,
+        "reply policy",
+        kith_storage::ReplyPolicy::parse,
+    )?;
+    let post_policy = parse_or(
+        change.post_policy.as_deref(),
+        &current.post_policy,
+        "post policy",
+        PostPolicy::parse,
+    )?;
+    let question = change
+        .join_question
         .as_deref()
+        .or(current.join_question.as_deref())
         .map(str::trim)
         .filter(|q| !q.is_empty());
     if question.is_some_and(|q| q.chars().count() > MAX_QUESTION) {
@@ -106,13 +140,15 @@ pub async fn set_membership_rules(
             "the question is longer than {MAX_QUESTION} characters"
         )));
     }
-    let before = ctx.db.group_settings(&group.id).await?;
     ctx.db
-        .set_group_membership_rules(&group.id, rules.join_policy, question, rules.reply_policy)
+        .set_group_membership_rules(&group.id, join_policy, question, reply_policy)
         .await?;
-    if before.join_policy != rules.join_policy.as_str() {
+    ctx.db
+        .set_group_rules(&group.id, post_policy, current.rules.as_deref())
+        .await?;
+    if current.join_policy != join_policy.as_str() {
         ctx.db
-            .set_manually_approves(&group.id, rules.join_policy == JoinPolicy::Approval)
+            .set_manually_approves(&group.id, join_policy == JoinPolicy::Approval)
             .await?;
         crate::actions::group_safety::announce_group_update(ctx, &group.id).await?;
     }
@@ -122,10 +158,10 @@ pub async fn set_membership_rules(
             "group.policy",
             &group.id,
             Some(&group.id),
-            Some(rules.join_policy.as_str()),
+            Some(join_policy.as_str()),
         )
         .await?;
-    Ok(())
+    Ok(ctx.db.group_settings(&group.id).await?)
 }
 
 /// Refuses a new group when `owner` has created as many as the daily cap allows (administrators

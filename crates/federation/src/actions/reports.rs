@@ -109,13 +109,19 @@ async fn may_handle(ctx: &Context, report: &Report, by: Option<&Account>) -> Res
 
 /// Reports `by` may handle: open ones only unless `all`, newest first.
 pub async fn reports(ctx: &Context, all: bool, by: Option<&Account>) -> Result<Vec<Report>> {
-    let mut out = Vec::new();
-    for report in ctx.db.reports(all, 500).await? {
-        if may_handle(ctx, &report, by).await? {
-            out.push(report);
-        }
+    let mut list = ctx.db.reports(all, 500).await?;
+    if let Some(account) = by
+        && !account.is_admin
+    {
+        // The groups they moderate, looked up once rather than per report.
+        let groups: Vec<String> = crate::actions::moderation::moderated_groups(ctx, account)
+            .await?
+            .into_iter()
+            .map(|g| g.id)
+            .collect();
+        list.retain(|r| r.group_id.as_ref().is_some_and(|g| groups.contains(g)));
     }
-    Ok(out)
+    Ok(list)
 }
 
 /// Resolves a report with what was decided; with `forward`, a report about a remote person is

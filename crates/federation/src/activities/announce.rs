@@ -73,18 +73,22 @@ pub async fn redistribute_post(
     Ok(())
 }
 
-/// Redistributes an edit or a deletion of a post the group published (FEP-1b12 form), and for
-/// a deletion withdraws the microblog boost with `Undo{Announce}`.
+/// Redistributes an edit or a deletion of a post the group published (FEP-1b12 form) to the
+/// members and `extra` inboxes (a removed post's author), and for a deletion withdraws the
+/// microblog boost with `Undo{Announce}`.
 pub async fn redistribute_change(
     ctx: &Context,
     group: &Actor,
     object: &StoredObject,
     change: &Value,
     deleted: bool,
+    extra: Vec<String>,
 ) -> Result<()> {
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     let wrapped = announce_activity(group, change, Urls::new_activity(&group.id));
-    deliver::enqueue(ctx, group, &wrapped, inboxes.clone()).await?;
+    let mut targets = inboxes.clone();
+    targets.extend(extra);
+    deliver::enqueue(ctx, group, &wrapped, targets).await?;
     if deleted && let Some(announce_id) = &object.announce_id {
         let announce =
             serde_json::to_value(announce_object(group, object, announce_id)).unwrap_or_default();

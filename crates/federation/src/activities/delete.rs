@@ -41,7 +41,8 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(other) => return Err(other.into()),
     }
     if let Some(group) = published_in_local_group(ctx, &stored).await? {
-        announce::redistribute_change(ctx, &group, &stored, &activity.raw, true).await?;
+        announce::redistribute_change(ctx, &group, &stored, &activity.raw, true, Vec::new())
+            .await?;
     }
     Ok(Outcome::Applied)
 }

@@ -38,16 +38,8 @@ pub async fn receive_announce(
         Some("Update") => refresh_post(ctx, inner, sender).await,
         Some("Delete") => removed_post(ctx, inner, sender).await,
         Some("Block") => banned_here(ctx, inner, sender).await,
-        Some("Undo" | "Add" | "Remove") => Ok(Outcome::ignored(format!(
-            "{} in a remote group: Kith keeps no copy of its bans or moderators",
-            inner
-                .get("object")
-                .and_then(|o| o.get("type"))
-                .and_then(Value::as_str)
-                .map_or_else(
-                    || activity.object_kind().unwrap_or_default().to_owned(),
-                    |k| format!("Undo{{{k}}}")
-                )
+        Some(kind @ ("Undo" | "Add" | "Remove")) => Ok(Outcome::ignored(format!(
+            "announced {kind} in a remote group: Kith keeps no copy of its bans or moderators"
         ))),
         Some(kind) if POST_KINDS.contains(&kind) => keep_post(ctx, inner, sender, None).await,
         Some(kind) => Ok(Outcome::ignored(format!(

@@ -36,7 +36,8 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
     let document = post::verified_object(ctx, &activity.object, sender).await?;
     post::apply_edit(ctx, id, &document).await?;
     if let Some(group) = published_in_local_group(ctx, &stored).await? {
-        announce::redistribute_change(ctx, &group, &stored, &activity.raw, false).await?;
+        announce::redistribute_change(ctx, &group, &stored, &activity.raw, false, Vec::new())
+            .await?;
     }
     Ok(Outcome::Applied)
 }
