@@ -134,7 +134,12 @@ impl Server {
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(killed.success());
         let status = self.child.wait().unwrap();
-        let lines = self.logs.try_iter().collect();
+        // The reader thread may still be forwarding the last lines: read until it hangs up at
+        // the end of the output (bounded, should it never come).
+        let mut lines = Vec::new();
+        while let Ok(line) = self.logs.recv_timeout(Duration::from_secs(10)) {
+            lines.push(line);
+        }
         (status.success(), lines)
     }
 }
