@@ -83,12 +83,23 @@ pub struct Counters {
     pub delivered: AtomicU64,
     /// Deliveries given up on (permanent failure, dead host, too many attempts).
     pub delivery_dropped: AtomicU64,
+    /// Nanoseconds spent handling inbox requests, from the body in hand to the outcome.
+    pub inbox_nanos: AtomicU64,
+    /// Nanoseconds of that spent verifying signatures (the RSA step alone), so an operator
+    /// (and the benchmark) sees what share of the inbox's time the cryptography takes.
+    pub verify_nanos: AtomicU64,
 }
 
 impl Counters {
     /// Adds one to a counter.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds the time since `start` to a nanosecond counter.
+    pub fn add_elapsed(counter: &AtomicU64, start: std::time::Instant) {
+        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        counter.fetch_add(nanos, Ordering::Relaxed);
     }
 }
 

@@ -34,8 +34,10 @@ pub struct InboxRequest<'a> {
 
 /// Checks and applies one delivered activity. Every outcome is logged and counted.
 pub async fn receive(ctx: &Context, request: InboxRequest<'_>) -> Result<Outcome> {
+    let start = std::time::Instant::now();
     let result = receive_checked(ctx, &request).await;
     let counters = ctx.counters();
+    Counters::add_elapsed(&counters.inbox_nanos, start);
     match &result {
         Ok(Outcome::Applied) => Counters::bump(&counters.inbox_accepted),
         Ok(Outcome::Ignored(reason)) => {
@@ -141,7 +143,11 @@ async fn verify_signer(
                 check.key_id
             )));
         }
-        if check.verify(&*ctx.public_key(&actor).await?) {
+        let key = ctx.public_key(&actor).await?;
+        let start = std::time::Instant::now();
+        let verified = check.verify(&key);
+        Counters::add_elapsed(&ctx.counters().verify_nanos, start);
+        if verified {
             return Ok(Some(actor));
         }
         // The key may have rotated: fetch the actor again, once, and not too often.

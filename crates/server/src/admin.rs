@@ -23,6 +23,12 @@ pub async fn open_context(config: &Config) -> anyhow::Result<Context> {
         .context("opening the database")?;
     let mut settings = FederationSettings::new(config.domain.clone(), config.dev);
     settings.allowed_private_addresses = config.allowed_private_ips()?;
+    if config.inbox_per_host_per_minute > 0 {
+        settings.limits.inbox_per_host_per_minute = config.inbox_per_host_per_minute;
+    }
+    if config.inbox_per_ip_per_minute > 0 {
+        settings.limits.inbox_per_ip_per_minute = config.inbox_per_ip_per_minute;
+    }
     Context::new(db, settings).context("the configured domain")
 }
 

@@ -35,6 +35,12 @@ pub struct Config {
     /// Private addresses Kith may reach outside development mode (a peer on the same network),
     /// comma-separated IPs; every other loopback, private or link-local address is refused.
     pub allowed_private_addresses: String,
+    /// Inbox deliveries accepted per sending host per minute, in each process; 0 keeps the
+    /// default (1,200).
+    pub inbox_per_host_per_minute: u32,
+    /// Inbox requests accepted per client address per minute, in each process; 0 keeps the
+    /// default (1,200).
+    pub inbox_per_ip_per_minute: u32,
 }
 
 impl Default for Config {
@@ -47,6 +53,8 @@ impl Default for Config {
             instance_name: "Kith".into(),
             dev: false,
             allowed_private_addresses: String::new(),
+            inbox_per_host_per_minute: 0,
+            inbox_per_ip_per_minute: 0,
         }
     }
 }
@@ -60,6 +68,8 @@ const FIELDS: &[&str] = &[
     "instance_name",
     "dev",
     "allowed_private_addresses",
+    "inbox_per_host_per_minute",
+    "inbox_per_ip_per_minute",
 ];
 
 impl Config {

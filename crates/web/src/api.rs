@@ -105,6 +105,8 @@ async fn get_federation_stats(
         "inbox_rejected": read(&c.inbox_rejected),
         "delivered": read(&c.delivered),
         "delivery_dropped": read(&c.delivery_dropped),
+        "inbox_nanos": read(&c.inbox_nanos),
+        "verify_nanos": read(&c.verify_nanos),
         "deliveries_queued": state.ctx.db.pending_deliveries().await?,
     })))
 }

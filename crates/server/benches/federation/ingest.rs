@@ -1,0 +1,234 @@
+//! Scenario 1, inbox ingestion: remote members post signed `Create{Note}`s into a group of
+//! 1,000. First every member joins with a signed `Follow` (so Kith fetches each actor and its
+//! key once, as it would in life); then the timed part posts activities as fast as Kith takes
+//! them. Kith redistributes each accepted post to the members' hosts meanwhile, as it must.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+use kith_federation::keys::{self, KeyPair};
+use kith_federation::signatures::{self, SigningKey};
+use serde_json::json;
+
+use crate::Scale;
+use crate::fanout::delta;
+use crate::load::{self, LoadResult, Mode};
+use crate::procs::Kith;
+use crate::seed::Seeded;
+use crate::sink::Sink;
+
+/// The inbox figures.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Ingest {
+    /// Follows answered per second while members joined (each fetches an actor first).
+    pub joins_per_second: f64,
+    /// Activities in the timed part, and how many were accepted (202).
+    pub sent: usize,
+    pub accepted: u64,
+    pub accepted_per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    /// Share of the inbox's handling time spent verifying signatures.
+    pub verify_share: f64,
+    /// Kith's CPU use during the timed part, in cores (of 2).
+    pub cpu_cores: f64,
+    /// Deliveries the accepted posts queued, and how long after the last post the queue took
+    /// to empty.
+    pub deliveries: u64,
+    pub drain_seconds: f64,
+}
+
+/// `n` key pairs for the remote members (member `i` uses key `i % n`).
+pub async fn keys(n: usize) -> anyhow::Result<Vec<KeyPair>> {
+    let mut pairs = Vec::with_capacity(n);
+    for _ in 0..n {
+        pairs.push(keys::generate().await?);
+    }
+    Ok(pairs)
+}
+
+struct Member {
+    id: String,
+    key: Arc<SigningKey>,
+}
+
+fn members(sink: &Sink, keys: &[KeyPair], scale: Scale) -> anyhow::Result<Vec<Member>> {
+    let per_host = scale.ingest_members.div_ceil(scale.ingest_hosts);
+    (0..scale.ingest_members)
+        .map(|n| {
+            let port = sink.ingest_ports()[n / per_host];
+            let id = format!("http://127.0.0.1:{port}/users/{n}");
+            let pair = &keys[n % keys.len()];
+            let key = SigningKey::from_pem(&format!("{id}#main-key"), &pair.private_pem)?;
+            Ok(Member {
+                id,
+                key: Arc::new(key),
+            })
+        })
+        .collect()
+}
+
+/// Builds signed POSTs of `activities` (each with its member) to `inbox_url`, on both cores.
+async fn signed_requests(
+    inbox_url: &str,
+    activities: Vec<(Arc<SigningKey>, serde_json::Value)>,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let url = url::Url::parse(inbox_url)?;
+    let half = activities.len().div_ceil(2).max(1);
+    let mut parts = tokio::task::JoinSet::new();
+    let mut chunks: Vec<Vec<(Arc<SigningKey>, serde_json::Value)>> = Vec::new();
+    let mut rest = activities;
+    while !rest.is_empty() {
+        let tail = rest.split_off(half.min(rest.len()));
+        chunks.push(std::mem::replace(&mut rest, tail));
+    }
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let url = url.clone();
+        parts.spawn_blocking(move || {
+            let signed: anyhow::Result<Vec<Vec<u8>>> = chunk
+                .iter()
+                .map(|(key, activity)| signed_request(&url, key, activity))
+                .collect();
+            signed.map(|s| (i, s))
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(part) = parts.join_next().await {
+        done.push(part??);
+    }
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().flat_map(|(_, s)| s).collect())
+}
+
+fn signed_request(
+    url: &url::Url,
+    key: &SigningKey,
+    activity: &serde_json::Value,
+) -> anyhow::Result<Vec<u8>> {
+    let body = serde_json::to_vec(activity)?;
+    let headers = signatures::sign_post(key, url, &body)?;
+    let mut request = format!("POST {} HTTP/1.1\r\n", url.path());
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "content-length: {}\r\nuser-agent: kith-bench\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(&body);
+    Ok(bytes)
+}
+
+/// Runs the scenario.
+pub async fn measure(
+    kith: &Kith,
+    sink: &Sink,
+    keys: &[KeyPair],
+    seeded: &Seeded,
+    scale: Scale,
+) -> anyhow::Result<Ingest> {
+    let members = members(sink, keys, scale)?;
+    let group_id = format!("{}/g/{}", kith.base, seeded.ingest_group);
+    let inbox = format!("{group_id}/inbox");
+    let follows = members
+        .iter()
+        .enumerate()
+        .map(|(n, m)| {
+            let follow = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}#follows/{n}", m.id),
+                "type": "Follow",
+                "actor": m.id,
+                "object": group_id,
+            });
+            (m.key.clone(), follow)
+        })
+        .collect();
+    let follows = Arc::new(signed_requests(&inbox, follows).await?);
+    let joined = load::run(kith.addr, follows, 16, Mode::Once).await?;
+    expect_all(&joined, scale.ingest_members, "follows")?;
+    let mut result = Ingest {
+        joins_per_second: joined.per_second(),
+        ..Ingest::default()
+    };
+    println!(
+        "{} members joined at {:.0}/s",
+        joined.ok(),
+        result.joins_per_second
+    );
+    kith.drain(Duration::from_secs(120)).await?;
+
+    let run = std::process::id();
+    let posts = (0..scale.ingest_activities)
+        .map(|n| {
+            let member = &members[n % members.len()];
+            let note = format!("{}/statuses/{run}-{n}", member.id);
+            let create = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{note}/activity"),
+                "type": "Create",
+                "actor": member.id,
+                "to": [group_id, "https://www.w3.org/ns/activitystreams#Public"],
+                "cc": [format!("{}/followers", member.id)],
+                "object": {
+                    "id": note,
+                    "type": "Note",
+                    "attributedTo": member.id,
+                    "to": [group_id, "https://www.w3.org/ns/activitystreams#Public"],
+                    "cc": [format!("{}/followers", member.id)],
+                    "content": format!("<p>Run #{n}: 5 km along the canal, back by 8. Who is in? \
+                        <a href=\"{group_id}\" class=\"u-url mention\">@runners</a></p>"),
+                    "tag": [{ "type": "Mention", "href": group_id }],
+                    "published": "2026-11-21T07:00:00Z",
+                },
+            });
+            (member.key.clone(), create)
+        })
+        .collect();
+    let posts = Arc::new(signed_requests(&inbox, posts).await?);
+    let before = kith.counters().await?;
+    let cpu = kith.cpu_seconds()?;
+    let timed = load::run(kith.addr, posts, scale.ingest_connections, Mode::Once).await?;
+    let cpu = kith.cpu_seconds()? - cpu;
+    let after = kith.counters().await?;
+    expect_all(&timed, scale.ingest_activities, "posts")?;
+    let drain = kith.drain(Duration::from_secs(600)).await?;
+    let finished = kith.counters().await?;
+    let inbox_nanos = delta(&before, &after, "inbox_nanos").max(1);
+    result.sent = scale.ingest_activities;
+    result.accepted = timed.ok();
+    result.accepted_per_second = timed.per_second();
+    result.p50_ms = timed.percentile_ms(0.5);
+    result.p99_ms = timed.percentile_ms(0.99);
+    result.verify_share = delta(&before, &after, "verify_nanos") as f64 / inbox_nanos as f64;
+    result.cpu_cores = cpu / timed.elapsed.as_secs_f64();
+    result.deliveries = delta(&before, &finished, "delivered");
+    result.drain_seconds = drain.as_secs_f64();
+    println!(
+        "inbox: {} accepted at {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {:.1}% verifying, \
+         {:.2} cores; {} deliveries drained {:.1} s later",
+        result.accepted,
+        result.accepted_per_second,
+        result.p50_ms,
+        result.p99_ms,
+        result.verify_share * 100.0,
+        result.cpu_cores,
+        result.deliveries,
+        result.drain_seconds
+    );
+    Ok(result)
+}
+
+fn expect_all(run: &LoadResult, sent: usize, what: &str) -> anyhow::Result<()> {
+    if run.ok() as usize != sent {
+        bail!(
+            "{what}: {} of {sent} accepted; answers {:?}, {} connection errors",
+            run.ok(),
+            run.statuses,
+            run.errors
+        );
+    }
+    Ok(())
+}
