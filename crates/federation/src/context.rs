@@ -58,6 +58,9 @@ struct Shared {
     delivery_wakeup: Notify,
     counters: Counters,
     limiter: InboxLimiter,
+    /// Hosts that answered this process in the last minute: neither dead nor failing, so
+    /// delivering to them or hearing from them needs no database look-up of their health.
+    healthy_hosts: Cache<String, ()>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -122,8 +125,32 @@ impl Context {
                 delivery_wakeup: Notify::new(),
                 counters: Counters::default(),
                 limiter,
+                healthy_hosts: Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(std::time::Duration::from_secs(60))
+                    .build(),
             }),
         })
+    }
+
+    /// Whether `host` answered this process within the last minute.
+    pub fn host_recently_healthy(&self, host: &str) -> bool {
+        self.shared.healthy_hosts.contains_key(host)
+    }
+
+    /// Notes that `host` answered (a delivery succeeded, or it sent an activity): the database
+    /// is told at most once a minute per host, unless it failed in between.
+    pub async fn host_answered(&self, host: &str) -> kith_storage::Result<()> {
+        if !self.host_recently_healthy(host) {
+            self.db.record_host_success(host).await?;
+            self.shared.healthy_hosts.insert(host.to_owned(), ()).await;
+        }
+        Ok(())
+    }
+
+    /// Notes that a delivery to `host` failed: its health is read from the database again.
+    pub async fn host_failed(&self, host: &str) {
+        self.shared.healthy_hosts.invalidate(host).await;
     }
 
     /// The settings.

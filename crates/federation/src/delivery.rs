@@ -71,12 +71,15 @@ pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future
         .time_to_live(Duration::from_secs(300))
         .build();
     let mut hosts: HashMap<String, (Arc<Semaphore>, usize)> = HashMap::new();
-    let mut tasks: JoinSet<String> = JoinSet::new();
+    let mut tasks: JoinSet<(String, Option<Delivery>)> = JoinSet::new();
+    // Deliveries that are done (sent, or given up), removed from the queue in batches.
+    let mut done: Vec<Delivery> = Vec::new();
     tokio::pin!(shutdown);
     loop {
-        while let Some(done) = tasks.try_join_next() {
-            finish_task(&mut hosts, done);
+        while let Some(joined) = tasks.try_join_next() {
+            finish_task(&mut hosts, &mut done, joined);
         }
+        flush(&ctx, &mut done).await;
         let room = settings.max_claimed.saturating_sub(tasks.len());
         let claimed = if room == 0 {
             Vec::new()
@@ -107,10 +110,11 @@ pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future
             let (ctx, settings, bodies) = (ctx.clone(), settings.clone(), bodies.clone());
             tasks.spawn(async move {
                 let host = delivery.host.clone();
-                if let Ok(_permit) = permit.acquire_owned().await {
-                    deliver_one(&ctx, &settings, &bodies, &delivery).await;
-                }
-                host
+                let finished = match permit.acquire_owned().await {
+                    Ok(_permit) => deliver_one(&ctx, &settings, &bodies, delivery).await,
+                    Err(_) => None,
+                };
+                (host, finished)
             });
         }
         if idle {
@@ -118,29 +122,37 @@ pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future
                 _ = &mut shutdown => break,
                 _ = ctx.delivery_woken() => {}
                 _ = tokio::time::sleep(settings.poll) => {}
-                Some(done) = tasks.join_next() => finish_task(&mut hosts, done),
+                Some(joined) = tasks.join_next() => finish_task(&mut hosts, &mut done, joined),
             }
         } else if tasks.len() >= settings.max_claimed {
             tokio::select! {
                 _ = &mut shutdown => break,
-                Some(done) = tasks.join_next() => finish_task(&mut hosts, done),
+                Some(joined) = tasks.join_next() => finish_task(&mut hosts, &mut done, joined),
             }
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while tasks.join_next().await.is_some() {}
+        while let Some(joined) = tasks.join_next().await {
+            finish_task(&mut hosts, &mut done, joined);
+        }
     })
     .await;
     tasks.abort_all();
+    flush(&ctx, &mut done).await;
 }
+
+type Joined = std::result::Result<(String, Option<Delivery>), tokio::task::JoinError>;
 
 fn finish_task(
     hosts: &mut HashMap<String, (Arc<Semaphore>, usize)>,
-    done: std::result::Result<String, tokio::task::JoinError>,
+    done: &mut Vec<Delivery>,
+    joined: Joined,
 ) {
-    if let Ok(host) = done
-        && let Some(entry) = hosts.get_mut(&host)
-    {
+    let Ok((host, finished)) = joined else {
+        return;
+    };
+    done.extend(finished);
+    if let Some(entry) = hosts.get_mut(&host) {
         entry.1 = entry.1.saturating_sub(1);
         if entry.1 == 0 {
             hosts.remove(&host);
@@ -148,15 +160,35 @@ fn finish_task(
     }
 }
 
-/// Sends one delivery and records what came of it.
+/// Removes finished deliveries from the queue, all in one transaction. Should that fail, the
+/// rows stay claimed until their lease runs out and are sent again: at least once, never lost.
+async fn flush(ctx: &Context, done: &mut Vec<Delivery>) {
+    if done.is_empty() {
+        return;
+    }
+    if let Err(error) = ctx.db.finish_deliveries(done).await {
+        tracing::error!(%error, count = done.len(), "recording finished deliveries failed");
+    }
+    done.clear();
+}
+
+/// Sends one delivery and records what came of it; returns it when it is done with (sent or
+/// given up), for the worker to remove from the queue with others.
 async fn deliver_one(
     ctx: &Context,
     settings: &DeliverySettings,
     bodies: &Bodies,
-    delivery: &Delivery,
-) {
+    delivery: Delivery,
+) -> Option<Delivery> {
+    let delivery = &delivery;
     let counters = ctx.counters();
-    let outcome = match ctx.db.host_is_dead(&delivery.host).await {
+    // A host that answered within the last minute is not dead: no need to ask the database.
+    let dead = if ctx.host_recently_healthy(&delivery.host) {
+        Ok(false)
+    } else {
+        ctx.db.host_is_dead(&delivery.host).await
+    };
+    let outcome = match dead {
         Ok(true) => Err(Failure::Permanent(format!(
             "{} is marked dead",
             delivery.host
@@ -164,32 +196,38 @@ async fn deliver_one(
         Ok(false) => send(ctx, bodies, delivery).await,
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
-    let recorded = match outcome {
+    let finished = match outcome {
         Ok(()) => {
             Counters::bump(&counters.delivered);
-            match ctx.db.finish_delivery(delivery).await {
-                Ok(()) => ctx.db.record_host_success(&delivery.host).await,
-                Err(e) => Err(e),
+            if let Err(error) = ctx.host_answered(&delivery.host).await {
+                tracing::error!(%error, host = %delivery.host, "recording a host's health failed");
             }
+            true
         }
         Err(Failure::Permanent(reason)) => {
             Counters::bump(&counters.delivery_dropped);
             tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up");
-            ctx.db.finish_delivery(delivery).await
+            true
         }
-        Err(Failure::Temporary(reason)) => retry(ctx, settings, delivery, &reason).await,
+        Err(Failure::Temporary(reason)) => match retry(ctx, settings, delivery, &reason).await {
+            Ok(given_up) => given_up,
+            Err(error) => {
+                tracing::error!(%error, inbox = %delivery.inbox_url, "recording a delivery failed");
+                false
+            }
+        },
     };
-    if let Err(error) = recorded {
-        tracing::error!(%error, inbox = %delivery.inbox_url, "recording a delivery failed");
-    }
+    finished.then(|| delivery.clone())
 }
 
+/// Schedules the next attempt; returns whether the delivery was given up instead.
 async fn retry(
     ctx: &Context,
     settings: &DeliverySettings,
     delivery: &Delivery,
     reason: &str,
-) -> kith_storage::Result<()> {
+) -> kith_storage::Result<bool> {
+    ctx.host_failed(&delivery.host).await;
     let now = now_millis();
     let dead_before = now - settings.dead_after.as_millis() as i64;
     let dead = ctx
@@ -199,12 +237,13 @@ async fn retry(
     if dead || delivery.attempts + 1 >= settings.max_attempts {
         Counters::bump(&ctx.counters().delivery_dropped);
         tracing::warn!(inbox = %delivery.inbox_url, %reason, dead, "delivery given up");
-        return ctx.db.finish_delivery(delivery).await;
+        return Ok(true);
     }
     let delay = settings.backoff(delivery.attempts).as_millis() as i64;
     tracing::info!(inbox = %delivery.inbox_url, %reason, attempts = delivery.attempts + 1,
         "delivery failed, will retry");
-    ctx.db.retry_delivery(delivery, now + delay, reason).await
+    ctx.db.retry_delivery(delivery, now + delay, reason).await?;
+    Ok(false)
 }
 
 enum Failure {

@@ -110,7 +110,7 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     {
         return Err(FederationError::Duplicate(activity.id.clone()));
     }
-    ctx.db.record_host_success(&signer.domain).await?;
+    ctx.host_answered(&signer.domain).await?;
     match activities::apply(ctx, &activity, &signer).await {
         Ok(outcome) => Ok(outcome),
         Err(error) => {

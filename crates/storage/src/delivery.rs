@@ -53,6 +53,17 @@ macro_rules! claim_returning {
     };
 }
 
+/// Rows bound in one statement (well under SQLite's and PostgreSQL's parameter limits).
+const FINISH_BATCH: usize = 500;
+
+/// `$1, $2, …, $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Database {
     /// Queues an activity for its inboxes, all in one transaction; returns how many deliveries
     /// were queued. Due at once.
@@ -132,18 +143,39 @@ impl Database {
     /// Removes a delivery that succeeded or failed for good, and its activity once no delivery
     /// of it is left.
     pub async fn finish_delivery(&self, delivery: &Delivery) -> Result<()> {
+        self.finish_deliveries(std::slice::from_ref(delivery)).await
+    }
+
+    /// [`Database::finish_delivery`] for many at once, in one transaction: the worker finishes
+    /// deliveries in batches, since one write per delivery is what made fan-out to a thousand
+    /// hosts wait on the database (docs/performance.md).
+    pub async fn finish_deliveries(&self, done: &[Delivery]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM deliveries WHERE id = $1")
-            .bind(delivery.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "DELETE FROM outgoing_activities WHERE id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM deliveries WHERE activity_id = $1)",
-        )
-        .bind(&delivery.activity_id)
-        .execute(&mut *tx)
-        .await?;
+        for chunk in done.chunks(FINISH_BATCH) {
+            let sql = format!(
+                "DELETE FROM deliveries WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for delivery in chunk {
+                query = query.bind(delivery.id);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let activities: BTreeSet<&str> = done.iter().map(|d| d.activity_id.as_str()).collect();
+        let activities: Vec<&str> = activities.into_iter().collect();
+        for chunk in activities.chunks(FINISH_BATCH) {
+            let sql = format!(
+                "DELETE FROM outgoing_activities WHERE id IN ({}) AND NOT EXISTS \
+                 (SELECT 1 FROM deliveries WHERE deliveries.activity_id = outgoing_activities.id)",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -279,7 +279,37 @@ async fn delivery_queue_claims_leases_and_finishes() {
         .await
         .unwrap();
         assert_eq!(db.claim_deliveries(10, -1).await.unwrap().len(), 1);
-        assert_eq!(db.claim_deliveries(10, 60_000).await.unwrap().len(), 1);
+        let late = db.claim_deliveries(10, 60_000).await.unwrap();
+        assert_eq!(late.len(), 1);
+
+        // Finished in a batch: every row of both activities at once; an activity whose rows
+        // are not all finished stays.
+        let inboxes: Vec<String> = (0..5).map(|n| format!("https://h{n}.test/inbox")).collect();
+        db.enqueue_delivery(&NewDelivery {
+            activity_id: "https://kith.test/act/3".into(),
+            actor_id: a.actor_id.clone(),
+            body: "{}".into(),
+            inboxes,
+        })
+        .await
+        .unwrap();
+        let mut batch = db.claim_deliveries(10, 60_000).await.unwrap();
+        assert_eq!(batch.len(), 5);
+        let kept = batch.pop().unwrap();
+        batch.extend(late);
+        db.finish_deliveries(&batch).await.unwrap();
+        assert_eq!(db.pending_deliveries().await.unwrap(), 1);
+        assert!(matches!(
+            db.outgoing_activity("https://kith.test/act/2").await,
+            Err(StorageError::NotFound)
+        ));
+        assert!(
+            db.outgoing_activity("https://kith.test/act/3")
+                .await
+                .is_ok()
+        );
+        db.finish_deliveries(&[kept]).await.unwrap();
+        assert_eq!(db.pending_deliveries().await.unwrap(), 0);
     }
 }
 

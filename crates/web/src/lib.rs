@@ -9,6 +9,7 @@ mod api_groups;
 mod api_safety;
 mod atom;
 pub mod auth;
+mod cache;
 mod error;
 mod events;
 mod health;
@@ -24,8 +25,9 @@ pub use error::ApiError;
 pub use run::run;
 pub use state::{AppState, WebSettings};
 
-/// Every route Kith serves.
+/// Every route Kith serves, behind the cache of public documents (`cache.rs`).
 pub fn router(state: AppState) -> Router {
+    let cache = cache::DocumentCache::default();
     Router::new()
         .merge(health::router())
         .merge(nodeinfo::router())
@@ -39,5 +41,6 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(pages::router())
         .merge(atom::router())
+        .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
         .with_state(state)
 }

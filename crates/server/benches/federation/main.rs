@@ -56,7 +56,7 @@ impl Scale {
     const FULL: Scale = Scale {
         ingest_members: 1_000,
         ingest_hosts: 10,
-        ingest_activities: 20_000,
+        ingest_activities: 10_000,
         ingest_connections: 32,
         fanout_members: 10_000,
         fanout_hosts: 1_000,

@@ -152,15 +152,21 @@ impl Report {
                 mark(i.p99_ms < 50.0)
             )
         });
-        self.row(md, "inbox: share verifying signatures", "", |r| {
-            format!("{:.1}%", r.ingest.verify_share * 100.0)
-        });
+        self.row(
+            md,
+            "inbox: share of Kith CPU verifying signatures",
+            "",
+            |r| format!("{:.1}%", r.ingest.verify_share * 100.0),
+        );
         self.row(md, "inbox: Kith CPU (cores of 2)", "", |r| {
             format!("{:.2}", r.ingest.cpu_cores)
         });
-        self.row(md, "inbox: announces queued, drained after", "", |r| {
-            format!("{} in {:.1} s", r.ingest.deliveries, r.ingest.drain_seconds)
-        });
+        self.row(
+            md,
+            "inbox: announces delivered meanwhile / queued after",
+            "",
+            |r| format!("{} / {}", r.ingest.delivered, r.ingest.queued_after),
+        );
         self.row(md, "inbox: joins (Follow + actor fetch)/s", "", |r| {
             format!("{:.0}", r.ingest.joins_per_second)
         });
