@@ -111,10 +111,10 @@ pub async fn run(ctx: Context, settings: DeliverySettings, shutdown: impl Future
             tasks.spawn(async move {
                 let host = delivery.host.clone();
                 let finished = match permit.acquire_owned().await {
-                    Ok(_permit) => deliver_one(&ctx, &settings, &bodies, delivery).await,
-                    Err(_) => None,
+                    Ok(_permit) => deliver_one(&ctx, &settings, &bodies, &delivery).await,
+                    Err(_) => false,
                 };
-                (host, finished)
+                (host, finished.then_some(delivery))
             });
         }
         if idle {
@@ -172,15 +172,14 @@ async fn flush(ctx: &Context, done: &mut Vec<Delivery>) {
     done.clear();
 }
 
-/// Sends one delivery and records what came of it; returns it when it is done with (sent or
-/// given up), for the worker to remove from the queue with others.
+/// Sends one delivery and records what came of it; returns whether it is done with (sent or
+/// given up), for the worker to remove it from the queue with others.
 async fn deliver_one(
     ctx: &Context,
     settings: &DeliverySettings,
     bodies: &Bodies,
-    delivery: Delivery,
-) -> Option<Delivery> {
-    let delivery = &delivery;
+    delivery: &Delivery,
+) -> bool {
     let counters = ctx.counters();
     // A host that answered within the last minute is not dead: no need to ask the database.
     let dead = if ctx.host_recently_healthy(&delivery.host) {
@@ -196,7 +195,7 @@ async fn deliver_one(
         Ok(false) => send(ctx, bodies, delivery).await,
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
-    let finished = match outcome {
+    match outcome {
         Ok(()) => {
             Counters::bump(&counters.delivered);
             if let Err(error) = ctx.host_answered(&delivery.host).await {
@@ -216,8 +215,7 @@ async fn deliver_one(
                 false
             }
         },
-    };
-    finished.then(|| delivery.clone())
+    }
 }
 
 /// Schedules the next attempt; returns whether the delivery was given up instead.
