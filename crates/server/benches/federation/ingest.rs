@@ -76,30 +76,21 @@ async fn signed_requests(
     activities: Vec<(Arc<SigningKey>, serde_json::Value)>,
 ) -> anyhow::Result<Vec<Vec<u8>>> {
     let url = url::Url::parse(inbox_url)?;
-    let half = activities.len().div_ceil(2).max(1);
-    let mut parts = tokio::task::JoinSet::new();
-    let mut chunks: Vec<Vec<(Arc<SigningKey>, serde_json::Value)>> = Vec::new();
-    let mut rest = activities;
-    while !rest.is_empty() {
-        let tail = rest.split_off(half.min(rest.len()));
-        chunks.push(std::mem::replace(&mut rest, tail));
-    }
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let url = url.clone();
-        parts.spawn_blocking(move || {
-            let signed: anyhow::Result<Vec<Vec<u8>>> = chunk
+    let all = Arc::new(activities);
+    let half = all.len().div_ceil(2);
+    let sign = |range: std::ops::Range<usize>| {
+        let (all, url) = (all.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            all[range]
                 .iter()
                 .map(|(key, activity)| signed_request(&url, key, activity))
-                .collect();
-            signed.map(|s| (i, s))
-        });
-    }
-    let mut done = Vec::new();
-    while let Some(part) = parts.join_next().await {
-        done.push(part??);
-    }
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done.into_iter().flat_map(|(_, s)| s).collect())
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
+    };
+    let (first, second) = (sign(0..half), sign(half..all.len()));
+    let mut signed = first.await??;
+    signed.extend(second.await??);
+    Ok(signed)
 }
 
 fn signed_request(
