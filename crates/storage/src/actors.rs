@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use crate::db::{BIND_BATCH, placeholders};
 use crate::{Database, Result, StorageError, now_millis};
 
 /// The ActivityStreams type of an actor.
@@ -218,6 +219,27 @@ impl Database {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StorageError::NotFound)
+    }
+
+    /// The actors with these ids that are known, in no particular order: one query per few
+    /// hundred ids, for pages that show many authors.
+    pub async fn actors_by_ids(&self, ids: &[&str]) -> Result<Vec<Actor>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BIND_BATCH) {
+            let sql = format!(
+                concat!("SELECT ", actor_columns!(), " FROM actors WHERE id IN ({})"),
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            found.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
     }
 
     /// The local actor (person, group or instance actor) with this name.

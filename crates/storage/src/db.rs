@@ -134,6 +134,18 @@ fn connect_error(url: &str, err: sqlx::Error) -> StorageError {
 }
 
 /// Returns the file path of an SQLite URL (`sqlite://data/kith.db`, `sqlite:kith.db`).
+/// Values bound in one statement by the batched queries (well under SQLite's and
+/// PostgreSQL's parameter limits).
+pub(crate) const BIND_BATCH: usize = 500;
+
+/// `$1, $2, …, $n`, for `IN (…)` lists and multi-row inserts.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn sqlite_path(url: &str) -> Result<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")

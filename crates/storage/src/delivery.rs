@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use sqlx::FromRow;
 
+use crate::db::{BIND_BATCH, placeholders};
 use crate::{Backend, Database, Result, StorageError, now_millis};
 
 /// An activity to deliver, and where.
@@ -51,17 +52,6 @@ macro_rules! claim_returning {
     () => {
         " RETURNING id, activity_id, inbox_url, host, attempts"
     };
-}
-
-/// Rows bound in one statement (well under SQLite's and PostgreSQL's parameter limits).
-const FINISH_BATCH: usize = 500;
-
-/// `$1, $2, …, $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Database {
@@ -151,7 +141,7 @@ impl Database {
     /// hosts wait on the database (docs/performance.md).
     pub async fn finish_deliveries(&self, done: &[Delivery]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for chunk in done.chunks(FINISH_BATCH) {
+        for chunk in done.chunks(BIND_BATCH) {
             let sql = format!(
                 "DELETE FROM deliveries WHERE id IN ({})",
                 placeholders(chunk.len())
@@ -164,7 +154,7 @@ impl Database {
         }
         let activities: BTreeSet<&str> = done.iter().map(|d| d.activity_id.as_str()).collect();
         let activities: Vec<&str> = activities.into_iter().collect();
-        for chunk in activities.chunks(FINISH_BATCH) {
+        for chunk in activities.chunks(BIND_BATCH) {
             let sql = format!(
                 "DELETE FROM outgoing_activities WHERE id IN ({}) AND NOT EXISTS \
                  (SELECT 1 FROM deliveries WHERE deliveries.activity_id = outgoing_activities.id)",

@@ -1,6 +1,9 @@
 //! Posts in local groups as the group redistributes them: the outbox of announced posts, the
 //! queue of posts held for moderators, and lookups by the group's `Announce` id.
 
+use std::collections::HashMap;
+
+use crate::db::{BIND_BATCH, placeholders};
 use crate::{Database, Result, StorageError, objects::StoredObject, objects::object_columns};
 
 impl Database {
@@ -59,6 +62,24 @@ impl Database {
         .bind(object_id)
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// How many visible replies each of these objects has (objects without replies are absent).
+    pub async fn reply_counts(&self, object_ids: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut counts = HashMap::new();
+        for chunk in object_ids.chunks(BIND_BATCH) {
+            let sql = format!(
+                "SELECT in_reply_to, COUNT(*) FROM objects WHERE in_reply_to IN ({}) \
+                 AND deleted_at IS NULL AND held_reason IS NULL GROUP BY in_reply_to",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            counts.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(counts)
     }
 
     /// The posts of a group that wait for a moderator, oldest first.

@@ -173,6 +173,19 @@ async fn objects_threads_and_tombstones() {
                 .await
                 .unwrap();
         }
+        // Pages read authors and reply counts for many posts at once.
+        let counts = db
+            .reply_counts(&[root, "https://kith.test/p/r0", "https://kith.test/p/none"])
+            .await
+            .unwrap();
+        assert_eq!(counts.get(root), Some(&3));
+        assert_eq!(counts.len(), 1, "posts without replies are absent");
+        let authors = db
+            .actors_by_ids(&[&a.actor_id, &a.actor_id, "https://kith.test/u/nobody"])
+            .await
+            .unwrap();
+        assert_eq!(authors.len(), 1);
+        assert_eq!(authors[0].id, a.actor_id);
         let dup = db
             .insert_object(&note(root, &a.actor_id, None, None, 1_000))
             .await;

@@ -1,5 +1,6 @@
-//! A one-second cache of the public documents other servers fetch most: actor documents,
-//! WebFinger answers and outbox pages (docs/performance.md).
+//! A one-second cache of the public documents fetched most: actor documents, WebFinger answers
+//! and outbox pages (other servers), post, event and group pages as anonymous visitors see them,
+//! and the calendar and Atom feeds (docs/performance.md).
 //!
 //! When a post travels, every server that sees it fetches its group and author within seconds
 //! (a fetch storm); each fetch used to cost two database queries. These documents are the same
@@ -10,14 +11,14 @@
 //! old; federation tolerates far more (Mastodon refreshes actors after a day).
 //!
 //! Requests with a cookie or `Authorization` are never served from or stored in the cache, nor
-//! is anything but a `200` ActivityPub or JRD answer.
+//! is anything but a `200` answer without `Set-Cookie`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
@@ -29,11 +30,10 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Cached documents: larger answers (an outbox page is ~80 kB) are not worth holding.
 const MAX_BODY: usize = 256 * 1024;
 
-/// A cached answer: its content type, `Link` header and body.
+/// A cached answer: its headers and body.
 #[derive(Clone)]
 struct Cached {
-    content_type: HeaderValue,
-    link: Option<HeaderValue>,
+    headers: HeaderMap,
     body: Bytes,
 }
 
@@ -73,17 +73,20 @@ fn key_of(request: &Request) -> Option<String> {
         return None;
     }
     let path = request.uri().path();
-    let cacheable = path == "/.well-known/webfinger"
-        || path == "/actor"
-        || is_actor_path(path)
-        || (path.starts_with("/g/") && path.ends_with("/outbox"));
-    if !cacheable {
-        return None;
-    }
     let wants = if path == "/.well-known/webfinger" {
-        "jrd"
+        "jrd".to_owned()
+    } else if is_feed_path(path) {
+        "feed".to_owned()
     } else if crate::activitypub::wants_activity_json(headers) {
-        "ap"
+        if !(path == "/actor" || is_actor_path(path) || is_outbox_path(path)) {
+            return None;
+        }
+        "ap".to_owned()
+    } else if is_actor_path(path) || is_object_path(path) || path == "/thread" {
+        // A page as every anonymous visitor sees it, for the exact `Accept` asked with (an
+        // event's page answers more than HTML).
+        let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+        format!("page {accept}")
     } else {
         return None;
     };
@@ -97,6 +100,27 @@ fn is_actor_path(path: &str) -> bool {
         .strip_prefix("/g/")
         .or_else(|| path.strip_prefix("/u/"));
     rest.is_some_and(|name| !name.is_empty() && !name.contains('/'))
+}
+
+/// `/g/NAME/outbox`.
+fn is_outbox_path(path: &str) -> bool {
+    path.strip_prefix("/g/")
+        .and_then(|rest| rest.strip_suffix("/outbox"))
+        .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+}
+
+/// `/o/KEY`: a local post's or event's page.
+fn is_object_path(path: &str) -> bool {
+    path.strip_prefix("/o/")
+        .is_some_and(|key| !key.is_empty() && !key.contains('/'))
+}
+
+/// The calendar and Atom feeds, which calendar apps and feed readers poll.
+fn is_feed_path(path: &str) -> bool {
+    path == "/events.ics"
+        || path.ends_with("/events.ics") && path.starts_with("/g/")
+        || path.ends_with("/calendar.ics") && path.starts_with("/o/")
+        || path.ends_with("/feed.atom") && path.starts_with("/g/")
 }
 
 /// The middleware: answers from the cache, fills it, and clears it on every write.
@@ -123,12 +147,10 @@ pub async fn layer(State(cache): State<DocumentCache>, request: Request, next: N
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let body = collected.to_bytes();
-    if let Some(content_type) = parts.headers.get(header::CONTENT_TYPE)
-        && body.len() <= MAX_BODY
-    {
+    // An answer that sets a cookie belongs to one visitor.
+    if body.len() <= MAX_BODY && !parts.headers.contains_key(header::SET_COOKIE) {
         let cached = Cached {
-            content_type: content_type.clone(),
-            link: parts.headers.get(header::LINK).cloned(),
+            headers: parts.headers.clone(),
             body: body.clone(),
         };
         cache.entries.insert(key, Arc::new(cached));
@@ -137,17 +159,15 @@ pub async fn layer(State(cache): State<DocumentCache>, request: Request, next: N
 }
 
 fn respond(cached: &Cached) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, cached.content_type.clone());
-    if let Some(link) = &cached.link {
-        headers.insert(header::LINK, link.clone());
-    }
-    (headers, cached.body.clone()).into_response()
+    let mut response = Body::from(cached.body.clone()).into_response();
+    *response.headers_mut() = cached.headers.clone();
+    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn get(path: &str, accept: &str) -> Request {
         Request::builder()
@@ -164,9 +184,17 @@ mod tests {
         assert!(key_of(&get("/u/ann", ap)).is_some());
         assert!(key_of(&get("/g/runners/outbox?page=true", ap)).is_some());
         assert!(key_of(&get("/.well-known/webfinger?resource=acct:a@b", "*/*")).is_some());
-        // Pages for people, collections that list members, and anything signed in are not.
-        assert!(key_of(&get("/g/runners", "text/html")).is_none());
+        // Pages and feeds as anonymous visitors see them.
+        assert!(key_of(&get("/g/runners", "text/html")).is_some());
+        assert!(key_of(&get("/o/abc", "text/html")).is_some());
+        assert!(key_of(&get("/thread?id=x", "text/html")).is_some());
+        assert!(key_of(&get("/g/runners/events.ics", "*/*")).is_some());
+        assert!(key_of(&get("/g/runners/feed.atom", "*/*")).is_some());
+        // Collections that list members, object documents (whose audience may be limited),
+        // account pages, and anything signed in are not.
         assert!(key_of(&get("/g/runners/followers", ap)).is_none());
+        assert!(key_of(&get("/o/abc", ap)).is_none());
+        assert!(key_of(&get("/settings", "text/html")).is_none());
         let mut with_cookie = get("/g/runners", ap);
         with_cookie
             .headers_mut()
@@ -185,5 +213,10 @@ mod tests {
             key_of(&get("/g/runners/outbox", ap))
         );
         assert_ne!(key_of(&get("/g/a", ap)), key_of(&get("/u/a", ap)));
+        assert_ne!(
+            key_of(&get("/o/abc", "text/html")),
+            key_of(&get("/o/abc", "text/calendar"))
+        );
+        assert_ne!(key_of(&get("/g/a", ap)), key_of(&get("/g/a", "text/html")));
     }
 }

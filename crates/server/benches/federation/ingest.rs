@@ -181,9 +181,13 @@ pub async fn measure(
         .collect();
     let posts = Arc::new(signed_requests(&inbox, posts).await?);
     let before = kith.counters().await?;
+    let profile = kith.profile("inbox")?;
     let cpu = kith.cpu_seconds()?;
     let timed = load::run(kith.addr, posts, scale.ingest_connections, Mode::Once).await?;
     let cpu = kith.cpu_seconds()? - cpu;
+    if let Some(profile) = profile {
+        profile.finish()?;
+    }
     let after = kith.counters().await?;
     expect_all(&timed, scale.ingest_activities, "posts")?;
     result.sent = scale.ingest_activities;

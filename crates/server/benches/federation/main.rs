@@ -1,6 +1,7 @@
 //! Kith's performance harness (issue 7; how to run it and what it found: docs/performance.md).
 //!
-//! `cargo bench -p kith --bench federation [-- --db sqlite|postgres|all] [--quick]`
+//! `cargo bench -p kith --bench federation [-- --db sqlite|postgres|all] [--quick]
+//! [--only reads|fanout|inbox]`
 //!
 //! It starts everything it measures itself, on loopback: the real `kith serve` binary on a fresh
 //! database, a *sink* process (1,000 remote "hosts", each its own port, that verify every
@@ -83,11 +84,16 @@ struct Options {
     databases: Vec<&'static str>,
     scale: Scale,
     quick: bool,
+    /// Scenarios to run (all unless `--only` names one): for profiling one at a time.
+    scenarios: Vec<&'static str>,
 }
+
+const SCENARIOS: [&str; 3] = ["reads", "fanout", "inbox"];
 
 fn options() -> anyhow::Result<Options> {
     let mut databases = vec!["sqlite", "postgres"];
     let mut quick = false;
+    let mut scenarios = SCENARIOS.to_vec();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -102,7 +108,16 @@ fn options() -> anyhow::Result<Options> {
                     other => bail!("--db sqlite|postgres|all, not {other:?}"),
                 }
             }
-            other => bail!("unknown argument {other:?} (--db sqlite|postgres|all, --quick)"),
+            "--only" => {
+                let name = args.next().unwrap_or_default();
+                match SCENARIOS.iter().find(|s| **s == name) {
+                    Some(s) => scenarios = vec![s],
+                    None => bail!("--only reads|fanout|inbox, not {name:?}"),
+                }
+            }
+            other => bail!(
+                "unknown argument {other:?} (--db sqlite|postgres|all, --quick, --only SCENARIO)"
+            ),
         }
     }
     let scale = if quick { Scale::QUICK } else { Scale::FULL };
@@ -110,6 +125,7 @@ fn options() -> anyhow::Result<Options> {
         databases,
         scale,
         quick,
+        scenarios,
     })
 }
 
@@ -142,7 +158,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
     let bare = procs::spawn_role(Role::Bare, &[], &out).await?;
     let mut report = Report::new(scale, options.quick);
     for database in &options.databases {
-        let run = run_on(database, scale, &out, &bare).await?;
+        let run = run_on(database, scale, &options.scenarios, &out, &bare).await?;
         report.push(run);
     }
     let written = report.write(&out)?;
@@ -155,6 +171,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
 async fn run_on(
     database: &str,
     scale: Scale,
+    scenarios: &[&str],
     out: &std::path::Path,
     bare: &procs::Child,
 ) -> anyhow::Result<Run> {
@@ -178,9 +195,15 @@ async fn run_on(
     run.idle_rss_mb = kith.rss_mb()?;
     println!("idle: {:.1} MB resident", run.idle_rss_mb);
 
-    run.reads = reads::measure(&kith, bare, &seeded, scale).await?;
-    run.fanout = sink.fan_out(&kith, &seeded, scale).await?;
-    run.ingest = ingest::measure(&kith, &sink, &keys, &seeded, scale).await?;
+    if scenarios.contains(&"reads") {
+        run.reads = reads::measure(&kith, bare, &seeded, scale).await?;
+    }
+    if scenarios.contains(&"fanout") {
+        run.fanout = sink.fan_out(&kith, &seeded, scale).await?;
+    }
+    if scenarios.contains(&"inbox") {
+        run.ingest = ingest::measure(&kith, &sink, &keys, &seeded, scale).await?;
+    }
     run.kith_log = kith.log_path().display().to_string();
     kith.stop().await?;
     sink.stop().await?;

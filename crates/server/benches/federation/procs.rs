@@ -255,6 +255,27 @@ impl Kith {
         Ok(ticks / 100.0)
     }
 
+    /// Starts `perf record -g` on Kith when `KITH_BENCH_PERF` names a directory: a profile of
+    /// one timed part, `<dir>/<label>.data`, written when the returned guard is finished.
+    pub fn profile(&self, label: &str) -> anyhow::Result<Option<Profile>> {
+        let Some(dir) = std::env::var_os("KITH_BENCH_PERF") else {
+            return Ok(None);
+        };
+        std::fs::create_dir_all(&dir)?;
+        let data = PathBuf::from(dir).join(format!("{label}.data"));
+        let child = std::process::Command::new("perf")
+            .args(["record", "-g", "-q", "-o"])
+            .arg(&data)
+            .args(["-p", &self.pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting perf (is it installed?)")?;
+        // perf needs a moment to attach before the load starts.
+        std::thread::sleep(Duration::from_millis(300));
+        Ok(Some(Profile { child, data }))
+    }
+
     /// The federation counters (`GET /api/v1/admin/federation`).
     pub async fn counters(&self) -> anyhow::Result<Value> {
         let response = self
@@ -289,6 +310,27 @@ impl Kith {
     /// Stops Kith.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         self.process.kill().await?;
+        Ok(())
+    }
+}
+
+/// A running `perf record`; [`Profile::finish`] stops it and waits for the file.
+pub struct Profile {
+    child: std::process::Child,
+    data: PathBuf,
+}
+
+impl Profile {
+    /// Stops recording (SIGINT, as perf expects) and says where the profile is.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("could not stop perf");
+        }
+        self.child.wait()?;
+        println!("profile written to {}", self.data.display());
         Ok(())
     }
 }

@@ -139,6 +139,9 @@ impl Report {
     }
 
     fn rows(&self, md: &mut String) {
+        if self.runs.iter().all(|r| r.ingest.sent == 0) {
+            return self.later_rows(md);
+        }
         self.row(md, "inbox: accepted/s", "≥ 5,000", |r| {
             let v = r.ingest.accepted_per_second;
             format!("{v:.0} ({})", mark(v >= 5_000.0))
@@ -170,6 +173,11 @@ impl Report {
         self.row(md, "inbox: joins (Follow + actor fetch)/s", "", |r| {
             format!("{:.0}", r.ingest.joins_per_second)
         });
+        self.later_rows(md);
+    }
+
+    /// The rows after the inbox's (those of a run with `--only` another scenario).
+    fn later_rows(&self, md: &mut String) {
         self.row(md, "fan-out: to every host", "≤ 1 s", |r| {
             match r.fanout.median() {
                 Some(p) => format!("{:.3} s ({})", p.seconds, mark(p.seconds <= 1.0)),
@@ -218,6 +226,9 @@ impl Report {
             format!("{:.1} MB ({})", r.idle_rss_mb, mark(r.idle_rss_mb <= 50.0))
         });
         self.row(md, "memory: RSS at fan-out peak", "≤ 200 MB", |r| {
+            if r.fanout.posts.is_empty() {
+                return "–".into();
+            }
             let p = r.fanout.peak_rss_mb;
             format!("{p:.1} MB ({})", mark(p <= 200.0))
         });

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::groups::DoneQuery;
 use super::safety::{PersonLine, ReportLine, group_people, report_lines};
-use super::views::{PostView, actor_url, display_name, handle, post_view};
+use super::views::{PostView, actor_url, display_name, handle, post_views};
 use super::{Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -84,14 +84,17 @@ async fn queue(
                 answer: r.answer.unwrap_or_default(),
             })
             .collect();
-        let mut held = Vec::new();
-        for object in ctx.db.held_posts(&group.id).await? {
-            held.push(Held {
+        let objects = ctx.db.held_posts(&group.id).await?;
+        let views = post_views(state, &objects).await?;
+        let held = objects
+            .iter()
+            .zip(views)
+            .map(|(object, post)| Held {
                 id: object.id.clone(),
                 reason: object.held_reason.clone().unwrap_or_default(),
-                post: post_view(state, &object).await?,
-            });
-        }
+                post,
+            })
+            .collect();
         let answers = moderation::pending_answers(ctx, &group)
             .await?
             .into_iter()

@@ -12,9 +12,7 @@ use kith_federation::actions::{joining, posts};
 use kith_storage::{Actor, MemberRole, MemberState, StoredObject};
 use serde::Deserialize;
 
-use super::views::{
-    GroupCard, PostView, display_name, group_card, handle, paragraphs, post_view, post_views,
-};
+use super::views::{GroupCard, PostView, display_name, group_card, handle, paragraphs, post_views};
 use super::{Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -110,8 +108,10 @@ pub async fn thread_page(
         Some(id) => Some(ctx.db.actor(id).await?),
         None => None,
     };
-    let mut list = vec![post_view(state, &root).await?];
-    list.extend(post_views(state, &replies).await?);
+    let mut all = Vec::with_capacity(replies.len() + 1);
+    all.push(root.clone());
+    all.extend(replies);
+    let list = post_views(state, &all).await?;
     let can_reply = viewer.account().is_some() && group.is_some();
     let mut layout = Layout::new(state, viewer, format!("Post by {}", list[0].author_name));
     if root.local {
