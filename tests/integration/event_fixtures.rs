@@ -122,11 +122,13 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
     );
     // Before anyone follows Alicia, her events are not kept.
     assert_eq!(mobilizon.send(key(&alicia), &inbox, &create).await, 202);
+    kith.settled().await;
     let event_id = create["object"]["id"].as_str().unwrap().to_owned();
     assert!(kith.ctx.db.event(&event_id).await.is_err());
     follow_accepted(&kith, &group.id, &alicia).await;
     create["id"] = json!(format!("{event_id}/activity/2"));
     assert_eq!(mobilizon.send(key(&alicia), &inbox, &create).await, 202);
+    kith.settled().await;
     let kept = kith.ctx.db.event(&event_id).await.unwrap();
     assert_eq!(kept.object.name.as_deref(), Some("My first event"));
     assert_eq!(kept.object.start_time, Some(1_518_444_500_000));
@@ -172,6 +174,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
     );
     follow_accepted(&kith, &group.id, &instance).await;
     assert_eq!(gancio.send(key(&instance), &inbox, &create).await, 202);
+    kith.settled().await;
     let gancio_id = create["object"]["id"].as_str().unwrap();
     let kept = kith.ctx.db.event(gancio_id).await.unwrap();
     assert_eq!(kept.fields.place_name.as_deref(), Some("Colosseo"));
@@ -192,6 +195,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
     update["id"] = json!(format!("{event_id}/update/1"));
     update["object"]["ical:status"] = json!("CANCELLED");
     assert_eq!(mobilizon.send(key(&alicia), &inbox, &update).await, 202);
+    kith.settled().await;
     assert_eq!(
         kith.ctx.db.event(&event_id).await.unwrap().fields.status,
         "cancelled"

@@ -307,11 +307,13 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
             .await,
         202
     );
+    kith.settled().await;
     let ada = peer_person(&peer, &felix, "ada");
     assert_eq!(
         peer.send(key(&ada), &inbox, &vote(&ada, 2, "Going")).await,
         202
     );
+    kith.settled().await;
     let id = &event.object.id;
     let status_of = |who: &Value| {
         let (db, id, who) = (
@@ -359,6 +361,7 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
             "tag": [{"type": "Mention", "href": group.id}]},
     });
     assert_eq!(peer.send(key(&felix), &inbox, &reply).await, 202);
+    kith.settled().await;
     assert_eq!(status_of(&felix).await, "not_going");
     assert_eq!(status_of(&ada).await, "going");
     peer.wait_for("Ada's place", |m| {

@@ -173,6 +173,7 @@ async fn a_kith_group_follows_a_lemmy_community_and_keeps_its_posts() {
             .await,
         202
     );
+    kith.settled().await;
     let post_id = announce["object"]["object"]["id"]
         .as_str()
         .unwrap()
@@ -195,6 +196,7 @@ async fn a_kith_group_follows_a_lemmy_community_and_keeps_its_posts() {
             .await,
         202
     );
+    kith.settled().await;
     assert!(
         kith.ctx
             .db

@@ -98,6 +98,15 @@ impl Instance {
         groups::create_group(&self.ctx, &new).await.unwrap()
     }
 
+    /// Waits until the inbox worker has applied everything queued: a test that sends a
+    /// content activity (which the inbox answers 202 and queues) looks at the result after this.
+    pub async fn settled(&self) {
+        eventually("the inbound queue to empty", || async {
+            (self.ctx.db.inbound_backlog().await.unwrap() == 0).then_some(())
+        })
+        .await;
+    }
+
     /// `@name@host`.
     pub fn handle(&self, name: &str) -> String {
         format!("@{name}@{}", self.domain())

@@ -148,6 +148,7 @@ async fn a_mastodon_member_joins_posts_replies_and_leaves() {
         peer.send(&key_id(&felix), &shared_inbox, &direct).await,
         202
     );
+    kith.settled().await;
     let direct_id = direct["object"]["id"].as_str().unwrap();
     assert!(kith.ctx.db.object(direct_id).await.is_err());
 
@@ -278,6 +279,7 @@ async fn an_approval_group_holds_requests_until_an_organiser_answers() {
             .await,
         202
     );
+    kith.settled().await;
     let held = kith.ctx.db.held_posts(&group.id).await.unwrap();
     assert_eq!(held.len(), 1);
     assert!(!peer.received().iter().any(|r| r.body["type"] == "Announce"));

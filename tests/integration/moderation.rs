@@ -138,6 +138,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
             .await,
         202
     );
+    a.settled().await;
     assert!(
         a.ctx.db.object(&banned_note).await.is_err(),
         "nothing stored"
@@ -262,6 +263,7 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
             .await,
         202
     );
+    a.settled().await;
 
     // Mastodon's Flag: from its instance actor, object = [account, status].
     let flag = peer.fixture("mastodon/flag.json");

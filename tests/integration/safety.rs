@@ -203,6 +203,7 @@ async fn xss_payloads_are_neutralised_in_stored_and_rendered_content() {
         notes.push((note, payload));
     }
     assert_eq!(notes.len(), 50);
+    kith.settled().await;
     for (note, payload) in &notes {
         let stored = kith.ctx.db.object(note).await.unwrap();
         assert_stored_safe(stored.content.as_deref().unwrap_or_default(), payload);

@@ -56,6 +56,7 @@ struct Shared {
     public_keys: Cache<String, (String, Arc<ParsedPublicKey>)>,
     signing_keys: Cache<String, Arc<SigningKey>>,
     delivery_wakeup: Notify,
+    ingress: crate::ingress::Ingress,
     counters: Counters,
     limiter: InboxLimiter,
     /// Hosts that answered this process in the last minute: neither dead nor failing, so
@@ -72,8 +73,12 @@ impl std::fmt::Debug for Shared {
 /// Counts of what the inbox and the delivery queue did since start.
 #[derive(Debug, Default)]
 pub struct Counters {
-    /// Activities applied.
+    /// Activities applied (at once, or by the inbox worker).
     pub inbox_accepted: AtomicU64,
+    /// Activities answered `202` and queued for the inbox worker.
+    pub inbox_queued: AtomicU64,
+    /// Queued activities the worker could not apply (logged, then forgotten).
+    pub inbox_failed: AtomicU64,
     /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).
     pub inbox_rejected: AtomicU64,
     /// Requests refused for going over a rate limit.
@@ -123,6 +128,7 @@ impl Context {
                 public_keys: Cache::new(10_000),
                 signing_keys: Cache::new(10_000),
                 delivery_wakeup: Notify::new(),
+                ingress: crate::ingress::Ingress::default(),
                 counters: Counters::default(),
                 limiter,
                 healthy_hosts: Cache::builder()
@@ -181,6 +187,11 @@ impl Context {
     /// What the inbox and delivery did since start.
     pub fn counters(&self) -> &Counters {
         &self.shared.counters
+    }
+
+    /// The inbound queue's batch and the inbox worker's wake-up.
+    pub(crate) fn ingress(&self) -> &crate::ingress::Ingress {
+        &self.shared.ingress
     }
 
     /// Wakes the delivery worker: something was queued that should go out at once.

@@ -58,6 +58,9 @@ pub enum FederationError {
     /// Too many attempts (failed logins); try again after this many seconds.
     #[error("too many attempts; try again in {0} seconds")]
     RateLimited(u64),
+    /// Something inside Kith failed (a queue's writer stopped).
+    #[error("internal: {0}")]
+    Internal(String),
     /// The storage layer failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

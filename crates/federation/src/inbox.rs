@@ -1,6 +1,9 @@
 //! The inbox, per actor and shared: one pipeline for both, since Lemmy and Mastodon send to the
 //! shared inbox whenever there is one and the activity itself says what it concerns.
 //!
+//! Content activities (`Create`, `Update`, `Delete`, `Announce`) are queued once checked and
+//! applied by the inbox worker (`crate::ingress`); the rest are applied before the answer.
+//!
 //! Order matters: the cheap checks (size, JSON, signature header, date, digest) run before
 //! anything is fetched, the key is fetched only to verify, and the activity is recorded as
 //! received only after every check passed. A failure while applying it forgets the record again,
@@ -8,14 +11,14 @@
 //! the instance is refused before its key is fetched.
 
 use http::HeaderMap;
-use kith_storage::{Actor, DomainSeverity, now_millis};
+use kith_storage::{Actor, DomainSeverity, NewInbound, now_millis};
 
 use crate::activities::{self, Outcome};
 use crate::client::MAX_BODY;
 use crate::context::Counters;
 use crate::protocol::{Activity, host_of};
 use crate::signatures::{self, SignatureCheck};
-use crate::{Context, FederationError, Result, fetch};
+use crate::{Context, FederationError, Result, fetch, ingress};
 
 /// A key that failed to verify is fetched again at most this often per actor, so bad
 /// signatures cannot make Kith hammer another server.
@@ -40,6 +43,7 @@ pub async fn receive(ctx: &Context, request: InboxRequest<'_>) -> Result<Outcome
     Counters::add_elapsed(&counters.inbox_nanos, start);
     match &result {
         Ok(Outcome::Applied) => Counters::bump(&counters.inbox_accepted),
+        Ok(Outcome::Queued) => Counters::bump(&counters.inbox_queued),
         Ok(Outcome::Ignored(reason)) => {
             Counters::bump(&counters.inbox_ignored);
             tracing::info!(path = request.path_and_query, %reason, "activity ignored");
@@ -102,6 +106,19 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
             "the id {} is not on the host of its actor {actor_id}",
             activity.id
         )));
+    }
+    if ingress::QUEUED_KINDS.contains(&activity.kind.as_str()) {
+        let new = NewInbound {
+            activity_id: activity.id.clone(),
+            actor_id: actor_id.to_owned(),
+            kind: activity.kind.clone(),
+            body: String::from_utf8_lossy(request.body).into_owned(),
+        };
+        if !ingress::queue(ctx, new).await? {
+            return Err(FederationError::Duplicate(activity.id.clone()));
+        }
+        ctx.host_answered(&signer.domain).await?;
+        return Ok(Outcome::Queued);
     }
     if !ctx
         .db

@@ -13,6 +13,7 @@ mod error;
 pub mod events;
 pub mod fetch;
 pub mod inbox;
+pub mod ingress;
 pub mod keys;
 pub mod names;
 pub mod protocol;

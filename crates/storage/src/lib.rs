@@ -20,6 +20,7 @@ mod flag;
 mod follows;
 mod groups;
 mod hosts;
+mod inbound;
 mod objects;
 mod posts;
 mod reports;
@@ -46,6 +47,7 @@ pub use follows::{Follow, FollowState};
 pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };
+pub use inbound::{Inbound, NewInbound};
 pub use objects::{NewObject, StoredObject, Visibility};
 pub use reports::{AuditEntry, NewReport, Report};
 pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};

@@ -7,7 +7,7 @@ mod common;
 
 use common::{actor, note, person};
 use kith_storage::{
-    Account, Actor, ActorKind, Database, FollowState, JoinPolicy, StorageError, testing,
+    Account, Actor, ActorKind, Database, FollowState, JoinPolicy, NewInbound, StorageError, testing,
 };
 
 /// A group `runners` owned by `olga`.
@@ -158,5 +158,46 @@ async fn api_tokens_find_their_account() {
             db.account_by_token_hash("nope").await,
             Err(StorageError::NotFound)
         ));
+    }
+}
+
+#[tokio::test]
+async fn the_inbound_queue_takes_each_activity_once_and_hands_it_out_in_order() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let new = |n: usize| NewInbound {
+            activity_id: format!("https://mastodon.test/users/felix/statuses/{n}/activity"),
+            actor_id: "https://mastodon.test/users/felix".into(),
+            kind: "Create".into(),
+            body: format!("{{\"n\":{n}}}"),
+        };
+        // A batch larger than one statement, with a copy inside it and one already seen.
+        assert_eq!(db.accept_inbound(&[new(0)]).await.unwrap(), vec![true]);
+        let mut batch: Vec<NewInbound> = (1..200).map(new).collect();
+        batch.push(new(7));
+        batch.push(new(0));
+        let queued = db.accept_inbound(&batch).await.unwrap();
+        assert_eq!(queued.iter().filter(|q| **q).count(), 199);
+        assert!(!queued[199] && !queued[200], "copies are not queued");
+        assert!(db.was_received(&new(150).activity_id).await.unwrap());
+        assert_eq!(db.inbound_backlog().await.unwrap(), 200);
+
+        let first = db.claim_inbound(50, 60_000).await.unwrap();
+        assert_eq!(first.len(), 50);
+        assert_eq!(first[0].body, "{\"n\":0}");
+        assert!(first.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+        // Claimed rows are not handed out twice while the lease lasts.
+        let second = db.claim_inbound(1_000, 60_000).await.unwrap();
+        assert_eq!(second.len(), 150);
+        assert!(db.claim_inbound(10, 60_000).await.unwrap().is_empty());
+        // One comes back later; the rest are done.
+        db.retry_inbound(first[0].id, 0).await.unwrap();
+        let ids: Vec<i64> = first[1..].iter().chain(&second).map(|r| r.id).collect();
+        db.finish_inbound(&ids).await.unwrap();
+        let again = db.claim_inbound(10, 60_000).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 1);
+        db.finish_inbound(&[again[0].id]).await.unwrap();
+        assert_eq!(db.inbound_backlog().await.unwrap(), 0);
     }
 }

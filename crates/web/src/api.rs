@@ -101,6 +101,9 @@ async fn get_federation_stats(
     let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
     Ok(Json(serde_json::json!({
         "inbox_accepted": read(&c.inbox_accepted),
+        "inbox_queued": read(&c.inbox_queued),
+        "inbox_failed": read(&c.inbox_failed),
+        "inbox_backlog": state.ctx.db.inbound_backlog().await?,
         "inbox_ignored": read(&c.inbox_ignored),
         "inbox_rejected": read(&c.inbox_rejected),
         "delivered": read(&c.delivered),

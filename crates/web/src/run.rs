@@ -1,13 +1,14 @@
-//! Running a Kith instance on a listener: HTTP and the delivery worker side by side, stopped
-//! together. The `kith serve` command and the multi-instance tests both start instances here.
+//! Running a Kith instance on a listener: HTTP, the delivery worker and the inbox worker side
+//! by side, stopped together. The `kith serve` command and the multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
 
 use crate::AppState;
 
-/// Serves HTTP on `listener` and runs the delivery worker until `shutdown` resolves; requests
-/// in flight finish, and the worker gets a few seconds for sends in flight.
+/// Serves HTTP on `listener` and runs the delivery and inbox workers until `shutdown` resolves;
+/// requests in flight finish, the delivery worker gets a few seconds for sends in flight and the
+/// inbox worker finishes the batch it is applying.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -20,6 +21,15 @@ pub async fn run(
     let worker = tokio::spawn(async move {
         delivery::run(worker_ctx, delivery, async move {
             let _ = worker_stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    });
+    // Content activities the inbox queued are applied here (kith_federation::ingress).
+    let ingress_ctx = state.ctx.clone();
+    let mut ingress_stop = stopped.clone();
+    let ingress = tokio::spawn(async move {
+        kith_federation::ingress::run(ingress_ctx, async move {
+            let _ = ingress_stop.wait_for(|stop| *stop).await;
         })
         .await;
     });
@@ -40,6 +50,9 @@ pub async fn run(
     let _ = stop.send(true);
     drop(stopped);
     let _ = series.await;
+    if let Err(error) = ingress.await {
+        tracing::error!(%error, "the inbox worker failed");
+    }
     if let Err(error) = worker.await {
         tracing::error!(%error, "the delivery worker failed");
     }

@@ -26,6 +26,8 @@ pub enum Outcome {
     Applied,
     /// It was understood but had nothing to do here; the reason is logged.
     Ignored(String),
+    /// It was checked and queued for the inbox worker (`crate::ingress`).
+    Queued,
 }
 
 impl Outcome {

@@ -27,6 +27,9 @@ pub struct Ingest {
     pub sent: usize,
     pub accepted: u64,
     pub accepted_per_second: f64,
+    /// Activities per second from the first sent until the inbox worker had applied the
+    /// last (Kith answers 202 once an activity is checked and queued, and applies it after).
+    pub applied_per_second: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     /// Share of Kith's CPU time in the timed part spent verifying signatures (the counters
@@ -183,12 +186,16 @@ pub async fn measure(
     let before = kith.counters().await?;
     let profile = kith.profile("inbox")?;
     let cpu = kith.cpu_seconds()?;
+    let started = std::time::Instant::now();
     let timed = load::run(kith.addr, posts, scale.ingest_connections, Mode::Once).await?;
     let cpu = kith.cpu_seconds()? - cpu;
     if let Some(profile) = profile {
         profile.finish()?;
     }
     let after = kith.counters().await?;
+    let applied = kith.applied(Duration::from_secs(600)).await?;
+    result.applied_per_second =
+        scale.ingest_activities as f64 / (started.elapsed() - applied).as_secs_f64();
     expect_all(&timed, scale.ingest_activities, "posts")?;
     result.sent = scale.ingest_activities;
     result.accepted = timed.ok();
@@ -200,10 +207,11 @@ pub async fn measure(
     result.delivered = delta(&before, &after, "delivered");
     result.queued_after = after["deliveries_queued"].as_i64().unwrap_or(0);
     println!(
-        "inbox: {} accepted at {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {:.1}% verifying, \
-         {:.2} cores; {} delivered meanwhile, {} queued",
+        "inbox: {} accepted at {:.0}/s (applied at {:.0}/s), p50 {:.2} ms, p99 {:.2} ms, \
+         {:.1}% verifying, {:.2} cores; {} delivered meanwhile, {} queued",
         result.accepted,
         result.accepted_per_second,
+        result.applied_per_second,
         result.p50_ms,
         result.p99_ms,
         result.verify_share * 100.0,

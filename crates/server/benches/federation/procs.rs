@@ -302,6 +302,20 @@ impl Kith {
         bail!("the delivery queue did not empty within {limit:?}")
     }
 
+    /// Waits until the inbox worker has applied every queued activity; returns how long ago
+    /// the last one was applied, within the polling interval (so the caller can tell when).
+    pub async fn applied(&self, limit: Duration) -> anyhow::Result<Duration> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            let checked = std::time::Instant::now();
+            if self.counters().await?["inbox_backlog"].as_i64() == Some(0) {
+                return Ok(checked.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        bail!("the inbound queue did not empty within {limit:?}")
+    }
+
     /// A plain client for API calls.
     pub fn client(&self) -> &reqwest::Client {
         &self.client

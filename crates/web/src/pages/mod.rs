@@ -171,17 +171,22 @@ fn notice_text(code: &str) -> Option<&'static str> {
     })
 }
 
-/// Renders a template as a page, setting the visitor's CSRF cookie when it is new.
+/// Renders a template as a page, setting the visitor's CSRF cookie when it is new and the page
+/// has a form that sends it. A page without one (a thread as an anonymous visitor sees it) then
+/// sets no cookie, so it is the same for every such visitor and the document cache may hold it.
 pub fn render(viewer: &Viewer, page: &impl Template) -> Result<Response, ApiError> {
     let html = page
         .render()
         .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    let needs_csrf = html.contains(viewer.csrf.as_str());
     let mut response = (
         [(header::VARY, HeaderValue::from_static("Accept, Cookie"))],
         Html(html),
     )
         .into_response();
-    set_csrf_cookie(viewer, &mut response);
+    if needs_csrf {
+        set_csrf_cookie(viewer, &mut response);
+    }
     Ok(response)
 }
 

@@ -1,0 +1,183 @@
+//! The inbound queue: activities the inbox verified and answered `202 Accepted` for, waiting for
+//! the inbox worker to apply them (migration 0006). Mastodon's inbox works the same way (it
+//! verifies, hands the activity to a job queue and answers at once): a burst of deliveries is
+//! taken in at the speed of a signature check and one batched write, not at the speed of
+//! applying each activity.
+//!
+//! Recording an activity as received (the duplicate guard) and queueing it happen in one
+//! transaction, so an activity is never queued twice nor remembered without being queued.
+
+use std::collections::HashSet;
+
+use sqlx::FromRow;
+
+use crate::db::placeholders;
+use crate::{Backend, Database, Result, now_millis};
+
+/// Activities written by one statement (each row binds six values).
+const ACCEPT_BATCH: usize = 80;
+
+/// A verified activity to queue.
+#[derive(Clone, Debug)]
+pub struct NewInbound {
+    /// The activity's id (the duplicate guard's key).
+    pub activity_id: String,
+    /// The verified sender.
+    pub actor_id: String,
+    /// The activity's type, remembered with its id.
+    pub kind: String,
+    /// The activity as received.
+    pub body: String,
+}
+
+/// A claimed queued activity.
+#[derive(Clone, Debug, FromRow)]
+pub struct Inbound {
+    /// Row id (the queue's order).
+    pub id: i64,
+    /// The activity's id.
+    pub activity_id: String,
+    /// The verified sender.
+    pub actor_id: String,
+    /// The activity as received.
+    pub body: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// Picks due, unclaimed rows in arrival order; the caller closes the sub-select.
+macro_rules! claim_inbound_sql {
+    () => {
+        "UPDATE inbound_activities SET claimed_until = $1 WHERE id IN (\
+         SELECT id FROM inbound_activities WHERE next_attempt_at <= $2 \
+         AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3"
+    };
+}
+
+impl Database {
+    /// Records each activity as received and queues those not seen before, all in one
+    /// transaction; says for each whether it was new (`false`: a duplicate, not queued).
+    pub async fn accept_inbound(&self, batch: &[NewInbound]) -> Result<Vec<bool>> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let mut fresh: HashSet<String> = HashSet::new();
+        for chunk in batch.chunks(ACCEPT_BATCH) {
+            let rows = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 4;
+                    format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO received_activities (id, actor_id, kind, received_at) VALUES {rows} \
+                 ON CONFLICT (id) DO NOTHING RETURNING id"
+            );
+            let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for new in chunk {
+                query = query
+                    .bind(&new.activity_id)
+                    .bind(&new.actor_id)
+                    .bind(&new.kind)
+                    .bind(now);
+            }
+            fresh.extend(query.fetch_all(&mut *tx).await?);
+        }
+        // The first of several copies in one batch is the one queued.
+        let mut queued = Vec::with_capacity(batch.len());
+        let mut new_rows = Vec::new();
+        for new in batch {
+            let is_new = fresh.remove(&new.activity_id);
+            if is_new {
+                new_rows.push(new);
+            }
+            queued.push(is_new);
+        }
+        for chunk in new_rows.chunks(ACCEPT_BATCH) {
+            // $1 is the time, shared by every row.
+            let rows = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, $1, $1)", i * 3 + 2, i * 3 + 3, i * 3 + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO inbound_activities (activity_id, actor_id, body, next_attempt_at, \
+                 received_at) VALUES {rows}"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for new in chunk {
+                query = query
+                    .bind(&new.activity_id)
+                    .bind(&new.actor_id)
+                    .bind(&new.body);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// Claims up to `limit` due queued activities for `lease_ms`, oldest first. Several
+    /// processes sharing PostgreSQL take different rows; a process that dies leaves its claims
+    /// to run out.
+    pub async fn claim_inbound(&self, limit: i64, lease_ms: i64) -> Result<Vec<Inbound>> {
+        let now = now_millis();
+        let sql = match self.backend() {
+            Backend::Postgres => concat!(
+                claim_inbound_sql!(),
+                " FOR UPDATE SKIP LOCKED) RETURNING id, activity_id, actor_id, body, attempts"
+            ),
+            Backend::Sqlite => concat!(
+                claim_inbound_sql!(),
+                ") RETURNING id, activity_id, actor_id, body, attempts"
+            ),
+        };
+        let mut rows: Vec<Inbound> = sqlx::query_as(sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        // RETURNING gives no order.
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Removes applied (or given up) activities from the queue, in one statement per few
+    /// hundred.
+    pub async fn finish_inbound(&self, ids: &[i64]) -> Result<()> {
+        for chunk in ids.chunks(crate::db::BIND_BATCH) {
+            let sql = format!(
+                "DELETE FROM inbound_activities WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts a claimed activity back to be tried again at `at` (milliseconds).
+    pub async fn retry_inbound(&self, id: i64, at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE inbound_activities SET attempts = attempts + 1, next_attempt_at = $1, \
+             claimed_until = NULL WHERE id = $2",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many activities wait in the queue (claimed or not).
+    pub async fn inbound_backlog(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbound_activities")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}
