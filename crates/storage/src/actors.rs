@@ -149,7 +149,7 @@ macro_rules! actor_columns {
 impl Database {
     /// Stores a new actor; a taken id or local name is [`StorageError::Conflict`].
     pub async fn insert_actor(&self, actor: &NewActor) -> Result<Actor> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let stored = insert_actor_in(&mut tx, actor).await?;
         tx.commit().await?;
         Ok(stored)
@@ -190,7 +190,7 @@ impl Database {
         .bind(actor.manually_approves_followers)
         .bind(&actor.data)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.actor(&actor.id).await
     }
@@ -203,7 +203,7 @@ impl Database {
         .bind(approves)
         .bind(now_millis())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

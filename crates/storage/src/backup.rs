@@ -28,7 +28,7 @@ impl Database {
         })?;
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -65,7 +65,7 @@ impl Database {
         reason: Option<&str>,
         activity_id: &str,
     ) -> Result<GroupBan> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
             .bind(group_id)
             .bind(actor_id)
@@ -96,7 +96,7 @@ impl Database {
         )
         .bind(group_id)
         .bind(actor_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -133,7 +133,7 @@ impl Database {
         severity: DomainSeverity,
         reason: Option<&str>,
     ) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO domain_blocks (domain, severity, reason, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (domain) \
@@ -168,7 +168,7 @@ impl Database {
     pub async fn unblock_domain(&self, domain: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM domain_blocks WHERE domain = $1")
             .bind(domain)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -210,7 +210,7 @@ impl Database {
 
     /// Blocks a remote actor instance-wide and ends its memberships; returns how many ended.
     pub async fn block_actor(&self, actor_id: &str, reason: Option<&str>) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO actor_blocks (actor_id, reason, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (actor_id) DO UPDATE SET reason = excluded.reason",
@@ -233,7 +233,7 @@ impl Database {
     pub async fn unblock_actor(&self, actor_id: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM actor_blocks WHERE actor_id = $1")
             .bind(actor_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);

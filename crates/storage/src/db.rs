@@ -37,7 +37,15 @@ impl Backend {
 /// One handle to the database, cheap to clone; every query in this crate is a method on it.
 #[derive(Clone, Debug)]
 pub struct Database {
+    /// Reads (and, on PostgreSQL, writes).
     pub(crate) pool: AnyPool,
+    /// Writes. On SQLite a pool of one connection: SQLite takes one writer at a time, and
+    /// writers on several connections wait for its lock in a busy handler that sleeps up to
+    /// 100 ms a try, which made concurrent inbox requests take hundreds of milliseconds
+    /// (docs/performance.md). With one writing connection they wait in the pool's queue, in
+    /// order, and are handed the connection the moment it is free. Readers are not held up
+    /// (WAL). On PostgreSQL the same pool as reads.
+    pub(crate) writer: AnyPool,
     backend: Backend,
 }
 
@@ -68,25 +76,22 @@ impl Database {
             .await
             .map_err(|e| connect_error(&url, e))?;
         probe.close().await.ok();
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers (and the admin commands run beside `kith serve`) work
-                        // while one connection writes; NORMAL sync is safe under WAL.
-                        // sqlx already turns foreign keys on and sets a 5 s busy timeout.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
+        let pool = pool_options(backend, max)
             .connect(&url)
             .await
             .map_err(|e| connect_error(&url, e))?;
-        let db = Database { pool, backend };
+        let writer = match backend {
+            Backend::Sqlite => pool_options(backend, 1)
+                .connect(&url)
+                .await
+                .map_err(|e| connect_error(&url, e))?,
+            Backend::Postgres => pool.clone(),
+        };
+        let db = Database {
+            pool,
+            writer,
+            backend,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -97,7 +102,7 @@ impl Database {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await?;
+        migrator.run(&self.writer).await?;
         Ok(())
     }
 
@@ -109,13 +114,33 @@ impl Database {
     /// Waits for pooled connections to finish and closes them (on shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Checks that the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.writer).await?;
         Ok(())
     }
+}
+
+/// The pool settings: SQLite connections are put in WAL mode as they open.
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers (and the admin commands run beside `kith serve`) work
+                    // while one connection writes; NORMAL sync is safe under WAL.
+                    // sqlx already turns foreign keys on and sets a 5 s busy timeout.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// Says why a database could not be opened, naming it without its password.

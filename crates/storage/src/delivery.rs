@@ -60,7 +60,7 @@ impl Database {
     pub async fn enqueue_delivery(&self, new: &NewDelivery) -> Result<usize> {
         let now = now_millis();
         let inboxes: BTreeSet<&str> = new.inboxes.iter().map(String::as_str).collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO outgoing_activities (id, actor_id, body, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -117,7 +117,7 @@ impl Database {
             .bind(now + lease_ms)
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer)
             .await?)
     }
 
@@ -140,7 +140,7 @@ impl Database {
     /// deliveries in batches, since one write per delivery is what made fan-out to a thousand
     /// hosts wait on the database (docs/performance.md).
     pub async fn finish_deliveries(&self, done: &[Delivery]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for chunk in done.chunks(BIND_BATCH) {
             let sql = format!(
                 "DELETE FROM deliveries WHERE id IN ({})",
@@ -184,7 +184,7 @@ impl Database {
         .bind(next_attempt_at)
         .bind(error)
         .bind(delivery.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -197,7 +197,7 @@ impl Database {
         )
         .bind(next_attempt_at)
         .bind(delivery.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -20,7 +20,7 @@ impl Database {
             .bind(false)
             .bind(crate::now_millis())
             .bind(host)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         }
         Ok(())
@@ -42,13 +42,13 @@ impl Database {
         .bind(host)
         .bind(now)
         .bind(false)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         sqlx::query("UPDATE delivery_hosts SET dead = $1 WHERE host = $2 AND failing_since < $3")
             .bind(true)
             .bind(host)
             .bind(dead_before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         self.host_is_dead(host).await
     }

@@ -105,7 +105,7 @@ impl Database {
         .bind(&new.comment)
         .bind(&new.activity_id)
         .bind(now_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?)
     }
 
@@ -153,7 +153,7 @@ impl Database {
         .bind(forwarded)
         .bind(now_millis())
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -177,7 +177,7 @@ impl Database {
         .bind(group_id)
         .bind(reason)
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

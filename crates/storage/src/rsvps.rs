@@ -133,7 +133,7 @@ impl Database {
         .bind(activity_id)
         .bind(now_millis())
         .bind(via.as_str())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?)
     }
 
@@ -175,7 +175,7 @@ impl Database {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<RsvpChange> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let capacity: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
         )
@@ -261,7 +261,7 @@ impl Database {
     /// Gives free places to the people waiting, first come first (after an organiser raised
     /// the capacity or approved someone).
     pub async fn fill_from_waitlist(&self, event_id: &str) -> Result<Vec<Rsvp>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let capacity: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
         )

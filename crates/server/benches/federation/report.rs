@@ -146,9 +146,12 @@ impl Report {
             let v = r.ingest.accepted_per_second;
             format!("{v:.0} ({})", mark(v >= 5_000.0))
         });
-        self.row(md, "inbox: applied/s (until the last was applied)", "", |r| {
-            format!("{:.0}", r.ingest.applied_per_second)
-        });
+        self.row(
+            md,
+            "inbox: applied/s (until the last was applied)",
+            "",
+            |r| format!("{:.0}", r.ingest.applied_per_second),
+        );
         self.row(md, "inbox: p50 / p99 latency", "p99 < 50 ms", |r| {
             let i = &r.ingest;
             format!(
