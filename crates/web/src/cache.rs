@@ -5,10 +5,10 @@
 //! When a post travels, every server that sees it fetches its group and author within seconds
 //! (a fetch storm); each fetch used to cost two database queries. These documents are the same
 //! for every anonymous requester (Kith does not vary them by the signer of a GET), so a copy is
-//! served for up to [`TTL`], and any write this process handles (every non-GET request,
-//! including inbox deliveries) clears the cache, so this process never serves a document older
-//! than its own last change. Another process sharing the database may serve one up to `TTL`
-//! old; federation tolerates far more (Mastodon refreshes actors after a day).
+//! served for up to [`TTL`], and any write request this process handles (every non-GET
+//! request, including inbox deliveries) clears the cache. Changes made outside a request (the
+//! inbox worker applying a queued post, another process sharing the database) show within
+//! `TTL`; federation tolerates far more (Mastodon refreshes actors after a day).
 //!
 //! Requests with a cookie or `Authorization` are never served from or stored in the cache, nor
 //! is anything but a `200` answer without `Set-Cookie`.
