@@ -103,6 +103,7 @@ pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
 
 /// Commits pending activities, a batch at a time, until none are left.
 async fn write_batches(ctx: Context) {
+    let mut guard = WriterGuard(Some(ctx.clone()));
     loop {
         let taken: Vec<(NewInbound, Reply)> = {
             let Ok(mut batch) = ctx.ingress().batch.lock() else {
@@ -110,6 +111,7 @@ async fn write_batches(ctx: Context) {
             };
             if batch.pending.is_empty() {
                 batch.writing = false;
+                guard.0 = None;
                 return;
             }
             let n = batch.pending.len().min(WRITE_BATCH);
@@ -129,6 +131,20 @@ async fn write_batches(ctx: Context) {
                     let _ = reply.send(Err(error.to_string()));
                 }
             }
+        }
+    }
+}
+
+/// Clears the `writing` flag if the writer task ends without doing so itself (it panicked, or
+/// the runtime dropped it), so the next request starts a writer instead of waiting forever.
+struct WriterGuard(Option<Context>);
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.0.take()
+            && let Ok(mut batch) = ctx.ingress().batch.lock()
+        {
+            batch.writing = false;
         }
     }
 }
