@@ -44,10 +44,10 @@ impl FederationSettings {
 pub struct Context {
     /// The database.
     pub db: Database,
-    settings: Arc<FederationSettings>,
+    pub(crate) settings: Arc<FederationSettings>,
     urls: Urls,
-    client: reqwest::Client,
-    guard: client::Guard,
+    pub(crate) client: reqwest::Client,
+    pub(crate) guard: client::Guard,
     shared: Arc<Shared>,
 }
 
@@ -62,6 +62,7 @@ struct Shared {
     /// Hosts that answered this process in the last minute: neither dead nor failing, so
     /// delivering to them or hearing from them needs no database look-up of their health.
     healthy_hosts: Cache<String, ()>,
+    signer: crate::background::Signer,
 }
 
 impl std::fmt::Debug for Shared {
@@ -135,6 +136,7 @@ impl Context {
                     .max_capacity(100_000)
                     .time_to_live(std::time::Duration::from_secs(60))
                     .build(),
+                signer: crate::background::Signer::default(),
             }),
         })
     }
@@ -187,6 +189,11 @@ impl Context {
     /// What the inbox and delivery did since start.
     pub fn counters(&self) -> &Counters {
         &self.shared.counters
+    }
+
+    /// The low-priority threads deliveries are signed on.
+    pub fn signer(&self) -> &crate::background::Signer {
+        &self.shared.signer
     }
 
     /// The inbound queue's batch and the inbox worker's wake-up.

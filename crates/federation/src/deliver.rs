@@ -25,7 +25,7 @@ pub async fn enqueue(
         .iter()
         .filter_map(|i| crate::protocol::host_of(i))
         .collect();
-    let blocked = ctx.db.blocked_among(&hosts).await?;
+    let blocked = ctx.db.blocked_among_cached(&hosts).await?;
     let inboxes: Vec<String> = inboxes
         .into_iter()
         .filter(|i| !crate::protocol::host_of(i).is_some_and(|h| blocked.contains(&h)))

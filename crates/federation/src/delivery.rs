@@ -297,8 +297,11 @@ async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<
             stored
         }
     };
-    let (actor_id, body) = (&stored.0, &stored.1);
-    let key = ctx.signing_key_of(actor_id).await?;
-    let headers = signatures::sign_post(&key, &url, body.as_bytes())?;
-    Ok((url, headers, body.clone()))
+    let key = ctx.signing_key_of(&stored.0).await?;
+    let (to_sign, signed) = (url.clone(), stored.clone());
+    let headers = ctx
+        .signer()
+        .run(move || signatures::sign_post(&key, &to_sign, signed.1.as_bytes()))
+        .await??;
+    Ok((url, headers, stored.1.clone()))
 }

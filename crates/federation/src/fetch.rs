@@ -144,7 +144,7 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
 /// own document naming its `owner`.
 pub async fn actor_for_key(ctx: &Context, key_id: &str, refresh: bool) -> Result<Actor> {
     if !refresh {
-        match ctx.db.actor_by_key_id(key_id).await {
+        match ctx.db.actor_by_key_id_cached(key_id).await {
             Ok(actor) => return Ok(actor),
             Err(StorageError::NotFound) => {}
             Err(other) => return Err(other.into()),

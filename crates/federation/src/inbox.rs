@@ -75,7 +75,7 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         Counters::bump(&ctx.counters().inbox_throttled);
         return Err(FederationError::RateLimited(wait.as_secs().max(1)));
     }
-    if ctx.db.domain_severity(&host).await? == Some(DomainSeverity::Block) {
+    if ctx.db.domain_severity_cached(&host).await? == Some(DomainSeverity::Block) {
         Counters::bump(&ctx.counters().inbox_blocked);
         return Err(FederationError::Forbidden(format!("{host} is blocked")));
     }
@@ -94,7 +94,7 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
             signer.id
         )));
     }
-    if ctx.db.is_actor_blocked(&signer.id).await? {
+    if ctx.db.is_actor_blocked_cached(&signer.id).await? {
         Counters::bump(&ctx.counters().inbox_blocked);
         return Err(FederationError::Forbidden(format!(
             "{} is blocked",

@@ -20,11 +20,11 @@
 //! applied.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kith_storage::{Inbound, NewInbound, now_millis};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use crate::activities::{self, Outcome};
@@ -40,6 +40,11 @@ const WRITE_BATCH: usize = 256;
 
 /// Queued activities claimed by the worker at once.
 const CLAIM_BATCH: i64 = 128;
+
+/// Senders whose activities are applied at the same time. More would not apply faster (they
+/// share one database writer) and would queue ahead of the inbox's own writes, which a request
+/// waits on.
+const APPLY_TASKS: usize = 8;
 
 /// How long a claim lasts before another worker may take the row.
 const LEASE: Duration = Duration::from_secs(120);
@@ -183,9 +188,13 @@ async fn apply_batch(ctx: &Context, rows: Vec<Inbound>) -> Vec<i64> {
         by_sender.entry(row.actor_id.clone()).or_default().push(row);
     }
     let mut tasks = JoinSet::new();
+    let turns = Arc::new(Semaphore::new(APPLY_TASKS));
     for (_, rows) in by_sender {
-        let ctx = ctx.clone();
+        let (ctx, turns) = (ctx.clone(), turns.clone());
         tasks.spawn(async move {
+            let Ok(_turn) = turns.acquire_owned().await else {
+                return Vec::new();
+            };
             let mut done = Vec::with_capacity(rows.len());
             for row in rows {
                 if apply_row(&ctx, &row).await {

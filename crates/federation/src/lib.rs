@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod activities;
+pub mod background;
 pub mod client;
 mod context;
 pub mod deliver;

@@ -60,7 +60,7 @@ impl Database {
     /// Creates an account and its actor together; a name already taken by a person or a group
     /// is [`StorageError::Conflict`].
     pub async fn create_account(&self, new: &NewAccount) -> Result<Account> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let actor = insert_actor_in(&mut tx, &new.actor).await?;
         let account: Account = sqlx::query_as(concat!(
             "INSERT INTO accounts (id, actor_id, username, email, password_hash, is_admin, \
@@ -101,7 +101,7 @@ impl Database {
         sqlx::query("UPDATE accounts SET last_active_at = $1 WHERE id = $2")
             .bind(now_millis())
             .bind(account_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -137,7 +137,7 @@ impl Database {
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(account_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -162,7 +162,7 @@ impl Database {
         ))
         .bind(true)
         .bind(account_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -175,8 +175,9 @@ impl Database {
         )
         .bind(account_id)
         .bind(false)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
+        self.hot.clear_actors();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }

@@ -19,7 +19,7 @@ impl Database {
         .bind(actor_id)
         .bind(kind)
         .bind(now_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -29,7 +29,7 @@ impl Database {
     pub async fn prune_received_activities(&self, before: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM received_activities WHERE received_at < $1")
             .bind(before)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -39,7 +39,7 @@ impl Database {
     pub async fn forget_received_activity(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM received_activities WHERE id = $1")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

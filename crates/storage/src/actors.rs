@@ -149,9 +149,10 @@ macro_rules! actor_columns {
 impl Database {
     /// Stores a new actor; a taken id or local name is [`StorageError::Conflict`].
     pub async fn insert_actor(&self, actor: &NewActor) -> Result<Actor> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let stored = insert_actor_in(&mut tx, actor).await?;
         tx.commit().await?;
+        self.hot.clear_actors();
         Ok(stored)
     }
 
@@ -190,8 +191,9 @@ impl Database {
         .bind(actor.manually_approves_followers)
         .bind(&actor.data)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
+        self.hot.clear_actors();
         self.actor(&actor.id).await
     }
 
@@ -203,8 +205,9 @@ impl Database {
         .bind(approves)
         .bind(now_millis())
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
+        self.hot.clear_actors();
         Ok(())
     }
 

@@ -28,7 +28,7 @@ impl Database {
         })?;
         sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

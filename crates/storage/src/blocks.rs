@@ -1,6 +1,7 @@
 //! Who is kept out: people banned from a group, servers blocked or silenced by the instance, and
-//! single remote actors blocked instance-wide. Every check reads the database, so a block made
-//! by the CLI in another process applies at once to the running server.
+//! single remote actors blocked instance-wide. These checks read the database, so a block made
+//! by the CLI in another process applies at once to them; the inbox's checks on every request
+//! use a copy in memory that sees it within [`crate::BLOCKS_TTL`] (`hot.rs`).
 
 use sqlx::FromRow;
 
@@ -65,7 +66,7 @@ impl Database {
         reason: Option<&str>,
         activity_id: &str,
     ) -> Result<GroupBan> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
             .bind(group_id)
             .bind(actor_id)
@@ -96,7 +97,7 @@ impl Database {
         )
         .bind(group_id)
         .bind(actor_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -133,7 +134,7 @@ impl Database {
         severity: DomainSeverity,
         reason: Option<&str>,
     ) -> Result<u64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO domain_blocks (domain, severity, reason, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (domain) \
@@ -161,6 +162,7 @@ impl Database {
                 .await?;
         }
         tx.commit().await?;
+        self.hot.clear_blocks();
         Ok(ended)
     }
 
@@ -168,8 +170,9 @@ impl Database {
     pub async fn unblock_domain(&self, domain: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM domain_blocks WHERE domain = $1")
             .bind(domain)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
+        self.hot.clear_blocks();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
@@ -210,7 +213,7 @@ impl Database {
 
     /// Blocks a remote actor instance-wide and ends its memberships; returns how many ended.
     pub async fn block_actor(&self, actor_id: &str, reason: Option<&str>) -> Result<u64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO actor_blocks (actor_id, reason, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (actor_id) DO UPDATE SET reason = excluded.reason",
@@ -226,6 +229,7 @@ impl Database {
             .await?
             .rows_affected();
         tx.commit().await?;
+        self.hot.clear_blocks();
         Ok(ended)
     }
 
@@ -233,8 +237,9 @@ impl Database {
     pub async fn unblock_actor(&self, actor_id: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM actor_blocks WHERE actor_id = $1")
             .bind(actor_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
+        self.hot.clear_blocks();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }

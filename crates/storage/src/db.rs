@@ -47,6 +47,12 @@ pub struct Database {
     /// (WAL). On PostgreSQL the same pool as reads.
     pub(crate) writer: AnyPool,
     backend: Backend,
+    /// In-memory copies of the inbox's per-request look-ups (`hot.rs`).
+    pub(crate) hot: std::sync::Arc<crate::hot::Hot>,
+    /// On SQLite, the order in which writers get the write connection (`write.rs`).
+    pub(crate) gate: Option<std::sync::Arc<crate::write::Gate>>,
+    /// This handle does background work: on SQLite its writes let requests' writes go first.
+    pub(crate) background: bool,
 }
 
 impl Database {
@@ -91,9 +97,42 @@ impl Database {
             pool,
             writer,
             backend,
+            hot: Default::default(),
+            gate: (backend == Backend::Sqlite).then(Default::default),
+            background: false,
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// A handle for work on another async runtime (Kith runs its workers on one of their own,
+    /// docs/architecture.md). On PostgreSQL it has pools of its own, with at most
+    /// `max_connections` connections, opened when first used: a connection belongs to the
+    /// runtime that opened it, and a request waiting on a connection the workers' runtime
+    /// drives would wait for that runtime's turn. SQLite connections have threads of their own
+    /// and are shared, so there stays one writer; this handle's writes on it let requests'
+    /// writes go first (`write.rs`). The in-memory copies (`hot.rs`) are shared
+    /// either way, so a write through one handle clears them for both.
+    pub fn for_other_runtime(&self, max_connections: u32) -> Database {
+        match self.backend {
+            Backend::Sqlite => Database {
+                background: true,
+                ..self.clone()
+            },
+            Backend::Postgres => {
+                let options = self.pool.connect_options().as_ref().clone();
+                let pool =
+                    pool_options(self.backend, max_connections.max(1)).connect_lazy_with(options);
+                Database {
+                    writer: pool.clone(),
+                    pool,
+                    backend: self.backend,
+                    hot: self.hot.clone(),
+                    gate: None,
+                    background: true,
+                }
+            }
+        }
     }
 
     /// Applies the migrations this build knows that the database has not seen yet.
@@ -119,28 +158,40 @@ impl Database {
 
     /// Checks that the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.writer).await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.write().await?)
+            .await?;
         Ok(())
     }
 }
 
 /// The pool settings: SQLite connections are put in WAL mode as they open.
 fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
+    let options = AnyPoolOptions::new()
         .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(move |conn, _meta| {
-            Box::pin(async move {
-                if backend == Backend::Sqlite {
-                    // WAL lets readers (and the admin commands run beside `kith serve`) work
-                    // while one connection writes; NORMAL sync is safe under WAL.
-                    // sqlx already turns foreign keys on and sets a 5 s busy timeout.
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                        .await?;
-                }
-                Ok(())
-            })
+        .acquire_timeout(Duration::from_secs(30));
+    let options = match backend {
+        // Each SQLite connection has a thread, which takes the priority of the thread that
+        // opened it: all are opened at start, by the server, and kept, so that none is
+        // reopened by a background thread at its lower priority (kith_federation::background).
+        Backend::Sqlite => options
+            .min_connections(max)
+            .idle_timeout(None)
+            .max_lifetime(None),
+        Backend::Postgres => options,
+    };
+    options.after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            if backend == Backend::Sqlite {
+                // WAL lets readers (and the admin commands run beside `kith serve`) work
+                // while one connection writes; NORMAL sync is safe under WAL.
+                // sqlx already turns foreign keys on and sets a 5 s busy timeout.
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                    .await?;
+            }
+            Ok(())
         })
+    })
 }
 
 /// Says why a database could not be opened, naming it without its password.

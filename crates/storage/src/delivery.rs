@@ -54,13 +54,28 @@ macro_rules! claim_returning {
     };
 }
 
+/// The host (and port, where given) an inbox is on: deliveries are paced per host.
+fn host_of_inbox(inbox: &str) -> Result<String> {
+    url::Url::parse(inbox)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(port) => format!("{h}:{port}"),
+                None => h.to_owned(),
+            })
+        })
+        .ok_or_else(|| StorageError::Invalid {
+            constraint: format!("inbox URL {inbox:?}"),
+        })
+}
+
 impl Database {
     /// Queues an activity for its inboxes, all in one transaction; returns how many deliveries
     /// were queued. Due at once.
     pub async fn enqueue_delivery(&self, new: &NewDelivery) -> Result<usize> {
         let now = now_millis();
         let inboxes: BTreeSet<&str> = new.inboxes.iter().map(String::as_str).collect();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO outgoing_activities (id, actor_id, body, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -71,28 +86,29 @@ impl Database {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        for inbox in &inboxes {
-            let host = url::Url::parse(inbox)
-                .ok()
-                .and_then(|u| {
-                    u.host_str().map(|h| match u.port() {
-                        Some(port) => format!("{h}:{port}"),
-                        None => h.to_owned(),
-                    })
-                })
-                .ok_or_else(|| StorageError::Invalid {
-                    constraint: format!("inbox URL {inbox:?}"),
-                })?;
-            sqlx::query(
+        let rows = inboxes
+            .iter()
+            .map(|inbox| Ok((*inbox, host_of_inbox(inbox)?)))
+            .collect::<Result<Vec<_>>>()?;
+        // One statement per chunk of rows, not one per inbox: a post into a group on a hundred
+        // servers is one round trip to the database, not a hundred.
+        for chunk in rows.chunks(BIND_BATCH / 2) {
+            let values = (0..chunk.len())
+                .map(|i| format!("($1, ${}, ${}, $2, $2)", 3 + 2 * i, 4 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
                 "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, \
-                 created_at) VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(&new.activity_id)
-            .bind(*inbox)
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+                 created_at) VALUES {values}"
+            );
+            // Only placeholders are formatted in; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&new.activity_id)
+                .bind(now);
+            for (inbox, host) in chunk {
+                query = query.bind(*inbox).bind(host.as_str());
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(inboxes.len())
@@ -117,7 +133,7 @@ impl Database {
             .bind(now + lease_ms)
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.writer)
+            .fetch_all(&mut *self.write().await?)
             .await?)
     }
 
@@ -140,7 +156,7 @@ impl Database {
     /// deliveries in batches, since one write per delivery is what made fan-out to a thousand
     /// hosts wait on the database (docs/performance.md).
     pub async fn finish_deliveries(&self, done: &[Delivery]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in done.chunks(BIND_BATCH) {
             let sql = format!(
                 "DELETE FROM deliveries WHERE id IN ({})",
@@ -184,7 +200,7 @@ impl Database {
         .bind(next_attempt_at)
         .bind(error)
         .bind(delivery.id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }
@@ -197,7 +213,7 @@ impl Database {
         )
         .bind(next_attempt_at)
         .bind(delivery.id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

@@ -119,7 +119,7 @@ impl Database {
     /// Stores a new event (object row and event row together); an id stored before, or a second
     /// occurrence of a series at the same time, is [`StorageError::Conflict`].
     pub async fn insert_event(&self, object: &NewObject, fields: &EventFields) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         crate::objects::insert_object_in(&mut *tx, object).await?;
         bind_fields(
             sqlx::query(
@@ -176,7 +176,7 @@ impl Database {
         data: &str,
         fields: &EventFields,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE objects SET name = $1, summary = $2, content = $3, start_time = $4, \
              end_time = $5, data = $6, updated_at = $7 WHERE id = $8 AND deleted_at IS NULL",
@@ -217,7 +217,7 @@ impl Database {
         sqlx::query("UPDATE objects SET data = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(data)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -239,7 +239,7 @@ impl Database {
         .bind(activity)
         .bind(announce_id)
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

@@ -59,7 +59,7 @@ impl Database {
         .bind(state.as_str())
         .bind(activity_id)
         .bind(now_millis())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -87,7 +87,7 @@ impl Database {
         .bind(now_millis())
         .bind(followee_id)
         .bind(activity_id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -97,7 +97,7 @@ impl Database {
         let done = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
             .bind(follower_id)
             .bind(followee_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -125,7 +125,7 @@ impl Database {
         let done = sqlx::query("DELETE FROM follows WHERE followee_id = $1 AND activity_id = $2")
             .bind(followee_id)
             .bind(activity_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);

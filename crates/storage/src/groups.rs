@@ -131,7 +131,7 @@ impl Database {
         created_by: Option<&str>,
     ) -> Result<Actor> {
         let now = now_millis();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let group = insert_actor_in(&mut tx, actor).await?;
         sqlx::query(
             "INSERT INTO local_groups (actor_id, join_policy, created_by, created_at) \
@@ -168,7 +168,7 @@ impl Database {
                 .bind(post_policy.as_str())
                 .bind(rules)
                 .bind(group_id)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await?)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -193,7 +193,7 @@ impl Database {
         .bind(question)
         .bind(reply_policy.as_str())
         .bind(group_id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -212,7 +212,7 @@ impl Database {
             .bind(answer)
             .bind(group_id)
             .bind(member_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -255,7 +255,7 @@ impl Database {
         .bind(role.as_str())
         .bind(follow_activity_id)
         .bind(now)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -278,7 +278,7 @@ impl Database {
         let done = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
             .bind(group_id)
             .bind(member_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -360,7 +360,7 @@ impl Database {
     pub async fn delete_memberships_of(&self, member_id: &str) -> Result<u64> {
         let done = sqlx::query("DELETE FROM memberships WHERE member_id = $1")
             .bind(member_id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(done.rows_affected())
     }

@@ -20,7 +20,7 @@ impl Database {
             .bind(false)
             .bind(crate::now_millis())
             .bind(host)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         }
         Ok(())
@@ -42,13 +42,13 @@ impl Database {
         .bind(host)
         .bind(now)
         .bind(false)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         sqlx::query("UPDATE delivery_hosts SET dead = $1 WHERE host = $2 AND failing_since < $3")
             .bind(true)
             .bind(host)
             .bind(dead_before)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         self.host_is_dead(host).await
     }

@@ -59,7 +59,7 @@ impl Database {
     /// transaction; says for each whether it was new (`false`: a duplicate, not queued).
     pub async fn accept_inbound(&self, batch: &[NewInbound]) -> Result<Vec<bool>> {
         let now = now_millis();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut fresh: HashSet<String> = HashSet::new();
         for chunk in batch.chunks(ACCEPT_BATCH) {
             let rows = (0..chunk.len())
@@ -135,7 +135,7 @@ impl Database {
             .bind(now + lease_ms)
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.writer)
+            .fetch_all(&mut *self.write().await?)
             .await?;
         // RETURNING gives no order.
         rows.sort_by_key(|r| r.id);
@@ -154,7 +154,7 @@ impl Database {
             for id in chunk {
                 query = query.bind(*id);
             }
-            query.execute(&self.writer).await?;
+            query.execute(&mut *self.write().await?).await?;
         }
         Ok(())
     }
@@ -167,7 +167,7 @@ impl Database {
         )
         .bind(at)
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

@@ -20,6 +20,7 @@ mod flag;
 mod follows;
 mod groups;
 mod hosts;
+mod hot;
 mod inbound;
 mod objects;
 mod posts;
@@ -34,6 +35,7 @@ pub mod testing;
 mod text_enum;
 mod time;
 mod tokens;
+mod write;
 
 pub use accounts::{Account, NewAccount};
 pub use actors::{Actor, ActorKind, NewActor};
@@ -47,6 +49,7 @@ pub use follows::{Follow, FollowState};
 pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };
+pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
 pub use objects::{NewObject, StoredObject, Visibility};
 pub use reports::{AuditEntry, NewReport, Report};

@@ -162,7 +162,7 @@ pub(crate) use object_columns;
 impl Database {
     /// Stores a new object; an id already stored is [`StorageError::Conflict`].
     pub async fn insert_object(&self, object: &NewObject) -> Result<StoredObject> {
-        insert_object_in(&self.writer, object).await
+        insert_object_in(&mut *self.write().await?, object).await
     }
 
     /// The object with this id, deleted or not.
@@ -197,7 +197,7 @@ impl Database {
         .bind(data)
         .bind(now_millis())
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -213,7 +213,7 @@ impl Database {
         )
         .bind(now_millis())
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);

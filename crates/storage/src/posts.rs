@@ -104,7 +104,7 @@ impl Database {
         )
         .bind(announce_id)
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -117,7 +117,7 @@ impl Database {
     pub async fn detach_from_group(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE objects SET group_id = NULL, announce_id = NULL WHERE id = $1")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

@@ -105,7 +105,7 @@ impl Database {
         .bind(&new.comment)
         .bind(&new.activity_id)
         .bind(now_millis())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -153,7 +153,7 @@ impl Database {
         .bind(forwarded)
         .bind(now_millis())
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.write().await?)
         .await?
         .ok_or(StorageError::NotFound)
     }
@@ -177,7 +177,7 @@ impl Database {
         .bind(group_id)
         .bind(reason)
         .bind(now_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

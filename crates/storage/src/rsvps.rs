@@ -133,7 +133,7 @@ impl Database {
         .bind(activity_id)
         .bind(now_millis())
         .bind(via.as_str())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -175,7 +175,7 @@ impl Database {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<RsvpChange> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let capacity: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
         )
@@ -261,7 +261,7 @@ impl Database {
     /// Gives free places to the people waiting, first come first (after an organiser raised
     /// the capacity or approved someone).
     pub async fn fill_from_waitlist(&self, event_id: &str) -> Result<Vec<Rsvp>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let capacity: Option<Option<i64>> = sqlx::query_scalar(
             "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
         )
@@ -311,7 +311,7 @@ pub struct RsvpCounts {
     pub pending: i64,
 }
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+type Tx = crate::write::WriteTx;
 
 async fn going_count(tx: &mut Tx, event_id: &str) -> Result<i64> {
     Ok(

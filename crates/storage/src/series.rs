@@ -68,7 +68,7 @@ impl Database {
         .bind(template)
         .bind(false)
         .bind(now_millis())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -102,7 +102,7 @@ impl Database {
         sqlx::query("UPDATE event_series SET ended = $1 WHERE id = $2")
             .bind(true)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

@@ -34,7 +34,7 @@ impl Database {
         .bind(csrf_token)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }
@@ -69,7 +69,7 @@ impl Database {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -87,7 +87,7 @@ impl Database {
         .bind(account_id)
         .bind(keep_hash)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(done.rows_affected())
     }
@@ -112,7 +112,7 @@ impl Database {
         .bind(key)
         .bind(now)
         .bind(window_start)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.write().await?)
         .await?)
     }
 
@@ -133,7 +133,7 @@ impl Database {
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

@@ -42,7 +42,7 @@ impl Database {
         .bind(key)
         .bind(value)
         .bind(now_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }
@@ -58,7 +58,7 @@ impl Database {
         .bind(invite.max_uses)
         .bind(invite.expires_at)
         .bind(invite.created_at)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }
@@ -84,7 +84,7 @@ impl Database {
         )
         .bind(code)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -96,7 +96,7 @@ impl Database {
     pub async fn release_invite(&self, code: &str) -> Result<()> {
         sqlx::query("UPDATE invites SET uses = uses - 1 WHERE code = $1 AND uses > 0")
             .bind(code)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }
@@ -105,7 +105,7 @@ impl Database {
     pub async fn delete_invite(&self, code: &str) -> Result<()> {
         sqlx::query("DELETE FROM invites WHERE code = $1")
             .bind(code)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

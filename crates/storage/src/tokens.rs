@@ -21,7 +21,7 @@ impl Database {
         .bind(account_id)
         .bind(label)
         .bind(now_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }
@@ -31,7 +31,7 @@ impl Database {
         let done = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now_millis())
             .bind(token_hash)
-            .execute(&self.writer)
+            .execute(&mut *self.write().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
@@ -60,7 +60,7 @@ impl Database {
         .bind(token_hash)
         .bind(account_id)
         .bind(now_millis())
-        .execute(&self.writer)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

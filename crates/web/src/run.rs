@@ -1,5 +1,5 @@
-//! Running a Kith instance on a listener: HTTP, the delivery worker and the inbox worker side
-//! by side, stopped together. The `kith serve` command and the multi-instance tests both start instances here.
+//! Running a Kith instance on a listener: HTTP, and beside it (on a runtime of lower priority)
+//! the delivery worker and the inbox worker, stopped together. The `kith serve` command and the multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -15,28 +15,34 @@ pub async fn run(
     delivery: DeliverySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The workers run on a runtime of their own at a lower priority, with their own HTTP
+    // client and PostgreSQL connections (kith_federation::background): requests come first.
+    let background = kith_federation::background::runtime(0)?;
+    let bg = state
+        .ctx
+        .for_background(BACKGROUND_CONNECTIONS)
+        .map_err(std::io::Error::other)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker_ctx = state.ctx.clone();
+    let worker_ctx = bg.clone();
     let mut worker_stop = stopped.clone();
-    let worker = tokio::spawn(async move {
+    let worker = background.spawn(async move {
         delivery::run(worker_ctx, delivery, async move {
             let _ = worker_stop.wait_for(|stop| *stop).await;
         })
         .await;
     });
     // Content activities the inbox queued are applied here (kith_federation::ingress).
-    let ingress_ctx = state.ctx.clone();
+    let ingress_ctx = bg.clone();
     let mut ingress_stop = stopped.clone();
-    let ingress = tokio::spawn(async move {
+    let ingress = background.spawn(async move {
         kith_federation::ingress::run(ingress_ctx, async move {
             let _ = ingress_stop.wait_for(|stop| *stop).await;
         })
         .await;
     });
     // Occurrences of recurring events are created ahead, checked hourly.
-    let series_ctx = state.ctx.clone();
-    let series = tokio::spawn(kith_federation::events::recurrence::run(
-        series_ctx,
+    let series = background.spawn(kith_federation::events::recurrence::run(
+        bg.clone(),
         std::time::Duration::from_secs(3600),
         stopped.clone(),
     ));
@@ -56,5 +62,15 @@ pub async fn run(
     if let Err(error) = worker.await {
         tracing::error!(%error, "the delivery worker failed");
     }
+    if bg.db.backend() == kith_storage::Backend::Postgres {
+        // Its own pools, closed on the runtime that drives them (SQLite's are shared).
+        let _ = background.spawn(async move { bg.db.close().await }).await;
+    }
+    // Not dropped here: dropping a runtime waits for its threads, which an async context
+    // must not do.
+    background.shutdown_background();
     served
 }
+
+/// PostgreSQL connections the background runtime opens at most (beside the server's own).
+const BACKGROUND_CONNECTIONS: u32 = 8;

@@ -43,7 +43,8 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     let needs_approval = target.kind == "Group"
         && state != Some(MemberState::Accepted.as_str())
         && (ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval.as_str()
-            || ctx.db.domain_severity(&sender.domain).await? == Some(DomainSeverity::Silence));
+            || ctx.db.domain_severity_cached(&sender.domain).await?
+                == Some(DomainSeverity::Silence));
     let new_state = if needs_approval {
         MemberState::Pending
     } else {

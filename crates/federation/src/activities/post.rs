@@ -129,7 +129,7 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
         ));
     }
     if !author.local
-        && ctx.db.domain_severity(&author.domain).await? == Some(DomainSeverity::Silence)
+        && ctx.db.domain_severity_cached(&author.domain).await? == Some(DomainSeverity::Silence)
     {
         return Ok(Decision::Hold("the author's server is silenced".into()));
     }

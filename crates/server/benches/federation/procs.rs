@@ -193,7 +193,10 @@ impl Kith {
             // host and per address) would measure the rate limiter, not the inbox.
             .env("KITH_INBOX_PER_HOST_PER_MINUTE", "100000000")
             .env("KITH_INBOX_PER_IP_PER_MINUTE", "100000000")
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("KITH_BENCH_LOG").unwrap_or("warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
             .kill_on_drop(true)

@@ -35,7 +35,7 @@ async fn post_actor_inbox(
     Path(name): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    match state.ctx.db.local_actor_by_username(&name).await {
+    match state.ctx.db.local_actor_by_username_cached(&name).await {
         Ok(_) => receive(&state, request).await,
         Err(StorageError::NotFound) => Err(ApiError::NotFound),
         Err(other) => Err(other.into()),

@@ -1,0 +1,177 @@
+//! In-memory copies of what the inbox reads on every request: the actor owning a signature's
+//! key, the local actor whose inbox it is, and the instance's domain and actor blocks
+//! (docs/performance.md).
+//!
+//! Four reads per request, each a hand-off to a database connection, were most of what the
+//! inbox did besides the one write it must make; applying a post and queueing its deliveries
+//! read the blocks twice more. These copies answer from memory instead:
+//!
+//! - every write through this process's [`Database`] that could change an answer clears the
+//!   copy at once (an actor stored or removed, a block added or lifted);
+//! - a write by another process (the CLI beside `kith serve`, a second server on PostgreSQL)
+//!   is seen once the copy ages out: [`BLOCKS_TTL`] for blocks, [`KEYS_TTL`] for actors. A stale
+//!   key only ever fails to verify, and the inbox then fetches the actor again.
+//!
+//! A load that began before a clear is not stored after it (a generation count), so a clear is
+//! never undone by a slow read.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::{Actor, Database, DomainSeverity, Result};
+
+/// How long another process's block may go unseen.
+pub const BLOCKS_TTL: Duration = Duration::from_secs(5);
+/// How long an actor (a key's owner, a local inbox's owner) is answered from memory.
+pub const KEYS_TTL: Duration = Duration::from_secs(60);
+/// Actors held at most; the copy is emptied when full (it refills from the next requests).
+const MAX_ACTORS: usize = 50_000;
+
+/// The copies, shared by every clone of one [`Database`].
+#[derive(Debug, Default)]
+pub(crate) struct Hot {
+    /// Actors by what they were looked up by (`key ID`, `local NAME`).
+    actors: Mutex<HashMap<String, (Instant, Actor)>>,
+    actors_generation: AtomicU64,
+    blocks: RwLock<Option<Arc<Blocks>>>,
+    blocks_generation: AtomicU64,
+    /// One reload at a time: a burst of requests finding the copy stale waits for one read.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Blocks {
+    loaded: Instant,
+    domains: HashMap<String, DomainSeverity>,
+    actors: HashSet<String>,
+}
+
+impl Hot {
+    /// Forgets every actor (one was stored, changed or removed).
+    pub(crate) fn clear_actors(&self) {
+        self.actors_generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut actors) = self.actors.lock() {
+            actors.clear();
+        }
+    }
+
+    /// Forgets the blocks (one was added, changed or lifted).
+    pub(crate) fn clear_blocks(&self) {
+        self.blocks_generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut blocks) = self.blocks.write() {
+            *blocks = None;
+        }
+    }
+
+    fn fresh_blocks(&self) -> Option<Arc<Blocks>> {
+        let blocks = self.blocks.read().ok()?;
+        blocks
+            .as_ref()
+            .filter(|b| b.loaded.elapsed() < BLOCKS_TTL)
+            .cloned()
+    }
+}
+
+impl Database {
+    /// Like [`Database::actor_by_key_id`], answered from memory when asked within
+    /// [`KEYS_TTL`] (the inbox's look-up of a signature's key).
+    pub async fn actor_by_key_id_cached(&self, key_id: &str) -> Result<Actor> {
+        self.actor_cached(format!("key {key_id}"), self.actor_by_key_id(key_id))
+            .await
+    }
+
+    /// Like [`Database::local_actor_by_username`], from memory within [`KEYS_TTL`] (the inbox
+    /// of `/u/NAME` and `/g/NAME` checks that its owner exists).
+    pub async fn local_actor_by_username_cached(&self, username: &str) -> Result<Actor> {
+        let load = self.local_actor_by_username(username);
+        self.actor_cached(format!("local {}", username.to_lowercase()), load)
+            .await
+    }
+
+    /// An actor from the copy, or from `load` (stored unless the copy was cleared meanwhile).
+    /// Misses are not kept: a new actor is found at once.
+    async fn actor_cached(
+        &self,
+        key: String,
+        load: impl Future<Output = Result<Actor>>,
+    ) -> Result<Actor> {
+        let hot = &self.hot;
+        if let Ok(actors) = hot.actors.lock()
+            && let Some((at, actor)) = actors.get(&key)
+            && at.elapsed() < KEYS_TTL
+        {
+            return Ok(actor.clone());
+        }
+        let generation = hot.actors_generation.load(Ordering::SeqCst);
+        let actor = load.await?;
+        if let Ok(mut actors) = hot.actors.lock()
+            && hot.actors_generation.load(Ordering::SeqCst) == generation
+        {
+            if actors.len() >= MAX_ACTORS {
+                actors.clear();
+            }
+            actors.insert(key, (Instant::now(), actor.clone()));
+        }
+        Ok(actor)
+    }
+
+    /// Like [`Database::domain_severity`], from a copy of the block list at most
+    /// [`BLOCKS_TTL`] old (and never older than this process's own last change to it).
+    pub async fn domain_severity_cached(&self, domain: &str) -> Result<Option<DomainSeverity>> {
+        Ok(self.blocks_copy().await?.domains.get(domain).copied())
+    }
+
+    /// Like [`Database::blocked_among`], from the same copy.
+    pub async fn blocked_among_cached(&self, hosts: &[String]) -> Result<Vec<String>> {
+        let blocks = self.blocks_copy().await?;
+        Ok(hosts
+            .iter()
+            .filter(|h| blocks.domains.get(h.as_str()) == Some(&DomainSeverity::Block))
+            .cloned()
+            .collect())
+    }
+
+    /// Like [`Database::is_actor_blocked`], from the same copy.
+    pub async fn is_actor_blocked_cached(&self, actor_id: &str) -> Result<bool> {
+        Ok(self.blocks_copy().await?.actors.contains(actor_id))
+    }
+
+    async fn blocks_copy(&self) -> Result<Arc<Blocks>> {
+        let hot = &self.hot;
+        if let Some(blocks) = hot.fresh_blocks() {
+            return Ok(blocks);
+        }
+        let _one = hot.reloading.lock().await;
+        if let Some(blocks) = hot.fresh_blocks() {
+            return Ok(blocks);
+        }
+        let generation = hot.blocks_generation.load(Ordering::SeqCst);
+        let loaded = Instant::now();
+        // An unknown severity is no block, as in `domain_severity` (the schema allows none).
+        let domains = self
+            .domain_blocks()
+            .await?
+            .into_iter()
+            .filter_map(|b| Some((b.domain, DomainSeverity::parse(&b.severity)?)))
+            .collect();
+        let actors = self
+            .actor_blocks()
+            .await?
+            .into_iter()
+            .map(|b| b.actor_id)
+            .collect();
+        let blocks = Arc::new(Blocks {
+            loaded,
+            domains,
+            actors,
+        });
+        if let Ok(mut slot) = hot.blocks.write()
+            && hot.blocks_generation.load(Ordering::SeqCst) == generation
+        {
+            *slot = Some(blocks.clone());
+        }
+        Ok(blocks)
+    }
+}
