@@ -10,7 +10,8 @@
 //! **Group commit.** Each queued activity needs its received id recorded and its row written.
 //! One transaction per request made concurrent requests queue on the database's write lock
 //! (SQLite sleeping in its busy handler); instead, requests put their activity in a shared
-//! batch and one writer task commits the whole batch at once, then answers each request.
+//! batch and a writer task commits the whole batch at once, then answers each request (one
+//! writer on SQLite, a few on PostgreSQL).
 //!
 //! **The worker** claims queued activities with a lease (several processes sharing PostgreSQL
 //! take different rows; a dying process loses nothing), applies each batch with one task per
@@ -67,13 +68,24 @@ pub struct Ingress {
 #[derive(Default)]
 struct Batch {
     pending: Vec<(NewInbound, Reply)>,
-    /// Whether a writer task is running (it takes every pending activity before it ends).
-    writing: bool,
+    /// Writer tasks running (each takes pending activities until none are left).
+    writers: usize,
 }
 
 impl std::fmt::Debug for Ingress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ingress").finish_non_exhaustive()
+    }
+}
+
+/// Batched writes in flight at once. SQLite writes one at a time anyway; PostgreSQL takes
+/// several, and a request arriving while a batch is being written then joins the next write at
+/// once instead of waiting for the one in flight to end (the batches stay as large as the
+/// waiting requests make them).
+fn max_writers(ctx: &Context) -> usize {
+    match ctx.db.backend() {
+        kith_storage::Backend::Sqlite => 1,
+        kith_storage::Backend::Postgres => 4,
     }
 }
 
@@ -88,7 +100,11 @@ pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
             .lock()
             .map_err(|_| FederationError::Internal("the inbound batch lock".into()))?;
         batch.pending.push((activity, reply));
-        !std::mem::replace(&mut batch.writing, true)
+        let start = batch.writers < max_writers(ctx);
+        if start {
+            batch.writers += 1;
+        }
+        start
     };
     if start_writer {
         // Its own task: a request that goes away (the sender hung up) must not take the batch
@@ -115,7 +131,7 @@ async fn write_batches(ctx: Context) {
                 return;
             };
             if batch.pending.is_empty() {
-                batch.writing = false;
+                batch.writers = batch.writers.saturating_sub(1);
                 guard.0 = None;
                 return;
             }
@@ -140,8 +156,8 @@ async fn write_batches(ctx: Context) {
     }
 }
 
-/// Clears the `writing` flag if the writer task ends without doing so itself (it panicked, or
-/// the runtime dropped it), so the next request starts a writer instead of waiting forever.
+/// Counts the writer out if its task ends without doing so itself (it panicked, or the runtime
+/// dropped it), so the next request starts a writer instead of waiting forever.
 struct WriterGuard(Option<Context>);
 
 impl Drop for WriterGuard {
@@ -149,7 +165,7 @@ impl Drop for WriterGuard {
         if let Some(ctx) = self.0.take()
             && let Ok(mut batch) = ctx.ingress().batch.lock()
         {
-            batch.writing = false;
+            batch.writers = batch.writers.saturating_sub(1);
         }
     }
 }

@@ -4,8 +4,9 @@
 //! taken in at the speed of a signature check and one batched write, not at the speed of
 //! applying each activity.
 //!
-//! Recording an activity as received (the duplicate guard) and queueing it happen in one
-//! transaction, so an activity is never queued twice nor remembered without being queued.
+//! Recording an activity as received (the duplicate guard) and queueing it happen atomically
+//! (one statement on PostgreSQL, one transaction on SQLite), so an activity is never queued
+//! twice nor remembered without being queued.
 
 use std::collections::HashSet;
 
@@ -14,7 +15,7 @@ use sqlx::FromRow;
 use crate::db::placeholders;
 use crate::{Backend, Database, Result, now_millis};
 
-/// Activities written by one statement (each row binds six values).
+/// Activities written by one statement (each row binds four values).
 const ACCEPT_BATCH: usize = 80;
 
 /// A verified activity to queue.
@@ -55,13 +56,84 @@ macro_rules! claim_inbound_sql {
 }
 
 impl Database {
-    /// Records each activity as received and queues those not seen before, all in one
-    /// transaction; says for each whether it was new (`false`: a duplicate, not queued).
+    /// Records each activity as received and queues those not seen before, atomically; says
+    /// for each whether it was new (`false`: a duplicate, not queued). Of several copies in one
+    /// batch, the first is the one queued.
     pub async fn accept_inbound(&self, batch: &[NewInbound]) -> Result<Vec<bool>> {
+        let mut firsts: HashSet<&str> = HashSet::new();
+        let unique: Vec<&NewInbound> = batch
+            .iter()
+            .filter(|new| firsts.insert(new.activity_id.as_str()))
+            .collect();
+        let fresh = match self.backend() {
+            Backend::Postgres => self.accept_postgres(&unique).await?,
+            Backend::Sqlite => self.accept_sqlite(&unique).await?,
+        };
+        let mut fresh: HashSet<String> = fresh;
+        Ok(batch
+            .iter()
+            .map(|new| fresh.remove(&new.activity_id))
+            .collect())
+    }
+
+    /// One statement per chunk, whose first half records the ids and whose second queues the
+    /// rows the first found new: one round trip, where a transaction of two inserts took four
+    /// (and the inbox's batches wait on each other). A batch of more than one chunk is one
+    /// transaction.
+    async fn accept_postgres(&self, unique: &[&NewInbound]) -> Result<HashSet<String>> {
+        let now = now_millis();
+        let mut fresh = HashSet::new();
+        let chunks: Vec<&[&NewInbound]> = unique.chunks(ACCEPT_BATCH).collect();
+        let mut tx = match chunks.len() {
+            0 => return Ok(fresh),
+            1 => None,
+            _ => Some(self.begin_write().await?),
+        };
+        for chunk in chunks {
+            // $1 is the time, shared by every row.
+            let rows = (0..chunk.len())
+                .map(|i| {
+                    let b = 2 + i * 4;
+                    format!("(${b}, ${}, ${}, ${})", b + 1, b + 2, b + 3)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "WITH v (activity_id, actor_id, kind, body) AS (VALUES {rows}), \
+                 fresh AS (INSERT INTO received_activities (id, actor_id, kind, received_at) \
+                 SELECT activity_id, actor_id, kind, $1 FROM v \
+                 ON CONFLICT (id) DO NOTHING RETURNING id) \
+                 INSERT INTO inbound_activities (activity_id, actor_id, body, next_attempt_at, \
+                 received_at) SELECT v.activity_id, v.actor_id, v.body, $1, $1 \
+                 FROM v JOIN fresh ON fresh.id = v.activity_id RETURNING activity_id"
+            );
+            let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now);
+            for new in chunk {
+                query = query
+                    .bind(&new.activity_id)
+                    .bind(&new.actor_id)
+                    .bind(&new.kind)
+                    .bind(&new.body);
+            }
+            let queued = match tx.as_mut() {
+                Some(tx) => query.fetch_all(&mut **tx).await?,
+                None => query.fetch_all(&mut *self.write().await?).await?,
+            };
+            fresh.extend(queued);
+        }
+        if let Some(tx) = tx {
+            tx.commit().await?;
+        }
+        Ok(fresh)
+    }
+
+    /// SQLite has no inserts inside `WITH`: the ids first, then the new rows, in one
+    /// transaction (on its one local connection a statement is no network round trip).
+    async fn accept_sqlite(&self, unique: &[&NewInbound]) -> Result<HashSet<String>> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let mut fresh: HashSet<String> = HashSet::new();
-        for chunk in batch.chunks(ACCEPT_BATCH) {
+        for chunk in unique.chunks(ACCEPT_BATCH) {
             let rows = (0..chunk.len())
                 .map(|i| {
                     let b = i * 4;
@@ -83,16 +155,10 @@ impl Database {
             }
             fresh.extend(query.fetch_all(&mut *tx).await?);
         }
-        // The first of several copies in one batch is the one queued.
-        let mut queued = Vec::with_capacity(batch.len());
-        let mut new_rows = Vec::new();
-        for new in batch {
-            let is_new = fresh.remove(&new.activity_id);
-            if is_new {
-                new_rows.push(new);
-            }
-            queued.push(is_new);
-        }
+        let new_rows: Vec<&&NewInbound> = unique
+            .iter()
+            .filter(|new| fresh.contains(&new.activity_id))
+            .collect();
         for chunk in new_rows.chunks(ACCEPT_BATCH) {
             // $1 is the time, shared by every row.
             let rows = (0..chunk.len())
@@ -113,7 +179,7 @@ impl Database {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(queued)
+        Ok(fresh)
     }
 
     /// Claims up to `limit` due queued activities for `lease_ms`, oldest first. Several

@@ -6,19 +6,25 @@
 //! request waited behind every write the workers had queued: with the workers busy after a
 //! burst, inbox latency went from 17 ms to over 100 (docs/performance.md, third round). So the
 //! connection is taken through a gate: a background write waits while a request's write waits,
-//! and requests go first. Background work still gets every gap between requests' writes.
+//! and requests go first. Background work still gets every gap between requests' writes, and a
+//! background write that has waited [`MAX_DEFER`] goes in its turn like a request's, so a flood
+//! of requests slows the workers without stopping them (deliveries still leave, `Accept`s too).
 //!
 //! A write holds the gate for one statement or, through [`WriteTx`], for its transaction.
 //! PostgreSQL has no gate: it takes concurrent writers, and background work has its own pool.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::Notify;
 
 use crate::{Database, Result};
+
+/// How long a background write lets requests' writes go first.
+pub(crate) const MAX_DEFER: Duration = Duration::from_millis(100);
 
 /// The order of writes on SQLite's one connection.
 #[derive(Debug, Default)]
@@ -67,6 +73,7 @@ impl Gate {
     }
 
     async fn enter(self: &Arc<Self>, background: bool) -> Pass {
+        let since = Instant::now();
         let mut waiting = None;
         loop {
             // Registered before looking, so a release between the look and the wait is seen.
@@ -75,7 +82,8 @@ impl Gate {
             changed.as_mut().enable();
             {
                 let mut state = self.lock();
-                let others_first = background && state.requests_waiting > 0;
+                let others_first =
+                    background && state.requests_waiting > 0 && since.elapsed() < MAX_DEFER;
                 if !state.held && !others_first {
                     state.held = true;
                     drop(state);
@@ -170,7 +178,6 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     /// A background write waiting when a request's write arrives goes after it.
     #[tokio::test]
@@ -194,6 +201,21 @@ mod tests {
         request.await.unwrap();
         background.await.unwrap();
         assert_eq!(*order.lock().unwrap(), ["request", "background"]);
+    }
+
+    /// Background work waits for requests, but not forever.
+    #[tokio::test]
+    async fn background_work_goes_in_its_turn_after_a_while() {
+        let gate = Arc::new(Gate::default());
+        let held = gate.enter(false).await;
+        // A request waits, and keeps waiting (it holds its place as long as this test wants).
+        gate.lock().requests_waiting += 1;
+        let g = gate.clone();
+        let background = tokio::spawn(async move { g.enter(true).await });
+        tokio::time::sleep(MAX_DEFER + Duration::from_millis(20)).await;
+        drop(held);
+        let pass = tokio::time::timeout(Duration::from_secs(5), background).await;
+        assert!(pass.is_ok(), "the background write went in");
     }
 
     /// A request that gives up waiting does not keep background work waiting.

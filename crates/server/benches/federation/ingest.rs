@@ -37,6 +37,8 @@ pub struct Ingest {
     pub verify_share: f64,
     /// Kith's CPU use during the timed part, in cores (of 2).
     pub cpu_cores: f64,
+    /// The whole machine's CPU use then (Kith, the harness sending, the sink, PostgreSQL).
+    pub machine_cores: f64,
     /// Deliveries made while the posts came in, and those still queued after the last one
     /// (each accepted post is announced to every member host; the queue absorbs the burst).
     pub delivered: u64,
@@ -186,9 +188,11 @@ pub async fn measure(
     let before = kith.counters().await?;
     let profile = kith.profile("inbox")?;
     let cpu = kith.cpu_seconds()?;
+    let machine = crate::procs::machine_busy_seconds()?;
     let started = std::time::Instant::now();
     let timed = load::run(kith.addr, posts, scale.ingest_connections, Mode::Once).await?;
     let cpu = kith.cpu_seconds()? - cpu;
+    let machine = crate::procs::machine_busy_seconds()? - machine;
     if let Some(profile) = profile {
         profile.finish()?;
     }
@@ -204,11 +208,12 @@ pub async fn measure(
     result.p99_ms = timed.percentile_ms(0.99);
     result.verify_share = delta(&before, &after, "verify_nanos") as f64 / 1e9 / cpu.max(1e-9);
     result.cpu_cores = cpu / timed.elapsed.as_secs_f64();
+    result.machine_cores = machine / timed.elapsed.as_secs_f64();
     result.delivered = delta(&before, &after, "delivered");
     result.queued_after = after["deliveries_queued"].as_i64().unwrap_or(0);
     println!(
         "inbox: {} accepted at {:.0}/s (applied at {:.0}/s), p50 {:.2} ms, p99 {:.2} ms, \
-         {:.1}% verifying, {:.2} cores; {} delivered meanwhile, {} queued",
+         {:.1}% verifying, {:.2} cores (machine {:.2}); {} delivered meanwhile, {} queued",
         result.accepted,
         result.accepted_per_second,
         result.applied_per_second,
@@ -216,6 +221,7 @@ pub async fn measure(
         result.p99_ms,
         result.verify_share * 100.0,
         result.cpu_cores,
+        result.machine_cores,
         result.delivered,
         result.queued_after
     );

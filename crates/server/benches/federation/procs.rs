@@ -158,6 +158,28 @@ impl Store {
     }
 }
 
+/// Seconds the machine's CPUs were busy since boot, summed over CPUs (`/proc/stat`): what
+/// every process on the machine used, to set Kith's share beside.
+pub fn machine_busy_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("/proc/stat")?;
+    // cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait are busy.
+    let fields: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse::<f64>())
+        .collect::<Result<_, _>>()?;
+    // (guest time is counted in user time already: the first eight fields only.)
+    let busy: f64 = fields
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum();
+    Ok(busy / 100.0)
+}
+
 /// The Kith server under test: `kith serve`, the binary cargo built for this bench.
 pub struct Kith {
     process: tokio::process::Child,
@@ -266,10 +288,15 @@ impl Kith {
         };
         std::fs::create_dir_all(&dir)?;
         let data = PathBuf::from(dir).join(format!("{label}.data"));
+        // KITH_BENCH_PERF_ALL=1 records every process (the harness, the sink, PostgreSQL).
+        let target = match std::env::var_os("KITH_BENCH_PERF_ALL") {
+            Some(_) => vec!["-a".to_owned()],
+            None => vec!["-p".to_owned(), self.pid.to_string()],
+        };
         let child = std::process::Command::new("perf")
             .args(["record", "-g", "-q", "-o"])
             .arg(&data)
-            .args(["-p", &self.pid.to_string()])
+            .args(&target)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
