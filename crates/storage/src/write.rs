@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 use crate::{Database, Result};
 
 /// How long a background write lets requests' writes go first.
-pub(crate) const MAX_DEFER: Duration = Duration::from_millis(100);
+pub(crate) const MAX_DEFER: Duration = Duration::from_secs(1);
 
 /// The order of writes on SQLite's one connection.
 #[derive(Debug, Default)]
