@@ -117,6 +117,8 @@ async fn bad_requests_are_refused_and_change_nothing() {
         202,
         "first delivery",
     );
+    // Answered once queued; applied by the inbox worker.
+    kith.settled().await;
     let after_first = stored_state(&kith, &group.id, &note).await;
     let (_, outbox) = get_activity_json(&format!("{}/outbox", group.id)).await;
     expect(
