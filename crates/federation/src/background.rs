@@ -30,7 +30,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// and ended when the last handle to it is dropped.
 #[derive(Debug, Default)]
 pub struct Signer {
-    jobs: OnceLock<Mutex<Sender<Job>>>,
+    jobs: OnceLock<Sender<Job>>,
 }
 
 impl Signer {
@@ -43,9 +43,8 @@ impl Signer {
         let job: Job = Box::new(move || {
             let _ = reply.send(work());
         });
-        let jobs = self.jobs.get_or_init(start);
-        jobs.lock()
-            .map_err(|_| FederationError::Internal("the signing queue lock".into()))?
+        self.jobs
+            .get_or_init(start)
             .send(job)
             .map_err(|_| FederationError::Internal("the signing threads stopped".into()))?;
         answer
@@ -55,11 +54,10 @@ impl Signer {
 }
 
 /// Starts one thread per core, all taking jobs from one queue.
-fn start() -> Mutex<Sender<Job>> {
+fn start() -> Sender<Job> {
     let (jobs, queue) = channel::<Job>();
     let queue = Arc::new(Mutex::new(queue));
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    for n in 0..threads {
+    for n in 0..cores() {
         let queue = queue.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("kith-sign-{n}"))
@@ -68,7 +66,7 @@ fn start() -> Mutex<Sender<Job>> {
             tracing::error!(%error, "starting a signing thread failed");
         }
     }
-    Mutex::new(jobs)
+    jobs
 }
 
 fn work(queue: &Mutex<Receiver<Job>>) {
@@ -90,17 +88,17 @@ fn work(queue: &Mutex<Receiver<Job>>) {
 /// the lower priority. Connections opened on it belong to it: give its tasks a context of
 /// their own ([`Context::for_background`]).
 pub fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        threads
-    };
+    let threads = if threads == 0 { cores() } else { threads };
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("kith-background")
         .on_thread_start(lower_this_thread)
         .enable_all()
         .build()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// On Linux a thread's priority is its own: this lowers the calling thread's, not the process's.

@@ -236,7 +236,7 @@ pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
 /// Nothing is fetched from a blocked server: what it serves is not ingested (DESIGN §8 moderation).
 async fn refuse_blocked(ctx: &Context, url: &str) -> Result<()> {
     let host = crate::protocol::host_of(url).unwrap_or_default();
-    if ctx.db.domain_severity(&host).await? == Some(kith_storage::DomainSeverity::Block) {
+    if ctx.db.domain_severity_cached(&host).await? == Some(kith_storage::DomainSeverity::Block) {
         return Err(FederationError::Forbidden(format!("{host} is blocked")));
     }
     Ok(())

@@ -198,19 +198,6 @@ impl Database {
         .await?)
     }
 
-    /// Of these hosts, the ones blocked outright (nothing is delivered to them).
-    pub async fn blocked_among(&self, hosts: &[String]) -> Result<Vec<String>> {
-        let blocked: Vec<String> =
-            sqlx::query_scalar("SELECT domain FROM domain_blocks WHERE severity = 'block'")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(hosts
-            .iter()
-            .filter(|h| blocked.contains(h))
-            .cloned()
-            .collect())
-    }
-
     /// Blocks a remote actor instance-wide and ends its memberships; returns how many ended.
     pub async fn block_actor(&self, actor_id: &str, reason: Option<&str>) -> Result<u64> {
         let mut tx = self.begin_write().await?;

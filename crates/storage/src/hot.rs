@@ -123,7 +123,8 @@ impl Database {
         Ok(self.blocks_copy().await?.domains.get(domain).copied())
     }
 
-    /// Like [`Database::blocked_among`], from the same copy.
+    /// Of these hosts, the ones blocked outright (nothing is delivered to them), from the same
+    /// copy.
     pub async fn blocked_among_cached(&self, hosts: &[String]) -> Result<Vec<String>> {
         let blocks = self.blocks_copy().await?;
         Ok(hosts
