@@ -19,6 +19,12 @@ use crate::{
     config::Config,
 };
 
+/// mimalloc rather than the system allocator: handling an inbox request allocates and frees
+/// many small values (JSON, headers, strings), and glibc's malloc and free were ~10% of Kith's
+/// CPU while the inbox took a burst (docs/performance.md, fourth round).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
