@@ -118,7 +118,10 @@ impl Context {
     /// never wait on connections the background runtime drives.
     pub fn for_background(&self, max_connections: u32) -> Result<Context> {
         let mut ctx = self.clone();
-        ctx.db = self.db.for_other_runtime(max_connections);
+        ctx.db = self
+            .db
+            .for_other_runtime(max_connections)
+            .for_background_work();
         ctx.client = crate::client::build(&self.guard, &self.settings.domain)?;
         Ok(ctx)
     }

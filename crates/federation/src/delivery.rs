@@ -298,6 +298,9 @@ async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<
         }
     };
     let key = ctx.signing_key_of(&stored.0).await?;
+    // Signing is most of a delivery's CPU: during a burst into the inbox it waits its turn
+    // (kith-storage `gate.rs`), or the inbox's requests and the database wait on it instead.
+    ctx.db.yield_to_requests().await;
     let (to_sign, signed) = (url.clone(), stored.clone());
     let headers = ctx
         .signer()

@@ -38,6 +38,8 @@ pub struct InboxRequest<'a> {
 /// Checks and applies one delivered activity. Every outcome is logged and counted.
 pub async fn receive(ctx: &Context, request: InboxRequest<'_>) -> Result<Outcome> {
     let start = std::time::Instant::now();
+    // Background work (applying, signing deliveries) yields while requests are being handled.
+    let _busy = ctx.db.request_busy();
     let result = receive_checked(ctx, &request).await;
     let counters = ctx.counters();
     Counters::add_elapsed(&counters.inbox_nanos, start);

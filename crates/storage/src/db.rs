@@ -49,9 +49,9 @@ pub struct Database {
     backend: Backend,
     /// In-memory copies of the inbox's per-request look-ups (`hot.rs`).
     pub(crate) hot: std::sync::Arc<crate::hot::Hot>,
-    /// On SQLite, the order in which writers get the write connection (`write.rs`).
-    pub(crate) gate: Option<std::sync::Arc<crate::write::Gate>>,
-    /// This handle does background work: on SQLite its writes let requests' writes go first.
+    /// The order in which writes go: requests' before background work's (`gate.rs`).
+    pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
+    /// This handle does background work: its writes let requests' writes go first.
     pub(crate) background: bool,
 }
 
@@ -98,7 +98,7 @@ impl Database {
             writer,
             backend,
             hot: Default::default(),
-            gate: (backend == Backend::Sqlite).then(Default::default),
+            gate: std::sync::Arc::new(crate::gate::Gate::new(backend == Backend::Postgres)),
             background: false,
         };
         db.migrate().await?;
@@ -106,19 +106,16 @@ impl Database {
     }
 
     /// A handle for work on another async runtime (Kith runs its workers on one of their own,
-    /// docs/architecture.md). On PostgreSQL it has pools of its own, with at most
-    /// `max_connections` connections, opened when first used: a connection belongs to the
-    /// runtime that opened it, and a request waiting on a connection the workers' runtime
-    /// drives would wait for that runtime's turn. SQLite connections have threads of their own
-    /// and are shared, so there stays one writer; this handle's writes on it let requests'
-    /// writes go first (`write.rs`). The in-memory copies (`hot.rs`) are shared
-    /// either way, so a write through one handle clears them for both.
+    /// and the inbox's batched writes on a thread of their own; docs/architecture.md). On
+    /// PostgreSQL it has pools of its own, with at most `max_connections` connections, opened
+    /// when first used: a connection belongs to the runtime that opened it, and a request
+    /// waiting on a connection another runtime drives would wait for that runtime's turn.
+    /// SQLite connections have threads of their own and are shared, so there stays one writer.
+    /// The in-memory copies (`hot.rs`) and the write gate (`gate.rs`) are shared either way, so
+    /// a write through one handle clears the copies for both.
     pub fn for_other_runtime(&self, max_connections: u32) -> Database {
         match self.backend {
-            Backend::Sqlite => Database {
-                background: true,
-                ..self.clone()
-            },
+            Backend::Sqlite => self.clone(),
             Backend::Postgres => {
                 let options = self.pool.connect_options().as_ref().clone();
                 let pool =
@@ -126,12 +123,17 @@ impl Database {
                 Database {
                     writer: pool.clone(),
                     pool,
-                    backend: self.backend,
-                    hot: self.hot.clone(),
-                    gate: None,
-                    background: true,
+                    ..self.clone()
                 }
             }
+        }
+    }
+
+    /// This handle for background work: its writes let requests' writes go first (`gate.rs`).
+    pub fn for_background_work(self) -> Database {
+        Database {
+            background: true,
+            ..self
         }
     }
 

@@ -321,19 +321,6 @@ impl Database {
         .await?)
     }
 
-    /// The inboxes that reach a group's accepted remote members: each member's shared inbox
-    /// where it has one, else its own, each listed once.
-    pub async fn member_inboxes(&self, group_id: &str) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT COALESCE(a.shared_inbox_url, a.inbox_url) FROM memberships m \
-             JOIN actors a ON a.id = m.member_id \
-             WHERE m.group_id = $1 AND m.state = 'accepted' AND NOT a.local",
-        )
-        .bind(group_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// The actor id of a group's owner, if it has one.
     pub async fn group_owner(&self, group_id: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(

@@ -39,6 +39,8 @@ pub(crate) struct Hot {
     blocks_generation: AtomicU64,
     /// One reload at a time: a burst of requests finding the copy stale waits for one read.
     reloading: tokio::sync::Mutex<()>,
+    /// The inboxes groups' posts go to (`audience.rs`, checked against the database).
+    pub(crate) audiences: crate::audience::Audiences,
 }
 
 #[derive(Debug)]

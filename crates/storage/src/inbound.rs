@@ -76,55 +76,50 @@ impl Database {
             .collect())
     }
 
-    /// One statement per chunk, whose first half records the ids and whose second queues the
-    /// rows the first found new: one round trip, where a transaction of two inserts took four
-    /// (and the inbox's batches wait on each other). A batch of more than one chunk is one
-    /// transaction.
+    /// One statement, whose first half records the ids and whose second queues the rows the
+    /// first found new: one round trip, where a transaction of two inserts took four (and the
+    /// inbox's batches wait on each other). The rows travel as one JSON parameter, so the
+    /// statement's text is the same whatever the batch's size: PostgreSQL prepares and plans it
+    /// once per connection, where a `VALUES` list of as many rows as the batch had was a new
+    /// statement for each size, parsed and planned again (docs/performance.md, fourth round).
     async fn accept_postgres(&self, unique: &[&NewInbound]) -> Result<HashSet<String>> {
-        let now = now_millis();
-        let mut fresh = HashSet::new();
-        let chunks: Vec<&[&NewInbound]> = unique.chunks(ACCEPT_BATCH).collect();
-        let mut tx = match chunks.len() {
-            0 => return Ok(fresh),
-            1 => None,
-            _ => Some(self.begin_write().await?),
-        };
-        for chunk in chunks {
-            // $1 is the time, shared by every row.
-            let rows = (0..chunk.len())
-                .map(|i| {
-                    let b = 2 + i * 4;
-                    format!("(${b}, ${}, ${}, ${})", b + 1, b + 2, b + 3)
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "WITH v (activity_id, actor_id, kind, body) AS (VALUES {rows}), \
-                 fresh AS (INSERT INTO received_activities (id, actor_id, kind, received_at) \
-                 SELECT activity_id, actor_id, kind, $1 FROM v \
-                 ON CONFLICT (id) DO NOTHING RETURNING id) \
-                 INSERT INTO inbound_activities (activity_id, actor_id, body, next_attempt_at, \
-                 received_at) SELECT v.activity_id, v.actor_id, v.body, $1, $1 \
-                 FROM v JOIN fresh ON fresh.id = v.activity_id RETURNING activity_id"
-            );
-            let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(now);
-            for new in chunk {
-                query = query
-                    .bind(&new.activity_id)
-                    .bind(&new.actor_id)
-                    .bind(&new.kind)
-                    .bind(&new.body);
-            }
-            let queued = match tx.as_mut() {
-                Some(tx) => query.fetch_all(&mut **tx).await?,
-                None => query.fetch_all(&mut *self.write().await?).await?,
-            };
-            fresh.extend(queued);
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            activity_id: &'a str,
+            actor_id: &'a str,
+            kind: &'a str,
+            body: &'a str,
         }
-        if let Some(tx) = tx {
-            tx.commit().await?;
+        if unique.is_empty() {
+            return Ok(HashSet::new());
         }
-        Ok(fresh)
+        let rows: Vec<Row> = unique
+            .iter()
+            .map(|new| Row {
+                activity_id: &new.activity_id,
+                actor_id: &new.actor_id,
+                kind: &new.kind,
+                body: &new.body,
+            })
+            .collect();
+        // Strings only: this cannot fail, but an error is still an error, not a panic.
+        let rows = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let queued: Vec<String> = sqlx::query_scalar(
+            "WITH v AS (SELECT * FROM ROWS FROM (json_to_recordset($2::json) \
+             AS (activity_id TEXT, actor_id TEXT, kind TEXT, body TEXT)) WITH ORDINALITY \
+             AS r (activity_id, actor_id, kind, body, n)), \
+             fresh AS (INSERT INTO received_activities (id, actor_id, kind, received_at) \
+             SELECT activity_id, actor_id, kind, $1 FROM v \
+             ON CONFLICT (id) DO NOTHING RETURNING id) \
+             INSERT INTO inbound_activities (activity_id, actor_id, body, next_attempt_at, \
+             received_at) SELECT v.activity_id, v.actor_id, v.body, $1, $1 \
+             FROM v JOIN fresh ON fresh.id = v.activity_id ORDER BY v.n RETURNING activity_id",
+        )
+        .bind(now_millis())
+        .bind(rows)
+        .fetch_all(&mut *self.write().await?)
+        .await?;
+        Ok(queued.into_iter().collect())
     }
 
     /// SQLite has no inserts inside `WITH`: the ids first, then the new rows, in one

@@ -9,6 +9,7 @@
 mod accounts;
 mod activities;
 mod actors;
+mod audience;
 mod backup;
 mod blocks;
 mod db;
@@ -18,6 +19,7 @@ mod error;
 mod events;
 mod flag;
 mod follows;
+mod gate;
 mod groups;
 mod hosts;
 mod hot;
@@ -46,6 +48,7 @@ pub use directory::GroupListing;
 pub use error::{Result, StorageError};
 pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, StoredEvent};
 pub use follows::{Follow, FollowState};
+pub use gate::RequestBusy;
 pub use groups::{
     GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
 };

@@ -186,6 +186,9 @@ async fn the_inbound_queue_takes_each_activity_once_and_hands_it_out_in_order() 
         assert_eq!(first.len(), 50);
         assert_eq!(first[0].body, "{\"n\":0}");
         assert!(first.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+        let order: Vec<&str> = first.iter().map(|r| r.body.as_str()).collect();
+        let sent: Vec<String> = (0..50).map(|n| new(n).body).collect();
+        assert_eq!(order, sent, "queued in the order received");
         // Claimed rows are not handed out twice while the lease lasts.
         let second = db.claim_inbound(1_000, 60_000).await.unwrap();
         assert_eq!(second.len(), 150);
@@ -199,5 +202,16 @@ async fn the_inbound_queue_takes_each_activity_once_and_hands_it_out_in_order() 
         assert_eq!(again[0].attempts, 1);
         db.finish_inbound(&[again[0].id]).await.unwrap();
         assert_eq!(db.inbound_backlog().await.unwrap(), 0);
+
+        // A body is kept as received, byte for byte: escapes, quotes, other scripts, emoji.
+        let body = r#"{"content":"<p>\"quoted\" \\ back\u00e9 — ünïcødé 🏃 \n</p>"}"#;
+        let odd = NewInbound {
+            body: body.into(),
+            ..new(1_000)
+        };
+        assert_eq!(db.accept_inbound(&[odd]).await.unwrap(), vec![true]);
+        let kept = db.claim_inbound(10, 60_000).await.unwrap();
+        assert_eq!(kept[0].body, body);
+        db.finish_inbound(&[kept[0].id]).await.unwrap();
     }
 }

@@ -1,5 +1,7 @@
-//! Running a Kith instance on a listener: HTTP, and beside it (on a runtime of lower priority)
-//! the delivery worker and the inbox worker, stopped together. The `kith serve` command and the multi-instance tests both start instances here.
+//! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
+//! own, and beside them (on a runtime of lower priority) the delivery worker and the inbox
+//! worker, stopped together. The `kith serve` command and the multi-instance tests both start
+//! instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -22,6 +24,9 @@ pub async fn run(
         .ctx
         .for_background(BACKGROUND_CONNECTIONS)
         .map_err(std::io::Error::other)?;
+    // The inbox's batched writes, which requests wait on, on a thread of their own
+    // (kith_federation::ingress).
+    let writer = kith_federation::ingress::start_writer(&state.ctx)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_ctx = bg.clone();
     let mut worker_stop = stopped.clone();
@@ -53,6 +58,7 @@ pub async fn run(
             shutdown.await;
         })
         .await;
+    writer.stop().await;
     let _ = stop.send(true);
     drop(stopped);
     let _ = series.await;

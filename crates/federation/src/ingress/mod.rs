@@ -7,11 +7,8 @@
 //! wait on — a `Follow`'s `Accept`, an RSVP, an `Undo` — is still applied before the answer
 //! (DESIGN §5: never behind a slow queue).
 //!
-//! **Group commit.** Each queued activity needs its received id recorded and its row written.
-//! One transaction per request made concurrent requests queue on the database's write lock
-//! (SQLite sleeping in its busy handler); instead, requests put their activity in a shared
-//! batch and a writer task commits the whole batch at once, then answers each request (one
-//! writer on SQLite, a few on PostgreSQL).
+//! **Group commit** (`batch.rs`): requests put their activity in a shared batch, which a writer
+//! on a thread of its own commits at once.
 //!
 //! **The worker** claims queued activities with a lease (several processes sharing PostgreSQL
 //! take different rows; a dying process loses nothing), applies each batch with one task per
@@ -20,12 +17,14 @@
 //! backoff; one that fails otherwise is logged, counted and forgotten, so a later copy of it is
 //! applied.
 
+mod batch;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use kith_storage::{Inbound, NewInbound, now_millis};
-use tokio::sync::{Notify, Semaphore, oneshot};
+use kith_storage::{Inbound, now_millis};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::activities::{self, Outcome};
@@ -33,11 +32,10 @@ use crate::context::Counters;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};
 
+pub use batch::{Ingress, WriterThread, queue, start_writer};
+
 /// Activity types queued rather than applied while the sender waits.
 pub const QUEUED_KINDS: [&str; 4] = ["Create", "Update", "Delete", "Announce"];
-
-/// Activities committed by one write at most.
-const WRITE_BATCH: usize = 256;
 
 /// Queued activities claimed by the worker at once.
 const CLAIM_BATCH: i64 = 128;
@@ -55,120 +53,6 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Attempts before an activity that keeps failing for a passing reason is given up.
 const MAX_ATTEMPTS: i64 = 6;
-
-type Reply = oneshot::Sender<std::result::Result<bool, String>>;
-
-/// The inbox's side of the queue: the shared batch and the worker's wake-up.
-#[derive(Default)]
-pub struct Ingress {
-    batch: Mutex<Batch>,
-    wakeup: Notify,
-}
-
-#[derive(Default)]
-struct Batch {
-    pending: Vec<(NewInbound, Reply)>,
-    /// Writer tasks running (each takes pending activities until none are left).
-    writers: usize,
-}
-
-impl std::fmt::Debug for Ingress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ingress").finish_non_exhaustive()
-    }
-}
-
-/// Batched writes in flight at once. SQLite writes one at a time anyway; PostgreSQL takes
-/// several, and a request arriving while a batch is being written then joins the next write at
-/// once instead of waiting for the one in flight to end (the batches stay as large as the
-/// waiting requests make them).
-fn max_writers(ctx: &Context) -> usize {
-    match ctx.db.backend() {
-        kith_storage::Backend::Sqlite => 1,
-        kith_storage::Backend::Postgres => 4,
-    }
-}
-
-/// Records `activity` as received and queues it, in the next batched write; `false` when it
-/// was received before (a duplicate, not queued).
-pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
-    let (reply, answer) = oneshot::channel();
-    let start_writer = {
-        let ingress = ctx.ingress();
-        let mut batch = ingress
-            .batch
-            .lock()
-            .map_err(|_| FederationError::Internal("the inbound batch lock".into()))?;
-        batch.pending.push((activity, reply));
-        let start = batch.writers < max_writers(ctx);
-        if start {
-            batch.writers += 1;
-        }
-        start
-    };
-    if start_writer {
-        // Its own task: a request that goes away (the sender hung up) must not take the batch
-        // of every other request with it.
-        tokio::spawn(write_batches(ctx.clone()));
-    }
-    match answer.await {
-        Ok(Ok(new)) => Ok(new),
-        Ok(Err(error)) => Err(FederationError::Internal(format!(
-            "queueing the activity: {error}"
-        ))),
-        Err(_) => Err(FederationError::Internal(
-            "the inbound writer stopped".into(),
-        )),
-    }
-}
-
-/// Commits pending activities, a batch at a time, until none are left.
-async fn write_batches(ctx: Context) {
-    let mut guard = WriterGuard(Some(ctx.clone()));
-    loop {
-        let taken: Vec<(NewInbound, Reply)> = {
-            let Ok(mut batch) = ctx.ingress().batch.lock() else {
-                return;
-            };
-            if batch.pending.is_empty() {
-                batch.writers = batch.writers.saturating_sub(1);
-                guard.0 = None;
-                return;
-            }
-            let n = batch.pending.len().min(WRITE_BATCH);
-            batch.pending.drain(..n).collect()
-        };
-        let (rows, replies): (Vec<NewInbound>, Vec<Reply>) = taken.into_iter().unzip();
-        match ctx.db.accept_inbound(&rows).await {
-            Ok(queued) => {
-                for (reply, new) in replies.into_iter().zip(queued) {
-                    let _ = reply.send(Ok(new));
-                }
-                ctx.ingress().wakeup.notify_one();
-            }
-            Err(error) => {
-                tracing::error!(%error, n = rows.len(), "queueing received activities failed");
-                for reply in replies {
-                    let _ = reply.send(Err(error.to_string()));
-                }
-            }
-        }
-    }
-}
-
-/// Counts the writer out if its task ends without doing so itself (it panicked, or the runtime
-/// dropped it), so the next request starts a writer instead of waiting forever.
-struct WriterGuard(Option<Context>);
-
-impl Drop for WriterGuard {
-    fn drop(&mut self) {
-        if let Some(ctx) = self.0.take()
-            && let Ok(mut batch) = ctx.ingress().batch.lock()
-        {
-            batch.writers = batch.writers.saturating_sub(1);
-        }
-    }
-}
 
 /// Runs the inbox worker until `shutdown` completes; a batch being applied is finished first.
 pub async fn run(ctx: Context, shutdown: impl Future<Output = ()>) {

@@ -1,0 +1,206 @@
+//! The inbox's half of the queue: group commit, on a thread of its own.
+//!
+//! Each queued activity needs its received id recorded and its row written. One transaction per
+//! request made concurrent requests queue on the database's write lock (SQLite sleeping in its
+//! busy handler); instead, requests put their activity in a shared batch and a writer task
+//! commits the whole batch at once, then answers each request (one writer on SQLite, a few on
+//! PostgreSQL).
+//!
+//! **Its own thread.** Every request in a burst waits on these writes, so they must go the
+//! moment they can. On the request threads a writer whose database answer had arrived waited
+//! its turn behind every request ready to run (parsing, verifying a signature): a one-row
+//! write took 3–14 ms on PostgreSQL, where the database itself needs under one, and the
+//! inbox's rate was the batches' latency. On a thread that does nothing else, it is woken as
+//! the answer arrives (docs/performance.md, fourth round). Until [`start_writer`] runs (and
+//! after [`WriterThread::stop`]) the writes run on the caller's runtime.
+
+use std::sync::Mutex;
+
+use kith_storage::{Backend, Database, NewInbound};
+use tokio::runtime::Handle;
+use tokio::sync::{Notify, oneshot};
+
+use crate::{Context, FederationError, Result};
+
+/// Activities committed by one write at most.
+const WRITE_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<std::result::Result<bool, String>>;
+
+/// The inbox's side of the queue: the shared batch and the worker's wake-up.
+#[derive(Default)]
+pub struct Ingress {
+    batch: Mutex<Batch>,
+    /// Wakes the inbox worker when a batch was queued.
+    pub(super) wakeup: Notify,
+}
+
+#[derive(Default)]
+struct Batch {
+    pending: Vec<(NewInbound, Reply)>,
+    /// Writer tasks running (each takes pending activities until none are left).
+    writers: usize,
+    /// The writer thread's runtime and its database handle, while it runs.
+    thread: Option<(Handle, Database)>,
+}
+
+impl std::fmt::Debug for Ingress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingress").finish_non_exhaustive()
+    }
+}
+
+/// Batched writes in flight at once. SQLite writes one at a time anyway. On PostgreSQL each
+/// write waits mostly for its commit to reach the disk, so a few at once take more: a request
+/// arriving while batches are being written joins the next at once instead of waiting for one
+/// in flight to end. Beyond three they made batches smaller (each a statement and a commit)
+/// without making them sooner (docs/performance.md, fourth round: 1 writer 2,852/s, 2
+/// 3,077–4,234/s, 3 2,512–4,563/s, 4 2,547/s, 6 2,793/s; runs vary by a third).
+fn max_writers(db: &Database) -> usize {
+    match db.backend() {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 3,
+    }
+}
+
+/// Records `activity` as received and queues it, in the next batched write; `false` when it
+/// was received before (a duplicate, not queued).
+pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
+    let (reply, answer) = oneshot::channel();
+    let new_writer = {
+        let mut batch = ctx
+            .ingress()
+            .batch
+            .lock()
+            .map_err(|_| FederationError::Internal("the inbound batch lock".into()))?;
+        batch.pending.push((activity, reply));
+        if batch.writers < max_writers(&ctx.db) {
+            batch.writers += 1;
+            Some(batch.thread.clone())
+        } else {
+            None
+        }
+    };
+    if let Some(thread) = new_writer {
+        // Its own task: a request that goes away (the sender hung up) must not take the batch
+        // of every other request with it. The guard is made here, so that a task dropped
+        // before it first runs still counts itself out.
+        let guard = WriterGuard(Some(ctx.clone()));
+        match thread {
+            Some((handle, db)) => drop(handle.spawn(write_batches(guard, db))),
+            None => drop(tokio::spawn(write_batches(guard, ctx.db.clone()))),
+        }
+    }
+    match answer.await {
+        Ok(Ok(new)) => Ok(new),
+        Ok(Err(error)) => Err(FederationError::Internal(format!(
+            "queueing the activity: {error}"
+        ))),
+        Err(_) => Err(FederationError::Internal(
+            "the inbound writer stopped".into(),
+        )),
+    }
+}
+
+/// Commits pending activities, a batch at a time, until none are left.
+async fn write_batches(mut guard: WriterGuard, db: Database) {
+    let Some(ctx) = guard.0.clone() else { return };
+    loop {
+        let taken: Vec<(NewInbound, Reply)> = {
+            let Ok(mut batch) = ctx.ingress().batch.lock() else {
+                return;
+            };
+            if batch.pending.is_empty() {
+                batch.writers = batch.writers.saturating_sub(1);
+                guard.0 = None;
+                return;
+            }
+            let n = batch.pending.len().min(WRITE_BATCH);
+            batch.pending.drain(..n).collect()
+        };
+        let (rows, replies): (Vec<NewInbound>, Vec<Reply>) = taken.into_iter().unzip();
+        match db.accept_inbound(&rows).await {
+            Ok(queued) => {
+                for (reply, new) in replies.into_iter().zip(queued) {
+                    let _ = reply.send(Ok(new));
+                }
+                ctx.ingress().wakeup.notify_one();
+            }
+            Err(error) => {
+                tracing::error!(%error, n = rows.len(), "queueing received activities failed");
+                for reply in replies {
+                    let _ = reply.send(Err(error.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Counts the writer out if its task ends without doing so itself (it panicked, or the runtime
+/// dropped it), so the next request starts a writer instead of waiting forever.
+struct WriterGuard(Option<Context>);
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.0.take()
+            && let Ok(mut batch) = ctx.ingress().batch.lock()
+        {
+            batch.writers = batch.writers.saturating_sub(1);
+        }
+    }
+}
+
+/// The thread the inbox's batched writes run on, from [`start_writer`] until
+/// [`WriterThread::stop`].
+#[derive(Debug)]
+pub struct WriterThread {
+    ctx: Context,
+    stop: oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Starts the thread that writes `ctx`'s inbox batches, at the caller's priority, with its own
+/// PostgreSQL connections (a connection belongs to the runtime that opened it).
+pub fn start_writer(ctx: &Context) -> std::io::Result<WriterThread> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let db = ctx.db.for_other_runtime(max_writers(&ctx.db) as u32);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = runtime.handle().clone();
+    let pools = db.clone();
+    let thread = std::thread::Builder::new()
+        .name("kith-inbox-writer".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let _ = stopped.await;
+                // Its own pools, closed on the runtime that drives them (SQLite's are shared).
+                if pools.backend() == Backend::Postgres {
+                    pools.close().await;
+                }
+            });
+        })?;
+    if let Ok(mut batch) = ctx.ingress().batch.lock() {
+        batch.thread = Some((handle, db));
+    }
+    Ok(WriterThread {
+        ctx: ctx.clone(),
+        stop,
+        thread,
+    })
+}
+
+impl WriterThread {
+    /// Stops the thread; call it once the server has answered its last request. Writes that
+    /// come later run on the caller's runtime.
+    pub async fn stop(self) {
+        if let Ok(mut batch) = self.ctx.ingress().batch.lock() {
+            batch.thread = None;
+        }
+        let _ = self.stop.send(());
+        let thread = self.thread;
+        if let Ok(Err(_)) = tokio::task::spawn_blocking(move || thread.join()).await {
+            tracing::error!("the inbox writer thread panicked");
+        }
+    }
+}
