@@ -1,5 +1,5 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
-//! own, and beside them (on a runtime of lower priority) the delivery worker and the inbox
+//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and the inbox
 //! worker, stopped together. The `kith serve` command and the multi-instance tests both start
 //! instances here.
 
@@ -24,8 +24,8 @@ pub async fn run(
         .ctx
         .for_background(BACKGROUND_CONNECTIONS)
         .map_err(std::io::Error::other)?;
-    // The inbox's batched writes, which requests wait on, on a thread of their own
-    // (kith_federation::ingress).
+    // The inbox's batched writes, which requests wait on, on a thread of their own on
+    // PostgreSQL (kith_federation::ingress).
     let writer = kith_federation::ingress::start_writer(&state.ctx)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_ctx = bg.clone();
@@ -58,7 +58,9 @@ pub async fn run(
             shutdown.await;
         })
         .await;
-    writer.stop().await;
+    if let Some(writer) = writer {
+        writer.stop().await;
+    }
     let _ = stop.send(true);
     drop(stopped);
     let _ = series.await;
