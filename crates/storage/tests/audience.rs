@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{actor, person};
-use kith_storage::{ActorKind, Database, JoinPolicy, MemberRole, MemberState, testing};
+use common::{actor, group_with_owner};
+use kith_storage::{ActorKind, Database, MemberRole, MemberState, testing};
 
 #[tokio::test]
 async fn a_groups_inboxes_follow_every_change_to_its_members() {
@@ -15,12 +15,7 @@ async fn a_groups_inboxes_follow_every_change_to_its_members() {
         let db = &t.db;
         // A second handle on the same database has its own memory, as another process would.
         let other = Database::connect(&t.url).await.unwrap();
-        let owner = person(db, "olga").await;
-        let local = actor("runners", ActorKind::Group, true, "kith.test");
-        let group = db
-            .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
-            .await
-            .unwrap();
+        let (_, group) = group_with_owner(db).await;
         let inboxes = |db: &Database| {
             let (db, id) = (db.clone(), group.id.clone());
             async move {

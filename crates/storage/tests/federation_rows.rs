@@ -5,21 +5,8 @@
 
 mod common;
 
-use common::{actor, note, person};
-use kith_storage::{
-    Account, Actor, ActorKind, Database, FollowState, JoinPolicy, NewInbound, StorageError, testing,
-};
-
-/// A group `runners` owned by `olga`.
-async fn group_with_owner(db: &Database) -> (Account, Actor) {
-    let owner = person(db, "olga").await;
-    let local = actor("runners", ActorKind::Group, true, "kith.test");
-    let group = db
-        .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
-        .await
-        .unwrap();
-    (owner, group)
-}
+use common::{actor, group_with_owner, note, person};
+use kith_storage::{ActorKind, FollowState, NewInbound, StorageError, testing};
 
 #[tokio::test]
 async fn follows_of_remote_groups_wait_then_are_accepted_or_rejected() {

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
-use kith_storage::{ActorKind, Database, NewAccount, NewActor, NewObject, Visibility};
+use kith_storage::{
+    Account, Actor, ActorKind, Database, JoinPolicy, NewAccount, NewActor, NewObject, Visibility,
+};
 
 pub fn actor(name: &str, kind: ActorKind, local: bool, domain: &str) -> NewActor {
     let id = format!("https://{domain}/a/{name}");
@@ -69,4 +71,15 @@ pub fn note(
         activity: None,
         held_reason: None,
     }
+}
+
+/// A group `runners` owned by `olga`.
+pub async fn group_with_owner(db: &Database) -> (Account, Actor) {
+    let owner = person(db, "olga").await;
+    let local = actor("runners", ActorKind::Group, true, "kith.test");
+    let group = db
+        .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
+        .await
+        .unwrap();
+    (owner, group)
 }
