@@ -15,7 +15,8 @@ use sqlx::FromRow;
 use crate::db::placeholders;
 use crate::{Backend, Database, Result, now_millis};
 
-/// Activities written by one statement (each row binds four values).
+/// Activities written by one statement on SQLite (each row binds four values; PostgreSQL takes
+/// a whole batch as one JSON parameter).
 const ACCEPT_BATCH: usize = 80;
 
 /// A verified activity to queue.

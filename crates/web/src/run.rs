@@ -1,7 +1,7 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
-//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and the inbox
-//! worker, stopped together. The `kith serve` command and the multi-instance tests both start
-//! instances here.
+//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and
+//! the inbox worker, stopped together. The `kith serve` command and the multi-instance tests
+//! both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;

@@ -6,15 +6,15 @@
 //! commits the whole batch at once, then answers each request (one writer on SQLite, a few on
 //! PostgreSQL).
 //!
-//! **Its own thread.** Every request in a burst waits on these writes, so they must go the
-//! moment they can. On the request threads a writer whose database answer had arrived waited
-//! its turn behind every request ready to run (parsing, verifying a signature): a one-row
-//! write took 3–14 ms on PostgreSQL, where the database itself needs under one, and the
-//! inbox's rate was the batches' latency. On a thread that does nothing else, it is woken as
-//! the answer arrives (docs/performance.md, fourth round). Until [`start_writer`] runs (and
-//! after [`WriterThread::stop`]) the writes run on the caller's runtime. On SQLite they always
-//! do: its connection answers from a thread of its own already, and the extra hop cost the inbox
-//! ~7% (4,925/s without the thread, 4,495–4,651/s with it).
+//! **Its own thread (PostgreSQL).** Every request in a burst waits on these writes. A
+//! batched write took 2.5–6.5 ms for a handful of rows where PostgreSQL executed it in
+//! 0.3–0.4 ms, and the wait for the answer to be read behind requests ready to run on the
+//! request threads was one suspect; on a thread that does nothing else the writers are woken as
+//! the answer arrives. Measured, the gain was small (3.5 → 3.1 ms a batch, within the spread of
+//! runs): most of a batch's time is its commit (docs/performance.md, fourth round). Until
+//! [`start_writer`] runs (and after [`WriterThread::stop`]) the writes run on the caller's
+//! runtime. On SQLite they always do: its connection answers from a thread of its own already,
+//! and the extra hop cost the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
 
 use std::sync::Mutex;
 
