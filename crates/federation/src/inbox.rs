@@ -16,7 +16,7 @@ use kith_storage::{Actor, DomainSeverity, NewInbound, now_millis};
 use crate::activities::{self, Outcome};
 use crate::client::MAX_BODY;
 use crate::context::Counters;
-use crate::protocol::{Activity, host_of};
+use crate::protocol::{Activity, Envelope, host_of};
 use crate::signatures::{self, SignatureCheck};
 use crate::{Context, FederationError, Result, fetch, ingress};
 
@@ -62,10 +62,14 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     if request.body.len() > MAX_BODY {
         return Err(FederationError::TooLarge(MAX_BODY));
     }
-    let value = serde_json::from_slice(request.body)
-        .map_err(|e| FederationError::BadRequest(format!("malformed JSON: {e}")))?;
-    let activity = Activity::from_value(value)
-        .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
+    // The envelope first: a content activity is queued whole and read in full by the worker.
+    let envelope = Envelope::from_slice(request.body).map_err(|e| {
+        FederationError::BadRequest(if e.is_data() {
+            format!("not an activity: {e}")
+        } else {
+            format!("malformed JSON: {e}")
+        })
+    })?;
     let check = signatures::check_request(
         "POST",
         request.path_and_query,
@@ -81,12 +85,12 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         Counters::bump(&ctx.counters().inbox_blocked);
         return Err(FederationError::Forbidden(format!("{host} is blocked")));
     }
-    let Some(signer) = verify_signer(ctx, &check, &activity).await? else {
+    let Some(signer) = verify_signer(ctx, &check, &envelope).await? else {
         return Ok(Outcome::Ignored(
             "a deleted actor's farewell, its key is gone".into(),
         ));
     };
-    let actor_id = activity
+    let actor_id = envelope
         .actor
         .as_deref()
         .ok_or_else(|| FederationError::BadRequest("an activity without actor".into()))?;
@@ -103,25 +107,29 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
             signer.id
         )));
     }
-    if host_of(&activity.id) != host_of(actor_id) {
+    if host_of(&envelope.id) != host_of(actor_id) {
         return Err(FederationError::Forbidden(format!(
             "the id {} is not on the host of its actor {actor_id}",
-            activity.id
+            envelope.id
         )));
     }
-    if ingress::QUEUED_KINDS.contains(&activity.kind.as_str()) {
+    if ingress::QUEUED_KINDS.contains(&envelope.kind.as_str()) {
         let new = NewInbound {
-            activity_id: activity.id.clone(),
+            activity_id: envelope.id.clone(),
             actor_id: actor_id.to_owned(),
-            kind: activity.kind.clone(),
+            kind: envelope.kind.clone(),
             body: String::from_utf8_lossy(request.body).into_owned(),
         };
         if !ingress::queue(ctx, new).await? {
-            return Err(FederationError::Duplicate(activity.id.clone()));
+            return Err(FederationError::Duplicate(envelope.id));
         }
         ctx.host_answered(&signer.domain).await?;
         return Ok(Outcome::Queued);
     }
+    // Applied before the answer: read in full now.
+    let activity = serde_json::from_slice(request.body)
+        .and_then(Activity::from_value)
+        .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
     if !ctx
         .db
         .record_received_activity(&activity.id, actor_id, &activity.kind)
@@ -144,10 +152,11 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
 async fn verify_signer(
     ctx: &Context,
     check: &SignatureCheck,
-    activity: &Activity,
+    envelope: &Envelope,
 ) -> Result<Option<Actor>> {
-    let self_delete =
-        activity.kind == "Delete" && activity.object_id() == activity.actor.as_deref();
+    let self_delete = envelope.kind == "Delete"
+        && envelope.object_id.is_some()
+        && envelope.object_id == envelope.actor;
     for refresh in [false, true] {
         let actor = match fetch::actor_for_key(ctx, &check.key_id, refresh).await {
             Ok(actor) => actor,

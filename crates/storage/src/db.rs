@@ -82,12 +82,12 @@ impl Database {
             .await
             .map_err(|e| connect_error(&url, e))?;
         probe.close().await.ok();
-        let pool = pool_options(backend, max)
+        let pool = pool_options(backend, max, Commits::Durable)
             .connect(&url)
             .await
             .map_err(|e| connect_error(&url, e))?;
         let writer = match backend {
-            Backend::Sqlite => pool_options(backend, 1)
+            Backend::Sqlite => pool_options(backend, 1, Commits::Durable)
                 .connect(&url)
                 .await
                 .map_err(|e| connect_error(&url, e))?,
@@ -114,12 +114,27 @@ impl Database {
     /// The in-memory copies (`hot.rs`) and the write gate (`gate.rs`) are shared either way, so
     /// a write through one handle clears the copies for both.
     pub fn for_other_runtime(&self, max_connections: u32) -> Database {
+        self.other_pools(max_connections, Commits::Durable)
+    }
+
+    /// Like [`Database::for_other_runtime`], for the inbox's queue of received activities: on
+    /// PostgreSQL its commits return before the WAL reaches the disk (`synchronous_commit =
+    /// off`), the durability SQLite gives every write in WAL mode with `synchronous = NORMAL`.
+    /// A crash of the database server or its machine may forget the last fraction of a second of
+    /// received activities (never half of one: the database stays consistent); a crash of Kith
+    /// forgets nothing. Waiting for the flush was most of each batch's time, and every request
+    /// in a burst waits on a batch (docs/performance.md, fifth round).
+    pub fn for_inbound_queue(&self, max_connections: u32) -> Database {
+        self.other_pools(max_connections, Commits::Relaxed)
+    }
+
+    fn other_pools(&self, max_connections: u32, commits: Commits) -> Database {
         match self.backend {
             Backend::Sqlite => self.clone(),
             Backend::Postgres => {
                 let options = self.pool.connect_options().as_ref().clone();
-                let pool =
-                    pool_options(self.backend, max_connections.max(1)).connect_lazy_with(options);
+                let pool = pool_options(self.backend, max_connections.max(1), commits)
+                    .connect_lazy_with(options);
                 Database {
                     writer: pool.clone(),
                     pool,
@@ -167,8 +182,16 @@ impl Database {
     }
 }
 
+/// Whether a PostgreSQL pool's commits wait for the WAL flush.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Commits {
+    Durable,
+    /// See [`Database::for_inbound_queue`].
+    Relaxed,
+}
+
 /// The pool settings: SQLite connections are put in WAL mode as they open.
-fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+fn pool_options(backend: Backend, max: u32, commits: Commits) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30));
@@ -190,6 +213,8 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
                 // sqlx already turns foreign keys on and sets a 5 s busy timeout.
                 conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                     .await?;
+            } else if commits == Commits::Relaxed {
+                conn.execute("SET synchronous_commit = off").await?;
             }
             Ok(())
         })

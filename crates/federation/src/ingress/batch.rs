@@ -11,10 +11,13 @@
 //! 0.3–0.4 ms, and the wait for the answer to be read behind requests ready to run on the
 //! request threads was one suspect; on a thread that does nothing else the writers are woken as
 //! the answer arrives. Measured, the gain was small (3.5 → 3.1 ms a batch, within the spread of
-//! runs): most of a batch's time is its commit (docs/performance.md, fourth round). Until
-//! [`start_writer`] runs (and after [`WriterThread::stop`]) the writes run on the caller's
-//! runtime. On SQLite they always do: its connection answers from a thread of its own already,
-//! and the extra hop cost the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
+//! runs): most of a batch's time was its commit waiting for the WAL flush. So the thread's
+//! connections commit without waiting for it (`Database::for_inbound_queue`: the durability
+//! SQLite gives every write here), which took the inbox from 3,136 to 4,442–6,036 activities/s
+//! (docs/performance.md, fifth round). Until [`start_writer`] runs (and after
+//! [`WriterThread::stop`]) the writes run on the caller's runtime, durably. On SQLite they
+//! always do: its connection answers from a thread of its own already, and the extra hop cost
+//! the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
 
 use std::sync::Mutex;
 
@@ -53,9 +56,9 @@ impl std::fmt::Debug for Ingress {
 }
 
 /// Batched writes in flight at once. SQLite writes one at a time anyway. On PostgreSQL each
-/// write waits mostly for its commit to reach the disk, so a few at once take more: a request
-/// arriving while batches are being written joins the next at once instead of waiting for one
-/// in flight to end. Beyond three they made batches smaller (each a statement and a commit)
+/// write waited mostly for its commit to reach the disk when this was measured, so a few at
+/// once took more: a request arriving while batches are being written joins the next at once
+/// instead of waiting for one in flight to end. Beyond three they made batches smaller (each a statement and a commit)
 /// without making them sooner (docs/performance.md, fourth round: 1 writer 2,852/s, 2
 /// 3,077–4,234/s, 3 2,512–4,563/s, 4 2,547/s, 6 2,793/s; runs vary by a third).
 fn max_writers(db: &Database) -> usize {
@@ -171,7 +174,7 @@ pub fn start_writer(ctx: &Context) -> std::io::Result<Option<WriterThread>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let db = ctx.db.for_other_runtime(max_writers(&ctx.db) as u32);
+    let db = ctx.db.for_inbound_queue(max_writers(&ctx.db) as u32);
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = runtime.handle().clone();
     let pools = db.clone();

@@ -6,11 +6,13 @@
 mod activity;
 mod actor;
 mod collection;
+mod envelope;
 mod object;
 
 pub use activity::{Activity, OutgoingActivity};
 pub use actor::{ActorDocument, Endpoints, PublicKey, RemoteActor};
 pub use collection::{Collection, CollectionPage};
+pub use envelope::Envelope;
 pub use object::{IncomingObject, POST_KINDS};
 
 use serde::{Deserialize, Deserializer};

@@ -94,6 +94,7 @@ fn options() -> anyhow::Result<Options> {
     let mut databases = vec!["sqlite", "postgres"];
     let mut quick = false;
     let mut scenarios = SCENARIOS.to_vec();
+    let mut inbox_connections = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -115,12 +116,22 @@ fn options() -> anyhow::Result<Options> {
                     None => bail!("--only reads|fanout|inbox, not {name:?}"),
                 }
             }
+            "--inbox-connections" => {
+                let n = args.next().unwrap_or_default();
+                inbox_connections = Some(n.parse::<usize>().ok().filter(|n| *n > 0).with_context(
+                    || format!("--inbox-connections takes a positive number, not {n:?}"),
+                )?);
+            }
             other => bail!(
-                "unknown argument {other:?} (--db sqlite|postgres|all, --quick, --only SCENARIO)"
+                "unknown argument {other:?} (--db sqlite|postgres|all, --quick, --only SCENARIO, \
+                 --inbox-connections N)"
             ),
         }
     }
-    let scale = if quick { Scale::QUICK } else { Scale::FULL };
+    let mut scale = if quick { Scale::QUICK } else { Scale::FULL };
+    if let Some(n) = inbox_connections {
+        scale.ingest_connections = n;
+    }
     Ok(Options {
         databases,
         scale,

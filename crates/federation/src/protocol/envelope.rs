@@ -1,0 +1,275 @@
+//! What the inbox reads of an activity before it knows where the activity goes.
+//!
+//! Most of what arrives (`Create`, `Update`, `Delete`, `Announce`) is only checked and queued,
+//! and the worker reads it in full later. Reading the whole document into a `Value` tree first
+//! (and then into an [`super::Activity`], which cloned the tree) cost the inbox an allocation per
+//! key and value of an embedded post; the envelope reads four fields and skips the rest in place.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// The fields of an activity the inbox needs to check and route it.
+#[derive(Debug, Deserialize)]
+pub struct Envelope {
+    /// The activity id.
+    pub id: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who did it (the first id, if sent as an array).
+    #[serde(default, deserialize_with = "first_id")]
+    pub actor: Option<String>,
+    /// The id of what it was done to, whether sent as an id or embedded.
+    #[serde(default, deserialize_with = "first_id", rename = "object")]
+    pub object_id: Option<String>,
+}
+
+impl Envelope {
+    /// Reads the envelope of a JSON document.
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}
+
+/// The same reading as [`super::ids_of`]'s first id — a string, an object's `id` (else a
+/// `Link`'s `href`), or the first item of an array that has one — without building the value.
+fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(FirstId)
+}
+
+struct FirstId;
+
+impl<'de> Visitor<'de> for FirstId {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an id, an object or an array of them")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // `id` when the key is there (a non-string `id` means none, as in `id_of`), else `href`.
+        let (mut id, mut href) = (None, None);
+        while let Some(key) = map.next_key::<KeyName>()? {
+            match key {
+                KeyName::Id => id = Some(map.next_value::<StringOrNot>()?.0),
+                KeyName::Href => href = map.next_value::<StringOrNot>()?.0,
+                KeyName::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(id.unwrap_or(href))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut first = None;
+        while let Some(item) = seq.next_element::<Item>()? {
+            if first.is_none() {
+                first = item.0;
+            }
+        }
+        Ok(first)
+    }
+}
+
+/// An array item: an id or an object with one; nested arrays have none (as in `ids_of`).
+struct Item(Option<String>);
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ItemVisitor;
+        impl<'de> Visitor<'de> for ItemVisitor {
+            type Value = Item;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an id or an object")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
+                Ok(Item(Some(v.to_owned())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
+                FirstId.visit_map(map).map(Item)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Item(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+                Ok(Item(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
+                Ok(Item(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item, E> {
+                Ok(Item(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item, E> {
+                Ok(Item(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item, E> {
+                Ok(Item(None))
+            }
+        }
+        d.deserialize_any(ItemVisitor)
+    }
+}
+
+/// The keys an id may be under.
+enum KeyName {
+    Id,
+    Href,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for KeyName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyName, E> {
+                Ok(match v {
+                    "id" => KeyName::Id,
+                    "href" => KeyName::Href,
+                    _ => KeyName::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// A value kept if it is a string and skipped otherwise.
+struct StringOrNot(Option<String>);
+
+impl<'de> Deserialize<'de> for StringOrNot {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct StringVisitor;
+        impl<'de> Visitor<'de> for StringVisitor {
+            type Value = StringOrNot;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(Some(v.to_owned())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringOrNot, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(StringOrNot(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringOrNot, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(StringOrNot(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<StringOrNot, E> {
+                Ok(StringOrNot(None))
+            }
+        }
+        d.deserialize_any(StringVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::protocol::{Activity, ids_of};
+
+    /// The envelope reads the same ids as the full reading, whatever shape they come in.
+    #[test]
+    fn reads_what_the_full_reading_reads() {
+        let objects = [
+            json!("https://a.example/notes/1"),
+            json!({"id": "https://a.example/notes/1", "type": "Note", "tag": [{"href": "x"}]}),
+            json!({"type": "Link", "href": "https://a.example/l"}),
+            json!({"id": 7, "href": "https://a.example/h"}),
+            json!({"type": "Note"}),
+            json!([{"type": "Note"}, [1, 2], "https://a.example/second"]),
+            json!(["https://a.example/first", "https://a.example/second"]),
+            json!([]),
+            json!(null),
+            json!(12),
+            json!({"id": {"nested": true}, "content": [1, {"a": null}]}),
+        ];
+        for object in objects {
+            let doc = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": "https://a.example/activities/1",
+                "type": "Create",
+                "actor": [{"id": "https://a.example/users/a", "type": "Person"}],
+                "object": object,
+            });
+            let body = serde_json::to_vec(&doc).unwrap();
+            let envelope = Envelope::from_slice(&body).unwrap();
+            let full = Activity::from_value(doc.clone()).unwrap();
+            assert_eq!(envelope.id, full.id);
+            assert_eq!(envelope.kind, full.kind);
+            assert_eq!(envelope.actor, full.actor);
+            assert_eq!(
+                envelope.object_id,
+                ids_of(&doc["object"]).into_iter().next(),
+                "{object}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_envelope_without_id_or_type_is_refused() {
+        for doc in [json!({"type": "Create"}), json!({"id": "x"}), json!([1])] {
+            let body = serde_json::to_vec(&doc).unwrap();
+            assert!(Envelope::from_slice(&body).is_err(), "{doc}");
+        }
+        assert!(Envelope::from_slice(b"{\"id\": \"x\", \"type\": ").is_err());
+        let absent: Value = json!({"id": "x", "type": "Delete"});
+        let envelope = Envelope::from_slice(&serde_json::to_vec(&absent).unwrap()).unwrap();
+        assert_eq!((envelope.actor, envelope.object_id), (None, None));
+    }
+}
