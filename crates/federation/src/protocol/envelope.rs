@@ -8,7 +8,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The fields of an activity the inbox needs to check and route it.
 #[derive(Debug, Deserialize)]
@@ -36,31 +36,40 @@ impl Envelope {
 /// The same reading as [`super::ids_of`]'s first id — a string, an object's `id` (else a
 /// `Link`'s `href`), or the first item of an array that has one — without building the value.
 fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(FirstId)
+    Reading::Field.deserialize(d)
 }
 
-struct FirstId;
+/// Where a value is met, which says what counts as its id; anything else is skipped in place.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// The field itself: an id, an object, or an array of them.
+    Field,
+    /// An item of that array: an id or an object (a nested array has none, as in `ids_of`).
+    Item,
+    /// The value of an object's `id` or `href`: only a string counts.
+    Id,
+}
 
-impl<'de> Visitor<'de> for FirstId {
+impl<'de> DeserializeSeed<'de> for Reading {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Reading {
     type Value = Option<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an id, an object or an array of them")
+        f.write_str("any JSON value")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(Some(v.to_owned()))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(v))
-    }
-
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
 
@@ -81,12 +90,16 @@ impl<'de> Visitor<'de> for FirstId {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        if let Reading::Id = self {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(None);
+        }
         // `id` when the key is there (a non-string `id` means none, as in `id_of`), else `href`.
         let (mut id, mut href) = (None, None);
         while let Some(key) = map.next_key::<KeyName>()? {
             match key {
-                KeyName::Id => id = Some(map.next_value::<StringOrNot>()?.0),
-                KeyName::Href => href = map.next_value::<StringOrNot>()?.0,
+                KeyName::Id => id = Some(map.next_value_seed(Reading::Id)?),
+                KeyName::Href => href = map.next_value_seed(Reading::Id)?,
                 KeyName::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -97,53 +110,14 @@ impl<'de> Visitor<'de> for FirstId {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut first = None;
-        while let Some(item) = seq.next_element::<Item>()? {
-            if first.is_none() {
-                first = item.0;
+        if let Reading::Field = self {
+            while let Some(item) = seq.next_element_seed(Reading::Item)? {
+                first = first.or(item);
             }
+        } else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
         }
         Ok(first)
-    }
-}
-
-/// An array item: an id or an object with one; nested arrays have none (as in `ids_of`).
-struct Item(Option<String>);
-
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ItemVisitor;
-        impl<'de> Visitor<'de> for ItemVisitor {
-            type Value = Item;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an id or an object")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
-                Ok(Item(Some(v.to_owned())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
-                FirstId.visit_map(map).map(Item)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Item(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
-                Ok(Item(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
-                Ok(Item(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item, E> {
-                Ok(Item(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item, E> {
-                Ok(Item(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item, E> {
-                Ok(Item(None))
-            }
-        }
-        d.deserialize_any(ItemVisitor)
     }
 }
 
@@ -171,48 +145,6 @@ impl<'de> Deserialize<'de> for KeyName {
             }
         }
         d.deserialize_identifier(KeyVisitor)
-    }
-}
-
-/// A value kept if it is a string and skipped otherwise.
-struct StringOrNot(Option<String>);
-
-impl<'de> Deserialize<'de> for StringOrNot {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct StringVisitor;
-        impl<'de> Visitor<'de> for StringVisitor {
-            type Value = StringOrNot;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(Some(v.to_owned())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StringOrNot, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(StringOrNot(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringOrNot, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(StringOrNot(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<StringOrNot, E> {
-                Ok(StringOrNot(None))
-            }
-        }
-        d.deserialize_any(StringVisitor)
     }
 }
 
