@@ -200,6 +200,9 @@ mod tests {
             assert!(Envelope::from_slice(&body).is_err(), "{doc}");
         }
         assert!(Envelope::from_slice(b"{\"id\": \"x\", \"type\": ").is_err());
+        // A field the inbox routes by, given twice, is ambiguous: refused, not guessed.
+        let twice = br#"{"id": "x", "type": "Create", "actor": "a", "actor": "b"}"#;
+        assert!(Envelope::from_slice(twice).is_err());
         let absent: Value = json!({"id": "x", "type": "Delete"});
         let envelope = Envelope::from_slice(&serde_json::to_vec(&absent).unwrap()).unwrap();
         assert_eq!((envelope.actor, envelope.object_id), (None, None));
