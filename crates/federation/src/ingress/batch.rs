@@ -13,7 +13,7 @@
 //! the answer arrives. Measured, the gain was small (3.5 → 3.1 ms a batch, within the spread of
 //! runs): most of a batch's time was its commit waiting for the WAL flush. So the thread's
 //! connections commit without waiting for it (`Database::for_inbound_queue`: the durability
-//! SQLite gives every write here), which took the inbox from 3,136 to 4,442–6,036 activities/s
+//! SQLite gives every write), which took the inbox from 3,136 to 4,442–6,036 activities/s
 //! (docs/performance.md, fifth round). Until [`start_writer`] runs (and after
 //! [`WriterThread::stop`]) the writes run on the caller's runtime, durably. On SQLite they
 //! always do: its connection answers from a thread of its own already, and the extra hop cost
@@ -58,9 +58,11 @@ impl std::fmt::Debug for Ingress {
 /// Batched writes in flight at once. SQLite writes one at a time anyway. On PostgreSQL each
 /// write waited mostly for its commit to reach the disk when this was measured, so a few at
 /// once took more: a request arriving while batches are being written joins the next at once
-/// instead of waiting for one in flight to end. Beyond three they made batches smaller (each a statement and a commit)
-/// without making them sooner (docs/performance.md, fourth round: 1 writer 2,852/s, 2
-/// 3,077–4,234/s, 3 2,512–4,563/s, 4 2,547/s, 6 2,793/s; runs vary by a third).
+/// instead of waiting for one in flight to end. Beyond three they made batches smaller (each a
+/// statement and a commit) without making them sooner (docs/performance.md, fourth round:
+/// 1 writer 2,852/s, 2 3,077–4,234/s, 3 2,512–4,563/s, 4 2,547/s, 6 2,793/s; runs vary by a
+/// third). With commits that no longer wait (fifth round) 1 and 2 writers measured 4,174 and
+/// 4,867/s, within the spread of three.
 fn max_writers(db: &Database) -> usize {
     match db.backend() {
         Backend::Sqlite => 1,
