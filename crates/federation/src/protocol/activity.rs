@@ -37,7 +37,9 @@ pub struct Activity {
 impl Activity {
     /// Reads an activity from JSON, keeping the document.
     pub fn from_value(raw: Value) -> Result<Self, serde_json::Error> {
-        let mut activity: Activity = serde_json::from_value(raw.clone())?;
+        // Read from a borrow: the worker reads every queued activity here, and a clone of the
+        // whole tree only to be consumed was an allocation per key and value.
+        let mut activity = Activity::deserialize(&raw)?;
         activity.raw = raw;
         Ok(activity)
     }
