@@ -78,6 +78,9 @@ pub struct Counters {
     pub inbox_accepted: AtomicU64,
     /// Activities answered `202` and queued for the inbox worker.
     pub inbox_queued: AtomicU64,
+    /// Batched writes that queued them (group commit: `inbox_queued / inbox_writes` activities
+    /// share each statement and commit).
+    pub inbox_writes: AtomicU64,
     /// Queued activities the worker could not apply (logged, then forgotten).
     pub inbox_failed: AtomicU64,
     /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).

@@ -102,6 +102,7 @@ async fn get_federation_stats(
     Ok(Json(serde_json::json!({
         "inbox_accepted": read(&c.inbox_accepted),
         "inbox_queued": read(&c.inbox_queued),
+        "inbox_writes": read(&c.inbox_writes),
         "inbox_failed": read(&c.inbox_failed),
         "inbox_backlog": state.ctx.db.inbound_backlog().await?,
         "inbox_ignored": read(&c.inbox_ignored),

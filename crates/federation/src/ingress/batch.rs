@@ -25,6 +25,7 @@ use kith_storage::{Backend, Database, NewInbound};
 use tokio::runtime::Handle;
 use tokio::sync::{Notify, oneshot};
 
+use crate::context::Counters;
 use crate::{Context, FederationError, Result};
 
 /// Activities committed by one write at most.
@@ -66,7 +67,10 @@ impl std::fmt::Debug for Ingress {
 fn max_writers(db: &Database) -> usize {
     match db.backend() {
         Backend::Sqlite => 1,
-        Backend::Postgres => 3,
+        Backend::Postgres => std::env::var("KITH_X_WRITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3),
     }
 }
 
@@ -128,6 +132,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
         let (rows, replies): (Vec<NewInbound>, Vec<Reply>) = taken.into_iter().unzip();
         match db.accept_inbound(&rows).await {
             Ok(queued) => {
+                Counters::bump(&ctx.counters().inbox_writes);
                 for (reply, new) in replies.into_iter().zip(queued) {
                     let _ = reply.send(Ok(new));
                 }

@@ -35,10 +35,14 @@ pub struct Ingest {
     /// Share of Kith's CPU time in the timed part spent verifying signatures (the counters
     /// time the RSA verification alone).
     pub verify_share: f64,
+    /// Activities queued per batched write (group commit), on average.
+    pub per_write: f64,
     /// Kith's CPU use during the timed part, in cores (of 2).
     pub cpu_cores: f64,
     /// The whole machine's CPU use then (Kith, the harness sending, the sink, PostgreSQL).
     pub machine_cores: f64,
+    /// Cores used by each part of the machine during the timed part (`cpu.rs`).
+    pub cores_by_part: String,
     /// Deliveries made while the posts came in, and those still queued after the last one
     /// (each accepted post is announced to every member host; the queue absorbs the burst).
     pub delivered: u64,
@@ -189,10 +193,16 @@ pub async fn measure(
     let profile = kith.profile("inbox")?;
     let cpu = kith.cpu_seconds()?;
     let machine = crate::procs::machine_busy_seconds()?;
+    let parts = crate::cpu::snapshot(kith.pid());
     let started = std::time::Instant::now();
     let timed = load::run(kith.addr, posts, scale.ingest_connections, Mode::Once).await?;
     let cpu = kith.cpu_seconds()? - cpu;
     let machine = crate::procs::machine_busy_seconds()? - machine;
+    let parts = crate::cpu::cores(
+        &parts,
+        &crate::cpu::snapshot(kith.pid()),
+        timed.elapsed.as_secs_f64(),
+    );
     if let Some(profile) = profile {
         profile.finish()?;
     }
@@ -207,24 +217,30 @@ pub async fn measure(
     result.p50_ms = timed.percentile_ms(0.5);
     result.p99_ms = timed.percentile_ms(0.99);
     result.verify_share = delta(&before, &after, "verify_nanos") as f64 / 1e9 / cpu.max(1e-9);
+    result.per_write = delta(&before, &after, "inbox_queued") as f64
+        / delta(&before, &after, "inbox_writes").max(1) as f64;
     result.cpu_cores = cpu / timed.elapsed.as_secs_f64();
     result.machine_cores = machine / timed.elapsed.as_secs_f64();
+    result.cores_by_part = crate::cpu::describe(&parts);
     result.delivered = delta(&before, &after, "delivered");
     result.queued_after = after["deliveries_queued"].as_i64().unwrap_or(0);
     println!(
         "inbox: {} accepted at {:.0}/s (applied at {:.0}/s), p50 {:.2} ms, p99 {:.2} ms, \
-         {:.1}% verifying, {:.2} cores (machine {:.2}); {} delivered meanwhile, {} queued",
+         {:.1}% verifying, {:.1} a write, {:.2} cores (machine {:.2}); {} delivered meanwhile, \
+         {} queued",
         result.accepted,
         result.accepted_per_second,
         result.applied_per_second,
         result.p50_ms,
         result.p99_ms,
         result.verify_share * 100.0,
+        result.per_write,
         result.cpu_cores,
         result.machine_cores,
         result.delivered,
         result.queued_after
     );
+    println!("inbox: cores by part: {}", result.cores_by_part);
     Ok(result)
 }
 

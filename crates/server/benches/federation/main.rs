@@ -11,6 +11,7 @@
 //!
 //! The same executable plays the sink and the bare server when started with `KITH_BENCH_ROLE`.
 
+mod cpu;
 mod fanout;
 mod ingest;
 mod load;

@@ -268,6 +268,11 @@ impl Kith {
         PathBuf::from(format!("/proc/{}/status", self.pid))
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// CPU seconds (user + system) the process has used so far.
     pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;

@@ -167,12 +167,18 @@ impl Report {
             "",
             |r| format!("{:.1}%", r.ingest.verify_share * 100.0),
         );
+        self.row(md, "inbox: activities per batched write", "", |r| {
+            format!("{:.1}", r.ingest.per_write)
+        });
         self.row(
             md,
             "inbox: CPU of Kith / of the machine (cores of 2)",
             "",
             |r| format!("{:.2} / {:.2}", r.ingest.cpu_cores, r.ingest.machine_cores),
         );
+        self.row(md, "inbox: cores by part", "", |r| {
+            r.ingest.cores_by_part.clone()
+        });
         self.row(
             md,
             "inbox: announces delivered meanwhile / queued after",
