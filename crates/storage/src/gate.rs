@@ -16,23 +16,33 @@
 //!   and one that has waited [`MAX_DEFER`] goes in its turn like a request's.
 //! - **PostgreSQL** takes concurrent writers, so requests' writes go in together. A background
 //!   write, and on both databases a piece of background work such as signing a delivery
-//!   ([`Database::yield_to_requests`]), goes while no request is busy; while some are, one goes
-//!   per [`BACKGROUND_SLOT`], and any that has waited [`MAX_DEFER`] goes. A flood of requests
-//!   thus slows the workers to a trickle without stopping them (deliveries still leave,
-//!   `Accept`s too), and a steady load leaves them the gaps.
+//!   ([`Database::yield_to_requests`]), goes while no request is busy; while some are, pieces
+//!   wait in line and one goes per [`BACKGROUND_SLOT`], the longest waiting first. A flood of
+//!   requests thus slows the workers to a trickle without stopping them (deliveries still
+//!   leave, `Accept`s too; a piece waits its place in a line no longer than the workers'
+//!   concurrency), and a steady load leaves them the gaps.
+//!
+//! The line is a queue, not a race. Each waiting piece used to give up waiting after a second
+//! and go anyway, and every request that finished woke every waiting piece to look again. With
+//! forty deliveries waiting, that let forty pieces a second through beside the slot's hundred,
+//! and woke tasks hundreds of thousands of times a second during a burst; the background took
+//! a fifth of the machine while the inbox was flooded (docs/performance.md, sixth round). Now a
+//! piece is woken when it reaches the head of the line or when the last busy request is done.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+// Tokio's clock, so the tests can pause it; the same monotonic clock otherwise.
+use tokio::time::Instant;
 
 use crate::Database;
 
-/// How long a piece of background work lets requests go first, at most.
+/// How long a background write lets requests go first on SQLite, at most.
 pub(crate) const MAX_DEFER: Duration = Duration::from_secs(1);
 
-/// While requests are busy, background work goes one piece at a time, at most this often
-/// (beside what has waited [`MAX_DEFER`]).
+/// While requests are busy, background work goes one piece at a time, at most this often.
 pub(crate) const BACKGROUND_SLOT: Duration = Duration::from_millis(10);
 
 /// The order of writes (SQLite's one connection) and of background work.
@@ -52,22 +62,74 @@ struct GateState {
     requests: usize,
     /// When a piece of background work last went.
     background_went: Option<Instant>,
+    /// Pieces of background work waiting for a slot, in arrival order.
+    line: VecDeque<Arc<Waiter>>,
+}
+
+/// A piece of background work in line; woken when it reaches the head, or when no request is
+/// busy any more.
+#[derive(Debug, Default)]
+struct Waiter {
+    wake: Notify,
 }
 
 impl GateState {
-    /// Whether a piece of background work waiting since `since` may go now (and if so, it is
-    /// counted as gone); else how long to wait before asking again.
-    fn background_turn(&mut self, since: Instant) -> Option<Duration> {
+    /// Takes `waiter` out of the line; if it was at the head, the next one is woken to wait
+    /// for the slot.
+    fn leave(&mut self, waiter: &Arc<Waiter>) {
+        let Some(at) = self.line.iter().position(|w| Arc::ptr_eq(w, waiter)) else {
+            return;
+        };
+        self.line.remove(at);
+        if at == 0
+            && let Some(next) = self.line.front()
+        {
+            next.wake.notify_one();
+        }
+    }
+
+    /// Whether `waiter` may go now (and if so it is out of the line and counted as gone);
+    /// else how long to wait before looking again (`None`: until woken).
+    fn turn(&mut self, waiter: &Arc<Waiter>) -> Result<(), Option<Duration>> {
         let now = Instant::now();
-        let slot_left = self.background_went.map_or(Duration::ZERO, |went| {
-            BACKGROUND_SLOT.saturating_sub(now - went)
-        });
-        let defer_left = MAX_DEFER.saturating_sub(now - since);
-        if self.requests > 0 && !slot_left.is_zero() && !defer_left.is_zero() {
-            return Some(slot_left.min(defer_left));
+        if self.requests > 0 {
+            if !self.line.front().is_some_and(|w| Arc::ptr_eq(w, waiter)) {
+                return Err(None);
+            }
+            let slot_left = self.background_went.map_or(Duration::ZERO, |went| {
+                BACKGROUND_SLOT.saturating_sub(now - went)
+            });
+            if !slot_left.is_zero() {
+                return Err(Some(slot_left));
+            }
         }
         self.background_went = Some(now);
-        None
+        self.leave(waiter);
+        Ok(())
+    }
+
+    /// A request is done: when it was the last, every waiting piece may go.
+    fn request_done(&mut self) -> bool {
+        self.requests = self.requests.saturating_sub(1);
+        if self.requests > 0 {
+            return false;
+        }
+        for waiter in &self.line {
+            waiter.wake.notify_one();
+        }
+        true
+    }
+}
+
+/// Takes a waiter out of the line if its wait ends early (the work was cancelled).
+struct InLine<'a> {
+    gate: &'a Gate,
+    waiter: Arc<Waiter>,
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        self.gate.lock().leave(&self.waiter);
     }
 }
 
@@ -88,9 +150,11 @@ impl Drop for Pass {
                 gate
             }
             Pass::Counted(gate) => {
-                let mut state = gate.lock();
-                state.requests = state.requests.saturating_sub(1);
-                drop(state);
+                // Only the last request done changes what anyone waits for: waking every
+                // waiter on each request was most of the background's CPU in a burst.
+                if !gate.lock().request_done() {
+                    return;
+                }
                 gate
             }
         };
@@ -163,16 +227,32 @@ impl Gate {
 
     /// Waits until a piece of background work may go (see the module's docs).
     async fn background_turn(&self) {
-        let since = Instant::now();
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let Some(wait) = self.lock().background_turn(since) else {
+        let waiter = {
+            let mut state = self.lock();
+            if state.requests == 0 {
+                state.background_went = Some(Instant::now());
                 return;
+            }
+            let waiter = Arc::new(Waiter::default());
+            state.line.push_back(waiter.clone());
+            waiter
+        };
+        let in_line = InLine { gate: self, waiter };
+        loop {
+            // A wake-up between the look and the wait is kept (`notify_one` leaves a permit).
+            let wait = match self.lock().turn(&in_line.waiter) {
+                Ok(()) => break,
+                Err(wait) => wait,
             };
-            let _ = tokio::time::timeout(wait.max(Duration::from_millis(1)), changed).await;
+            let woken = in_line.waiter.wake.notified();
+            match wait {
+                Some(wait) => {
+                    let _ = tokio::time::timeout(wait.max(Duration::from_millis(1)), woken).await;
+                }
+                None => woken.await,
+            }
         }
+        // Out of the line already: dropping `in_line` finds nothing to take out.
     }
 }
 
@@ -186,8 +266,8 @@ impl Database {
     }
 
     /// Waits, in background work, for its turn beside busy requests: at once when none is,
-    /// else one piece per [`BACKGROUND_SLOT`], or after [`MAX_DEFER`]. The delivery worker
-    /// calls it before signing.
+    /// else in line, one piece per [`BACKGROUND_SLOT`]. The delivery worker calls it before
+    /// signing.
     pub async fn yield_to_requests(&self) {
         self.gate.background_turn().await;
     }

@@ -127,3 +127,98 @@ async fn a_busy_request_holds_sqlite_background_writes_back() {
     assert!(pass.is_ok(), "the background write went in");
     assert!(started.elapsed() >= MAX_DEFER);
 }
+
+/// Spawns `n` pieces of background work, one after the other (so they are in line in that
+/// order); each records its number and when it went.
+async fn spawn_pieces(
+    gate: &Arc<Gate>,
+    n: usize,
+) -> (
+    Arc<Mutex<Vec<(usize, Instant)>>>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let went = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (g, w) = (gate.clone(), went.clone());
+        tasks.push(tokio::spawn(async move {
+            g.background_turn().await;
+            w.lock().unwrap().push((i, Instant::now()));
+        }));
+        tokio::task::yield_now().await;
+    }
+    (went, tasks)
+}
+
+/// Beside a busy request, waiting pieces go one per slot in the order they came, however long
+/// they have waited: many pieces waiting do not make the background go faster.
+#[tokio::test(start_paused = true)]
+async fn waiting_pieces_go_one_per_slot_in_order() {
+    let gate = Arc::new(Gate::new(true));
+    let _busy = gate.count_request();
+    let started = Instant::now();
+    let n = 150;
+    let (went, tasks) = spawn_pieces(&gate, n).await;
+    tokio::time::sleep(BACKGROUND_SLOT * 5 + BACKGROUND_SLOT / 2).await;
+    let so_far = went.lock().unwrap().len();
+    assert!(
+        (5..=7).contains(&so_far),
+        "{so_far} went in {:?}",
+        started.elapsed()
+    );
+    // The old rule let every piece go once it had waited a second.
+    tokio::time::sleep(MAX_DEFER).await;
+    let so_far = went.lock().unwrap().len();
+    assert!(
+        so_far < n,
+        "{so_far} of {n} went in {:?}",
+        started.elapsed()
+    );
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let went = went.lock().unwrap();
+    let order: Vec<usize> = went.iter().map(|(i, _)| *i).collect();
+    assert_eq!(order, (0..n).collect::<Vec<_>>());
+    for pair in went.windows(2) {
+        assert!(pair[1].1 - pair[0].1 >= BACKGROUND_SLOT, "spaced by a slot");
+    }
+}
+
+/// A request done while others are still busy leaves the line waiting; the last one done
+/// lets every waiting piece go at once.
+#[tokio::test(start_paused = true)]
+async fn the_line_goes_when_the_last_request_is_done() {
+    let gate = Arc::new(Gate::new(true));
+    let first = gate.count_request();
+    let second = gate.count_request();
+    gate.background_turn().await;
+    let (went, tasks) = spawn_pieces(&gate, 10).await;
+    drop(first);
+    tokio::task::yield_now().await;
+    assert!(went.lock().unwrap().len() <= 1, "one request is still busy");
+    drop(second);
+    let all = tokio::time::timeout(BACKGROUND_SLOT, async {
+        for task in tasks {
+            task.await.unwrap();
+        }
+    })
+    .await;
+    assert!(all.is_ok(), "all went within a slot");
+    assert!(gate.lock().line.is_empty());
+}
+
+/// A piece that stops waiting (its work cancelled) leaves the line, and the one behind it
+/// takes its place at the head.
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_piece_leaves_the_line() {
+    let gate = Arc::new(Gate::new(true));
+    let _busy = gate.count_request();
+    gate.background_turn().await;
+    let (went, mut tasks) = spawn_pieces(&gate, 2).await;
+    tasks.remove(0).abort();
+    let second = tokio::time::timeout(BACKGROUND_SLOT * 3, tasks.remove(0)).await;
+    assert!(second.is_ok(), "the second piece went");
+    assert_eq!(went.lock().unwrap().len(), 1);
+    assert!(gate.lock().line.is_empty());
+}
