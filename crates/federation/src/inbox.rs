@@ -70,6 +70,10 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
             format!("malformed JSON: {e}")
         })
     })?;
+    // A batch being collected waits for the requests still being checked (`ingress`).
+    let checking = ingress::QUEUED_KINDS
+        .contains(&envelope.kind.as_str())
+        .then(|| ingress::Checking::start(ctx));
     let check = signatures::check_request(
         "POST",
         request.path_and_query,
@@ -113,14 +117,14 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
             envelope.id
         )));
     }
-    if ingress::QUEUED_KINDS.contains(&envelope.kind.as_str()) {
+    if let Some(checking) = checking {
         let new = NewInbound {
             activity_id: envelope.id.clone(),
             actor_id: actor_id.to_owned(),
             kind: envelope.kind.clone(),
             body: String::from_utf8_lossy(request.body).into_owned(),
         };
-        if !ingress::queue(ctx, new).await? {
+        if !ingress::queue(ctx, new, checking).await? {
             return Err(FederationError::Duplicate(envelope.id));
         }
         ctx.host_answered(&signer.domain).await?;

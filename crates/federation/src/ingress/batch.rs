@@ -20,6 +20,8 @@
 //! the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use kith_storage::{Backend, Database, NewInbound};
 use tokio::runtime::Handle;
@@ -31,6 +33,18 @@ use crate::{Context, FederationError, Result};
 /// Activities committed by one write at most.
 const WRITE_BATCH: usize = 256;
 
+/// A write goes once this many activities wait for it, ...
+const FULL: usize = 24;
+
+/// ... or once no request being checked is about to join it, or once the first has waited this
+/// long. Each write costs PostgreSQL and the writer thread about as much as a dozen rows
+/// (a round trip, a statement, a commit, the wake-ups on both sides), and a writer that took
+/// whatever was waiting the moment it was free wrote 3.5 activities at a time in a burst
+/// (docs/performance.md, sixth round). With the machine saturated a request waits its turn
+/// for the CPU anyway, so waiting for the batch to fill costs it next to nothing; alone, a
+/// request never waits (nothing else is being checked).
+const LINGER: Duration = Duration::from_millis(2);
+
 type Reply = oneshot::Sender<std::result::Result<bool, String>>;
 
 /// The inbox's side of the queue: the shared batch and the worker's wake-up.
@@ -39,15 +53,74 @@ pub struct Ingress {
     batch: Mutex<Batch>,
     /// Wakes the inbox worker when a batch was queued.
     pub(super) wakeup: Notify,
+    /// Requests for queued kinds being checked, not yet in the batch ([`Checking`]).
+    checking: AtomicUsize,
+    /// Wakes the writer collecting the next batch once it is ready.
+    ready: Notify,
 }
 
 #[derive(Default)]
 struct Batch {
     pending: Vec<(NewInbound, Reply)>,
+    /// When the oldest pending activity arrived.
+    since: Option<Instant>,
     /// Writer tasks running (each takes pending activities until none are left).
     writers: usize,
+    /// One of them is waiting for the next batch to fill.
+    collecting: bool,
     /// The writer thread's runtime and its database handle, while it runs.
     thread: Option<(Handle, Database)>,
+}
+
+impl Batch {
+    /// Whether the pending activities should be written now (see [`LINGER`]).
+    fn ready(&self, checking: usize) -> bool {
+        self.pending.len() >= FULL
+            || checking == 0
+            || self.since.is_some_and(|since| since.elapsed() >= LINGER)
+    }
+}
+
+/// A request for a queued kind being checked: a batch being collected waits for it (a
+/// little), and stops waiting once it is queued or refused.
+#[derive(Debug)]
+pub struct Checking<'a> {
+    ingress: &'a Ingress,
+    counted: bool,
+}
+
+impl<'a> Checking<'a> {
+    /// Counts a request of `ctx` as being checked until it is queued or dropped.
+    pub fn start(ctx: &'a Context) -> Checking<'a> {
+        let ingress = ctx.ingress();
+        ingress.checking.fetch_add(1, Ordering::Relaxed);
+        Checking {
+            ingress,
+            counted: true,
+        }
+    }
+
+    /// Counts it out; true when it was counted.
+    fn finish(&mut self) -> bool {
+        let counted = std::mem::take(&mut self.counted);
+        if counted {
+            self.ingress.checking.fetch_sub(1, Ordering::Relaxed);
+        }
+        counted
+    }
+}
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        // Refused (or gone away): the batch being collected need not wait for it.
+        if self.finish()
+            && self.ingress.checking.load(Ordering::Relaxed) == 0
+            && let Ok(batch) = self.ingress.batch.lock()
+            && batch.collecting
+        {
+            self.ingress.ready.notify_one();
+        }
+    }
 }
 
 impl std::fmt::Debug for Ingress {
@@ -74,29 +147,45 @@ fn max_writers(db: &Database) -> usize {
     }
 }
 
-/// Records `activity` as received and queues it, in the next batched write; `false` when it
-/// was received before (a duplicate, not queued).
-pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
+/// Records `activity` (whose request `checking` counted) as received and queues it, in the
+/// next batched write; `false` when it was received before (a duplicate, not queued).
+pub async fn queue(
+    ctx: &Context,
+    activity: NewInbound,
+    mut checking: Checking<'_>,
+) -> Result<bool> {
     let (reply, answer) = oneshot::channel();
-    let new_writer = {
-        let mut batch = ctx
-            .ingress()
+    let ingress = ctx.ingress();
+    let (new_writer, wake) = {
+        let mut batch = ingress
             .batch
             .lock()
             .map_err(|_| FederationError::Internal("the inbound batch lock".into()))?;
+        checking.finish();
+        if batch.pending.is_empty() {
+            batch.since = Some(Instant::now());
+        }
         batch.pending.push((activity, reply));
-        if batch.writers < max_writers(&ctx.db) {
+        if batch.collecting {
+            (None, batch.ready(ingress.checking.load(Ordering::Relaxed)))
+        } else if batch.writers < max_writers(&ctx.db) {
             batch.writers += 1;
-            Some(batch.thread.clone())
+            (Some(batch.thread.clone()), false)
         } else {
-            None
+            (None, false)
         }
     };
+    if wake {
+        ingress.ready.notify_one();
+    }
     if let Some(thread) = new_writer {
         // Its own task: a request that goes away (the sender hung up) must not take the batch
         // of every other request with it. The guard is made here, so that a task dropped
         // before it first runs still counts itself out.
-        let guard = WriterGuard(Some(ctx.clone()));
+        let guard = WriterGuard {
+            ctx: Some(ctx.clone()),
+            collecting: false,
+        };
         match thread {
             Some((handle, db)) => drop(handle.spawn(write_batches(guard, db))),
             None => drop(tokio::spawn(write_batches(guard, ctx.db.clone()))),
@@ -113,21 +202,43 @@ pub async fn queue(ctx: &Context, activity: NewInbound) -> Result<bool> {
     }
 }
 
-/// Commits pending activities, a batch at a time, until none are left.
+/// Commits pending activities, a batch at a time, until none are left (or another writer is
+/// collecting the next batch).
 async fn write_batches(mut guard: WriterGuard, db: Database) {
-    let Some(ctx) = guard.0.clone() else { return };
+    let Some(ctx) = guard.ctx.clone() else { return };
+    let ingress = ctx.ingress();
     loop {
-        let taken: Vec<(NewInbound, Reply)> = {
-            let Ok(mut batch) = ctx.ingress().batch.lock() else {
+        let taken: std::result::Result<Vec<(NewInbound, Reply)>, Duration> = {
+            let Ok(mut batch) = ingress.batch.lock() else {
                 return;
             };
-            if batch.pending.is_empty() {
+            if batch.pending.is_empty() || (batch.collecting && !guard.collecting) {
                 batch.writers = batch.writers.saturating_sub(1);
-                guard.0 = None;
+                guard.ctx = None;
                 return;
             }
-            let n = batch.pending.len().min(WRITE_BATCH);
-            batch.pending.drain(..n).collect()
+            if batch.ready(ingress.checking.load(Ordering::Relaxed)) {
+                batch.collecting = false;
+                guard.collecting = false;
+                let n = batch.pending.len().min(WRITE_BATCH);
+                let taken = batch.pending.drain(..n).collect();
+                // What is left came later; near enough.
+                batch.since = (!batch.pending.is_empty()).then(Instant::now);
+                Ok(taken)
+            } else {
+                batch.collecting = true;
+                guard.collecting = true;
+                let waited = batch.since.map_or(Duration::ZERO, |since| since.elapsed());
+                Err(LINGER.saturating_sub(waited))
+            }
+        };
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(wait) => {
+                // Woken when the batch is full enough or nothing more is being checked.
+                let _ = tokio::time::timeout(wait, ingress.ready.notified()).await;
+                continue;
+            }
         };
         let (rows, replies): (Vec<NewInbound>, Vec<Reply>) = taken.into_iter().unzip();
         match db.accept_inbound(&rows).await {
@@ -136,7 +247,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
                 for (reply, new) in replies.into_iter().zip(queued) {
                     let _ = reply.send(Ok(new));
                 }
-                ctx.ingress().wakeup.notify_one();
+                ingress.wakeup.notify_one();
             }
             Err(error) => {
                 tracing::error!(%error, n = rows.len(), "queueing received activities failed");
@@ -150,14 +261,21 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
 
 /// Counts the writer out if its task ends without doing so itself (it panicked, or the runtime
 /// dropped it), so the next request starts a writer instead of waiting forever.
-struct WriterGuard(Option<Context>);
+struct WriterGuard {
+    ctx: Option<Context>,
+    /// This writer is the one collecting the next batch.
+    collecting: bool,
+}
 
 impl Drop for WriterGuard {
     fn drop(&mut self) {
-        if let Some(ctx) = self.0.take()
+        if let Some(ctx) = self.ctx.take()
             && let Ok(mut batch) = ctx.ingress().batch.lock()
         {
             batch.writers = batch.writers.saturating_sub(1);
+            if self.collecting {
+                batch.collecting = false;
+            }
         }
     }
 }
@@ -218,3 +336,7 @@ impl WriterThread {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod tests;

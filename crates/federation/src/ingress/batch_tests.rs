@@ -1,0 +1,78 @@
+//! Group commit: requests checked at the same time share a write; a lone one is written alone.
+
+use std::sync::atomic::Ordering;
+
+use kith_storage::{NewInbound, testing};
+
+use super::*;
+use crate::FederationSettings;
+
+fn activity(n: usize) -> NewInbound {
+    let id = format!("https://mastodon.example/users/felix/statuses/{n}/activity");
+    NewInbound {
+        body: format!(r#"{{"id":"{id}","type":"Create"}}"#),
+        activity_id: id,
+        actor_id: "https://mastodon.example/users/felix".into(),
+        kind: "Create".into(),
+    }
+}
+
+fn writes(ctx: &Context) -> u64 {
+    ctx.counters().inbox_writes.load(Ordering::Relaxed)
+}
+
+/// Four requests checked at once: the first three are queued while the fourth is still being
+/// checked, and the write waits for it instead of going with three.
+#[tokio::test]
+async fn a_write_waits_for_the_requests_still_being_checked() {
+    for test in testing::all().await {
+        let ctx =
+            Context::new(test.db.clone(), FederationSettings::new("kith.test", false)).unwrap();
+        let checking: Vec<Checking> = (0..4).map(|_| Checking::start(&ctx)).collect();
+        let [a, b, c, d] = <[Checking; 4]>::try_from(checking).unwrap();
+        let (a, b, c, d) = tokio::join!(
+            queue(&ctx, activity(1), a),
+            queue(&ctx, activity(2), b),
+            queue(&ctx, activity(3), c),
+            async {
+                // Still being checked when the writer first looks.
+                tokio::task::yield_now().await;
+                queue(&ctx, activity(4), d).await
+            },
+        );
+        for new in [a, b, c, d] {
+            assert!(new.unwrap(), "{}", test.label);
+        }
+        assert_eq!(writes(&ctx), 1, "{}: one write for the four", test.label);
+
+        // Alone, and a copy: each its own write, the copy refused.
+        assert!(
+            queue(&ctx, activity(5), Checking::start(&ctx))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !queue(&ctx, activity(5), Checking::start(&ctx))
+                .await
+                .unwrap()
+        );
+        assert_eq!(writes(&ctx), 3, "{}", test.label);
+        assert_eq!(ctx.ingress().checking.load(Ordering::Relaxed), 0);
+    }
+}
+
+/// A request refused while a write waits for it lets the write go.
+#[tokio::test]
+async fn a_refused_request_is_not_waited_for() {
+    let test = testing::sqlite().await;
+    let ctx = Context::new(test.db.clone(), FederationSettings::new("kith.test", false)).unwrap();
+    let first = Checking::start(&ctx);
+    let refused = Checking::start(&ctx);
+    let (queued, ()) = tokio::join!(queue(&ctx, activity(1), first), async {
+        tokio::task::yield_now().await;
+        drop(refused);
+    });
+    assert!(queued.unwrap());
+    assert_eq!(writes(&ctx), 1);
+    assert_eq!(ctx.ingress().checking.load(Ordering::Relaxed), 0);
+}
