@@ -16,18 +16,20 @@
 //!   and one that has waited [`MAX_DEFER`] goes in its turn like a request's.
 //! - **PostgreSQL** takes concurrent writers, so requests' writes go in together. A background
 //!   write, and on both databases a piece of background work such as signing a delivery
-//!   ([`Database::yield_to_requests`]), goes while no request is busy; while some are, pieces
-//!   wait in line and one goes per [`BACKGROUND_SLOT`], the longest waiting first. A flood of
-//!   requests thus slows the workers to a trickle without stopping them (deliveries still
-//!   leave, `Accept`s too; a piece waits its place in a line no longer than the workers'
-//!   concurrency), and a steady load leaves them the gaps.
+//!   ([`Database::yield_to_requests`]), goes while requests are quiet (none busy for
+//!   [`QUIET`]); while they are not, pieces wait in line and one goes per [`BACKGROUND_SLOT`],
+//!   the longest waiting first. A flood of requests thus slows the workers to a trickle without
+//!   stopping them (deliveries still leave, `Accept`s too; a piece waits its place in a line no
+//!   longer than the workers' concurrency), and a steady load leaves them the gaps.
 //!
 //! The line is a queue, not a race. Each waiting piece used to give up waiting after a second
-//! and go anyway, and every request that finished woke every waiting piece to look again. With
-//! forty deliveries waiting, that let forty pieces a second through beside the slot's hundred,
-//! and woke tasks hundreds of thousands of times a second during a burst; the background took
-//! a fifth of the machine while the inbox was flooded (docs/performance.md, sixth round). Now a
-//! piece is woken when it reaches the head of the line or when the last busy request is done.
+//! and go anyway, every request that finished woke every waiting piece to look again, and the
+//! whole line went in any moment with no request in hand. With forty deliveries waiting, that
+//! let forty pieces a second through beside the slot's hundred, woke tasks hundreds of
+//! thousands of times a second, and let the line go between two of a sender's requests; the
+//! background took a sixth of the machine while the inbox was flooded (docs/performance.md,
+//! sixth round). Now only the head of the line waits for the clock, and the next is woken when
+//! it goes.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,6 +43,11 @@ use crate::Database;
 
 /// How long a background write lets requests go first on SQLite, at most.
 pub(crate) const MAX_DEFER: Duration = Duration::from_secs(1);
+
+/// Requests count as busy for this long after the last one is done: in a flood the moments
+/// with none in hand are brief (the senders are between two requests), and letting the whole
+/// line go in each of them let background work take a sixth of the machine during a burst.
+pub(crate) const QUIET: Duration = Duration::from_millis(10);
 
 /// While requests are busy, background work goes one piece at a time, at most this often.
 pub(crate) const BACKGROUND_SLOT: Duration = Duration::from_millis(10);
@@ -62,12 +69,13 @@ struct GateState {
     requests: usize,
     /// When a piece of background work last went.
     background_went: Option<Instant>,
+    /// When the last busy request was done (requests were busy until then).
+    requests_done: Option<Instant>,
     /// Pieces of background work waiting for a slot, in arrival order.
     line: VecDeque<Arc<Waiter>>,
 }
 
-/// A piece of background work in line; woken when it reaches the head, or when no request is
-/// busy any more.
+/// A piece of background work in line; woken when it reaches the head.
 #[derive(Debug, Default)]
 struct Waiter {
     wake: Notify,
@@ -92,7 +100,7 @@ impl GateState {
     /// else how long to wait before looking again (`None`: until woken).
     fn turn(&mut self, waiter: &Arc<Waiter>) -> Result<(), Option<Duration>> {
         let now = Instant::now();
-        if self.requests > 0 {
+        if let Some(quiet_in) = self.busy_for(now) {
             if !self.line.front().is_some_and(|w| Arc::ptr_eq(w, waiter)) {
                 return Err(None);
             }
@@ -100,23 +108,33 @@ impl GateState {
                 BACKGROUND_SLOT.saturating_sub(now - went)
             });
             if !slot_left.is_zero() {
-                return Err(Some(slot_left));
+                return Err(Some(slot_left.min(quiet_in)));
             }
         }
         self.background_went = Some(now);
+        // The next in line is woken: it goes in the next slot, or at once if all is quiet.
         self.leave(waiter);
         Ok(())
     }
 
-    /// A request is done: when it was the last, every waiting piece may go.
+    /// `None` when requests are quiet at `now`; else how long until they may be (at least, if
+    /// none is busy now, or [`QUIET`] if one is).
+    fn busy_for(&self, now: Instant) -> Option<Duration> {
+        if self.requests > 0 {
+            return Some(QUIET);
+        }
+        let done = self.requests_done?;
+        Some(QUIET.saturating_sub(now - done)).filter(|left| !left.is_zero())
+    }
+
+    /// A request is done; true when it was the last busy one.
     fn request_done(&mut self) -> bool {
         self.requests = self.requests.saturating_sub(1);
         if self.requests > 0 {
             return false;
         }
-        for waiter in &self.line {
-            waiter.wake.notify_one();
-        }
+        // The line waits for the quiet to last ([`QUIET`]); its head looks again in its slot.
+        self.requests_done = Some(Instant::now());
         true
     }
 }
@@ -229,8 +247,9 @@ impl Gate {
     async fn background_turn(&self) {
         let waiter = {
             let mut state = self.lock();
-            if state.requests == 0 {
-                state.background_went = Some(Instant::now());
+            let now = Instant::now();
+            if state.busy_for(now).is_none() {
+                state.background_went = Some(now);
                 return;
             }
             let waiter = Arc::new(Waiter::default());
