@@ -34,18 +34,21 @@ use crate::{Context, FederationError, Result};
 const WRITE_BATCH: usize = 256;
 
 /// A write goes once this many activities wait for it, ...
-const FULL: usize = 24;
+const FULL: usize = 12;
 
 /// ... or once no request being checked is about to join it, or once the first has waited this
-/// long (PostgreSQL only). Each write costs PostgreSQL and the writer thread about as much as a dozen rows
-/// (a round trip, a statement, a commit, the wake-ups on both sides), and a writer that took
-/// whatever was waiting the moment it was free wrote 3.5 activities at a time in a burst
-/// (docs/performance.md, sixth round). With the machine saturated a request waits its turn
-/// for the CPU anyway, so waiting for the batch to fill costs it next to nothing; alone, a
-/// request never waits (nothing else is being checked). SQLite's writes are in-process, cheap
-/// to start and one at a time: a writer waiting there left the machine half idle (4,721
-/// activities/s where it took 6,099), so on SQLite a write goes as soon as the writer is free.
-const LINGER: Duration = Duration::from_millis(2);
+/// long (PostgreSQL only). A write costs PostgreSQL ~150 µs of CPU before its first row (a
+/// round trip, a statement, a commit; each row then ~45 µs) and the writer thread about as
+/// much again in wake-ups, and a writer that took whatever was waiting the moment it was free
+/// wrote 3.5 activities at a time in a burst (docs/performance.md, sixth round). With the
+/// machine saturated a request waits its turn for the CPU anyway, so waiting for the batch to
+/// fill costs it next to nothing; alone, a request never waits (nothing else is being
+/// checked). 12 and 1 ms, 16 and 2 ms, 24 and 2 ms all gave 7–8 activities a write, the wait
+/// mostly ending when nothing more was being checked; the shortest is kept. SQLite's writes are
+/// in-process, cheap to start and one at a time: a writer waiting there left the machine half
+/// idle (4,721 activities/s where it took 6,099), so on SQLite a write goes as soon as the
+/// writer is free.
+const LINGER: Duration = Duration::from_millis(1);
 
 /// How long a write may wait for more activities on `db`.
 fn linger(db: &Database) -> Duration {
