@@ -158,10 +158,7 @@ impl std::fmt::Debug for Ingress {
 fn max_writers(db: &Database) -> usize {
     match db.backend() {
         Backend::Sqlite => 1,
-        Backend::Postgres => std::env::var("KITH_X_WRITERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3),
+        Backend::Postgres => 3,
     }
 }
 
