@@ -25,11 +25,11 @@
 //! The line is a queue, not a race. Each waiting piece used to give up waiting after a second
 //! and go anyway, every request that finished woke every waiting piece to look again, and the
 //! whole line went in any moment with no request in hand. With forty deliveries waiting, that
-//! let forty pieces a second through beside the slot's hundred, woke tasks hundreds of
-//! thousands of times a second, and let the line go between two of a sender's requests; the
-//! background took a sixth of the machine while the inbox was flooded (docs/performance.md,
-//! sixth round). Now only the head of the line waits for the clock, and the next is woken when
-//! it goes.
+//! let forty pieces a second through beside the slot's hundred, woke each of them for each of
+//! thousands of requests a second, and let the line go between two of a sender's requests;
+//! signing and background threads took 0.17–0.23 cores while the inbox was flooded, 0.09–0.11
+//! since (docs/performance.md, sixth round). Now only the head of the line waits for the clock,
+//! and the next is woken when it goes.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,7 +46,7 @@ pub(crate) const MAX_DEFER: Duration = Duration::from_secs(1);
 
 /// Requests count as busy for this long after the last one is done: in a flood the moments
 /// with none in hand are brief (the senders are between two requests), and letting the whole
-/// line go in each of them let background work take a sixth of the machine during a burst.
+/// line go in each of them let background work take twice the CPU during a burst.
 pub(crate) const QUIET: Duration = Duration::from_millis(10);
 
 /// While requests are busy, background work goes one piece at a time, at most this often.
@@ -168,8 +168,8 @@ impl Drop for Pass {
                 gate
             }
             Pass::Counted(gate) => {
-                // Only the last request done changes what anyone waits for: waking every
-                // waiter on each request was most of the background's CPU in a burst.
+                // Only the last request done changes what anyone waits for; waking every
+                // waiter on each of thousands of requests a second was waste.
                 if !gate.lock().request_done() {
                     return;
                 }
