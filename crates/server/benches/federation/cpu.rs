@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 /// CPU seconds by part, so far.
 pub type Split = BTreeMap<&'static str, f64>;
 
-/// CPU seconds (user + system) in a `/proc/.../stat` line, and the command name in it.
-fn read_stat(path: &str) -> Option<(String, f64)> {
+/// The command name in a `/proc/.../stat` file, and the CPU seconds (user + system) it gives.
+pub fn read_stat(path: &str) -> Option<(String, f64)> {
     let stat = std::fs::read_to_string(path).ok()?;
     let (head, rest) = stat.rsplit_once(')')?;
     let comm = head.split_once('(')?.1.to_owned();
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     // USER_HZ is 100 on every architecture Kith targets.

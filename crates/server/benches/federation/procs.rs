@@ -275,14 +275,9 @@ impl Kith {
 
     /// CPU seconds (user + system) the process has used so far.
     pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
-        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-        let rest = stat.rsplit_once(')').context("/proc stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 = fields.get(11).context("utime")?.parse::<f64>()?
-            + fields.get(12).context("stime")?.parse::<f64>()?;
-        // Linux reports in USER_HZ, 100 on every architecture Kith targets.
-        Ok(ticks / 100.0)
+        let (_, seconds) =
+            crate::cpu::read_stat(&format!("/proc/{}/stat", self.pid)).context("/proc stat")?;
+        Ok(seconds)
     }
 
     /// Starts `perf record -g` on Kith when `KITH_BENCH_PERF` names a directory: a profile of
