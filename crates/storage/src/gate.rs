@@ -117,8 +117,8 @@ impl GateState {
         Ok(())
     }
 
-    /// `None` when requests are quiet at `now`; else how long until they may be (at least, if
-    /// none is busy now, or [`QUIET`] if one is).
+    /// `None` when requests are quiet at `now`; else the least time until they can be: what is
+    /// left of [`QUIET`] since the last one was done, or all of it while one is busy.
     fn busy_for(&self, now: Instant) -> Option<Duration> {
         if self.requests > 0 {
             return Some(QUIET);
