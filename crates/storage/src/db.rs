@@ -53,6 +53,9 @@ pub struct Database {
     pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
     /// This handle does background work: its writes let requests' writes go first.
     pub(crate) background: bool,
+    /// Write connections kept out of the pool between statements (`write.rs`): the inbox
+    /// queue's handle on PostgreSQL only.
+    pub(crate) kept: Option<std::sync::Arc<crate::write::Kept>>,
 }
 
 impl Database {
@@ -100,6 +103,7 @@ impl Database {
             hot: Default::default(),
             gate: std::sync::Arc::new(crate::gate::Gate::new(backend == Backend::Postgres)),
             background: false,
+            kept: None,
         };
         db.migrate().await?;
         Ok(db)
@@ -138,6 +142,7 @@ impl Database {
                 Database {
                     writer: pool.clone(),
                     pool,
+                    kept: (commits == Commits::Relaxed).then(Default::default),
                     ..self.clone()
                 }
             }
@@ -169,6 +174,10 @@ impl Database {
 
     /// Waits for pooled connections to finish and closes them (on shutdown).
     pub async fn close(&self) {
+        // Kept connections first: closing a pool waits for every connection to come back.
+        if let Some(kept) = &self.kept {
+            kept.clear();
+        }
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -190,11 +199,28 @@ enum Commits {
     Relaxed,
 }
 
+/// A pooled connection idle for less than this is handed out without first checking that it
+/// still answers. sqlx checks every connection it hands out by default: a round trip to
+/// PostgreSQL (or to an SQLite connection's thread) before each statement, on top of the one it
+/// makes as the connection is given back. A connection in use moments ago is alive (HikariCP
+/// skips the check for 500 ms); one idle longer may have been dropped by a restarted server or
+/// a firewall, and is still checked, and replaced if it does not answer.
+pub(crate) const CHECK_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// The pool settings: SQLite connections are put in WAL mode as they open.
 fn pool_options(backend: Backend, max: u32, commits: Commits) -> AnyPoolOptions {
     let options = AnyPoolOptions::new()
         .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= CHECK_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        });
     let options = match backend {
         // Each SQLite connection has a thread, which takes the priority of the thread that
         // opened it: all are opened at start, by the server, and kept, so that none is

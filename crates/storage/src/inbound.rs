@@ -105,6 +105,7 @@ impl Database {
             .collect();
         // Strings only: this cannot fail, but an error is still an error, not a panic.
         let rows = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let mut conn = self.write().await?;
         let queued: Vec<String> = sqlx::query_scalar(
             "WITH v AS (SELECT * FROM ROWS FROM (json_to_recordset($2::json) \
              AS (activity_id TEXT, actor_id TEXT, kind TEXT, body TEXT)) WITH ORDINALITY \
@@ -118,8 +119,9 @@ impl Database {
         )
         .bind(now_millis())
         .bind(rows)
-        .fetch_all(&mut *self.write().await?)
+        .fetch_all(&mut *conn)
         .await?;
+        conn.succeeded();
         Ok(queued.into_iter().collect())
     }
 
