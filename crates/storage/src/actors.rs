@@ -152,7 +152,7 @@ impl Database {
         let mut tx = self.begin_write().await?;
         let stored = insert_actor_in(&mut tx, actor).await?;
         tx.commit().await?;
-        self.hot.clear_actors();
+        self.hot.forget_actor(&stored.id);
         Ok(stored)
     }
 
@@ -193,8 +193,15 @@ impl Database {
         .bind(now)
         .execute(&mut *self.write().await?)
         .await?;
-        self.hot.clear_actors();
-        self.actor(&actor.id).await
+        self.hot.forget_actor(&actor.id);
+        // Read back after the forget, so that a change made meanwhile is what is kept.
+        let generation = self.hot.actors_generation();
+        let stored = self.actor(&actor.id).await?;
+        if !stored.local {
+            let key = format!("key {}", stored.key_id);
+            self.hot.keep_actor(generation, key, &stored);
+        }
+        Ok(stored)
     }
 
     /// Changes whether a local actor approves its followers (a group's join policy changed).
@@ -207,7 +214,7 @@ impl Database {
         .bind(id)
         .execute(&mut *self.write().await?)
         .await?;
-        self.hot.clear_actors();
+        self.hot.forget_actor(id);
         Ok(())
     }
 

@@ -7,7 +7,10 @@
 //! read the blocks twice more. These copies answer from memory instead:
 //!
 //! - every write through this process's [`Database`] that could change an answer clears the
-//!   copy at once (an actor stored or removed, a block added or lifted);
+//!   copy at once: of that actor when it is known (an actor stored or changed), or all of it
+//!   (an actor removed by a statement that does not name it; a block added or lifted). A
+//!   remote actor just stored is kept in the copy, under its key: it was most likely fetched to
+//!   check a signature, and its next activity follows within seconds;
 //! - a write by another process (the CLI beside `kith serve`, a second server on PostgreSQL)
 //!   is seen once the copy ages out: [`BLOCKS_TTL`] for blocks, [`KEYS_TTL`] for actors. A stale
 //!   key only ever fails to verify, and the inbox then fetches the actor again.
@@ -51,7 +54,36 @@ struct Blocks {
 }
 
 impl Hot {
-    /// Forgets every actor (one was stored, changed or removed).
+    /// Forgets one actor (it was stored or changed), under whatever it was looked up by. Every
+    /// actor was forgotten when any one changed, so that in a busy inbox each new or updated
+    /// remote profile sent the next request of every sender to the database.
+    pub(crate) fn forget_actor(&self, id: &str) {
+        self.actors_generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut actors) = self.actors.lock() {
+            actors.retain(|_, (_, actor)| actor.id != id);
+        }
+    }
+
+    /// A count of the clears, read before a load: [`Hot::keep_actor`] keeps nothing loaded
+    /// before the latest clear.
+    pub(crate) fn actors_generation(&self) -> u64 {
+        self.actors_generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps `actor`, loaded after `generation` was read, under `key`, unless the copy was
+    /// cleared meanwhile.
+    pub(crate) fn keep_actor(&self, generation: u64, key: String, actor: &Actor) {
+        if let Ok(mut actors) = self.actors.lock()
+            && self.actors_generation() == generation
+        {
+            if actors.len() >= MAX_ACTORS {
+                actors.clear();
+            }
+            actors.insert(key, (Instant::now(), actor.clone()));
+        }
+    }
+
+    /// Forgets every actor (one was removed by a statement that does not name it).
     pub(crate) fn clear_actors(&self) {
         self.actors_generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut actors) = self.actors.lock() {
@@ -106,16 +138,9 @@ impl Database {
         {
             return Ok(actor.clone());
         }
-        let generation = hot.actors_generation.load(Ordering::SeqCst);
+        let generation = hot.actors_generation();
         let actor = load.await?;
-        if let Ok(mut actors) = hot.actors.lock()
-            && hot.actors_generation.load(Ordering::SeqCst) == generation
-        {
-            if actors.len() >= MAX_ACTORS {
-                actors.clear();
-            }
-            actors.insert(key, (Instant::now(), actor.clone()));
-        }
+        hot.keep_actor(generation, key, &actor);
         Ok(actor)
     }
 

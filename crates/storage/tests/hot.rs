@@ -1,0 +1,85 @@
+//! The in-memory copy of actors the inbox reads on every request (`hot.rs`): what it keeps,
+//! and that storing one actor forgets that actor only — on SQLite and (when configured)
+//! PostgreSQL. A second handle on the same database plays another process, whose writes the
+//! copy does not see until it ages out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use common::actor;
+use kith_storage::{ActorKind, Database, NewActor, StorageError, testing};
+
+fn remote(name: &str) -> NewActor {
+    actor(name, ActorKind::Person, false, "mastodon.test")
+}
+
+#[tokio::test]
+async fn storing_an_actor_keeps_it_and_forgets_only_that_actor() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let other_process = Database::connect(&t.url).await.unwrap();
+        let (ana, ben) = (remote("ana"), remote("ben"));
+        db.upsert_remote_actor(&ana).await.unwrap();
+        let stored_ben = db.upsert_remote_actor(&ben).await.unwrap();
+        assert_eq!(
+            db.actor_by_key_id_cached(&ana.key_id).await.unwrap().id,
+            ana.id
+        );
+
+        // Changed elsewhere: both are answered from memory, Ben because he was just stored.
+        let renamed = |a: &NewActor| NewActor {
+            display_name: Some("renamed elsewhere".into()),
+            ..a.clone()
+        };
+        other_process
+            .upsert_remote_actor(&renamed(&ana))
+            .await
+            .unwrap();
+        other_process
+            .upsert_remote_actor(&renamed(&ben))
+            .await
+            .unwrap();
+        let cached = |key: String| async move { db.actor_by_key_id_cached(&key).await };
+        assert_eq!(
+            cached(ben.key_id.clone()).await.unwrap().display_name,
+            stored_ben.display_name,
+            "{}: a stored actor is kept",
+            t.label
+        );
+        assert_eq!(
+            cached(ana.key_id.clone()).await.unwrap().display_name,
+            Some("ANA".into())
+        );
+
+        // Storing Ben again here forgets Ben, not Ana.
+        let ben_again = NewActor {
+            summary: Some("runs on Sundays".into()),
+            ..renamed(&ben)
+        };
+        db.upsert_remote_actor(&ben_again).await.unwrap();
+        assert_eq!(
+            cached(ana.key_id.clone()).await.unwrap().display_name,
+            Some("ANA".into()),
+            "{}: storing one actor keeps the others",
+            t.label
+        );
+        assert_eq!(
+            cached(ben.key_id.clone()).await.unwrap().summary.as_deref(),
+            Some("runs on Sundays")
+        );
+
+        // A new key: the old one no longer finds Ana, the new one does.
+        let rotated = NewActor {
+            key_id: format!("{}#key-2", ana.id),
+            ..ana.clone()
+        };
+        db.upsert_remote_actor(&rotated).await.unwrap();
+        assert!(matches!(
+            cached(ana.key_id.clone()).await,
+            Err(StorageError::NotFound)
+        ));
+        assert_eq!(cached(rotated.key_id.clone()).await.unwrap().id, ana.id);
+        other_process.close().await;
+    }
+}
