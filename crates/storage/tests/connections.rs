@@ -19,14 +19,19 @@ fn activity(n: usize) -> NewInbound {
     }
 }
 
-/// Ends every other session on the test database, as `pg_terminate_backend` or a server
-/// restart does; returns how many were ended.
-async fn drop_server_sessions(url: &str) -> i64 {
+/// Counts the other sessions on the test database, ending each first when `end` is set (as
+/// `pg_terminate_backend` or a server restart does).
+async fn other_sessions(url: &str, end: bool) -> i64 {
+    let counted = if end {
+        "pg_terminate_backend(pid)"
+    } else {
+        "*"
+    };
     let mut admin = sqlx::AnyConnection::connect(url).await.unwrap();
-    let row: (i64,) = sqlx::query_as(
-        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
+    let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT({counted}) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )))
     .fetch_one(&mut admin)
     .await
     .unwrap();
@@ -56,7 +61,7 @@ async fn a_dropped_connection_is_replaced_and_loses_no_write() {
     // Dropped moments after use: the write on the kept connection may fail once (the sender
     // is answered 500 and retries), but nothing was recorded, so the retry is taken as new.
     assert!(
-        drop_server_sessions(&t.url).await >= 2,
+        other_sessions(&t.url, true).await >= 2,
         "the main and the kept"
     );
     assert!(write_allowing_one_failure(&writer, activity(1)).await);
@@ -64,7 +69,7 @@ async fn a_dropped_connection_is_replaced_and_loses_no_write() {
 
     // Dropped while idle for longer: the connections are checked before use and replaced,
     // and no statement fails.
-    assert!(drop_server_sessions(&t.url).await >= 1, "the kept");
+    assert!(other_sessions(&t.url, true).await >= 1, "the kept");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(db.inbound_backlog().await.unwrap(), 3);
     assert_eq!(writer.accept_inbound(&[activity(3)]).await.unwrap(), [true]);
@@ -77,20 +82,6 @@ async fn a_dropped_connection_is_replaced_and_loses_no_write() {
     writer.close().await;
 }
 
-/// Sessions on the test database other than the asking one.
-async fn server_sessions(url: &str) -> i64 {
-    let mut admin = sqlx::AnyConnection::connect(url).await.unwrap();
-    let row: (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    admin.close().await.ok();
-    row.0
-}
-
 #[tokio::test]
 async fn closing_the_queue_handle_closes_its_kept_connection() {
     let Some(t) = testing::postgres().await else {
@@ -98,12 +89,12 @@ async fn closing_the_queue_handle_closes_its_kept_connection() {
     };
     let writer = t.db.for_inbound_queue(2);
     writer.accept_inbound(&[activity(0)]).await.unwrap();
-    let open = server_sessions(&t.url).await;
+    let open = other_sessions(&t.url, false).await;
     // Closing a pool waits for every connection to come back: one still kept would hang it.
     tokio::time::timeout(Duration::from_secs(10), writer.close())
         .await
         .expect("the queue's pools close");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(server_sessions(&t.url).await, open - 1);
+    assert_eq!(other_sessions(&t.url, false).await, open - 1);
     t.db.close().await;
 }
