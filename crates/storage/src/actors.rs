@@ -195,11 +195,10 @@ impl Database {
         .await?;
         self.hot.forget_actor(&actor.id);
         // Read back after the forget, so that a change made meanwhile is what is kept.
-        let generation = self.hot.actors_generation();
         let stored = self.actor(&actor.id).await?;
         if !stored.local {
-            let key = format!("key {}", stored.key_id);
-            self.hot.keep_actor(generation, key, &stored);
+            self.hot
+                .keep_stored_actor(format!("key {}", stored.key_id), &stored);
         }
         Ok(stored)
     }

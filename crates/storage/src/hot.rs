@@ -83,6 +83,25 @@ impl Hot {
         }
     }
 
+    /// Keeps `actor` under `key`, just stored and read back by this process, unless the copy
+    /// holds a newer version of it. Not held back by other actors' clears, as a load is: a
+    /// burst of joins stores an actor every few milliseconds, and with that check nearly half
+    /// of them were not kept.
+    pub(crate) fn keep_stored_actor(&self, key: String, actor: &Actor) {
+        if let Ok(mut actors) = self.actors.lock() {
+            if actors
+                .get(&key)
+                .is_some_and(|(_, held)| held.id == actor.id && held.updated_at > actor.updated_at)
+            {
+                return;
+            }
+            if actors.len() >= MAX_ACTORS {
+                actors.clear();
+            }
+            actors.insert(key, (Instant::now(), actor.clone()));
+        }
+    }
+
     /// Forgets every actor (one was removed by a statement that does not name it).
     pub(crate) fn clear_actors(&self) {
         self.actors_generation.fetch_add(1, Ordering::SeqCst);

@@ -83,3 +83,40 @@ async fn storing_an_actor_keeps_it_and_forgets_only_that_actor() {
         other_process.close().await;
     }
 }
+
+#[tokio::test]
+async fn actors_stored_at_once_are_all_kept() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let other_process = Database::connect(&t.url).await.unwrap();
+        // A burst of joins: each store forgets one actor while the others are being read back.
+        let members: Vec<NewActor> = (0..40).map(|n| remote(&format!("m{n}"))).collect();
+        let stores = members.iter().map(|m| {
+            let db = db.clone();
+            let m = m.clone();
+            tokio::spawn(async move { db.upsert_remote_actor(&m).await })
+        });
+        for store in stores.collect::<Vec<_>>() {
+            store.await.unwrap().unwrap();
+        }
+        for m in &members {
+            let changed = NewActor {
+                display_name: Some("renamed elsewhere".into()),
+                ..m.clone()
+            };
+            other_process.upsert_remote_actor(&changed).await.unwrap();
+        }
+        for m in &members {
+            let held = db.actor_by_key_id_cached(&m.key_id).await.unwrap();
+            assert_eq!(
+                held.display_name,
+                m.display_name,
+                "{}: {} was kept when stored",
+                t.label,
+                m.id
+            );
+        }
+        other_process.close().await;
+    }
+}
+
