@@ -109,14 +109,11 @@ async fn actors_stored_at_once_are_all_kept() {
         for m in &members {
             let held = db.actor_by_key_id_cached(&m.key_id).await.unwrap();
             assert_eq!(
-                held.display_name,
-                m.display_name,
+                held.display_name, m.display_name,
                 "{}: {} was kept when stored",
-                t.label,
-                m.id
+                t.label, m.id
             );
         }
         other_process.close().await;
     }
 }
-
