@@ -64,25 +64,6 @@ impl Hot {
         }
     }
 
-    /// A count of the clears, read before a load: [`Hot::keep_actor`] keeps nothing loaded
-    /// before the latest clear.
-    pub(crate) fn actors_generation(&self) -> u64 {
-        self.actors_generation.load(Ordering::SeqCst)
-    }
-
-    /// Keeps `actor`, loaded after `generation` was read, under `key`, unless the copy was
-    /// cleared meanwhile.
-    pub(crate) fn keep_actor(&self, generation: u64, key: String, actor: &Actor) {
-        if let Ok(mut actors) = self.actors.lock()
-            && self.actors_generation() == generation
-        {
-            if actors.len() >= MAX_ACTORS {
-                actors.clear();
-            }
-            actors.insert(key, (Instant::now(), actor.clone()));
-        }
-    }
-
     /// Keeps `actor` under `key`, just stored and read back by this process, unless the copy
     /// holds a newer version of it. Not held back by other actors' clears, as a load is: a
     /// burst of joins stores an actor every few milliseconds, and with that check nearly half
@@ -95,10 +76,7 @@ impl Hot {
             {
                 return;
             }
-            if actors.len() >= MAX_ACTORS {
-                actors.clear();
-            }
-            actors.insert(key, (Instant::now(), actor.clone()));
+            hold(&mut actors, key, actor);
         }
     }
 
@@ -157,9 +135,13 @@ impl Database {
         {
             return Ok(actor.clone());
         }
-        let generation = hot.actors_generation();
+        let generation = hot.actors_generation.load(Ordering::SeqCst);
         let actor = load.await?;
-        hot.keep_actor(generation, key, &actor);
+        if let Ok(mut actors) = hot.actors.lock()
+            && hot.actors_generation.load(Ordering::SeqCst) == generation
+        {
+            hold(&mut actors, key, &actor);
+        }
         Ok(actor)
     }
 
@@ -221,4 +203,12 @@ impl Database {
         }
         Ok(blocks)
     }
+}
+
+/// Puts `actor` in the copy under `key`, emptying the copy first when full.
+fn hold(actors: &mut HashMap<String, (Instant, Actor)>, key: String, actor: &Actor) {
+    if actors.len() >= MAX_ACTORS {
+        actors.clear();
+    }
+    actors.insert(key, (Instant::now(), actor.clone()));
 }
