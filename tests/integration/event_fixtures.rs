@@ -11,12 +11,12 @@ use crate::instance::Instance;
 use crate::mastodon::mastodon;
 use crate::peer::Peer;
 
-fn key(actor: &Value) -> &str {
+pub fn key(actor: &Value) -> &str {
     actor["publicKey"]["id"].as_str().unwrap()
 }
 
 /// Serves an actor for a fixture's `actor` id (the fixture's server is played by the peer).
-fn actor_for(peer: &Peer, template: &Value, id: &str, kind: &str) -> Value {
+pub fn actor_for(peer: &Peer, template: &Value, id: &str, kind: &str) -> Value {
     let name = id.rsplit('/').next().unwrap().trim_start_matches('@');
     let mut actor = peer_person(peer, template, name);
     let mut text = actor.to_string();
@@ -28,7 +28,7 @@ fn actor_for(peer: &Peer, template: &Value, id: &str, kind: &str) -> Value {
 }
 
 /// Makes the local group follow a remote actor (as `kith group follow` ends up, once accepted).
-async fn follow_accepted(kith: &Instance, group_id: &str, remote: &Value) {
+pub async fn follow_accepted(kith: &Instance, group_id: &str, remote: &Value) {
     let remote =
         kith_federation::fetch::resolve_actor(&kith.ctx, remote["id"].as_str().unwrap(), false)
             .await

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use kith_federation::{
-    Context, FederationSettings,
+    Context, FederationSettings, Limits,
     actions::{accounts, groups, instance::ensure_instance_actor},
     delivery::DeliverySettings,
 };
@@ -40,9 +40,15 @@ impl Instance {
 
     /// An instance on the given database.
     pub async fn start_on(test_db: TestDatabase) -> Instance {
+        Instance::start_with_limits(test_db, Limits::default()).await
+    }
+
+    /// An instance on the given database with these limits.
+    pub async fn start_with_limits(test_db: TestDatabase, limits: Limits) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = listener.local_addr().unwrap().to_string();
-        let settings = FederationSettings::new(domain.clone(), true);
+        let mut settings = FederationSettings::new(domain.clone(), true);
+        settings.limits = limits;
         let ctx = Context::new(test_db.db.clone(), settings).unwrap();
         ensure_instance_actor(&ctx).await.unwrap();
         let state = AppState::new(

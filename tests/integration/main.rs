@@ -13,6 +13,7 @@ mod event_fixtures;
 mod events;
 mod feeds;
 mod fixtures;
+mod hostile_html;
 mod inbound;
 mod instance;
 mod kith_to_kith;

@@ -83,6 +83,13 @@ pub struct Counters {
     pub inbox_writes: AtomicU64,
     /// Queued activities the worker could not apply (logged, then forgotten).
     pub inbox_failed: AtomicU64,
+    /// Queued activities set aside for taking longer than their time budget to apply (put
+    /// back to be tried later, like a passing failure).
+    pub inbox_timed_out: AtomicU64,
+    /// Remote HTML documents nested deeper than the sanitiser's bound, flattened.
+    pub html_flattened: AtomicU64,
+    /// Remote HTML documents longer than the sanitiser's bound, cut.
+    pub html_truncated: AtomicU64,
     /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).
     pub inbox_rejected: AtomicU64,
     /// Requests refused for going over a rate limit.

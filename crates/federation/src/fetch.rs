@@ -118,7 +118,10 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
             .clone()
             .unwrap_or_else(|| remote.id.rsplit('/').next().unwrap_or_default().to_owned()),
         display_name: remote.name.clone(),
-        summary: remote.summary.as_deref().map(crate::sanitize::html),
+        summary: remote
+            .summary
+            .as_deref()
+            .map(|html| crate::sanitize::html(ctx.counters(), &remote.id, html)),
         url: remote.url.clone(),
         inbox_url: remote.inbox.clone(),
         shared_inbox_url: remote

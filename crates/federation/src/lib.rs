@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod inbox;
 pub mod ingress;
 pub mod keys;
+pub mod legacy_html;
 pub mod names;
 pub mod protocol;
 pub mod ratelimit;

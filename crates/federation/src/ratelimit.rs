@@ -22,6 +22,9 @@ pub struct Limits {
     pub mentions_per_post: usize,
     /// Groups one account may create per day (administrators are not limited).
     pub groups_per_day: i64,
+    /// How long the inbox worker gives one queued activity before setting it aside (see
+    /// `ingress`), so that one sender cannot hold up the others'.
+    pub apply_budget: Duration,
 }
 
 impl Default for Limits {
@@ -33,6 +36,9 @@ impl Default for Limits {
             inbox_per_ip_per_minute: 1200,
             mentions_per_post: 20,
             groups_per_day: 5,
+            // Room for the fetches an activity may need (each gives up after 15 s), and well
+            // inside the two-minute lease on a claimed row.
+            apply_budget: Duration::from_secs(30),
         }
     }
 }

@@ -32,6 +32,7 @@ mod series;
 mod sessions;
 mod settings;
 mod stats;
+mod stored_html;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod text_enum;

@@ -205,3 +205,76 @@ async fn the_inbound_queue_takes_each_activity_once_and_hands_it_out_in_order() 
         db.finish_inbound(&[kept[0].id]).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn stored_remote_html_is_read_in_pages_and_replaced_only_if_unchanged() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let (owner, group) = group_with_owner(db).await;
+        let remote = db
+            .upsert_remote_actor(&actor("ann", ActorKind::Person, false, "m.test"))
+            .await
+            .unwrap();
+        for n in [3, 1, 2] {
+            let mut post = note(
+                &format!("https://m.test/n/{n}"),
+                &remote.id,
+                Some(&group.id),
+                None,
+                n,
+            );
+            post.local = false;
+            post.content = Some(format!("<p>{n}</p>"));
+            db.insert_object(&post).await.unwrap();
+        }
+        // Local posts are not read.
+        db.insert_object(&note(
+            "https://kith.test/n/1",
+            &owner.actor_id,
+            Some(&group.id),
+            None,
+            1,
+        ))
+        .await
+        .unwrap();
+        let first = db.remote_content_after("", 2).await.unwrap();
+        let ids: Vec<&str> = first.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["https://m.test/n/1", "https://m.test/n/2"],
+            "{}",
+            t.label
+        );
+        assert_eq!(first[0].1, "<p>1</p>");
+        let rest = db.remote_content_after(&first[1].0, 2).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        assert!(
+            db.remote_content_after(&rest[0].0, 2)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Replaced only while it is what was read (an edit meanwhile wins).
+        let id = "https://m.test/n/1";
+        let before = db.object(id).await.unwrap();
+        assert!(
+            !db.replace_remote_content(id, "<p>other</p>", "<p>x</p>")
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.replace_remote_content(id, "<p>1</p>", "<p>one</p>")
+                .await
+                .unwrap()
+        );
+        let after = db.object(id).await.unwrap();
+        assert_eq!(after.content.as_deref(), Some("<p>one</p>"));
+        assert_eq!(after.updated_at, before.updated_at, "not an edit");
+        assert!(
+            !db.replace_remote_content("https://kith.test/n/1", "<p>hello</p>", "x")
+                .await
+                .unwrap(),
+            "local content is never replaced"
+        );
+    }
+}

@@ -60,9 +60,10 @@ async fn entry(state: &AppState, object: &StoredObject) -> Result<Entry, ApiErro
         page
     };
     let title = object.name.clone().unwrap_or_else(|| {
-        let text = kith_federation::sanitize::html_to_text(object.content.as_deref().unwrap_or(""));
-        let mut t: String = text.chars().take(80).collect();
-        if text.chars().count() > 80 {
+        // Read from the stored (bounded) HTML in one pass that stops after the title's length.
+        let (mut t, more) =
+            kith_federation::sanitize::text_prefix(object.content.as_deref().unwrap_or(""), 80);
+        if more {
             t.push('…');
         }
         if t.trim().is_empty() {

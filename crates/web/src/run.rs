@@ -51,6 +51,12 @@ pub async fn run(
         std::time::Duration::from_secs(3600),
         stopped.clone(),
     ));
+    // Remote HTML stored before the sanitiser's bounds is checked once (and brought within
+    // them), on the background runtime.
+    let legacy_html = background.spawn(kith_federation::legacy_html::run(
+        bg.clone(),
+        stopped.clone(),
+    ));
     // The peer address keys the login throttle (see `auth`).
     let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
@@ -64,6 +70,7 @@ pub async fn run(
     let _ = stop.send(true);
     drop(stopped);
     let _ = series.await;
+    let _ = legacy_html.await;
     if let Err(error) = ingress.await {
         tracing::error!(%error, "the inbox worker failed");
     }

@@ -50,7 +50,9 @@ pub async fn receive_flag(ctx: &Context, activity: &Activity, sender: &Actor) ->
         .iter()
         .find_map(|k| raw.get(*k).and_then(Value::as_str))
         .unwrap_or_default();
-    let comment: String = crate::sanitize::html_to_text(comment)
+    // Cleaned first (bounded, counted), so every character reference is decoded.
+    let cleaned = crate::sanitize::html(ctx.counters(), &activity.id, comment);
+    let comment: String = crate::sanitize::text(&cleaned)
         .chars()
         .take(MAX_COMMENT)
         .collect();

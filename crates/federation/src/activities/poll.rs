@@ -52,7 +52,9 @@ async fn target(ctx: &Context, id: &str) -> Result<Option<Target>> {
 /// The answer in a poll option's name or a reply's text: "going", "maybe", "not going" (also
 /// "yes" and "no"), after any @mentions.
 pub fn answer_in(text: &str) -> Option<RsvpStatus> {
-    let plain = crate::sanitize::html_to_text(text).to_lowercase();
+    // The answer is in the first words: only they are read, however long the reply.
+    let (plain, _) = crate::sanitize::text_prefix(text, 64);
+    let plain = plain.to_lowercase();
     let words: Vec<&str> = plain
         .split_whitespace()
         .filter(|w| !w.starts_with('@'))

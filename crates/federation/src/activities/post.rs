@@ -54,7 +54,11 @@ pub async fn apply_edit(ctx: &Context, id: &str, document: &Value) -> Result<()>
             id,
             edited.name.as_deref(),
             edited.summary.as_deref(),
-            edited.content.as_deref().map(sanitize::html).as_deref(),
+            edited
+                .content
+                .as_deref()
+                .map(|html| sanitize::html(ctx.counters(), id, html))
+                .as_deref(),
             &document.to_string(),
         )
         .await?;
@@ -175,7 +179,10 @@ pub async fn store_post(
         url: post.url.clone(),
         name: post.name.clone(),
         summary: post.summary.clone(),
-        content: post.content.as_deref().map(sanitize::html),
+        content: post
+            .content
+            .as_deref()
+            .map(|html| sanitize::html(ctx.counters(), &post.id, html)),
         sensitive: post.sensitive.unwrap_or(false),
         start_time: None,
         end_time: None,

@@ -13,7 +13,7 @@ use crate::{Context, FederationError, Result, fetch};
 /// Stores an event document from another server, or refreshes the stored copy. `group` is the
 /// followed actor that published or announced it (the event is listed under it).
 pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result<Outcome> {
-    let mut event = parse_event(doc).map_err(FederationError::BadRequest)?;
+    let mut event = parse_event(doc, ctx.counters()).map_err(FederationError::BadRequest)?;
     if host_of(&event.id) != host_of(&event.attributed_to) {
         return Err(FederationError::Forbidden(format!(
             "{} is attributed to an actor on another host",

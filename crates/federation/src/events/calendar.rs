@@ -152,7 +152,7 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
         o.name.clone().unwrap_or_default(),
     )));
     if let Some(html) = &o.content {
-        ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
+        ev.push(Description::new(escape_text(sanitize::text(html))));
     }
     ev.push(Status::new(f.status.to_uppercase()));
     ev.push(URL::new(o.url.clone().unwrap_or_else(|| o.id.clone())));
@@ -176,7 +176,7 @@ fn series_event<'a>(series: &'a EventSeries, base: &str) -> ics::Event<'a> {
     if let Some(t) = template {
         ev.push(Summary::new(escape_text(t.title)));
         if let Some(html) = &t.content {
-            ev.push(Description::new(escape_text(sanitize::html_to_text(html))));
+            ev.push(Description::new(escape_text(sanitize::text(html))));
         }
         push_place(&mut ev, &t.fields);
     }

@@ -5,7 +5,7 @@ use kith_storage::{EventFields, EventStatus, JoinMode, RsvpStyle, Visibility};
 use serde_json::{Map, Value};
 
 use crate::protocol::{id_of, ids_of, parse_rfc3339};
-use crate::sanitize;
+use crate::{Counters, sanitize};
 
 /// An event read from another server, ready to store.
 #[derive(Clone, Debug)]
@@ -33,7 +33,8 @@ pub struct IncomingEvent {
 }
 
 /// Reads an `Event` from Mobilizon, Gancio, Friendica, Kith (or anything FEP-8a8e shaped).
-pub fn parse_event(doc: &Value) -> Result<IncomingEvent, String> {
+/// Its description is sanitised, what the bounds took counted in `counters`.
+pub fn parse_event(doc: &Value, counters: &Counters) -> Result<IncomingEvent, String> {
     let text = |key: &str| doc.get(key).and_then(Value::as_str).map(str::to_owned);
     if doc.get("type").and_then(Value::as_str) != Some("Event") {
         return Err("not an Event".into());
@@ -109,7 +110,7 @@ pub fn parse_event(doc: &Value) -> Result<IncomingEvent, String> {
     };
     Ok(IncomingEvent {
         name: text("name").unwrap_or_else(|| "Event".into()),
-        content: text("content").map(|c| sanitize::html(&c)),
+        content: text("content").map(|c| sanitize::html(counters, &id, &c)),
         start,
         end,
         published: text("published").as_deref().and_then(parse_rfc3339),

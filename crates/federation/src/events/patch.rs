@@ -37,7 +37,7 @@ pub fn draft_of(event: &StoredEvent) -> EventDraft {
     let tz = &f.timezone;
     EventDraft {
         title: o.name.clone().unwrap_or_default(),
-        description: o.content.as_deref().map(crate::sanitize::html_to_text),
+        description: o.content.as_deref().map(crate::sanitize::text),
         start: local_rfc3339(o.start_time.unwrap_or_default(), tz),
         end: local_rfc3339(o.end_time.unwrap_or_default(), tz),
         timezone: tz.clone(),

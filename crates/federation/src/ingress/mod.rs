@@ -16,6 +16,13 @@
 //! passing reason (the sender's server or the database unavailable) is tried again with
 //! backoff; one that fails otherwise is logged, counted and forgotten, so a later copy of it is
 //! applied.
+//!
+//! **The time budget:** a batch is finished when its slowest sender is, so one activity that
+//! takes long (a sender's server that answers the fetches slowly, or a document that is
+//! expensive to read) would hold up every other sender's. Each activity is given
+//! `Limits::apply_budget`; past it, it is cancelled where it waits (its writes are transactions,
+//! which roll back), logged, counted (`inbox_timed_out`) and set aside to be tried again later
+//! like a passing failure, and the worker moves on.
 
 mod batch;
 
@@ -114,10 +121,26 @@ async fn apply_batch(ctx: &Context, rows: Vec<Inbound>) -> Vec<i64> {
     done
 }
 
-/// Applies one queued activity; `false` when it was put back to be tried again.
+/// Applies one queued activity within its time budget; `false` when it was put back to be
+/// tried again.
 async fn apply_row(ctx: &Context, row: &Inbound) -> bool {
     let counters = ctx.counters();
-    match apply_stored(ctx, row).await {
+    let budget = ctx.settings().limits.apply_budget;
+    let Ok(applied) = tokio::time::timeout(budget, apply_stored(ctx, row)).await else {
+        Counters::bump(&counters.inbox_timed_out);
+        tracing::warn!(
+            id = row.activity_id,
+            sender = row.actor_id,
+            ?budget,
+            "applying took longer than its budget: set aside"
+        );
+        if row.attempts + 1 < MAX_ATTEMPTS {
+            return !retry_later(ctx, row).await;
+        }
+        give_up(ctx, row).await;
+        return true;
+    };
+    match applied {
         // A handler never queues; counted as applied if one did.
         Ok(Outcome::Applied | Outcome::Queued) => Counters::bump(&counters.inbox_accepted),
         Ok(Outcome::Ignored(reason)) => {
@@ -125,23 +148,38 @@ async fn apply_row(ctx: &Context, row: &Inbound) -> bool {
             tracing::info!(id = row.activity_id, %reason, "activity ignored");
         }
         Err(error) if passing(&error) && row.attempts + 1 < MAX_ATTEMPTS => {
-            let delay = 10_000 * 4i64.pow(row.attempts.clamp(0, 8) as u32);
             tracing::warn!(id = row.activity_id, %error, "applying failed, tried again later");
-            match ctx.db.retry_inbound(row.id, now_millis() + delay).await {
-                Ok(()) => return false,
-                Err(error) => tracing::error!(%error, "putting an activity back failed"),
+            if retry_later(ctx, row).await {
+                return false;
             }
         }
         Err(error) => {
-            Counters::bump(&counters.inbox_failed);
             tracing::warn!(id = row.activity_id, %error, "activity could not be applied");
-            // Forgotten, so that the sender's next copy of it is applied.
-            if let Err(error) = ctx.db.forget_received_activity(&row.activity_id).await {
-                tracing::error!(%error, "forgetting a failed activity failed");
-            }
+            give_up(ctx, row).await;
         }
     }
     true
+}
+
+/// Puts an activity back to be tried again after a growing delay; `false` if that failed.
+async fn retry_later(ctx: &Context, row: &Inbound) -> bool {
+    let delay = 10_000 * 4i64.pow(row.attempts.clamp(0, 8) as u32);
+    match ctx.db.retry_inbound(row.id, now_millis() + delay).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(%error, "putting an activity back failed");
+            false
+        }
+    }
+}
+
+/// Counts an activity that could not be applied and forgets it was received, so that the
+/// sender's next copy of it is applied.
+async fn give_up(ctx: &Context, row: &Inbound) {
+    Counters::bump(&ctx.counters().inbox_failed);
+    if let Err(error) = ctx.db.forget_received_activity(&row.activity_id).await {
+        tracing::error!(%error, "forgetting a failed activity failed");
+    }
 }
 
 async fn apply_stored(ctx: &Context, row: &Inbound) -> Result<Outcome> {
