@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod activities;
+mod addresses;
 pub mod background;
 pub mod client;
 mod context;
