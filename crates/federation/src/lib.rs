@@ -20,6 +20,7 @@ pub mod keys;
 pub mod names;
 pub mod protocol;
 pub mod ratelimit;
+pub mod retention;
 pub mod sanitize;
 pub mod signatures;
 pub mod urls;
