@@ -11,7 +11,8 @@ async fn moderation_commands_change_state_and_are_audited() {
     for site in sites().await {
         let (dir, url) = (site.dir.path(), site.url.as_str());
         for user in ["olga", "mo"] {
-            assert!(kith(dir, url, &["user", "create", user]).status.success());
+            let out = kith(dir, url, &["user", "create", user]);
+            assert!(out.status.success(), "{}", text(&out));
         }
         assert!(
             kith(dir, url, &["group", "create", "circle", "--owner", "olga"])

@@ -1,11 +1,12 @@
 //! The inbound queue: content activities are answered `202` once checked and applied by the
 //! inbox worker, in order per sender; copies are refused; what a process queued before it died
-//! is applied all the same.
+//! is applied all the same. Received ids are forgotten once older than any retry.
 
+use kith_federation::retention::{self, RetentionSettings};
 use kith_storage::{JoinPolicy, NewInbound, testing};
 use serde_json::json;
 
-use crate::instance::{Instance, eventually};
+use crate::instance::{Instance, eventually, get_activity_json};
 use crate::mastodon::{follow, mastodon, post_mentioning};
 
 fn key_id(actor: &serde_json::Value) -> String {
@@ -86,6 +87,73 @@ async fn content_is_queued_applied_in_order_and_survives_a_dead_process() {
             .await;
         }
         kith.settled().await;
+        kith.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn old_received_ids_are_forgotten_and_a_recent_redelivery_still_has_no_second_effect() {
+    for db in testing::all().await {
+        let kith = Instance::start_on(db).await;
+        kith.person("olga").await;
+        let group = kith.group("runners", "olga", JoinPolicy::Open).await;
+        let (peer, felix) = mastodon().await;
+        let inbox = format!("{}/inbox", kith.base);
+        let key = key_id(&felix);
+        let follow = follow(&peer, &felix, &group.id);
+        assert_eq!(peer.send(&key, &group.inbox_url, &follow).await, 202);
+        let old = post_mentioning(&peer, &felix, &group.id, &kith.handle("runners"), 1);
+        assert_eq!(peer.send(&key, &inbox, &old).await, 202);
+        kith.settled().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let cut = kith_storage::now_millis();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let recent = post_mentioning(&peer, &felix, &group.id, &kith.handle("runners"), 2);
+        assert_eq!(peer.send(&key, &inbox, &recent).await, 202);
+        kith.settled().await;
+        let recent_note = recent["object"]["id"].as_str().unwrap();
+        let stored = format!("{:?}", kith.ctx.db.object(recent_note).await.unwrap());
+        let outbox_url = format!("{}/outbox", group.id);
+        let (_, before) = get_activity_json(&outbox_url).await;
+
+        // The task as the server runs it, at a time when only what came after `cut` is recent
+        // (the server's own run at start took the hour's turn: `every` is zero here).
+        let settings = RetentionSettings {
+            every: std::time::Duration::ZERO,
+            batch: 1,
+            ..RetentionSettings::default()
+        };
+        let keep = settings.keep_received.as_millis() as i64;
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let pruned = retention::prune_received(&kith.ctx, &settings, cut + keep, &stopped)
+            .await
+            .unwrap();
+        assert_eq!(
+            pruned,
+            Some(2),
+            "{}: the Follow and the old post",
+            kith.label
+        );
+        for gone in [&follow, &old] {
+            let id = gone["id"].as_str().unwrap();
+            assert!(!kith.ctx.db.was_received(id).await.unwrap(), "{id}");
+        }
+        // The recent post's copy is still refused, and changes nothing.
+        assert_eq!(
+            peer.send(&key, &inbox, &recent).await,
+            409,
+            "{}",
+            kith.label
+        );
+        kith.settled().await;
+        let again = format!("{:?}", kith.ctx.db.object(recent_note).await.unwrap());
+        assert_eq!(again, stored);
+        let (_, after) = get_activity_json(&outbox_url).await;
+        assert_eq!(after["totalItems"], before["totalItems"]);
+        // Within the hour no other turn is given (one run per interval, across processes).
+        let hourly = RetentionSettings::default();
+        let turn = retention::prune_received(&kith.ctx, &hourly, cut + keep, &stopped).await;
+        assert_eq!(turn.unwrap(), None);
         kith.stop().await;
     }
 }

@@ -23,4 +23,5 @@ mod peer;
 mod rejections;
 mod safety;
 mod serve;
+mod spellings;
 mod support;

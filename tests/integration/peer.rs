@@ -111,10 +111,11 @@ impl Peer {
         create["object"]["id"].as_str().unwrap().to_owned()
     }
 
-    /// Serves a document at the path of its id.
+    /// Serves a document at the path of its id (whatever spelling of this peer's address the
+    /// id uses).
     pub fn serve(&self, doc: &Value) {
         let id = doc["id"].as_str().unwrap();
-        let path = id.strip_prefix(&self.base).unwrap().to_owned();
+        let path = reqwest::Url::parse(id).unwrap().path().to_owned();
         self.shared.docs.lock().unwrap().insert(path, doc.clone());
     }
 

@@ -1,6 +1,6 @@
 //! The HTTP client for fetching from and delivering to other servers. Outside development mode
-//! it refuses to reach loopback, private and link-local addresses (DESIGN §9), both for literal
-//! IPs in URLs and for names that resolve to them, so a hostile actor document cannot point Kith
+//! it refuses to reach loopback, private, link-local and every other special-purpose address
+//! (DESIGN §9, `addresses.rs`), both for literal IPs in URLs and for names that resolve to them, so a hostile actor document cannot point Kith
 //! at services inside the operator's network.
 
 use std::net::{IpAddr, SocketAddr};
@@ -10,6 +10,10 @@ use std::time::Duration;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::{FederationError, Result};
+
+/// Whether an address is on the public internet (IANA's special-purpose registries, with the
+/// IPv4 address inside mapped, NAT64 and 6to4 addresses judged: `addresses.rs`).
+pub use crate::addresses::is_public;
 
 /// Largest body Kith reads from another server (and accepts in its inbox).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -104,35 +108,6 @@ pub fn build(guard: &Guard, domain: &str) -> Result<reqwest::Client> {
         .map_err(|e| FederationError::Remote(format!("HTTP client: {e}")))
 }
 
-/// Whether an address is on the public internet.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
-}
-
 /// A resolver that drops addresses the guard does not permit, and fails when none is left: a
 /// name pointing at the operator's network is refused however it is spelled.
 struct PublicOnly(Guard);
@@ -180,6 +155,10 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "::127.0.0.1",
+            "198.18.0.1",
+            "240.0.0.1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

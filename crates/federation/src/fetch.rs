@@ -6,7 +6,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::client::MAX_BODY;
-use crate::protocol::{RemoteActor, host_of};
+use crate::protocol::{Handle, RemoteActor, host_of};
 use crate::{ACTIVITY_JSON, Context, FederationError, Result, actions, signatures};
 
 /// How long a stored remote actor is trusted before it is fetched again.
@@ -185,19 +185,14 @@ pub async fn actor_for_key(ctx: &Context, key_id: &str, refresh: bool) -> Result
     Ok(actor)
 }
 
-/// The WebFinger document (JRD) of a remote handle (`@name@host` or `name@host`).
+/// The WebFinger document (JRD) of a remote handle (`@name@host` or `name@host`), parsed
+/// strictly first ([`Handle`]): nothing but a name and a host reaches the URL.
 pub async fn webfinger(ctx: &Context, handle: &str) -> Result<Value> {
-    let handle = handle.trim().trim_start_matches('@');
-    let (name, host) = handle
-        .split_once('@')
-        .filter(|(n, h)| !n.is_empty() && !h.is_empty())
-        .ok_or_else(|| FederationError::BadRequest(format!("{handle:?} is not @name@host")))?;
     let scheme = if ctx.settings().dev { "http" } else { "https" };
-    let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
-        .map_err(|e| FederationError::BadRequest(format!("{host}: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair("resource", &format!("acct:{name}@{host}"));
+    let handle = Handle::parse(handle, scheme)?;
+    let url = handle.webfinger_url(scheme)?;
     ctx.guard().check_url(&url)?;
+    refuse_blocked(ctx, url.as_str()).await?;
     let response = ctx
         .client()
         .get(url.clone())

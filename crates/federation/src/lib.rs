@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod activities;
+mod addresses;
 pub mod background;
 pub mod client;
 mod context;
@@ -20,6 +21,7 @@ pub mod legacy_html;
 pub mod names;
 pub mod protocol;
 pub mod ratelimit;
+pub mod retention;
 pub mod sanitize;
 pub mod signatures;
 pub mod urls;

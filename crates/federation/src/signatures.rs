@@ -99,8 +99,13 @@ pub fn sign_get(key: &SigningKey, url: &Url) -> Result<Vec<(&'static str, String
 }
 
 fn base_headers(url: &Url) -> Result<BTreeMap<String, String>> {
-    let host = crate::protocol::host_of(url.as_str())
-        .ok_or_else(|| FederationError::BadRequest(format!("no host in {url}")))?;
+    // The Host header names the URL's authority as written (what the receiver sees), not the
+    // canonical spelling hosts are compared by (`protocol::host_of`).
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return Err(FederationError::BadRequest(format!("no host in {url}"))),
+    };
     Ok(BTreeMap::from([
         ("host".to_owned(), host),
         (

@@ -28,13 +28,19 @@ impl Urls {
                 reason: "give the host (and port) only, without a path",
             });
         }
-        Ok(Urls {
-            base,
-            domain: domain.to_owned(),
-        })
+        // Spelled as every other host is (`protocol::host_of`), so ids compare with it; the
+        // base keeps the `url` crate's spelling, which ids have always had.
+        let domain = kith_storage::domains::canonical_host(&base).ok_or_else(|| {
+            FederationError::InvalidName {
+                name: domain.to_owned(),
+                reason: "not a valid host name",
+            }
+        })?;
+        Ok(Urls { base, domain })
     }
 
-    /// The public host and port, as configured.
+    /// The public host and port as configured, spelled as [`crate::protocol::host_of`]
+    /// spells hosts (lower case, no trailing dot, no default port).
     pub fn domain(&self) -> &str {
         &self.domain
     }
@@ -149,6 +155,10 @@ mod tests {
         assert_eq!(
             Urls::key_id(&dev.group("x")),
             "http://127.0.0.1:8080/g/x#main-key"
+        );
+        assert_eq!(
+            Urls::new("Kith.Example.:443", false)?.domain(),
+            "kith.example"
         );
         assert!(Urls::new("bad host", false).is_err());
         assert!(Urls::new("kith.example/x", false).is_err());

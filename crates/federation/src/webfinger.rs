@@ -53,7 +53,9 @@ pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
         let (name, domain) = handle.rsplit_once('@').ok_or_else(|| {
             FederationError::BadRequest(format!("resource {resource:?} is not acct:NAME@DOMAIN"))
         })?;
-        if !domain.eq_ignore_ascii_case(ctx.urls().domain()) {
+        let scheme = ctx.urls().base().scheme();
+        if kith_storage::domains::parse_host(domain, scheme).as_deref() != Some(ctx.urls().domain())
+        {
             return Err(FederationError::NotFound(format!(
                 "{domain} is not this instance"
             )));

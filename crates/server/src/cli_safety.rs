@@ -69,7 +69,8 @@ pub enum PostCommand {
 pub enum DomainCommand {
     /// Block a server (nothing delivered or accepted; its memberships end), or silence it.
     Block {
-        /// The host name (host:port where servers differ only by port).
+        /// The host name: it covers the names under it too, and every port unless given as
+        /// host:port (where servers differ only by port).
         domain: String,
         /// Silence instead: its posts wait for moderators and its people's joins for approval.
         #[arg(long)]

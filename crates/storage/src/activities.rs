@@ -1,4 +1,5 @@
-//! Activities already received, so that a redelivered activity has no second effect.
+//! Activities already received, so that a redelivered activity has no second effect; ids older
+//! than any sender retries are forgotten in bounded batches (`kith_federation::retention`).
 
 use crate::{Database, Result, now_millis};
 
@@ -24,13 +25,19 @@ impl Database {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Forgets received ids older than `before` (milliseconds); returns how many went. Senders
-    /// stop retrying long before, so old ids no longer guard against anything.
-    pub async fn prune_received_activities(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM received_activities WHERE received_at < $1")
-            .bind(before)
-            .execute(&mut *self.write().await?)
-            .await?;
+    /// Forgets at most `limit` of the received ids recorded before `before` (milliseconds),
+    /// oldest first; returns how many went. Senders stop retrying long before, so old ids no
+    /// longer guard against anything. One bounded statement through the received-time index,
+    /// so a large table is pruned in short writes rather than one long one.
+    pub async fn prune_received_activities(&self, before: i64, limit: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM received_activities WHERE id IN (SELECT id FROM received_activities \
+             WHERE received_at < $1 ORDER BY received_at LIMIT $2)",
+        )
+        .bind(before)
+        .bind(limit)
+        .execute(&mut *self.write().await?)
+        .await?;
         Ok(done.rows_affected())
     }
 

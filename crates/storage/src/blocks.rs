@@ -2,9 +2,13 @@
 //! single remote actors blocked instance-wide. These checks read the database, so a block made
 //! by the CLI in another process applies at once to them; the inbox's checks on every request
 //! use a copy in memory that sees it within [`crate::BLOCKS_TTL`] (`hot.rs`).
+//!
+//! A server's block covers the names under it and, when it names no port, every port
+//! (`domains.rs`); where several blocks cover a host, the strongest applies.
 
 use sqlx::FromRow;
 
+use crate::domains::{covered_condition, covering_names};
 use crate::{Database, Result, StorageError, now_millis, text_enum::text_enum};
 
 text_enum!(
@@ -16,6 +20,15 @@ text_enum!(
         Silence = "silence",
     }
 );
+
+impl DomainSeverity {
+    /// The strongest of several blocks covering one host (a block outweighs a silence).
+    pub fn strongest(found: impl IntoIterator<Item = DomainSeverity>) -> Option<DomainSeverity> {
+        found
+            .into_iter()
+            .max_by_key(|s| matches!(s, DomainSeverity::Block))
+    }
+}
 
 /// A person banned from a local group.
 #[derive(Clone, Debug, FromRow)]
@@ -148,18 +161,25 @@ impl Database {
         .await?;
         let mut ended = 0;
         if severity == DomainSeverity::Block {
-            ended = sqlx::query(
+            // The servers under the name and on its other ports too (`domains.rs`).
+            let (covered, values) = covered_condition("domain", domain, 1);
+            let sql = format!(
                 "DELETE FROM memberships WHERE member_id IN \
-                 (SELECT id FROM actors WHERE domain = $1 AND NOT local)",
-            )
-            .bind(domain)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            sqlx::query("DELETE FROM deliveries WHERE host = $1")
-                .bind(domain)
-                .execute(&mut *tx)
-                .await?;
+                 (SELECT id FROM actors WHERE {covered} AND NOT local)"
+            );
+            // Only placeholders are formatted in; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in &values {
+                query = query.bind(value.as_str());
+            }
+            ended = query.execute(&mut *tx).await?.rows_affected();
+            let (covered, values) = covered_condition("host", domain, 1);
+            let sql = format!("DELETE FROM deliveries WHERE {covered}");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in &values {
+                query = query.bind(value.as_str());
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         self.hot.clear_blocks();
@@ -179,14 +199,23 @@ impl Database {
         Ok(())
     }
 
-    /// How a server is kept out, if it is.
+    /// How a server (a canonical host, `domains::host_of`) is kept out, if it is: by a block
+    /// of its name, of a name above it, or of its port.
     pub async fn domain_severity(&self, domain: &str) -> Result<Option<DomainSeverity>> {
-        let severity: Option<String> =
-            sqlx::query_scalar("SELECT severity FROM domain_blocks WHERE domain = $1")
-                .bind(domain)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(severity.as_deref().and_then(DomainSeverity::parse))
+        let names = covering_names(domain);
+        let sql = format!(
+            "SELECT severity FROM domain_blocks WHERE domain IN ({})",
+            crate::db::placeholders(names.len())
+        );
+        // Only placeholders are formatted in; every value is bound.
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for name in &names {
+            query = query.bind(name.as_str());
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        Ok(DomainSeverity::strongest(
+            found.iter().filter_map(|s| DomainSeverity::parse(s)),
+        ))
     }
 
     /// Every blocked or silenced server, by name.

@@ -157,14 +157,15 @@ impl Database {
         }
     }
 
-    /// Applies the migrations this build knows that the database has not seen yet.
+    /// Applies the migrations this build knows that the database has not seen yet, then the
+    /// one-off changes SQL cannot make (hosts stored in other spellings, `maintenance.rs`).
     pub async fn migrate(&self) -> Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.writer).await?;
-        Ok(())
+        self.respell_stored_hosts().await
     }
 
     /// Which database this is.

@@ -54,19 +54,12 @@ macro_rules! claim_returning {
     };
 }
 
-/// The host (and port, where given) an inbox is on: deliveries are paced per host.
+/// The host (and port, where given) an inbox is on, spelled as everywhere else
+/// (`domains.rs`): deliveries are paced, and dropped by a block, per host.
 fn host_of_inbox(inbox: &str) -> Result<String> {
-    url::Url::parse(inbox)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(port) => format!("{h}:{port}"),
-                None => h.to_owned(),
-            })
-        })
-        .ok_or_else(|| StorageError::Invalid {
-            constraint: format!("inbox URL {inbox:?}"),
-        })
+    crate::domains::host_of(inbox).ok_or_else(|| StorageError::Invalid {
+        constraint: format!("inbox URL {inbox:?}"),
+    })
 }
 
 impl Database {

@@ -53,6 +53,21 @@ struct Blocks {
     actors: HashSet<String>,
 }
 
+impl Blocks {
+    /// The strongest block covering a host: each name it would be blocked by is one look-up
+    /// in the set (`domains::covering_names`), none at all while nothing is blocked.
+    fn severity(&self, host: &str) -> Option<DomainSeverity> {
+        if self.domains.is_empty() {
+            return None;
+        }
+        DomainSeverity::strongest(
+            crate::domains::covering_names(host)
+                .iter()
+                .filter_map(|name| self.domains.get(name.as_str()).copied()),
+        )
+    }
+}
+
 impl Hot {
     /// Forgets one actor (it was stored or changed), under whatever it was looked up by. Every
     /// actor was forgotten when any one changed, so that in a busy inbox each new or updated
@@ -145,10 +160,11 @@ impl Database {
         Ok(actor)
     }
 
-    /// Like [`Database::domain_severity`], from a copy of the block list at most
-    /// [`BLOCKS_TTL`] old (and never older than this process's own last change to it).
+    /// Like [`Database::domain_severity`] (blocks of the host's name, of the names above it,
+    /// of its port), from a copy of the block list at most [`BLOCKS_TTL`] old (and never
+    /// older than this process's own last change to it).
     pub async fn domain_severity_cached(&self, domain: &str) -> Result<Option<DomainSeverity>> {
-        Ok(self.blocks_copy().await?.domains.get(domain).copied())
+        Ok(self.blocks_copy().await?.severity(domain))
     }
 
     /// Of these hosts, the ones blocked outright (nothing is delivered to them), from the same
@@ -157,7 +173,7 @@ impl Database {
         let blocks = self.blocks_copy().await?;
         Ok(hosts
             .iter()
-            .filter(|h| blocks.domains.get(h.as_str()) == Some(&DomainSeverity::Block))
+            .filter(|h| blocks.severity(h) == Some(DomainSeverity::Block))
             .cloned()
             .collect())
     }

@@ -230,7 +230,7 @@ async fn received_activities_are_applied_once() {
                 .await
                 .unwrap()
         );
-        assert_eq!(db.prune_received_activities(i64::MAX).await.unwrap(), 1);
+        assert_eq!(db.prune_received_activities(i64::MAX, 10).await.unwrap(), 1);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
-//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and
-//! the inbox worker, stopped together. The `kith serve` command and the multi-instance tests
-//! both start instances here.
+//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker, the
+//! inbox worker, the recurring-event task and the pruning of old received ids, stopped
+//! together. The `kith serve` command and the multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -57,6 +57,12 @@ pub async fn run(
         bg.clone(),
         stopped.clone(),
     ));
+    // Received ids older than any sender retries are forgotten, by one process at a time.
+    let retention = background.spawn(kith_federation::retention::run(
+        bg.clone(),
+        kith_federation::retention::RetentionSettings::default(),
+        stopped.clone(),
+    ));
     // The peer address keys the login throttle (see `auth`).
     let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
@@ -71,6 +77,7 @@ pub async fn run(
     drop(stopped);
     let _ = series.await;
     let _ = legacy_html.await;
+    let _ = retention.await;
     if let Err(error) = ingress.await {
         tracing::error!(%error, "the inbox worker failed");
     }

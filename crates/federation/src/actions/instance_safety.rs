@@ -17,30 +17,23 @@ fn admin_or_operator(by: Option<&Account>) -> Result<()> {
     }
 }
 
-/// A server's name as blocks store it: lower-case host, with `:port` when one was given
-/// (servers on one host differ only by port in local tests); a URL is reduced to its host.
+/// A server's name as blocks store it: its host spelled as every host is
+/// (`protocol::host_of`: IDNA, lower case, no trailing dot, one form of each IP address), with
+/// `:port` when one other than https's was given. A URL is reduced to its host; anything else
+/// but a host and port is refused. A block covers the names under it, and every port unless it
+/// names one (`kith_storage::domains`).
 pub fn normalize_domain(input: &str) -> Result<String> {
-    let input = input.trim().trim_end_matches('/');
-    let candidate = if input.contains("://") {
-        input.to_owned()
-    } else {
-        format!("https://{input}")
+    let input = input.trim();
+    let refused = || FederationError::BadRequest(format!("{input:?} is not a host name"));
+    let Some((scheme, rest)) = input.split_once("://") else {
+        return kith_storage::domains::parse_host(input, "https").ok_or_else(refused);
     };
-    let url = url::Url::parse(&candidate)
-        .map_err(|_| FederationError::BadRequest(format!("{input:?} is not a host name")))?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| FederationError::BadRequest(format!("{input:?} is not a host name")))?;
-    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
-        return Err(FederationError::BadRequest(format!(
-            "{input:?} is not a host name"
-        )));
+    let scheme = scheme.to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "http" | "https") {
+        return Err(refused());
     }
-    Ok(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_ascii_lowercase(),
-    })
+    kith_storage::domains::parse_host(rest.strip_suffix('/').unwrap_or(rest), &scheme)
+        .ok_or_else(refused)
 }
 
 /// Blocks a server (nothing delivered, nothing accepted, its members' memberships end) or, with
@@ -55,10 +48,10 @@ pub async fn block_domain(
 ) -> Result<u64> {
     admin_or_operator(by)?;
     let domain = normalize_domain(domain)?;
-    if domain == ctx.urls().domain() {
-        return Err(FederationError::BadRequest(
-            "this instance cannot block itself".into(),
-        ));
+    if kith_storage::domains::covers(&domain, ctx.urls().domain()) {
+        return Err(FederationError::BadRequest(format!(
+            "blocking {domain} would block this instance itself"
+        )));
     }
     let severity = if silence {
         DomainSeverity::Silence
@@ -179,5 +172,21 @@ mod tests {
         );
         assert!(normalize_domain("spam.example/users/x").is_err());
         assert!(normalize_domain("").is_err());
+        assert_eq!(normalize_domain("Spam.Example.").unwrap(), "spam.example");
+        assert_eq!(
+            normalize_domain("[::ffff:7f00:1]:4000").unwrap(),
+            "127.0.0.1:4000"
+        );
+        assert_eq!(
+            normalize_domain("spam.example:443").unwrap(),
+            "spam.example"
+        );
+        assert_eq!(
+            normalize_domain("https://bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
+        assert!(normalize_domain("https://spam.example/users").is_err());
+        assert!(normalize_domain("ftp://spam.example").is_err());
+        assert!(normalize_domain("a@spam.example").is_err());
     }
 }

@@ -6,6 +6,7 @@ use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membersh
 use serde_json::Value;
 use url::Url;
 
+use crate::protocol::Handle;
 use crate::webfinger::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
 use crate::{Context, FederationError, Result, fetch};
 
@@ -112,14 +113,15 @@ pub async fn leave_group(ctx: &Context, account: &Account, name: &str) -> Result
 /// (its posts and events then reach this instance).
 pub async fn follow_by_handle(ctx: &Context, account: &Account, handle: &str) -> Result<Actor> {
     let handle = handle.trim().trim_start_matches('@');
-    let local_name = match handle.rsplit_once('@') {
-        Some((name, host)) if host.eq_ignore_ascii_case(ctx.urls().domain()) => Some(name),
-        None => Some(handle),
-        Some(_) => None,
+    let local_name = if handle.contains('@') {
+        let parsed = Handle::parse(handle, ctx.urls().base().scheme())?;
+        (parsed.host == ctx.urls().domain()).then_some(parsed.name)
+    } else {
+        Some(handle.to_owned())
     };
     if let Some(name) = local_name {
-        join_group(ctx, account, name, None).await?;
-        return local_group(ctx, name).await;
+        join_group(ctx, account, &name, None).await?;
+        return local_group(ctx, &name).await;
     }
     let person = ctx.db.actor(&account.actor_id).await?;
     crate::actions::membership::follow_remote_group(ctx, &person, handle).await

@@ -8,7 +8,7 @@ use kith_storage::{
 use serde_json::Value;
 
 use crate::activities::follow::send_answer;
-use crate::protocol::OutgoingActivity;
+use crate::protocol::{Handle, OutgoingActivity};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
 
@@ -78,11 +78,14 @@ pub async fn find_actor(ctx: &Context, who: &str) -> Result<Actor> {
     let who = who.trim();
     let found = if who.starts_with("https://") || who.starts_with("http://") {
         ctx.db.actor(who).await
-    } else if let Some((name, host)) = who.trim_start_matches('@').split_once('@') {
-        if host == ctx.urls().domain() {
-            ctx.db.local_actor_by_username(name).await
+    } else if who.trim_start_matches('@').contains('@') {
+        let handle = Handle::parse(who, ctx.urls().base().scheme())?;
+        if handle.host == ctx.urls().domain() {
+            ctx.db.local_actor_by_username(&handle.name).await
         } else {
-            ctx.db.remote_actor_by_handle(name, host).await
+            ctx.db
+                .remote_actor_by_handle(&handle.name, &handle.host)
+                .await
         }
     } else {
         ctx.db.local_actor_by_username(who).await

@@ -7,12 +7,14 @@ mod activity;
 mod actor;
 mod collection;
 mod envelope;
+mod handle;
 mod object;
 
 pub use activity::{Activity, OutgoingActivity};
 pub use actor::{ActorDocument, Endpoints, PublicKey, RemoteActor};
 pub use collection::{Collection, CollectionPage};
 pub use envelope::Envelope;
+pub use handle::Handle;
 pub use object::{IncomingObject, POST_KINDS};
 
 use serde::{Deserialize, Deserializer};
@@ -86,15 +88,11 @@ pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D
     })
 }
 
-/// The host (and port, where given) of a URL: what "same origin" means for ids.
-pub fn host_of(id: &str) -> Option<String> {
-    let url = url::Url::parse(id).ok()?;
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
+/// The canonical host (and port, unless the scheme's default) of a URL: what "same server"
+/// means for ids, blocks, rate limits, delivery and stored actors' `domain`. One spelling per
+/// server (IDNA, lower case, no trailing dot, one form of each IP address; see
+/// `kith_storage::domains`, which storage shares for the hosts it keeps).
+pub use kith_storage::domains::host_of;
 
 /// Milliseconds since the epoch as RFC 3339 (`published`, `updated`).
 pub fn rfc3339(millis: i64) -> String {
@@ -123,6 +121,10 @@ mod tests {
         assert!(ids_of(&json!(null)).is_empty());
         assert_eq!(
             host_of("http://127.0.0.1:8080/u/a").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(
+            host_of("http://[::ffff:7f00:1]:8080/u/a").as_deref(),
             Some("127.0.0.1:8080")
         );
         assert!(is_public("as:Public"));

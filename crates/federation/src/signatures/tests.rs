@@ -77,3 +77,16 @@ fn covered_headers_follow_the_signature() {
     assert_eq!(covered_headers(raw), ["(request-target)", "host", "date"]);
     assert_eq!(covered_headers(r#"keyId="k",signature="x""#), ["(created)"]);
 }
+
+#[tokio::test]
+async fn the_signed_host_is_the_urls_authority_as_written() {
+    let (signing, _) = key().await;
+    for (url, host) in [
+        ("http://[::ffff:7f00:1]:8080/inbox", "[::ffff:7f00:1]:8080"),
+        ("https://b.example./inbox", "b.example."),
+        ("https://B.example:8443/inbox", "b.example:8443"),
+    ] {
+        let headers = header_map(&sign_post(&signing, &Url::parse(url).unwrap(), b"{}").unwrap());
+        assert_eq!(headers["host"], host, "{url}");
+    }
+}
