@@ -21,6 +21,7 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod sanitize;
 pub mod signatures;
+pub mod untrusted;
 pub mod urls;
 pub mod webfinger;
 
