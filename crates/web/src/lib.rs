@@ -10,6 +10,7 @@ mod api_safety;
 mod atom;
 pub mod auth;
 mod cache;
+mod client_addr;
 mod error;
 mod events;
 mod health;
@@ -22,6 +23,7 @@ mod webfinger;
 
 use axum::Router;
 
+pub use client_addr::TrustedProxies;
 pub use error::ApiError;
 pub use run::run;
 pub use state::{AppState, WebSettings};
