@@ -28,7 +28,7 @@ fn actor_for(peer: &Peer, template: &Value, id: &str, kind: &str) -> Value {
 }
 
 /// Makes the local group follow a remote actor (as `kith group follow` ends up, once accepted).
-async fn follow_accepted(kith: &Instance, group_id: &str, remote: &Value) {
+pub async fn follow_accepted(kith: &Instance, group_id: &str, remote: &Value) {
     let remote =
         kith_federation::fetch::resolve_actor(&kith.ctx, remote["id"].as_str().unwrap(), false)
             .await

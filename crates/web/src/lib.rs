@@ -11,6 +11,7 @@ mod atom;
 pub mod auth;
 mod cache;
 mod client_addr;
+mod connections;
 mod error;
 mod events;
 mod health;
