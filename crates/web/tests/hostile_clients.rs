@@ -265,7 +265,9 @@ async fn every_response_carries_the_security_headers() {
     let state = state_with_group(&t.db).await;
     let html = ("accept", "text/html");
     let ap = ("accept", "application/activity+json");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &str, u16)> = vec![
+    // Method, path, headers, body, status.
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, &'a str, u16);
+    let cases: Vec<Case> = vec![
         ("GET", "/", vec![html], "", 200),
         ("GET", "/login", vec![html], "", 200),
         ("GET", "/g/runners", vec![ap], "", 200),
