@@ -115,10 +115,7 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
     }
     // Names and the profile link are shown on pages: hidden controls dropped, and the link
     // kept only when it is http(s) (a `javascript:` profile link was stored XSS).
-    let username = remote
-        .preferred_username
-        .as_deref()
-        .and_then(|name| untrusted::clean_name_of(Some(name)))
+    let username = untrusted::clean_name_of(remote.preferred_username.as_deref())
         .unwrap_or_else(|| untrusted::clean_name(remote.id.rsplit('/').next().unwrap_or_default()));
     let actor = NewActor {
         username,

@@ -56,7 +56,7 @@ pub fn session_cookie(
 /// and the origin must not change. The normalised path and query are sent back (never `next` as
 /// it came), and a path that a browser would read as another host (`//host`) is refused too.
 /// Anything else goes to the front page: no open redirect.
-pub(crate) fn local_path(base: &url::Url, next: &str) -> String {
+fn local_path(base: &url::Url, next: &str) -> String {
     let Ok(url) = base.join(next) else {
         return "/".into();
     };
