@@ -188,6 +188,62 @@ async fn log_out(client: &Client) {
     .await;
 }
 
+/// Under the Content-Security-Policy, Kith's own script ran (it shows the event's time in the
+/// viewer's zone) and its stylesheet applied.
+async fn assert_own_script_and_style_run(client: &Client) {
+    let shown = client
+        .execute(
+            "var el = document.querySelector('.viewer-time'); \
+             return el && !el.hidden ? el.textContent : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown.as_str().is_some_and(|t| t.starts_with("Your time")),
+        "kith.js did not run: {shown}"
+    );
+    let style = client
+        .execute(
+            "return getComputedStyle(document.querySelector('header.site')).borderBottomStyle;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(style, json!("solid"), "kith.css did not apply");
+}
+
+/// What a script link or an injected inline script would do on an administrator's page is
+/// refused by the browser under Kith's policy: a `javascript:` link clicked, and a `<script>`
+/// added to the page, run nothing.
+async fn assert_scripts_from_the_page_are_refused(client: &Client) {
+    let title = client.title().await.unwrap();
+    client
+        .execute(
+            "var a = document.createElement('a'); a.id = 'hostile'; \
+             a.href = \"javascript:document.title='scripted'\"; a.textContent = 'felix'; \
+             document.querySelector('main').appendChild(a); \
+             var s = document.createElement('script'); \
+             s.textContent = \"document.body.dataset.scripted = 'yes'\"; \
+             document.body.appendChild(s);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(client, "#hostile").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        client.title().await.unwrap(),
+        title,
+        "the javascript: link ran"
+    );
+    let scripted = client
+        .execute("return document.body.dataset.scripted || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(scripted, serde_json::Value::Null, "the inline script ran");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_browser() {
     let Some(driver) = driver().await else { return };
@@ -205,6 +261,7 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
     log_in(&client, &a.base, "ada", "admin password").await;
     client.goto(&format!("{}/admin", a.base)).await.unwrap();
     shot(&client, "admin").await;
+    assert_scripts_from_the_page_are_refused(&client).await;
     client
         .find(Locator::Css("#registration option[value='open']"))
         .await
@@ -298,6 +355,7 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
         text.contains("Europe/London time") && text.contains("0 going of 12 places"),
         "{text}"
     );
+    assert_own_script_and_style_run(&client).await;
     let event_url = client.current_url().await.unwrap();
     assert!(event_url.path().starts_with("/o/"));
 

@@ -40,23 +40,34 @@ impl Instance {
 
     /// An instance on the given database.
     pub async fn start_on(test_db: TestDatabase) -> Instance {
-        Instance::start_with_limits(test_db, Limits::default()).await
+        Instance::start_configured(test_db, Limits::default(), |_| {}).await
     }
 
     /// An instance on the given database with these limits.
     pub async fn start_with_limits(test_db: TestDatabase, limits: Limits) -> Instance {
+        Instance::start_configured(test_db, limits, |_| {}).await
+    }
+
+    /// An instance on a fresh SQLite database, with its web settings changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut WebSettings)) -> Instance {
+        Instance::start_configured(kith_storage::testing::sqlite().await, Limits::default(), configure)
+            .await
+    }
+
+    async fn start_configured(
+        test_db: TestDatabase,
+        limits: Limits,
+        configure: impl FnOnce(&mut WebSettings),
+    ) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = listener.local_addr().unwrap().to_string();
         let mut settings = FederationSettings::new(domain.clone(), true);
         settings.limits = limits;
         let ctx = Context::new(test_db.db.clone(), settings).unwrap();
         ensure_instance_actor(&ctx).await.unwrap();
-        let state = AppState::new(
-            ctx.clone(),
-            WebSettings {
-                instance_name: format!("Kith test {domain}"),
-            },
-        );
+        let mut web = WebSettings::new(format!("Kith test {domain}"));
+        configure(&mut web);
+        let state = AppState::new(ctx.clone(), web);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             kith_web::run(listener, state, fast_delivery(), async {

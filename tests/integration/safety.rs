@@ -66,7 +66,7 @@ fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
     out
 }
 
-fn dangerous_url(value: &str) -> bool {
+pub fn dangerous_url(value: &str) -> bool {
     let v: String = value
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
@@ -125,7 +125,7 @@ fn assert_stored_safe(html: &str, payload: &str) {
 
 /// A rendered page runs nothing it did not write itself: no event handlers, no script URLs, no
 /// embedding tags, and only Kith's own script.
-fn assert_page_safe(html: &str, url: &str) {
+pub fn assert_page_safe(html: &str, url: &str) {
     for (tag, attrs) in tags(html) {
         assert!(
             ![

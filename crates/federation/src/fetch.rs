@@ -7,6 +7,7 @@ use url::Url;
 
 use crate::client::MAX_BODY;
 use crate::protocol::{Handle, RemoteActor, host_of};
+use crate::untrusted;
 use crate::{ACTIVITY_JSON, Context, FederationError, Result, actions, signatures};
 
 /// How long a stored remote actor is trusted before it is fetched again.
@@ -112,17 +113,18 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
             remote.id, key.owner
         )));
     }
+    // Names and the profile link are shown on pages: hidden controls dropped, and the link
+    // kept only when it is http(s) (a `javascript:` profile link was stored XSS).
+    let username = untrusted::clean_name_of(remote.preferred_username.as_deref())
+        .unwrap_or_else(|| untrusted::clean_name(remote.id.rsplit('/').next().unwrap_or_default()));
     let actor = NewActor {
-        username: remote
-            .preferred_username
-            .clone()
-            .unwrap_or_else(|| remote.id.rsplit('/').next().unwrap_or_default().to_owned()),
-        display_name: remote.name.clone(),
+        username,
+        display_name: untrusted::clean_name_of(remote.name.as_deref()),
         summary: remote
             .summary
             .as_deref()
             .map(|html| crate::sanitize::html(ctx.counters(), &remote.id, html)),
-        url: remote.url.clone(),
+        url: untrusted::safe_link_of(remote.url.as_deref()),
         inbox_url: remote.inbox.clone(),
         shared_inbox_url: remote
             .endpoints

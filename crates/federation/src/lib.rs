@@ -24,6 +24,7 @@ pub mod ratelimit;
 pub mod retention;
 pub mod sanitize;
 pub mod signatures;
+pub mod untrusted;
 pub mod urls;
 pub mod webfinger;
 

@@ -41,6 +41,10 @@ pub struct Config {
     /// Inbox requests accepted per client address per minute, in each process; 0 keeps the
     /// default (1,200).
     pub inbox_per_ip_per_minute: u32,
+    /// Reverse proxies (IP addresses or networks) whose `X-Forwarded-For` names the client; a
+    /// list, or one comma-separated text. Empty (the default): the header is ignored.
+    #[serde(deserialize_with = "list_or_text")]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             allowed_private_addresses: String::new(),
             inbox_per_host_per_minute: 0,
             inbox_per_ip_per_minute: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -70,6 +75,7 @@ const FIELDS: &[&str] = &[
     "allowed_private_addresses",
     "inbox_per_host_per_minute",
     "inbox_per_ip_per_minute",
+    "trusted_proxies",
 ];
 
 impl Config {
@@ -85,6 +91,12 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// The parsed `trusted_proxies`.
+    pub fn trusted_proxies(&self) -> anyhow::Result<kith_web::TrustedProxies> {
+        kith_web::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|reason| anyhow::anyhow!("trusted_proxies: {reason}"))
     }
 
     /// Loads the settings. `file` is the file named on the command line or in `KITH_CONFIG`;
@@ -113,6 +125,26 @@ impl Config {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     }
+}
+
+/// Accepts a list (`["10.0.0.1", "fd00::/8"]` in TOML) or one comma-separated text (what an
+/// environment variable holds).
+fn list_or_text<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Loose::deserialize(de)? {
+        Loose::List(items) => items,
+        Loose::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect())
 }
 
 /// Accepts `true`/`false` and the `1`/`0`, `yes`/`no`, `on`/`off` people write in environments.
@@ -155,6 +187,24 @@ mod tests {
             assert_eq!(config.listen, "0.0.0.0:9000");
             assert!(!config.dev);
             assert_eq!(config.database_url, Config::default().database_url);
+            assert!(config.trusted_proxies.is_empty());
+            jail.set_env("KITH_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8");
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.trusted_proxies, ["127.0.0.1", "10.0.0.0/8"]);
+            assert!(config.trusted_proxies().is_ok());
+            jail.create_file("list.toml", "trusted_proxies = [\"::1\", \"fd00::/8\"]\n")?;
+            jail.set_env("KITH_TRUSTED_PROXIES", "");
+            let config = Config::load(Some(Path::new("list.toml"))).unwrap();
+            assert!(
+                config.trusted_proxies.is_empty(),
+                "the variable wins, even empty"
+            );
+            jail.clear_env();
+            let config = Config::load(Some(Path::new("list.toml"))).unwrap();
+            assert_eq!(config.trusted_proxies, ["::1", "fd00::/8"]);
+            jail.set_env("KITH_TRUSTED_PROXIES", "proxy.example");
+            let err = Config::load(None).unwrap().trusted_proxies().unwrap_err();
+            assert!(format!("{err:#}").contains("proxy.example"), "{err:#}");
             Ok(())
         });
     }

@@ -10,6 +10,7 @@ use crate::{admin::open_context, config::Config};
 
 /// Runs the server until a shutdown signal; in-flight requests finish first.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let trusted_proxies = config.trusted_proxies()?;
     let ctx = open_context(&config).await?;
     ensure_instance_actor(&ctx)
         .await
@@ -17,12 +18,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.dev {
         tracing::warn!("development mode: plain-http and loopback peers are allowed");
     }
-    let state = AppState::new(
-        ctx.clone(),
-        WebSettings {
-            instance_name: config.instance_name,
-        },
-    );
+    let mut web = WebSettings::new(config.instance_name.clone());
+    web.trusted_proxies = trusted_proxies;
+    let state = AppState::new(ctx.clone(), web);
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;

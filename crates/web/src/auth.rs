@@ -7,10 +7,8 @@
 //! carries a CSRF token as well: the session's, or before login a random one kept in a cookie
 //! of its own (double submit), so login and registration forms are covered too.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::{HeaderMap, Method, header, request::Parts},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -38,7 +36,7 @@ pub struct Viewer {
     pub csrf: String,
     /// A new CSRF cookie to set with the response, when the visitor had none.
     pub new_csrf_cookie: Option<Cookie<'static>>,
-    /// The client's address, for throttling logins.
+    /// The client's address, for throttling logins (see `client_addr`).
     pub client: String,
 }
 
@@ -78,7 +76,7 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let client = client_address(parts);
+        let client = crate::client_addr::client_address(parts, &state.web.trusted_proxies);
         let secret = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
         let session = match &secret {
             Some(secret) => sessions::session(&state.ctx, secret).await?,
@@ -127,29 +125,6 @@ pub fn cookie(
         c = c.max_age(time::Duration::seconds(secs));
     }
     c.build()
-}
-
-/// The address a request came from: the peer, or the first hop a reverse proxy on this
-/// machine (a loopback peer) names in `X-Forwarded-For`.
-pub(crate) fn client_address(parts: &Parts) -> String {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let forwarded = || {
-        parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next_back())
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    match peer {
-        Some(ip) if ip.is_loopback() => forwarded().unwrap_or_else(|| ip.to_string()),
-        Some(ip) => ip.to_string(),
-        None => forwarded().unwrap_or_else(|| "unknown".into()),
-    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -10,22 +10,27 @@ mod api_safety;
 mod atom;
 pub mod auth;
 mod cache;
+mod client_addr;
+mod connections;
 mod error;
 mod events;
 mod health;
 mod nodeinfo;
 mod pages;
 mod run;
+mod security_headers;
 mod state;
 mod webfinger;
 
 use axum::Router;
 
+pub use client_addr::TrustedProxies;
 pub use error::ApiError;
 pub use run::run;
 pub use state::{AppState, WebSettings};
 
-/// Every route Kith serves, behind the cache of public documents (`cache.rs`).
+/// Every route Kith serves, behind the cache of public documents (`cache.rs`), with the
+/// security headers on every response (`security_headers.rs`).
 pub fn router(state: AppState) -> Router {
     let cache = cache::DocumentCache::default();
     Router::new()
@@ -42,5 +47,6 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(atom::router())
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
+        .layer(axum::middleware::map_response(security_headers::add))
         .with_state(state)
 }

@@ -9,8 +9,8 @@ use tokio::net::TcpListener;
 use crate::AppState;
 
 /// Serves HTTP on `listener` and runs the delivery and inbox workers until `shutdown` resolves;
-/// requests in flight finish, the delivery worker gets a few seconds for sends in flight and the
-/// inbox worker finishes the batch it is applying.
+/// requests in flight finish (within `connections::SHUTDOWN_GRACE`), the delivery worker gets a
+/// few seconds for sends in flight and the inbox worker finishes the batch it is applying.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -63,13 +63,10 @@ pub async fn run(
         kith_federation::retention::RetentionSettings::default(),
         stopped.clone(),
     ));
-    // The peer address keys the login throttle (see `auth`).
-    let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-        })
-        .await;
+    // Connections with a header timeout; the peer address keys the login throttle and the
+    // inbox's per-address limit (see `connections`, `client_addr`).
+    let header_timeout = state.web.header_timeout;
+    crate::connections::serve(listener, crate::router(state), header_timeout, shutdown).await;
     if let Some(writer) = writer {
         writer.stop().await;
     }
@@ -91,7 +88,7 @@ pub async fn run(
     // Not dropped here: dropping a runtime waits for its threads, which an async context
     // must not do.
     background.shutdown_background();
-    served
+    Ok(())
 }
 
 /// PostgreSQL connections the background runtime opens at most (beside the server's own).

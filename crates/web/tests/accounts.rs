@@ -8,7 +8,7 @@ mod support;
 
 use kith_federation::actions::{accounts::create_account, tokens::create_token};
 use kith_storage::testing;
-use support::{Reply, send, state_with_group};
+use support::{Reply, send, send_from, state_with_group};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 const JSON: (&str, &str) = ("content-type", "application/json");
@@ -22,13 +22,16 @@ async fn visitor_csrf(state: &kith_web::AppState) -> (String, String) {
     (cookie, token)
 }
 
+/// A login through the API over a connection from `client`.
 async fn api_login(state: &kith_web::AppState, name: &str, password: &str, client: &str) -> Reply {
     let body = serde_json::json!({"username": name, "password": password}).to_string();
-    send(
+    let peer = format!("{client}:40000");
+    send_from(
         state,
+        Some(&peer),
         "POST",
         "/api/v1/sessions",
-        &[JSON, ("x-forwarded-for", client)],
+        &[JSON],
         &body,
     )
     .await

@@ -84,9 +84,7 @@ async fn host_meta_points_at_webfinger() {
     let settings = FederationSettings::new("kith.test", false);
     let state = AppState::new(
         Context::new(t.db.clone(), settings).unwrap(),
-        WebSettings {
-            instance_name: "Kith".into(),
-        },
+        WebSettings::new("Kith"),
     );
     let (status, ctype, body) = get(&state, "/.well-known/host-meta").await;
     assert_eq!(status, 200);

@@ -176,7 +176,10 @@ pub(crate) async fn note(
     let content = format!(
         "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> {} \
          <a href=\"{}\">{}</a></p><p>Changed your mind? Reply “going”, “maybe” or “not going”.</p>",
-        escape_html(person.url.as_deref().unwrap_or(&person.id)),
+        escape_html(
+            &crate::untrusted::safe_link_of(person.url.as_deref())
+                .unwrap_or_else(|| person.id.clone())
+        ),
         escape_html(&handle),
         escape_html(text),
         escape_html(&event.object.id),

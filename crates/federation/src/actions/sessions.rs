@@ -1,6 +1,7 @@
-//! Logging in and out: password checks throttled per client and per name, browser sessions
-//! (a random secret in a cookie, its hash in the database, a CSRF token beside it), and
-//! password changes, which end the account's other sessions.
+//! Logging in and out: password checks throttled per client address, per name from one
+//! address, and per name from every address together (so guesses spread over many addresses
+//! still end); browser sessions (a random secret in a cookie, its hash in the database, a CSRF
+//! token beside it), and password changes, which end the account's other sessions.
 
 use kith_storage::{Account, Session, StorageError, now_millis};
 
@@ -16,6 +17,10 @@ const WINDOW_MS: i64 = 15 * 60 * 1000;
 const MAX_PER_NAME: i64 = 5;
 /// Failed logins allowed per client address in the window, whatever the name.
 const MAX_PER_CLIENT: i64 = 20;
+/// Failed logins allowed per name in the window, from all addresses together. The name is then
+/// refused for the rest of the window even with the right password (sessions already open stay
+/// open): the price of a cap that rotating addresses cannot escape.
+const MAX_PER_ACCOUNT: i64 = 10;
 
 /// A session just made: the secret goes in the cookie, and is not kept.
 #[derive(Clone, Debug)]
@@ -31,7 +36,8 @@ pub struct NewSession {
 }
 
 /// Checks a name and password and opens a session. `client` (the address the request came
-/// from) keys the throttle, so one address cannot try passwords without end.
+/// from) and the name key the throttle, so neither one address nor many can try passwords
+/// without end. Whether the name exists makes no difference to the throttle.
 pub async fn login(
     ctx: &Context,
     username: &str,
@@ -40,8 +46,15 @@ pub async fn login(
 ) -> Result<NewSession> {
     let name = username.trim().trim_start_matches('@').to_lowercase();
     let now = now_millis();
-    let keys = [format!("client:{client}"), format!("name:{client}:{name}")];
-    for (key, max) in keys.iter().zip([MAX_PER_CLIENT, MAX_PER_NAME]) {
+    let keys = [
+        format!("client:{client}"),
+        format!("name:{client}:{name}"),
+        format!("account:{name}"),
+    ];
+    for (key, max) in keys
+        .iter()
+        .zip([MAX_PER_CLIENT, MAX_PER_NAME, MAX_PER_ACCOUNT])
+    {
         let (failures, since) = ctx.db.login_failures(key, now - WINDOW_MS).await?;
         if failures >= max {
             let wait = (since + WINDOW_MS - now).max(1000) / 1000;
@@ -68,6 +81,8 @@ pub async fn login(
             "your application waits for an administrator's approval".into(),
         ));
     }
+    // The count per name from every address stays: a login does not give guessers a new
+    // allowance.
     ctx.db.clear_login_failures(&keys[1]).await?;
     ctx.db.touch_account(&account.id).await?;
     open_session(ctx, account).await

@@ -8,7 +8,7 @@ use kith_storage::{
 use serde_json::Value;
 
 use crate::protocol::{IncomingObject, host_of, is_public, parse_rfc3339};
-use crate::{Context, FederationError, Result, fetch, sanitize};
+use crate::{Context, FederationError, Result, fetch, sanitize, untrusted};
 
 /// The object of an activity, trusted only when it comes from its author's host: an embedded
 /// object from elsewhere, or one sent by id, is fetched from its own id.
@@ -52,7 +52,7 @@ pub async fn apply_edit(ctx: &Context, id: &str, document: &Value) -> Result<()>
     ctx.db
         .update_object_content(
             id,
-            edited.name.as_deref(),
+            untrusted::clean_name_of(edited.name.as_deref()).as_deref(),
             edited.summary.as_deref(),
             edited
                 .content
@@ -176,8 +176,9 @@ pub async fn store_post(
         in_reply_to: post.in_reply_to.clone(),
         thread_root: parent.map(|p| p.thread_root.unwrap_or(p.id)),
         visibility,
-        url: post.url.clone(),
-        name: post.name.clone(),
+        // The link and the title are shown on pages (see `untrusted`).
+        url: untrusted::safe_link_of(post.url.as_deref()),
+        name: untrusted::clean_name_of(post.name.as_deref()),
         summary: post.summary.clone(),
         content: post
             .content

@@ -5,6 +5,7 @@ use kith_storage::{EventFields, EventStatus, JoinMode, RsvpStyle, Visibility};
 use serde_json::{Map, Value};
 
 use crate::protocol::{id_of, ids_of, parse_rfc3339};
+use crate::untrusted::{clean_name_of, safe_link, safe_link_of};
 use crate::{Counters, sanitize};
 
 /// An event read from another server, ready to store.
@@ -91,7 +92,7 @@ pub fn parse_event(doc: &Value, counters: &Counters) -> Result<IncomingEvent, St
             a.get("type").and_then(Value::as_str) == Some("Link")
                 && a.get("name").and_then(Value::as_str) != Some("Registration")
         })
-        .and_then(|a| a.get("href").and_then(Value::as_str).map(str::to_owned));
+        .and_then(|a| a.get("href").and_then(Value::as_str).and_then(safe_link));
     let tags: Vec<String> = list(doc.get("tag"))
         .iter()
         .filter(|t| t.get("type").and_then(Value::as_str) == Some("Hashtag"))
@@ -109,19 +110,20 @@ pub fn parse_event(doc: &Value, counters: &Counters) -> Result<IncomingEvent, St
         Visibility::Followers
     };
     Ok(IncomingEvent {
-        name: text("name").unwrap_or_else(|| "Event".into()),
+        name: clean_name_of(text("name").as_deref()).unwrap_or_else(|| "Event".into()),
         content: text("content").map(|c| sanitize::html(counters, &id, &c)),
         start,
         end,
         published: text("published").as_deref().and_then(parse_rfc3339),
-        url: doc.get("url").and_then(id_of).map(str::to_owned),
+        // Links are shown on pages and in calendars: http(s) only.
+        url: safe_link_of(doc.get("url").and_then(id_of)),
         visibility,
         fields: EventFields {
             organizer_id: doc.get("actor").and_then(id_of).map(str::to_owned),
             timezone,
             status: status.as_str().to_owned(),
             join_mode: join_mode.as_str().to_owned(),
-            external_url: text("externalParticipationUrl"),
+            external_url: safe_link_of(text("externalParticipationUrl").as_deref()),
             place_name,
             place_address,
             latitude,
@@ -154,7 +156,7 @@ fn read_place(location: Option<&Value>) -> PlaceParts {
     let Some(Value::Object(place)) = location else {
         return (None, None, None, None);
     };
-    let name = place.get("name").and_then(Value::as_str).map(str::to_owned);
+    let name = clean_name_of(place.get("name").and_then(Value::as_str));
     let address = match place.get("address") {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Object(a)) => {

@@ -230,10 +230,11 @@ pub fn zone(name: &str) -> Result<TimeZone> {
     TimeZone::get(name).map_err(|_| bad(format!("{name:?} is not an IANA time zone")))
 }
 
+/// Organisers' links follow the rule remote ones do (`untrusted::safe_link`).
 fn web_url(text: &str) -> Result<()> {
-    match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(bad(format!("{text:?} is not an http(s) link"))),
+    match crate::untrusted::safe_link(text) {
+        Some(_) => Ok(()),
+        None => Err(bad(format!("{text:?} is not an http(s) link"))),
     }
 }
 

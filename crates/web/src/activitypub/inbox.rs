@@ -45,7 +45,7 @@ async fn post_actor_inbox(
 async fn receive(state: &AppState, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     // Per client address, before anything is read: a flood from one address costs one lookup.
-    if let Ok(ip) = crate::auth::client_address(&parts).parse()
+    if let Some(ip) = crate::client_addr::client_ip(&parts, &state.web.trusted_proxies)
         && let Err(wait) = state.ctx.limiter().check_ip(ip)
     {
         Counters::bump(&state.ctx.counters().inbox_throttled);

@@ -50,12 +50,22 @@ pub fn session_cookie(
     )
 }
 
-/// Only paths on this site are followed after login (no open redirect).
-fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+/// Where to go after login: `next` only when it stays on this site once read the way a
+/// browser reads it — the WHATWG URL parser of the `url` crate resolves it against the site's
+/// own base (dropping tabs and newlines, reading a backslash as a slash, resolving `.` and `..`),
+/// and the origin must not change. The normalised path and query are sent back (never `next` as
+/// it came), and a path that a browser would read as another host (`//host`) is refused too.
+/// Anything else goes to the front page: no open redirect.
+fn local_path(base: &url::Url, next: &str) -> String {
+    let Ok(url) = base.join(next) else {
+        return "/".into();
+    };
+    if url.origin() != base.origin() || url.path().starts_with("//") {
+        return "/".into();
+    }
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
     }
 }
 
@@ -107,7 +117,7 @@ async fn login(
     let new = sessions::login(&state.ctx, &form.username, &form.password, &viewer.client)
         .await
         .or_page(&state, &viewer)?;
-    let response = see_other(local_path(&form.next));
+    let response = see_other(&local_path(state.ctx.urls().base(), &form.next));
     Ok(with_cookie(response, &session_cookie(&state, &new)))
 }
 
@@ -269,4 +279,41 @@ pub const MODES: [(&str, &str); 4] = [
 pub fn parse_mode(value: &str) -> Result<RegistrationMode, ApiError> {
     RegistrationMode::parse(value)
         .ok_or_else(|| ApiError::BadRequest(format!("{value:?} is not a registration mode")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_stays_on_the_site_as_a_browser_reads_it() {
+        let base = url::Url::parse("https://kith.example/").unwrap();
+        for (next, to) in [
+            ("/g/runners", "/g/runners"),
+            ("/g/x?y=1", "/g/x?y=1"),
+            (
+                "/authorize_interaction?uri=https%3A%2F%2Fa.example%2Fg%2Fx",
+                "/authorize_interaction?uri=https%3A%2F%2Fa.example%2Fg%2Fx",
+            ),
+            ("https://kith.example/settings", "/settings"),
+            ("/a/../b", "/b"),
+            ("/%2F%2Fevil", "/%2F%2Fevil"),
+            ("", "/"),
+            // Browsers drop tabs and newlines, and read a backslash as a slash.
+            ("/\t/evil.example/phish", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("\\\\evil.example", "/"),
+            ("//evil.example", "/"),
+            (" //evil.example", "/"),
+            ("https://evil.example/", "/"),
+            ("http://kith.example/", "/"),
+            ("https://kith.example:8443/", "/"),
+            ("javascript:alert(1)", "/"),
+            ("/.//evil.example", "/"),
+            ("/x/..//evil.example", "/"),
+        ] {
+            assert_eq!(local_path(&base, next), to, "{next:?}");
+        }
+    }
 }

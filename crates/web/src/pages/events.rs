@@ -16,10 +16,11 @@ use kith_federation::protocol::rfc3339;
 use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject, now_millis};
 use serde::Deserialize;
 
-use super::views::{actor_url, display_name, handle};
+use super::views::{actor_url, display_name, handle, title};
 use super::{Alternate, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
+use kith_federation::untrusted::safe_link_of;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,7 +34,7 @@ pub fn router() -> Router<AppState> {
 struct EventView {
     url: String,
     title: String,
-    group_url: String,
+    group_url: Option<String>,
     group_title: String,
     when: String,
     zone: String,
@@ -149,18 +150,18 @@ pub async fn event_page(
     let address = f.place_address.clone().unwrap_or_default();
     let view = EventView {
         url: object.id.clone(),
-        title: object.name.clone().unwrap_or_else(|| "Event".into()),
+        title: title(object.name.as_deref()).unwrap_or_else(|| "Event".into()),
         group_url: actor_url(&group),
         group_title: display_name(&group),
         when: when_line(start, end, &f.timezone),
         zone: f.timezone.clone(),
         start_iso: rfc3339(start),
         end_iso: rfc3339(end),
-        place: f.place_name.clone().unwrap_or_default(),
+        place: title(f.place_name.as_deref()).unwrap_or_default(),
         map_url: map_url(f.latitude, f.longitude, &address),
         address,
         online: f.online_url.is_some(),
-        online_url: f.online_url.clone().filter(|_| coming || organiser),
+        online_url: safe_link_of(f.online_url.as_deref()).filter(|_| coming || organiser),
         description: object.content.clone().unwrap_or_default(),
         going: counts.going,
         maybe: counts.maybe,
@@ -168,7 +169,7 @@ pub async fn event_page(
         capacity: f.capacity,
         approval: f.join_mode == JoinMode::Approval.as_str(),
         join_mode: f.join_mode.clone(),
-        external_url: f.external_url.clone(),
+        external_url: safe_link_of(f.external_url.as_deref()),
         cancelled: f.status == EventStatus::Cancelled.as_str(),
         past: end < now_millis(),
         my_status: mine.as_deref().map(status_words),
@@ -180,7 +181,8 @@ pub async fn event_page(
         title: view.title.clone(),
         href: format!("{}/calendar.ics", object.id),
     });
-    render(
+    super::render_with_remote_form(
+        state,
         viewer,
         &EventPage {
             layout,
@@ -228,7 +230,8 @@ async fn new_event_page(
             .or_page(&state, &viewer)?;
     let page = NewEventPage {
         layout: Layout::new(&state, &viewer, "Announce an event"),
-        group_url: actor_url(&group),
+        // A local group: its page is its id.
+        group_url: group.id.clone(),
         group_title: display_name(&group),
         timezone: "UTC".into(),
         zones: COMMON_ZONES.to_vec(),

@@ -15,9 +15,7 @@ use kith_storage::{
 };
 use serde::Deserialize;
 
-use super::views::{
-    EventItem, PostView, actor_url, display_name, event_item, handle, paragraphs, post_views,
-};
+use super::views::{EventItem, PostView, display_name, event_item, handle, paragraphs, post_views};
 use super::{Alternate, CsrfForm, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -124,7 +122,8 @@ pub async fn group_page(
     let page = GroupPage {
         layout,
         group: GroupView {
-            url: actor_url(group),
+            // A local group: its page is its id.
+            url: group.id.clone(),
             title: display_name(group),
             handle: handle(group),
             summary: paragraphs(group.summary.as_deref()),
@@ -139,7 +138,7 @@ pub async fn group_page(
         posts: post_views(state, &objects).await?,
         events: events.iter().map(event_item).collect(),
     };
-    super::render(viewer, &page)
+    super::render_with_remote_form(state, viewer, &page)
 }
 
 #[derive(Template)]

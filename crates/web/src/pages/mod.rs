@@ -190,6 +190,23 @@ pub fn render(viewer: &Viewer, page: &impl Template) -> Result<Response, ApiErro
     Ok(response)
 }
 
+/// [`render`] for the pages that offer visitors not logged in a form to answer or join from
+/// their own server, which answers with a redirect there: the page's `form-action` allows it.
+pub fn render_with_remote_form(
+    state: &AppState,
+    viewer: &Viewer,
+    page: &impl Template,
+) -> Result<Response, ApiError> {
+    let mut response = render(viewer, page)?;
+    if viewer.account().is_none() {
+        crate::security_headers::allow_forms_to_other_servers(
+            &mut response,
+            state.ctx.settings().dev,
+        );
+    }
+    Ok(response)
+}
+
 /// Adds the visitor's new CSRF cookie to a response, if they had none.
 pub fn set_csrf_cookie(viewer: &Viewer, response: &mut Response) {
     if let Some(cookie) = &viewer.new_csrf_cookie

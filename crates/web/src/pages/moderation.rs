@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::groups::DoneQuery;
 use super::safety::{PersonLine, ReportLine, group_people, report_lines};
-use super::views::{PostView, actor_url, display_name, handle, post_views};
+use super::views::{PostView, actor_url, display_name, handle, post_views, title};
 use super::{Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -49,7 +49,7 @@ struct Answer {
 
 struct GroupQueue {
     name: String,
-    url: String,
+    url: Option<String>,
     title: String,
     question: String,
     requests: Vec<Request>,
@@ -103,7 +103,7 @@ async fn queue(
                 name: display_name(&who),
                 handle: handle(&who),
                 event_url: event.object.id.clone(),
-                event_title: event.object.name.clone().unwrap_or_default(),
+                event_title: title(event.object.name.as_deref()).unwrap_or_default(),
             })
             .collect();
         let (bans, moderators) = group_people(state, &group).await?;

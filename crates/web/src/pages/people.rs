@@ -88,7 +88,7 @@ pub async fn person_page(
 #[template(path = "thread.html")]
 struct ThreadPage {
     layout: Layout,
-    group_url: String,
+    group_url: Option<String>,
     group_title: String,
     root_id: String,
     posts: Vec<PostView>,
@@ -119,10 +119,7 @@ pub async fn thread_page(
     }
     let page = ThreadPage {
         layout,
-        group_url: group
-            .as_ref()
-            .map(super::views::actor_url)
-            .unwrap_or_else(|| "/".into()),
+        group_url: group.as_ref().and_then(super::views::actor_url),
         group_title: group.as_ref().map(display_name).unwrap_or_default(),
         root_id: root.id.clone(),
         posts: list,

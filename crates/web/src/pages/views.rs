@@ -1,12 +1,16 @@
 //! What templates show, built from stored rows: posts, events, groups, people. Text from other
 //! servers was sanitised when it was stored, and local text was written as HTML by Kith from
 //! plain text, so `content` is safe to insert; everything else is escaped by the templates.
+//! Links and names from stored rows go through `untrusted` again here, as they are rendered: a
+//! link that is not http(s) is no link (the name is shown as text), and names lose bidi and
+//! zero-width characters.
 
 use std::collections::HashMap;
 
 use kith_federation::documents::plain_to_html;
 use kith_federation::events::when_line;
 use kith_federation::protocol::rfc3339;
+use kith_federation::untrusted::{clean_name, safe_link, safe_link_of};
 use kith_storage::{Actor, EventStatus, StoredEvent, StoredObject};
 
 use crate::{ApiError, AppState};
@@ -22,8 +26,8 @@ pub struct PostView {
     pub author_name: String,
     /// `@name@host`.
     pub author_handle: String,
-    /// The author's page (here) or profile (elsewhere).
-    pub author_url: String,
+    /// The author's page (here) or profile (elsewhere), when it is a web link.
+    pub author_url: Option<String>,
     /// A title, for posts that have one (Lemmy).
     pub title: Option<String>,
     /// Sanitised HTML.
@@ -40,21 +44,28 @@ pub struct PostView {
 
 /// `@name@host` of an actor.
 pub fn handle(actor: &Actor) -> String {
-    format!("@{}@{}", actor.username, actor.domain)
+    format!("@{}@{}", clean_name(&actor.username), actor.domain)
 }
 
 /// An actor's display name, or their username.
 pub fn display_name(actor: &Actor) -> String {
     actor
         .display_name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| actor.username.clone())
+        .as_deref()
+        .map(clean_name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| clean_name(&actor.username))
 }
 
-/// Where to send people who click an actor: local pages here, remote profiles there.
-pub fn actor_url(actor: &Actor) -> String {
-    actor.url.clone().unwrap_or_else(|| actor.id.clone())
+/// Where to send people who click an actor: local pages here, remote profiles there (their
+/// `url`, else their id), or nowhere when neither is a web link.
+pub fn actor_url(actor: &Actor) -> Option<String> {
+    safe_link_of(actor.url.as_deref()).or_else(|| safe_link(&actor.id))
+}
+
+/// A stored title (a post's, an event's) as pages show it.
+pub fn title(name: Option<&str>) -> Option<String> {
+    name.map(clean_name).filter(|n| !n.is_empty())
 }
 
 /// The page of a post's thread here.
@@ -85,10 +96,11 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
         url: thread_url(object),
         author_name: author.map(display_name).unwrap_or_default(),
         author_handle: author.map(handle).unwrap_or_default(),
-        author_url: author
-            .map(actor_url)
-            .unwrap_or_else(|| object.attributed_to.clone()),
-        title: object.name.clone().filter(|_| object.kind != "Note"),
+        author_url: match author {
+            Some(author) => actor_url(author),
+            None => safe_link(&object.attributed_to),
+        },
+        title: title(object.name.as_deref()).filter(|_| object.kind != "Note"),
         content: object.content.clone().unwrap_or_default(),
         warning: content_warning(object),
         published: human_time(object.published_at),
@@ -141,8 +153,8 @@ pub async fn post_views(
 /// An event in a list.
 #[derive(Clone, Debug)]
 pub struct EventItem {
-    /// Its page (here) or its page elsewhere.
-    pub url: String,
+    /// Its page (here) or its page elsewhere, when it is a web link.
+    pub url: Option<String>,
     /// Its title.
     pub title: String,
     /// When, in the event's zone, with the zone named.
@@ -163,16 +175,14 @@ pub fn event_item(event: &StoredEvent) -> EventItem {
     let end = o.end_time.unwrap_or(start);
     EventItem {
         url: if o.local {
-            o.id.clone()
+            Some(o.id.clone())
         } else {
-            o.url.clone().unwrap_or_else(|| o.id.clone())
+            safe_link_of(o.url.as_deref()).or_else(|| safe_link(&o.id))
         },
-        title: o.name.clone().unwrap_or_else(|| "Event".into()),
+        title: title(o.name.as_deref()).unwrap_or_else(|| "Event".into()),
         when: format!("{} ({})", when_line(start, end, &f.timezone), f.timezone),
         start_iso: rfc3339(start),
-        place: f
-            .place_name
-            .clone()
+        place: title(f.place_name.as_deref())
             .or_else(|| f.online_url.as_ref().map(|_| "Online".to_owned()))
             .unwrap_or_default(),
         cancelled: f.status == EventStatus::Cancelled.as_str(),
@@ -182,8 +192,8 @@ pub fn event_item(event: &StoredEvent) -> EventItem {
 /// A group in the directory or on a person's page.
 #[derive(Clone, Debug)]
 pub struct GroupCard {
-    /// Its page.
-    pub url: String,
+    /// Its page, when it is a web link.
+    pub url: Option<String>,
     /// Its title.
     pub title: String,
     /// Its handle.

@@ -54,12 +54,7 @@ pub async fn state_with_group(db: &Database) -> AppState {
         join_policy: JoinPolicy::Open,
     };
     create_group(&ctx, &group).await.unwrap();
-    AppState::new(
-        ctx,
-        WebSettings {
-            instance_name: "Test Kith".into(),
-        },
-    )
+    AppState::new(ctx, WebSettings::new("Test Kith"))
 }
 
 /// A response read whole.
@@ -101,14 +96,29 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Reply {
+    send_from(state, None, method, uri, headers, body).await
+}
+
+/// [`send`] over a connection from `peer` (`ip:port`), as the server passes it to handlers.
+pub async fn send_from(
+    state: &AppState,
+    peer: Option<&str>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = router(state.clone())
-        .oneshot(req.body(Body::from(body.to_owned())).unwrap())
-        .await
-        .unwrap();
+    let mut req = req.body(Body::from(body.to_owned())).unwrap();
+    if let Some(peer) = peer {
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+    }
+    let res = router(state.clone()).oneshot(req).await.unwrap();
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
