@@ -24,6 +24,7 @@ mod groups;
 mod hosts;
 mod hot;
 mod inbound;
+mod keys;
 mod objects;
 mod posts;
 mod reports;
@@ -54,6 +55,7 @@ pub use groups::{
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
+pub use keys::{ActorKey, NewKey};
 pub use objects::{NewObject, StoredObject, Visibility};
 pub use reports::{AuditEntry, NewReport, Report};
 pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
