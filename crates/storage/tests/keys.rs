@@ -27,9 +27,17 @@ async fn an_actor_is_found_by_each_key_it_publishes_and_only_those() {
             .unwrap();
         for k in [&rsa, &ed] {
             assert_eq!(db.actor_by_key_id(&k.key_id).await.unwrap().id, alice.id);
-            assert_eq!(db.actor_key(&k.key_id).await.unwrap().public_key, k.public_key);
+            assert_eq!(
+                db.actor_key(&k.key_id).await.unwrap().public_key,
+                k.public_key
+            );
         }
-        assert_eq!(db.keys_of_actor(&alice.id).await.unwrap().len(), 2, "{}", t.label);
+        assert_eq!(
+            db.keys_of_actor(&alice.id).await.unwrap().len(),
+            2,
+            "{}",
+            t.label
+        );
 
         // Fetched again without the Ed25519 key: it is forgotten, the RSA key rotated.
         let rotated = key(&rsa.key_id, "NEW RSA PEM");
@@ -40,7 +48,10 @@ async fn an_actor_is_found_by_each_key_it_publishes_and_only_those() {
             db.actor_by_key_id(&ed.key_id).await,
             Err(StorageError::NotFound)
         ));
-        assert_eq!(db.actor_key(&rsa.key_id).await.unwrap().public_key, "NEW RSA PEM");
+        assert_eq!(
+            db.actor_key(&rsa.key_id).await.unwrap().public_key,
+            "NEW RSA PEM"
+        );
 
         // The plain upsert keeps the main key as the actor's one key.
         let bob = actor("bob", ActorKind::Person, false, "mastodon.test");
@@ -55,11 +66,14 @@ async fn local_keys_are_found_and_a_remote_copy_cannot_change_them() {
         let db = &t.db;
         let local = actor("runners", ActorKind::Group, true, "kith.test");
         db.insert_actor(&local).await.unwrap();
-        assert_eq!(db.actor_by_key_id(&local.key_id).await.unwrap().id, local.id);
+        assert_eq!(
+            db.actor_by_key_id(&local.key_id).await.unwrap().id,
+            local.id
+        );
 
         // A remote document claiming the local id adds no key to it.
         let claim = key("https://kith.test/a/runners#evil", "EVIL");
-        db.upsert_remote_actor_with_keys(&local, &[claim.clone()])
+        db.upsert_remote_actor_with_keys(&local, std::slice::from_ref(&claim))
             .await
             .unwrap();
         assert!(matches!(
@@ -79,7 +93,10 @@ async fn a_host_signature_scheme_is_remembered_and_reset() {
             .await
             .unwrap();
         assert_eq!(
-            db.host_signature_scheme("fedify.test").await.unwrap().as_deref(),
+            db.host_signature_scheme("fedify.test")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("rfc9421")
         );
         // Failing and recovering leaves the scheme alone.
@@ -87,10 +104,15 @@ async fn a_host_signature_scheme_is_remembered_and_reset() {
         db.record_host_success("fedify.test").await.unwrap();
         assert!(!db.host_is_dead("fedify.test").await.unwrap());
         assert_eq!(
-            db.host_signature_scheme("fedify.test").await.unwrap().as_deref(),
+            db.host_signature_scheme("fedify.test")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("rfc9421")
         );
-        db.set_host_signature_scheme("fedify.test", None).await.unwrap();
+        db.set_host_signature_scheme("fedify.test", None)
+            .await
+            .unwrap();
         assert_eq!(db.host_signature_scheme("fedify.test").await.unwrap(), None);
     }
 }
