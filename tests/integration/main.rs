@@ -15,6 +15,7 @@ mod feeds;
 mod fixtures;
 mod inbound;
 mod instance;
+mod keys;
 mod kith_to_kith;
 mod mastodon;
 mod moderation;

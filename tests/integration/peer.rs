@@ -30,12 +30,20 @@ pub struct Received {
     pub body: Value,
     /// Whether the signature and digest verified against the sender's published key.
     pub verified: bool,
+    /// Whether it came signed with RFC 9421 (`Signature-Input`).
+    pub rfc9421: bool,
 }
 
 #[derive(Clone)]
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    /// GETs answered, by path (with query).
+    gets: Arc<Mutex<HashMap<String, usize>>>,
+    /// Refuse draft-cavage POSTs with 401, as a server that reads only RFC 9421 would.
+    rfc9421_only: Arc<std::sync::atomic::AtomicBool>,
+    /// POSTs refused that way.
+    refused: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A fediverse server in the test process.
@@ -71,6 +79,9 @@ impl Peer {
         let shared = Shared {
             docs: Arc::default(),
             received: Arc::default(),
+            gets: Arc::default(),
+            rfc9421_only: Arc::default(),
+            refused: Arc::default(),
         };
         let client = reqwest::Client::new();
         let app = Router::new()
@@ -109,6 +120,15 @@ impl Peer {
     pub fn fixture_note(&self, create: &Value) -> String {
         self.serve(&create["object"]);
         create["object"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Serves a document at `path` (a key document at a URL that is not its id).
+    pub fn serve_at(&self, path: &str, doc: &Value) {
+        self.shared
+            .docs
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), doc.clone());
     }
 
     /// Serves a document at the path of its id.
@@ -185,6 +205,60 @@ impl Peer {
         status
     }
 
+    /// How many GETs of `path` (with its query) the peer answered.
+    pub fn gets(&self, path: &str) -> usize {
+        self.shared
+            .gets
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// From now on, refuse draft-cavage POSTs with 401 (an RFC 9421-only server).
+    pub fn refuse_cavage(&self) {
+        use std::sync::atomic::Ordering;
+        self.shared.rfc9421_only.store(true, Ordering::SeqCst);
+    }
+
+    /// POSTs refused for being signed draft-cavage.
+    pub fn refused_cavage(&self) -> usize {
+        self.shared
+            .refused
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// RFC 9421 headers for a POST, as Mastodon 4.5's verifier requires them
+    /// (`("@method" "@target-uri" "content-digest")`, `created`, `keyid`) with `alg`.
+    pub fn rfc9421_headers(&self, key_id: &str, inbox: &str, body: &[u8]) -> Vec<(String, String)> {
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let digest = format!(
+            "sha-256=:{}:",
+            B64.encode(digest::digest(&digest::SHA256, body).as_ref())
+        );
+        let params = format!(
+            "(\"@method\" \"@target-uri\" \"content-digest\");created={created};\
+             keyid=\"{key_id}\";alg=\"rsa-v1_5-sha256\""
+        );
+        let base = format!(
+            "\"@method\": POST\n\"@target-uri\": {inbox}\n\"content-digest\": {digest}\n\
+             \"@signature-params\": {params}"
+        );
+        vec![
+            ("content-type".into(), "application/activity+json".into()),
+            ("content-digest".into(), digest),
+            ("signature-input".into(), format!("sig1={params}")),
+            (
+                "signature".into(),
+                format!("sig1=:{}:", self.sign(base.as_bytes())),
+            ),
+        ]
+    }
+
     /// Everything received so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().unwrap().clone()
@@ -239,6 +313,8 @@ async fn serve_or_receive(
 ) -> Response {
     let path = uri.path().to_owned();
     if method == axum::http::Method::GET {
+        let full = uri.path_and_query().map_or(path.clone(), |p| p.to_string());
+        *shared.gets.lock().unwrap().entry(full).or_default() += 1;
         let doc = shared.docs.lock().unwrap().get(&path).cloned();
         return match doc {
             Some(doc) => (
@@ -249,12 +325,28 @@ async fn serve_or_receive(
             None => StatusCode::NOT_FOUND.into_response(),
         };
     }
-    let verified = verify(&client, &path, &headers, &body).await;
+    let rfc9421 = headers.contains_key("signature-input");
+    if !rfc9421
+        && shared
+            .rfc9421_only
+            .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        shared
+            .refused
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let verified = if rfc9421 {
+        verify_rfc9421(&client, &uri, &headers, &body).await
+    } else {
+        verify(&client, &path, &headers, &body).await
+    };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     shared.received.lock().unwrap().push(Received {
         path,
         body,
         verified,
+        rfc9421,
     });
     StatusCode::ACCEPTED.into_response()
 }
@@ -319,6 +411,90 @@ async fn verify(client: &reqwest::Client, path: &str, headers: &HeaderMap, body:
     let Ok(sig) = B64.decode(sig) else {
         return false;
     };
+    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(pem))
+        .verify(lines.join("\n").as_bytes(), &sig)
+        .is_ok()
+}
+
+/// An RFC 9421 POST checked the way the peer checks draft-cavage ones: the key fetched from
+/// `keyid`, the signature base rebuilt from the covered components (the derived ones this peer
+/// knows: `@method`, `@target-uri`, `@authority`, and headers), `Content-Digest` compared.
+async fn verify_rfc9421(
+    client: &reqwest::Client,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(input), Some(signature), Some(host)) = (
+        header("signature-input"),
+        header("signature"),
+        header("host"),
+    ) else {
+        return false;
+    };
+    let Some(params) = input.strip_prefix("sig1=") else {
+        return false;
+    };
+    let Some((list, rest)) = params.strip_prefix('(').and_then(|p| p.split_once(')')) else {
+        return false;
+    };
+    let components: Vec<&str> = list.split(' ').map(|c| c.trim_matches('"')).collect();
+    if !components.contains(&"content-digest") {
+        return false;
+    }
+    let expected = format!(
+        "sha-256=:{}:",
+        B64.encode(digest::digest(&digest::SHA256, body).as_ref())
+    );
+    if header("content-digest") != Some(expected.as_str()) {
+        return false;
+    }
+    let Some(key_id) = rest
+        .split(';')
+        .find_map(|p| p.strip_prefix("keyid="))
+        .map(|k| k.trim_matches('"'))
+    else {
+        return false;
+    };
+    let target = format!(
+        "http://{host}{}",
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    let mut lines = Vec::new();
+    for component in &components {
+        let value = match *component {
+            "@method" => "POST".to_owned(),
+            "@target-uri" => target.clone(),
+            "@authority" => host.to_owned(),
+            name => match header(name) {
+                Some(v) => v.to_owned(),
+                None => return false,
+            },
+        };
+        lines.push(format!("\"{component}\": {value}"));
+    }
+    lines.push(format!("\"@signature-params\": {params}"));
+    let Some(sig) = signature
+        .strip_prefix("sig1=:")
+        .and_then(|s| s.strip_suffix(':'))
+        .and_then(|s| B64.decode(s).ok())
+    else {
+        return false;
+    };
+    let key_url = key_id.split('#').next().unwrap_or_default();
+    let Ok(response) = client
+        .get(key_url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+    else {
+        return false;
+    };
+    let actor: Value = response.json().await.unwrap_or_default();
+    let pem = actor["publicKey"]["publicKeyPem"]
+        .as_str()
+        .unwrap_or_default();
     UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(pem))
         .verify(lines.join("\n").as_bytes(), &sig)
         .is_ok()
