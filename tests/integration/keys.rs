@@ -136,7 +136,7 @@ async fn keys_in_arrays_with_their_own_owner_and_as_ed25519_multikeys_are_used()
         bob["publicKey"].clone(),
         {"id": rsa_key, "owner": bob_id, "publicKeyPem": peer.public_pem},
     ]);
-    let ed_key = format!("{bob_id}#key-2");
+    let ed_key = format!("{bob_id}#multikey-2");
     bob["assertionMethod"][1]["publicKeyMultibase"] =
         json!(format!("z{}", bs58::encode(&multikey).into_string()));
     peer.serve(&bob);

@@ -11,6 +11,7 @@ mod cli_safety;
 mod delivery;
 mod event_fixtures;
 mod events;
+mod fedify;
 mod feeds;
 mod fixtures;
 mod inbound;
