@@ -9,6 +9,7 @@ use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use kith_federation::actions::{accounts, tokens};
 use kith_storage::JoinPolicy;
 use serde_json::json;
 
@@ -116,6 +117,31 @@ async fn a_gotosocial_member_whose_key_url_answers_a_stub_actor_joins() {
     let orphan = format!("{}/keys/orphan", peer.base);
     assert_eq!(peer.send(&orphan, &group.inbox_url, &again).await, 401);
     assert_eq!(refusals(&kith, "key document shape unsupported"), 1);
+
+    // An administrator reads the reasons in the federation counters.
+    accounts::create_account(&kith.ctx, "ada", "correct horse", true)
+        .await
+        .unwrap();
+    let token = tokens::create_token(&kith.ctx, "ada", "test")
+        .await
+        .unwrap();
+    let counters: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/admin/federation", kith.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        counters["refusals"]["key document shape unsupported"], 1,
+        "{counters}"
+    );
+    assert_eq!(
+        counters["refusals"]["key not published by its owner"], 1,
+        "{counters}"
+    );
     kith.stop().await;
 }
 
