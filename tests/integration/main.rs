@@ -21,6 +21,7 @@ mod kith_to_kith;
 mod mastodon;
 mod moderation;
 mod peer;
+mod peer_rfc9421;
 mod rejections;
 mod safety;
 mod serve;

@@ -318,4 +318,6 @@ fn check_window(
 }
 
 #[cfg(test)]
+mod rfc9421_tests;
+#[cfg(test)]
 mod tests;
