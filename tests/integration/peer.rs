@@ -30,12 +30,20 @@ pub struct Received {
     pub body: Value,
     /// Whether the signature and digest verified against the sender's published key.
     pub verified: bool,
+    /// Whether it came signed with RFC 9421 (`Signature-Input`).
+    pub rfc9421: bool,
 }
 
 #[derive(Clone)]
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    /// GETs answered, by path (with query).
+    gets: Arc<Mutex<HashMap<String, usize>>>,
+    /// Refuse draft-cavage POSTs with 401, as a server that reads only RFC 9421 would.
+    rfc9421_only: Arc<std::sync::atomic::AtomicBool>,
+    /// POSTs refused that way.
+    refused: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A fediverse server in the test process.
@@ -56,7 +64,7 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn pem_der(pem: &str) -> Vec<u8> {
+pub(crate) fn pem_der(pem: &str) -> Vec<u8> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     B64.decode(body).unwrap()
 }
@@ -71,6 +79,9 @@ impl Peer {
         let shared = Shared {
             docs: Arc::default(),
             received: Arc::default(),
+            gets: Arc::default(),
+            rfc9421_only: Arc::default(),
+            refused: Arc::default(),
         };
         let client = reqwest::Client::new();
         let app = Router::new()
@@ -109,6 +120,15 @@ impl Peer {
     pub fn fixture_note(&self, create: &Value) -> String {
         self.serve(&create["object"]);
         create["object"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Serves a document at `path` (a key document at a URL that is not its id).
+    pub fn serve_at(&self, path: &str, doc: &Value) {
+        self.shared
+            .docs
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), doc.clone());
     }
 
     /// Serves a document at the path of its id (whatever spelling of this peer's address the
@@ -186,6 +206,30 @@ impl Peer {
         status
     }
 
+    /// How many GETs of `path` (with its query) the peer answered.
+    pub fn gets(&self, path: &str) -> usize {
+        self.shared
+            .gets
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// From now on, refuse draft-cavage POSTs with 401 (an RFC 9421-only server).
+    pub fn refuse_cavage(&self) {
+        use std::sync::atomic::Ordering;
+        self.shared.rfc9421_only.store(true, Ordering::SeqCst);
+    }
+
+    /// POSTs refused for being signed draft-cavage.
+    pub fn refused_cavage(&self) -> usize {
+        self.shared
+            .refused
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Everything received so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().unwrap().clone()
@@ -240,6 +284,8 @@ async fn serve_or_receive(
 ) -> Response {
     let path = uri.path().to_owned();
     if method == axum::http::Method::GET {
+        let full = uri.path_and_query().map_or(path.clone(), |p| p.to_string());
+        *shared.gets.lock().unwrap().entry(full).or_default() += 1;
         let doc = shared.docs.lock().unwrap().get(&path).cloned();
         return match doc {
             Some(doc) => (
@@ -250,12 +296,28 @@ async fn serve_or_receive(
             None => StatusCode::NOT_FOUND.into_response(),
         };
     }
-    let verified = verify(&client, &path, &headers, &body).await;
+    let rfc9421 = headers.contains_key("signature-input");
+    if !rfc9421
+        && shared
+            .rfc9421_only
+            .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        shared
+            .refused
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let verified = if rfc9421 {
+        crate::peer_rfc9421::verify(&client, &uri, &headers, &body).await
+    } else {
+        verify(&client, &path, &headers, &body).await
+    };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     shared.received.lock().unwrap().push(Received {
         path,
         body,
         verified,
+        rfc9421,
     });
     StatusCode::ACCEPTED.into_response()
 }

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_lc_rs::signature::ParsedPublicKey;
 use kith_storage::{Actor, Database};
 use moka::future::Cache;
 use tokio::sync::Notify;
 
 use crate::ratelimit::{InboxLimiter, Limits};
-use crate::signatures::{self, SigningKey};
+use crate::signatures::{self, Reason, Scheme, SigningKey, VerifyingKey};
 use crate::urls::Urls;
 use crate::{FederationError, Result, client};
 
@@ -53,7 +52,13 @@ pub struct Context {
 
 /// Parsed keys are cached: parsing a PEM key costs more than verifying with it.
 struct Shared {
-    public_keys: Cache<String, (String, Arc<ParsedPublicKey>)>,
+    /// By key id: the owner and its `updated_at` when the key was read (a re-stored owner's
+    /// keys are read again), and the key.
+    public_keys: Cache<String, (String, i64, Arc<VerifyingKey>)>,
+    /// Key ids that failed to resolve lately, with the failure (`crate::fetch`).
+    failed_keys: Cache<String, crate::key_lookup::KeyFailure>,
+    /// The signature scheme each host is sent, as read from the database (`crate::knock`).
+    schemes: Cache<String, Scheme>,
     signing_keys: Cache<String, Arc<SigningKey>>,
     delivery_wakeup: Notify,
     ingress: crate::ingress::Ingress,
@@ -107,12 +112,33 @@ pub struct Counters {
     /// Nanoseconds of that spent verifying signatures (the RSA step alone), so an operator
     /// (and the benchmark) sees what share of the inbox's time the cryptography takes.
     pub verify_nanos: AtomicU64,
+    /// Signatures and keys refused, by reason (`signatures::Reason::label`).
+    refusals: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    /// Requests signed with RFC 9421 that verified.
+    pub rfc9421_verified: AtomicU64,
+    /// Deliveries and fetches sent again in the other signature scheme after a refusal.
+    pub second_knocks: AtomicU64,
 }
 
 impl Counters {
     /// Adds one to a counter.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a refused signature or key under its reason.
+    pub fn refused(&self, reason: Reason) {
+        if let Ok(mut refusals) = self.refusals.lock() {
+            *refusals.entry(reason.label()).or_default() += 1;
+        }
+    }
+
+    /// Refused signatures and keys so far, by reason.
+    pub fn refusals(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.refusals
+            .lock()
+            .map(|refusals| refusals.clone())
+            .unwrap_or_default()
     }
 
     /// Adds the time since `start` to a nanosecond counter.
@@ -137,6 +163,14 @@ impl Context {
             guard,
             shared: Arc::new(Shared {
                 public_keys: Cache::new(10_000),
+                failed_keys: Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(crate::key_lookup::FAILED_KEY_TTL)
+                    .build(),
+                schemes: Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(std::time::Duration::from_secs(300))
+                    .build(),
                 signing_keys: Cache::new(10_000),
                 delivery_wakeup: Notify::new(),
                 ingress: crate::ingress::Ingress::default(),
@@ -247,21 +281,49 @@ impl Context {
         self.signing_key(&actor).await
     }
 
-    /// The public key of an actor, parsed once per key text (a rotated key is parsed again).
-    pub async fn public_key(&self, actor: &Actor) -> Result<Arc<ParsedPublicKey>> {
-        if let Some((pem, key)) = self.shared.public_keys.get(&actor.key_id).await
-            && pem == actor.public_key_pem
+    /// The key `key_id` of `actor`, parsed once (and again after the actor was stored anew:
+    /// a rotated key).
+    pub async fn verifying_key(
+        &self,
+        actor: &Actor,
+        key_id: &str,
+    ) -> std::result::Result<Arc<VerifyingKey>, signatures::Refusal> {
+        if let Some((owner, version, key)) = self.shared.public_keys.get(key_id).await
+            && owner == actor.id
+            && version == actor.updated_at
         {
             return Ok(key);
         }
-        let key = Arc::new(signatures::parse_public_key(&actor.public_key_pem)?);
+        let stored = self.db.actor_key(key_id).await.map_err(|e| match e {
+            kith_storage::StorageError::NotFound => {
+                signatures::Refusal::new(Reason::KeyNotFound, format!("{key_id} is not stored"))
+            }
+            other => signatures::Refusal::with_error(Reason::Internal, other.into()),
+        })?;
+        if stored.actor_id != actor.id {
+            return Err(signatures::Refusal::new(
+                Reason::KeyNotPublished,
+                format!("{} does not publish {key_id}", actor.id),
+            ));
+        }
+        let key = Arc::new(VerifyingKey::from_published(&stored.public_key)?);
         self.shared
             .public_keys
             .insert(
-                actor.key_id.clone(),
-                (actor.public_key_pem.clone(), key.clone()),
+                key_id.to_owned(),
+                (actor.id.clone(), actor.updated_at, key.clone()),
             )
             .await;
         Ok(key)
+    }
+
+    /// Key ids that failed to resolve lately (the negative cache of `crate::fetch`).
+    pub(crate) fn failed_keys(&self) -> &Cache<String, crate::key_lookup::KeyFailure> {
+        &self.shared.failed_keys
+    }
+
+    /// The signature scheme of each host, as last read or learnt (`crate::knock`).
+    pub(crate) fn schemes(&self) -> &Cache<String, Scheme> {
+        &self.shared.schemes
     }
 }

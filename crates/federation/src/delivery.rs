@@ -260,15 +260,14 @@ async fn send(
         FederationError::Storage(_) => Failure::Temporary(e.to_string()),
         other => Failure::Permanent(other.to_string()),
     })?;
-    let (url, headers, body) = prepared;
-    let mut request = ctx.client().post(url).body(body);
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let response = request
-        .send()
+    let (url, key, body) = prepared;
+    // Signed in the scheme the host reads, knocking twice if refused (`crate::knock`).
+    let response = crate::knock::post(ctx, key, &url, body)
         .await
-        .map_err(|e| Failure::Temporary(format!("{e}")))?;
+        .map_err(|e| match e {
+            FederationError::Key(_) => Failure::Permanent(e.to_string()),
+            other => Failure::Temporary(other.to_string()),
+        })?;
     let status = response.status().as_u16();
     match status {
         200..=299 => Ok(()),
@@ -278,7 +277,7 @@ async fn send(
     }
 }
 
-type Prepared = (url::Url, Vec<(&'static str, String)>, String);
+type Prepared = (url::Url, Arc<signatures::SigningKey>, Arc<str>);
 
 /// Bodies of queued activities by id: (signing actor, JSON).
 type Bodies = Cache<String, Arc<(String, String)>>;
@@ -298,13 +297,5 @@ async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<
         }
     };
     let key = ctx.signing_key_of(&stored.0).await?;
-    // Signing is most of a delivery's CPU: during a burst into the inbox it waits its turn
-    // (kith-storage `gate.rs`), or the inbox's requests and the database wait on it instead.
-    ctx.db.yield_to_requests().await;
-    let (to_sign, signed) = (url.clone(), stored.clone());
-    let headers = ctx
-        .signer()
-        .run(move || signatures::sign_post(&key, &to_sign, signed.1.as_bytes()))
-        .await??;
-    Ok((url, headers, stored.1.clone()))
+    Ok((url, key, Arc::from(stored.1.as_str())))
 }

@@ -1,7 +1,7 @@
 //! Fetching from other servers: documents by id (signed with the instance actor, for servers in
 //! authorized-fetch mode), remote actors and their keys, and WebFinger handles.
 
-use kith_storage::{Actor, ActorKind, NewActor, StorageError, now_millis};
+use kith_storage::{Actor, ActorKind, NewActor, NewKey, StorageError, now_millis};
 use serde_json::Value;
 use url::Url;
 
@@ -19,19 +19,10 @@ pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
     ctx.guard().check_url(&parsed)?;
     refuse_blocked(ctx, url).await?;
     let key = instance_key(ctx).await?;
-    let mut request = ctx.client().get(parsed.clone()).header(
-        "accept",
-        format!(
-            "{ACTIVITY_JSON}, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
-        ),
+    let accept = format!(
+        "{ACTIVITY_JSON}, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
     );
-    for (name, value) in signatures::sign_get(&key, &parsed)? {
-        request = request.header(name, value);
-    }
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| FederationError::Remote(format!("GET {url}: {e}")))?;
+    let mut response = crate::knock::get(ctx, &key, &parsed, &accept).await?;
     match response.status().as_u16() {
         200..=299 => {}
         404 => return Err(FederationError::NotFound(url.to_owned())),
@@ -104,15 +95,19 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
             remote.id
         )));
     }
-    let key = remote
-        .main_key()
-        .ok_or_else(|| FederationError::BadRequest(format!("{} has no public key", remote.id)))?;
-    if key.owner != remote.id || host_of(&key.id).as_deref() != Some(domain.as_str()) {
-        return Err(FederationError::Forbidden(format!(
-            "the key of {} belongs to {}",
-            remote.id, key.owner
-        )));
-    }
+    // Every key the actor publishes as its own, on its host; the first (`publicKey`, RSA on
+    // every server known) is its main key.
+    let keys: Vec<NewKey> = remote
+        .published_keys()
+        .into_iter()
+        .map(|k| NewKey {
+            key_id: k.id,
+            public_key: k.public_key,
+        })
+        .collect();
+    let main = keys.first().cloned().ok_or_else(|| {
+        FederationError::BadRequest(format!("{} publishes no key of its own", remote.id))
+    })?;
     // Names and the profile link are shown on pages: hidden controls dropped, and the link
     // kept only when it is http(s) (a `javascript:` profile link was stored XSS).
     let username = untrusted::clean_name_of(remote.preferred_username.as_deref())
@@ -132,8 +127,8 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
             .and_then(|e| e.shared_inbox.clone()),
         outbox_url: remote.outbox.clone(),
         followers_url: remote.followers.clone(),
-        key_id: key.id,
-        public_key_pem: key.public_key_pem,
+        key_id: main.key_id,
+        public_key_pem: main.public_key,
         private_key_pem: None,
         manually_approves_followers: remote.manually_approves_followers.unwrap_or(false),
         data: Some(doc.to_string()),
@@ -142,49 +137,7 @@ pub async fn store_actor(ctx: &Context, doc: &Value) -> Result<Actor> {
         local: false,
         domain,
     };
-    Ok(ctx.db.upsert_remote_actor(&actor).await?)
-}
-
-/// The actor that owns a `keyId`. Most servers use `<actor>#main-key`; some serve the key as its
-/// own document naming its `owner`.
-pub async fn actor_for_key(ctx: &Context, key_id: &str, refresh: bool) -> Result<Actor> {
-    if !refresh {
-        match ctx.db.actor_by_key_id_cached(key_id).await {
-            Ok(actor) => return Ok(actor),
-            Err(StorageError::NotFound) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    let mut url = Url::parse(key_id)
-        .map_err(|e| FederationError::Signature(format!("keyId {key_id:?}: {e}")))?;
-    url.set_fragment(None);
-    if let Ok(actor) = ctx.db.actor(url.as_str()).await
-        && !refresh
-    {
-        return Ok(actor);
-    }
-    let doc = fetch_json(ctx, url.as_str()).await?;
-    let actor = if doc.get("inbox").is_some() {
-        store_actor(ctx, &doc).await?
-    } else {
-        let owner = doc
-            .get("owner")
-            .and_then(Value::as_str)
-            .ok_or_else(|| FederationError::Signature(format!("{key_id} names no owner")))?;
-        if host_of(owner) != host_of(key_id) {
-            return Err(FederationError::Signature(format!(
-                "{key_id} is owned elsewhere"
-            )));
-        }
-        resolve_actor(ctx, owner, true).await?
-    };
-    if actor.key_id != key_id {
-        return Err(FederationError::Signature(format!(
-            "{} does not publish the key {key_id}",
-            actor.id
-        )));
-    }
-    Ok(actor)
+    Ok(ctx.db.upsert_remote_actor_with_keys(&actor, &keys).await?)
 }
 
 /// The WebFinger document (JRD) of a remote handle (`@name@host` or `name@host`), parsed

@@ -17,8 +17,8 @@ use crate::activities::{self, Outcome};
 use crate::client::MAX_BODY;
 use crate::context::Counters;
 use crate::protocol::{Activity, Envelope, host_of};
-use crate::signatures::{self, SignatureCheck};
-use crate::{Context, FederationError, Result, fetch, ingress};
+use crate::signatures::{self, Reason, Refusal, Scheme, SignatureCheck, Target};
+use crate::{Context, FederationError, Result, ingress, key_lookup};
 
 /// A key that failed to verify is fetched again at most this often per actor, so bad
 /// signatures cannot make Kith hammer another server.
@@ -74,12 +74,14 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     let checking = ingress::QUEUED_KINDS
         .contains(&envelope.kind.as_str())
         .then(|| ingress::Checking::start(ctx));
-    let check = signatures::check_request(
-        "POST",
-        request.path_and_query,
-        request.headers,
-        Some(request.body),
-    )?;
+    let target = Target {
+        method: "POST",
+        scheme: ctx.urls().base().scheme(),
+        authority: ctx.urls().domain(),
+        path_and_query: request.path_and_query,
+    };
+    let check = signatures::check_request(&target, request.headers, Some(request.body))
+        .map_err(|refusal| refused(ctx, refusal))?;
     let host = host_of(&check.key_id).unwrap_or_default();
     if let Err(wait) = ctx.limiter().check_host(&host) {
         Counters::bump(&ctx.counters().inbox_throttled);
@@ -89,7 +91,10 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         Counters::bump(&ctx.counters().inbox_blocked);
         return Err(FederationError::Forbidden(format!("{host} is blocked")));
     }
-    let Some(signer) = verify_signer(ctx, &check, &envelope).await? else {
+    let Some(signer) = verify_signer(ctx, &check, &envelope)
+        .await
+        .map_err(|refusal| refused(ctx, refusal))?
+    else {
         return Ok(Outcome::Ignored(
             "a deleted actor's farewell, its key is gone".into(),
         ));
@@ -99,10 +104,13 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         .as_deref()
         .ok_or_else(|| FederationError::BadRequest("an activity without actor".into()))?;
     if actor_id != signer.id {
-        return Err(FederationError::Signature(format!(
-            "signed by {}, not by the activity's actor {actor_id}",
-            signer.id
-        )));
+        return Err(refused(
+            ctx,
+            Refusal::new(
+                Reason::NotTheActor,
+                format!("signed by {}, not by {actor_id}", signer.id),
+            ),
+        ));
     }
     if ctx.db.is_actor_blocked_cached(&signer.id).await? {
         Counters::bump(&ctx.counters().inbox_blocked);
@@ -151,52 +159,76 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     }
 }
 
+/// Counts a refused signature or key under its reason; the error is what the sender is
+/// answered (and what `receive` logs).
+fn refused(ctx: &Context, refusal: Refusal) -> FederationError {
+    ctx.counters().refused(refusal.reason);
+    refusal.error
+}
+
 /// The actor whose key made the signature; `None` for an actor deleting itself whose key can
 /// no longer be fetched (DESIGN §4: answered 202).
 async fn verify_signer(
     ctx: &Context,
     check: &SignatureCheck,
     envelope: &Envelope,
-) -> Result<Option<Actor>> {
+) -> std::result::Result<Option<Actor>, Refusal> {
     let self_delete = envelope.kind == "Delete"
         && envelope.object_id.is_some()
         && envelope.object_id == envelope.actor;
     for refresh in [false, true] {
-        let actor = match fetch::actor_for_key(ctx, &check.key_id, refresh).await {
-            Ok(actor) => actor,
-            Err(FederationError::Gone(_) | FederationError::NotFound(_)) if self_delete => {
-                return Ok(None);
-            }
-            Err(error) => return Err(key_error(&check.key_id, error)),
+        let owner = match key_lookup::actor_for_key(ctx, &check.key_id, refresh).await {
+            Ok(owner) => owner,
+            Err(Refusal {
+                error: FederationError::Gone(_) | FederationError::NotFound(_),
+                ..
+            }) if self_delete => return Ok(None),
+            Err(refusal) => return Err(key_error(&check.key_id, refusal)),
         };
-        if actor.local {
-            return Err(FederationError::Signature(format!(
-                "{} is a local key",
-                check.key_id
-            )));
+        if owner.actor.local {
+            return Err(Refusal::new(
+                Reason::LocalKey,
+                format!("{} is a local key", check.key_id),
+            ));
         }
-        let key = ctx.public_key(&actor).await?;
+        let key = ctx.verifying_key(&owner.actor, &owner.key_id).await?;
         let start = std::time::Instant::now();
         let verified = check.verify(&key);
         Counters::add_elapsed(&ctx.counters().verify_nanos, start);
-        if verified {
-            return Ok(Some(actor));
-        }
-        // The key may have rotated: fetch the actor again, once, and not too often.
-        if actor.fetched_at.unwrap_or(0) + REFETCH_INTERVAL_MS > now_millis() {
-            break;
+        match verified {
+            Ok(()) => {
+                if check.scheme == Scheme::Rfc9421 {
+                    Counters::bump(&ctx.counters().rfc9421_verified);
+                }
+                return Ok(Some(owner.actor));
+            }
+            // The key may have rotated: fetch the actor again, once, and not too often.
+            Err(refusal)
+                if refresh
+                    || owner.actor.fetched_at.unwrap_or(0) + REFETCH_INTERVAL_MS > now_millis() =>
+            {
+                return Err(refusal);
+            }
+            Err(_) => {}
         }
     }
-    Err(FederationError::Signature(
-        "the signature does not verify".into(),
+    Err(Refusal::new(
+        Reason::DoesNotVerify,
+        "the signature does not verify",
     ))
 }
 
-/// A key that cannot be had: the sender's server being down is worth a retry; anything else
-/// is a bad signature.
-fn key_error(key_id: &str, error: FederationError) -> FederationError {
-    match error {
-        FederationError::Remote(_) | FederationError::Storage(_) => error,
-        other => FederationError::Signature(format!("cannot use the key {key_id}: {other}")),
+/// A key that cannot be had: the sender's server being down is worth a retry (502), as is
+/// Kith's own failure; anything else is a bad signature (401).
+fn key_error(key_id: &str, refusal: Refusal) -> Refusal {
+    match refusal.error {
+        FederationError::Remote(_) | FederationError::Storage(_) | FederationError::Internal(_) => {
+            refusal
+        }
+        FederationError::Signature(_) => refusal,
+        other => Refusal::new(
+            refusal.reason,
+            format!("cannot use the key {key_id}: {other}"),
+        ),
     }
 }

@@ -156,51 +156,15 @@ impl Database {
         Ok(stored)
     }
 
-    /// Stores a remote actor, or refreshes the stored copy of it.
+    /// Stores a remote actor, or refreshes the stored copy of it, with its main key as its
+    /// only key (see [`Database::upsert_remote_actor_with_keys`] for actors with several).
     pub async fn upsert_remote_actor(&self, actor: &NewActor) -> Result<Actor> {
-        let now = now_millis();
-        sqlx::query(
-            "INSERT INTO actors (id, kind, local, username, domain, display_name, summary, url, \
-             inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
-             private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at) \
-             VALUES ($1, $2, FALSE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, \
-             $16, $16, $16) \
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
-             display_name = excluded.display_name, summary = excluded.summary, url = excluded.url, \
-             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url, \
-             outbox_url = excluded.outbox_url, followers_url = excluded.followers_url, \
-             key_id = excluded.key_id, public_key_pem = excluded.public_key_pem, \
-             manually_approves_followers = excluded.manually_approves_followers, \
-             data = excluded.data, fetched_at = excluded.fetched_at, \
-             updated_at = excluded.updated_at \
-             WHERE actors.local = FALSE",
-        )
-        .bind(&actor.id)
-        .bind(actor.kind.as_str())
-        .bind(&actor.username)
-        .bind(&actor.domain)
-        .bind(&actor.display_name)
-        .bind(&actor.summary)
-        .bind(&actor.url)
-        .bind(&actor.inbox_url)
-        .bind(&actor.shared_inbox_url)
-        .bind(&actor.outbox_url)
-        .bind(&actor.followers_url)
-        .bind(&actor.key_id)
-        .bind(&actor.public_key_pem)
-        .bind(actor.manually_approves_followers)
-        .bind(&actor.data)
-        .bind(now)
-        .execute(&mut *self.write().await?)
-        .await?;
-        self.hot.forget_actor(&actor.id);
-        // Read back after the forget, so that a change made meanwhile is what is kept.
-        let stored = self.actor(&actor.id).await?;
-        if !stored.local {
-            self.hot
-                .keep_stored_actor(format!("key {}", stored.key_id), &stored);
-        }
-        Ok(stored)
+        let key = crate::NewKey {
+            key_id: actor.key_id.clone(),
+            public_key: actor.public_key_pem.clone(),
+        };
+        self.upsert_remote_actor_with_keys(actor, std::slice::from_ref(&key))
+            .await
     }
 
     /// Changes whether a local actor approves its followers (a group's join policy changed).
@@ -280,12 +244,13 @@ impl Database {
         .ok_or(StorageError::NotFound)
     }
 
-    /// The actor whose public key has this id (`keyId` of an HTTP signature).
+    /// The actor that publishes the key with this id (`keyId` of an HTTP signature), among
+    /// all the keys it publishes (`actor_keys`).
     pub async fn actor_by_key_id(&self, key_id: &str) -> Result<Actor> {
         sqlx::query_as(concat!(
             "SELECT ",
             actor_columns!(),
-            " FROM actors WHERE key_id = $1 LIMIT 1"
+            " FROM actors WHERE id = (SELECT actor_id FROM actor_keys WHERE key_id = $1)"
         ))
         .bind(key_id)
         .fetch_optional(&self.pool)
@@ -319,7 +284,7 @@ pub(crate) async fn insert_actor_in(
     } else {
         actor.username.clone()
     };
-    Ok(sqlx::query_as(concat!(
+    let stored: Actor = sqlx::query_as(concat!(
         "INSERT INTO actors (id, kind, local, username, domain, display_name, summary, url, \
          inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
          private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at) \
@@ -346,6 +311,61 @@ pub(crate) async fn insert_actor_in(
     .bind(&actor.data)
     .bind((!actor.local).then_some(now))
     .bind(now)
-    .fetch_one(conn)
-    .await?)
+    .fetch_one(&mut *conn)
+    .await?;
+    crate::keys::insert_key_in(
+        conn,
+        &actor.id,
+        &crate::NewKey {
+            key_id: actor.key_id.clone(),
+            public_key: actor.public_key_pem.clone(),
+        },
+        now,
+    )
+    .await?;
+    Ok(stored)
+}
+
+/// Inserts a remote actor or refreshes the stored copy, inside a transaction (its keys are
+/// written in the same one); a local actor with that id is left alone.
+pub(crate) async fn upsert_remote_in(
+    conn: &mut sqlx::AnyConnection,
+    actor: &NewActor,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO actors (id, kind, local, username, domain, display_name, summary, url, \
+         inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
+         private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at) \
+         VALUES ($1, $2, FALSE, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $15, \
+         $16, $16, $16) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, username = excluded.username, \
+         display_name = excluded.display_name, summary = excluded.summary, url = excluded.url, \
+         inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url, \
+         outbox_url = excluded.outbox_url, followers_url = excluded.followers_url, \
+         key_id = excluded.key_id, public_key_pem = excluded.public_key_pem, \
+         manually_approves_followers = excluded.manually_approves_followers, \
+         data = excluded.data, fetched_at = excluded.fetched_at, \
+         updated_at = excluded.updated_at \
+         WHERE actors.local = FALSE",
+    )
+    .bind(&actor.id)
+    .bind(actor.kind.as_str())
+    .bind(&actor.username)
+    .bind(&actor.domain)
+    .bind(&actor.display_name)
+    .bind(&actor.summary)
+    .bind(&actor.url)
+    .bind(&actor.inbox_url)
+    .bind(&actor.shared_inbox_url)
+    .bind(&actor.outbox_url)
+    .bind(&actor.followers_url)
+    .bind(&actor.key_id)
+    .bind(&actor.public_key_pem)
+    .bind(actor.manually_approves_followers)
+    .bind(&actor.data)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! What delivery knows of remote hosts: which are failing, and which are dead (no success for
-//! days) and skipped until they are heard from again.
+//! What delivery knows of remote hosts: which are failing, which are dead (no success for
+//! days) and skipped until they are heard from again, and which HTTP signature scheme each is
+//! sent (draft-cavage unless it asked for RFC 9421 by refusing draft-cavage).
 
 use crate::{Database, Result, flag::Flag};
 
@@ -61,5 +62,30 @@ impl Database {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(dead.is_some_and(bool::from))
+    }
+
+    /// The signature scheme remembered for a host (`Some("rfc9421")`), or `None` for the
+    /// default, draft-cavage.
+    pub async fn host_signature_scheme(&self, host: &str) -> Result<Option<String>> {
+        let scheme: Option<Option<String>> =
+            sqlx::query_scalar("SELECT signature_scheme FROM delivery_hosts WHERE host = $1")
+                .bind(host)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(scheme.flatten())
+    }
+
+    /// Remembers the signature scheme a host accepts (`None`: back to draft-cavage).
+    pub async fn set_host_signature_scheme(&self, host: &str, scheme: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO delivery_hosts (host, dead, signature_scheme) VALUES ($1, $2, $3) \
+             ON CONFLICT (host) DO UPDATE SET signature_scheme = excluded.signature_scheme",
+        )
+        .bind(host)
+        .bind(false)
+        .bind(scheme)
+        .execute(&mut *self.write().await?)
+        .await?;
+        Ok(())
     }
 }

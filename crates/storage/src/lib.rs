@@ -25,6 +25,7 @@ mod groups;
 mod hosts;
 mod hot;
 mod inbound;
+mod keys;
 mod maintenance;
 mod objects;
 mod posts;
@@ -57,6 +58,7 @@ pub use groups::{
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
+pub use keys::{ActorKey, NewKey};
 pub use maintenance::TaskTurn;
 pub use objects::{NewObject, StoredObject, Visibility};
 pub use reports::{AuditEntry, NewReport, Report};

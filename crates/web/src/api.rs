@@ -114,6 +114,9 @@ async fn get_federation_stats(
         "delivery_dropped": read(&c.delivery_dropped),
         "inbox_nanos": read(&c.inbox_nanos),
         "verify_nanos": read(&c.verify_nanos),
+        "rfc9421_verified": read(&c.rfc9421_verified),
+        "second_knocks": read(&c.second_knocks),
+        "refusals": c.refusals(),
         "deliveries_queued": state.ctx.db.pending_deliveries().await?,
     })))
 }

@@ -108,19 +108,84 @@ pub struct RemoteActor {
     /// Shared inbox.
     #[serde(default)]
     pub endpoints: Option<Endpoints>,
-    /// The signing key (a list of keys on some servers: the first is used).
-    #[serde(deserialize_with = "deserialize_list")]
+    /// The signing key (a list of keys on some servers).
+    #[serde(default, deserialize_with = "deserialize_list")]
     pub public_key: Vec<Value>,
+    /// FEP-521a keys (`Multikey`s: Ed25519, RSA), beside `publicKey`.
+    #[serde(default, deserialize_with = "deserialize_list")]
+    pub assertion_method: Vec<Value>,
     /// Whether the actor approves followers by hand.
     #[serde(default)]
     pub manually_approves_followers: Option<bool>,
 }
 
+/// A key an actor publishes, as published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedKey {
+    /// The key's id (`keyId` in signatures).
+    pub id: String,
+    /// `publicKeyPem` (SPKI PEM) or `publicKeyMultibase`.
+    pub public_key: String,
+}
+
 impl RemoteActor {
+    /// Every key the actor publishes as its own: `publicKey` entries (object or array) with a
+    /// `publicKeyPem`, then `assertionMethod` entries with a `publicKeyMultibase` (FEP-521a).
+    /// A key naming another `owner` or `controller`, or with an id on another host than the
+    /// actor, is not the actor's and is left out.
+    pub fn published_keys(&self) -> Vec<PublishedKey> {
+        let host = super::host_of(&self.id);
+        let entries = self
+            .public_key
+            .iter()
+            .map(|k| (k, "owner", "publicKeyPem"))
+            .chain(
+                self.assertion_method
+                    .iter()
+                    .map(|k| (k, "controller", "publicKeyMultibase")),
+            );
+        let mut keys: Vec<PublishedKey> = Vec::new();
+        for (entry, owner_field, key_field) in entries {
+            let text = |name: &str| entry.get(name).and_then(Value::as_str);
+            let (Some(id), Some(public_key)) = (text("id"), text(key_field)) else {
+                continue;
+            };
+            let owner = text(owner_field).unwrap_or(&self.id);
+            if owner != self.id || super::host_of(id) != host || keys.iter().any(|k| k.id == id) {
+                continue;
+            }
+            keys.push(PublishedKey {
+                id: id.to_owned(),
+                public_key: public_key.to_owned(),
+            });
+        }
+        keys
+    }
+
     /// The first well-formed public key the actor publishes.
     pub fn main_key(&self) -> Option<PublicKey> {
         self.public_key
             .iter()
             .find_map(|k| serde_json::from_value(k.clone()).ok())
     }
+}
+
+/// The owner a key document names, for a `keyId` that is not its owner's actor document:
+/// a key object with a top-level `owner` (or a FEP-521a `controller`), or a stub actor whose
+/// `publicKey` (object or array) holds the key with its `owner` (GoToSocial answers its
+/// `/main-key` URLs this way, with no `inbox`).
+pub fn key_owner(doc: &Value, key_id: &str) -> Option<String> {
+    let text = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
+    if let Some(owner) = text(doc, "owner").or_else(|| text(doc, "controller")) {
+        return Some(owner);
+    }
+    ["publicKey", "assertionMethod"]
+        .iter()
+        .filter_map(|field| doc.get(*field))
+        .flat_map(|keys| match keys {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        })
+        .filter(|k| k.get("id").and_then(Value::as_str) == Some(key_id))
+        .find_map(|k| text(&k, "owner").or_else(|| text(&k, "controller")))
 }

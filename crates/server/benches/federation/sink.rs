@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
-use aws_lc_rs::signature::ParsedPublicKey;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use kith_federation::signatures;
+use kith_federation::signatures::VerifyingKey;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -157,7 +157,7 @@ struct SinkState {
     /// Deliveries are kept (for `/expect`) only on the fan-out hosts: the inbox scenario's
     /// hundreds of thousands would fill memory.
     watched_ports: std::collections::HashSet<u16>,
-    kith_keys: Mutex<HashMap<String, Arc<ParsedPublicKey>>>,
+    kith_keys: Mutex<HashMap<String, Arc<VerifyingKey>>>,
     client: reqwest::Client,
     verified: AtomicU64,
     refused: AtomicU64,
@@ -260,9 +260,19 @@ async fn inbox(
         .and_then(|(_, p)| p.parse().ok())
         .unwrap_or(0);
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let verified = match signatures::check_request("POST", path, &headers, Some(&body)) {
+    let authority = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let target = signatures::Target {
+        method: "POST",
+        scheme: "http",
+        authority,
+        path_and_query: path,
+    };
+    let verified = match signatures::check_request(&target, &headers, Some(&body)) {
         Ok(check) => match kith_key(&state, &check.key_id).await {
-            Some(key) => check.verify(&key),
+            Some(key) => check.verify(&key).is_ok(),
             None => false,
         },
         Err(_) => false,
@@ -293,7 +303,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Kith's public key for `key_id`, fetched once (unsigned GET of the actor, as Kith serves it).
-async fn kith_key(state: &SinkState, key_id: &str) -> Option<Arc<ParsedPublicKey>> {
+async fn kith_key(state: &SinkState, key_id: &str) -> Option<Arc<VerifyingKey>> {
     if let Some(key) = state.kith_keys.lock().ok()?.get(key_id) {
         return Some(key.clone());
     }
