@@ -192,7 +192,11 @@ async fn deliver_one(
             "{} is marked dead",
             delivery.host
         ))),
-        Ok(false) => send(ctx, bodies, delivery).await,
+        // The host asked for a pause (`Retry-After`): wait for it without a request.
+        Ok(false) => match ctx.host_paused_until(&delivery.host).await {
+            Some(until) => Err(Failure::Deferred(until, "the host asked to wait".into())),
+            None => send(ctx, bodies, delivery).await,
+        },
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
     match outcome {
@@ -207,6 +211,23 @@ async fn deliver_one(
             Counters::bump(&counters.delivery_dropped);
             tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up");
             true
+        }
+        Err(Failure::Refused(status, answer)) => {
+            let software = ctx.software_name_cached(&delivery.host).await;
+            counters.refused_by(&software);
+            Counters::bump(&counters.delivery_dropped);
+            tracing::warn!(inbox = %delivery.inbox_url, activity = %delivery.activity_id,
+                status, %software, %answer, "delivery refused by the receiving server");
+            true
+        }
+        Err(Failure::Deferred(until, reason)) => {
+            match defer(ctx, settings, delivery, until, &reason).await {
+                Ok(given_up) => given_up,
+                Err(error) => {
+                    tracing::error!(%error, inbox = %delivery.inbox_url, "recording a delivery failed");
+                    false
+                }
+            }
         }
         Err(Failure::Temporary(reason)) => match retry(ctx, settings, delivery, &reason).await {
             Ok(given_up) => given_up,
@@ -244,11 +265,74 @@ async fn retry(
     Ok(false)
 }
 
+/// Puts a delivery off until the time its host asked for, without counting an attempt; the
+/// host is paused in this process meanwhile, and still counts as failing (a host that asks to
+/// wait for days is marked dead like any other). Returns whether the delivery was given up.
+async fn defer(
+    ctx: &Context,
+    settings: &DeliverySettings,
+    delivery: &Delivery,
+    until: i64,
+    reason: &str,
+) -> kith_storage::Result<bool> {
+    ctx.pause_host(&delivery.host, until).await;
+    ctx.host_failed(&delivery.host).await;
+    let now = now_millis();
+    let dead_before = now - settings.dead_after.as_millis() as i64;
+    if ctx
+        .db
+        .record_host_failure(&delivery.host, now, dead_before)
+        .await?
+    {
+        Counters::bump(&ctx.counters().delivery_dropped);
+        tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up: the host is dead");
+        return Ok(true);
+    }
+    Counters::bump(&ctx.counters().delivery_deferred);
+    tracing::info!(inbox = %delivery.inbox_url, %reason, wait_ms = until - now,
+        "delivery put off as the host asked");
+    ctx.db.defer_delivery(delivery, until, reason).await?;
+    Ok(false)
+}
+
 enum Failure {
-    /// Will never succeed (4xx other than 408 and 429, a dead host, a refused address).
+    /// Will never succeed (a dead host, a refused address).
     Permanent(String),
+    /// The receiving server refused it: a `4xx` other than 408 and 429 (status, what it said).
+    Refused(u16, String),
+    /// The host asked to be sent it again no sooner than this time (milliseconds): `429` or
+    /// `503` with `Retry-After`.
+    Deferred(i64, String),
     /// Worth another try later.
     Temporary(String),
+}
+
+/// The longest a host may put off a delivery with `Retry-After`: a larger value (or a date
+/// further ahead) is read as this. The backoff of failures reaches a day, but a host that asks
+/// for hours is one Kith still wants to reach the same day.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// When a `Retry-After` value (delay-seconds, or an HTTP date) says to try again, from `now`
+/// (milliseconds): at least a second later, at most [`MAX_RETRY_AFTER`]; `None` when it is
+/// neither form.
+pub fn retry_after(value: &str, now: i64) -> Option<i64> {
+    let value = value.trim();
+    let wait_ms = if let Ok(seconds) = value.parse::<u64>() {
+        i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX)
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        let at = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+        i64::try_from(at).unwrap_or(i64::MAX).saturating_sub(now)
+    };
+    let max = MAX_RETRY_AFTER.as_millis() as i64;
+    Some(now + wait_ms.clamp(1_000, max))
+}
+
+/// What the receiving server said, for the log: the start of its answer, on one line.
+async fn answer_text(response: reqwest::Response) -> String {
+    let body = response.bytes().await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 async fn send(
@@ -270,10 +354,16 @@ async fn send(
         .await
         .map_err(|e| Failure::Temporary(format!("{e}")))?;
     let status = response.status().as_u16();
-    match status {
-        200..=299 => Ok(()),
-        408 | 429 => Err(Failure::Temporary(format!("HTTP {status}"))),
-        400..=499 => Err(Failure::Permanent(format!("HTTP {status}"))),
+    let asked = (status == 429 || status == 503)
+        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, now_millis()));
+    match (status, asked) {
+        (200..=299, _) => Ok(()),
+        (_, Some(until)) => Err(Failure::Deferred(until, format!("HTTP {status}"))),
+        (408 | 429, None) => Err(Failure::Temporary(format!("HTTP {status}"))),
+        (400..=499, None) => Err(Failure::Refused(status, answer_text(response).await)),
         _ => Err(Failure::Temporary(format!("HTTP {status}"))),
     }
 }

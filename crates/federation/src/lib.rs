@@ -13,6 +13,7 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod fetch;
+pub mod forms;
 pub mod inbox;
 pub mod ingress;
 pub mod keys;
@@ -21,6 +22,7 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod sanitize;
 pub mod signatures;
+pub mod software;
 pub mod urls;
 pub mod webfinger;
 

@@ -31,6 +31,7 @@ mod rsvps;
 mod series;
 mod sessions;
 mod settings;
+mod software;
 mod stats;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -60,5 +61,6 @@ pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
 pub use series::EventSeries;
 pub use sessions::Session;
 pub use settings::Invite;
+pub use software::HostSoftware;
 pub use stats::UsageStats;
 pub use time::now_millis;

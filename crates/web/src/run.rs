@@ -1,7 +1,7 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
-//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and
-//! the inbox worker, stopped together. The `kith serve` command and the multi-instance tests
-//! both start instances here.
+//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker, the
+//! inbox worker and the look-up of other hosts' software, stopped together. The `kith serve`
+//! command and the multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -51,6 +51,12 @@ pub async fn run(
         std::time::Duration::from_secs(3600),
         stopped.clone(),
     ));
+    // What software other hosts run, looked up from their NodeInfo (kith_federation::software).
+    let lookups = background.spawn(kith_federation::software::lookup::run(
+        bg.clone(),
+        kith_federation::software::lookup::LookupSettings::default(),
+        stopped.clone(),
+    ));
     // The peer address keys the login throttle (see `auth`).
     let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
@@ -64,6 +70,7 @@ pub async fn run(
     let _ = stop.send(true);
     drop(stopped);
     let _ = series.await;
+    let _ = lookups.await;
     if let Err(error) = ingress.await {
         tracing::error!(%error, "the inbox worker failed");
     }

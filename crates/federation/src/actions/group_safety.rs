@@ -1,17 +1,23 @@
 //! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and
 //! Lemmy expect (DESIGN §8): a ban is `Block{target: group}` and lifting it `Undo{Block}`;
 //! moderators join and leave the moderators collection with `Add`/`Remove`; a removed post is a
-//! `Delete` with the reason in `summary`. The group announces each to its members; Mastodon, which
-//! understands none of them, gets what it does understand: `Reject{Follow}` for a banned member
-//! and `Undo{Announce}` for a removed post. Every action lands in the audit log.
+//! `Delete` with the reason in `summary`. The group announces each to its members' FEP-1b12
+//! servers; the microblogs, which understand none of them, get what they do understand:
+//! `Undo{Announce}` for a removed post, and for a banned person the group's own
+//! `Block{object: person}` (GoToSocial and Mastodon end the person's follow of the group on it;
+//! GoToSocial ignores a `Reject{Follow}` of a follow it had accepted) beside `Reject{Follow}`
+//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in
+//! the audit log.
 
 use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
 use serde_json::{Value, json};
 
 use crate::actions::membership::{find_actor, moderated_group};
 use crate::activities::announce;
-use crate::activities::follow::send_answer;
+use crate::activities::follow::follow_answer;
+use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC};
+use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
 
@@ -41,21 +47,61 @@ fn remote_inbox(person: &Actor) -> Vec<String> {
     }
 }
 
+/// What a moderation activity also sends the person it concerns: `forms` to their own inbox.
+struct Direct<'a> {
+    inbox: String,
+    forms: &'a [Form],
+}
+
 /// Sends a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
-/// member's server and to `extra` inboxes (the person concerned).
+/// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
+/// concerned), with the `direct` forms in the same batch.
 async fn announce_moderation(
     ctx: &Context,
     group: &Actor,
     inner: &OutgoingActivity,
     extra: Vec<String>,
+    direct: Option<Direct<'_>>,
 ) -> Result<()> {
     let value = serde_json::to_value(inner)
         .map_err(|e| FederationError::BadRequest(format!("serialising {}: {e}", inner.kind)))?;
     let wrapped = announce::announce_activity(group, &value, Urls::new_activity(&group.id));
-    let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
-    inboxes.extend(extra);
-    deliver::enqueue(ctx, group, &wrapped, inboxes).await?;
+    let mut announced_to = ctx.db.member_inboxes(&group.id).await?;
+    announced_to.extend(extra);
+    let mut inboxes = announced_to.clone();
+    inboxes.extend(direct.as_ref().map(|d| d.inbox.clone()));
+    let mut plan = Plan::new(ctx, inboxes).await?;
+    plan.add_to(
+        group,
+        &[Form::for_readers(wrapped, Readers::groups_and_unknown())],
+        &announced_to,
+    )?;
+    if let Some(direct) = direct {
+        plan.add_to(group, direct.forms, std::slice::from_ref(&direct.inbox))?;
+    }
+    plan.queue(ctx).await?;
     Ok(())
+}
+
+/// The group's own `Block` of a banned person, with an id of its own beside the ban's
+/// (`ban_id`), so that lifting the ban can undo it.
+fn group_block(group: &Actor, person: &Actor, ban_id: &str) -> OutgoingActivity {
+    let mut block = OutgoingActivity::new(
+        "Block",
+        format!("{ban_id}#group"),
+        &group.id,
+        json!(person.id),
+        vec![person.id.clone()],
+    );
+    block.summary = None;
+    block
+}
+
+/// Who reads the group's own `Block` of a person: the microblogs (GoToSocial and Mastodon end
+/// the person's follow on it) and hosts not known yet. Not Lemmy, which takes bans only from
+/// moderators, announced, and refuses a `Block` by a group.
+fn group_block_readers() -> Readers {
+    Readers::microblogs_and_unknown()
 }
 
 /// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
@@ -145,12 +191,27 @@ pub async fn ban(
         .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
         .await?;
     block.id = ban.activity_id;
-    if !person.local
-        && let Some(follow_id) = membership.and_then(|m| m.follow_activity_id)
-    {
-        send_answer(ctx, "Reject", &group, &person, &follow_id).await?;
+    let mut direct = Vec::new();
+    if !person.local {
+        // Lemmy 0.19 refuses `Reject` (it has no handler for it); the announced `Block` ends
+        // the follow there.
+        if let Some(follow_id) = membership.and_then(|m| m.follow_activity_id) {
+            let reject = follow_answer("Reject", &group, &person, &follow_id);
+            direct.push(Form::for_readers(
+                reject,
+                Readers::ALL.without(Dialect::Lemmy),
+            ));
+        }
+        direct.push(Form::for_readers(
+            group_block(&group, &person, &block.id),
+            group_block_readers(),
+        ));
     }
-    announce_moderation(ctx, &group, &block, remote_inbox(&person)).await?;
+    let direct = (!person.local).then(|| Direct {
+        inbox: person.inbox_url.clone(),
+        forms: &direct,
+    });
+    announce_moderation(ctx, &group, &block, remote_inbox(&person), direct).await?;
     ctx.db
         .audit(
             acting_name(by),
@@ -185,9 +246,27 @@ pub async fn unban(
     let mut block = group_activity("Block", &actor, &group, json!(person.id));
     block.id = ban.activity_id;
     block.target = Some(group.id.clone());
+    let own_block = group_block(&group, &person, &block.id);
     let block = serde_json::to_value(&block).unwrap_or_default();
     let undo = group_activity("Undo", &actor, &group, block);
-    announce_moderation(ctx, &group, &undo, remote_inbox(&person)).await?;
+    let mut direct = Vec::new();
+    if !person.local {
+        let own_block = serde_json::to_value(&own_block).unwrap_or_default();
+        let mut own_undo = OutgoingActivity::new(
+            "Undo",
+            Urls::new_activity(&group.id),
+            &group.id,
+            own_block,
+            vec![person.id.clone()],
+        );
+        own_undo.cc = Vec::new();
+        direct.push(Form::for_readers(own_undo, group_block_readers()));
+    }
+    let direct = (!person.local).then(|| Direct {
+        inbox: person.inbox_url.clone(),
+        forms: &direct,
+    });
+    announce_moderation(ctx, &group, &undo, remote_inbox(&person), direct).await?;
     ctx.db
         .audit(
             acting_name(by),
@@ -294,7 +373,7 @@ async fn change_moderator(
     let kind = if add { "Add" } else { "Remove" };
     let mut activity = group_activity(kind, &actor, &group, json!(person.id));
     activity.target = Some(Urls::moderators(&group.id));
-    announce_moderation(ctx, &group, &activity, Vec::new()).await?;
+    announce_moderation(ctx, &group, &activity, Vec::new(), None).await?;
     let action = if add {
         "group.moderator.add"
     } else {
@@ -374,6 +453,9 @@ pub async fn announce_group_update(ctx: &Context, group_id: &str) -> Result<()> 
     );
     update.cc = vec![Urls::followers(&group.id)];
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    deliver::enqueue(ctx, &group, &update, inboxes).await?;
+    // Lemmy refuses an `Update{Group}` whose actor is not a moderator (a person), and reads
+    // the group again by itself; its form of the group would not change anyway.
+    let form = Form::for_readers(update, Readers::ALL.without(Dialect::Lemmy));
+    deliver::enqueue_forms(ctx, &group, &[form], inboxes).await?;
     Ok(())
 }
