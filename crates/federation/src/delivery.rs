@@ -12,6 +12,7 @@ use moka::future::Cache;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::answers::{self, Failure};
 use crate::context::Counters;
 use crate::{Context, FederationError, Result, signatures};
 
@@ -295,46 +296,6 @@ async fn defer(
     Ok(false)
 }
 
-enum Failure {
-    /// Will never succeed (a dead host, a refused address).
-    Permanent(String),
-    /// The receiving server refused it: a `4xx` other than 408 and 429 (status, what it said).
-    Refused(u16, String),
-    /// The host asked to be sent it again no sooner than this time (milliseconds): `429` or
-    /// `503` with `Retry-After`.
-    Deferred(i64, String),
-    /// Worth another try later.
-    Temporary(String),
-}
-
-/// The longest a host may put off a delivery with `Retry-After`: a larger value (or a date
-/// further ahead) is read as this. The backoff of failures reaches a day, but a host that asks
-/// for hours is one Kith still wants to reach the same day.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(6 * 60 * 60);
-
-/// When a `Retry-After` value (delay-seconds, or an HTTP date) says to try again, from `now`
-/// (milliseconds): at least a second later, at most [`MAX_RETRY_AFTER`]; `None` when it is
-/// neither form.
-pub fn retry_after(value: &str, now: i64) -> Option<i64> {
-    let value = value.trim();
-    let wait_ms = if let Ok(seconds) = value.parse::<u64>() {
-        i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX)
-    } else {
-        let at = httpdate::parse_http_date(value).ok()?;
-        let at = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
-        i64::try_from(at).unwrap_or(i64::MAX).saturating_sub(now)
-    };
-    let max = MAX_RETRY_AFTER.as_millis() as i64;
-    Some(now + wait_ms.clamp(1_000, max))
-}
-
-/// What the receiving server said, for the log: the start of its answer, on one line.
-async fn answer_text(response: reqwest::Response) -> String {
-    let body = response.bytes().await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 async fn send(
     ctx: &Context,
     bodies: &Bodies,
@@ -353,19 +314,7 @@ async fn send(
         .send()
         .await
         .map_err(|e| Failure::Temporary(format!("{e}")))?;
-    let status = response.status().as_u16();
-    let asked = (status == 429 || status == 503)
-        .then(|| response.headers().get(reqwest::header::RETRY_AFTER))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| retry_after(v, now_millis()));
-    match (status, asked) {
-        (200..=299, _) => Ok(()),
-        (_, Some(until)) => Err(Failure::Deferred(until, format!("HTTP {status}"))),
-        (408 | 429, None) => Err(Failure::Temporary(format!("HTTP {status}"))),
-        (400..=499, None) => Err(Failure::Refused(status, answer_text(response).await)),
-        _ => Err(Failure::Temporary(format!("HTTP {status}"))),
-    }
+    answers::outcome(response).await
 }
 
 type Prepared = (url::Url, Vec<(&'static str, String)>, String);

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod activities;
+pub mod answers;
 pub mod background;
 pub mod client;
 mod context;

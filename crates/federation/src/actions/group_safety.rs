@@ -12,9 +12,9 @@
 use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
 use serde_json::{Value, json};
 
+pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::{find_actor, moderated_group};
 use crate::activities::announce;
-use crate::activities::follow::follow_answer;
 use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC};
 use crate::software::{Dialect, Readers};
@@ -28,7 +28,11 @@ pub fn acting_name(by: Option<&Account>) -> &str {
 
 /// The person a moderation activity is sent as: the moderator acting, or for the command line
 /// the group's owner (Lemmy reads the actor of a mod action as a person of the group's instance).
-async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Result<Actor> {
+pub(crate) async fn acting_actor(
+    ctx: &Context,
+    group: &Actor,
+    by: Option<&Account>,
+) -> Result<Actor> {
     if let Some(account) = by {
         return Ok(ctx.db.actor(&account.actor_id).await?);
     }
@@ -39,7 +43,7 @@ async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Res
 }
 
 /// The inbox of a remote person, to tell them directly; nothing for local people.
-fn remote_inbox(person: &Actor) -> Vec<String> {
+pub(crate) fn remote_inbox(person: &Actor) -> Vec<String> {
     if person.local {
         Vec::new()
     } else {
@@ -48,15 +52,15 @@ fn remote_inbox(person: &Actor) -> Vec<String> {
 }
 
 /// What a moderation activity also sends the person it concerns: `forms` to their own inbox.
-struct Direct<'a> {
-    inbox: String,
-    forms: &'a [Form],
+pub(crate) struct Direct<'a> {
+    pub(crate) inbox: String,
+    pub(crate) forms: &'a [Form],
 }
 
 /// Sends a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
 /// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
 /// concerned), with the `direct` forms in the same batch.
-async fn announce_moderation(
+pub(crate) async fn announce_moderation(
     ctx: &Context,
     group: &Actor,
     inner: &OutgoingActivity,
@@ -83,29 +87,8 @@ async fn announce_moderation(
     Ok(())
 }
 
-/// The group's own `Block` of a banned person, with an id of its own beside the ban's
-/// (`ban_id`), so that lifting the ban can undo it.
-fn group_block(group: &Actor, person: &Actor, ban_id: &str) -> OutgoingActivity {
-    let mut block = OutgoingActivity::new(
-        "Block",
-        format!("{ban_id}#group"),
-        &group.id,
-        json!(person.id),
-        vec![person.id.clone()],
-    );
-    block.summary = None;
-    block
-}
-
-/// Who reads the group's own `Block` of a person: the microblogs (GoToSocial and Mastodon end
-/// the person's follow on it) and hosts not known yet. Not Lemmy, which takes bans only from
-/// moderators, announced, and refuses a `Block` by a group.
-fn group_block_readers() -> Readers {
-    Readers::microblogs_and_unknown()
-}
-
 /// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
-fn group_activity(
+pub(crate) fn group_activity(
     kind: &'static str,
     actor: &Actor,
     group: &Actor,
@@ -144,139 +127,6 @@ pub(crate) fn reason_of(reason: Option<&str>) -> Option<String> {
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
-}
-
-/// Bans a person from a group: their membership ends, what they send there is refused from now
-/// on, and the group announces `Block{target: group}`. A Mastodon member's follow is ended with
-/// `Reject{Follow}`.
-pub async fn ban(
-    ctx: &Context,
-    group_name: &str,
-    who: &str,
-    reason: Option<&str>,
-    by: Option<&Account>,
-) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let person = resolve_person(ctx, who).await?;
-    if person.id == group.id || person.kind == "Group" && person.local {
-        return Err(FederationError::BadRequest(
-            "a group cannot ban a group of its own".into(),
-        ));
-    }
-    let membership = match ctx.db.membership(&group.id, &person.id).await {
-        Ok(m) => Some(m),
-        Err(StorageError::NotFound) => None,
-        Err(other) => return Err(other.into()),
-    };
-    if membership
-        .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
-    {
-        return Err(FederationError::Forbidden(
-            "the owner cannot be banned".into(),
-        ));
-    }
-    if by.is_some_and(|a| a.actor_id == person.id) {
-        return Err(FederationError::BadRequest(
-            "you cannot ban yourself".into(),
-        ));
-    }
-    let reason = reason_of(reason);
-    let actor = acting_actor(ctx, &group, by).await?;
-    let mut block = group_activity("Block", &actor, &group, json!(person.id));
-    block.target = Some(group.id.clone());
-    block.summary = reason.clone();
-    let ban = ctx
-        .db
-        .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
-        .await?;
-    block.id = ban.activity_id;
-    let mut direct = Vec::new();
-    if !person.local {
-        // Lemmy 0.19 refuses `Reject` (it has no handler for it); the announced `Block` ends
-        // the follow there.
-        if let Some(follow_id) = membership.and_then(|m| m.follow_activity_id) {
-            let reject = follow_answer("Reject", &group, &person, &follow_id);
-            direct.push(Form::for_readers(
-                reject,
-                Readers::ALL.without(Dialect::Lemmy),
-            ));
-        }
-        direct.push(Form::for_readers(
-            group_block(&group, &person, &block.id),
-            group_block_readers(),
-        ));
-    }
-    let direct = (!person.local).then(|| Direct {
-        inbox: person.inbox_url.clone(),
-        forms: &direct,
-    });
-    announce_moderation(ctx, &group, &block, remote_inbox(&person), direct).await?;
-    ctx.db
-        .audit(
-            acting_name(by),
-            "group.ban",
-            &person.id,
-            Some(&group.id),
-            reason.as_deref(),
-        )
-        .await?;
-    Ok(person)
-}
-
-/// Lifts a ban: the group announces `Undo{Block}`; the person may ask to join again.
-pub async fn unban(
-    ctx: &Context,
-    group_name: &str,
-    who: &str,
-    by: Option<&Account>,
-) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let person = resolve_person(ctx, who).await?;
-    let ban = match ctx.db.unban_from_group(&group.id, &person.id).await {
-        Ok(ban) => ban,
-        Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound(format!(
-                "{who} is not banned from {group_name}"
-            )));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let actor = acting_actor(ctx, &group, by).await?;
-    let mut block = group_activity("Block", &actor, &group, json!(person.id));
-    block.id = ban.activity_id;
-    block.target = Some(group.id.clone());
-    let own_block = group_block(&group, &person, &block.id);
-    let block = serde_json::to_value(&block).unwrap_or_default();
-    let undo = group_activity("Undo", &actor, &group, block);
-    let mut direct = Vec::new();
-    if !person.local {
-        let own_block = serde_json::to_value(&own_block).unwrap_or_default();
-        let mut own_undo = OutgoingActivity::new(
-            "Undo",
-            Urls::new_activity(&group.id),
-            &group.id,
-            own_block,
-            vec![person.id.clone()],
-        );
-        own_undo.cc = Vec::new();
-        direct.push(Form::for_readers(own_undo, group_block_readers()));
-    }
-    let direct = (!person.local).then(|| Direct {
-        inbox: person.inbox_url.clone(),
-        forms: &direct,
-    });
-    announce_moderation(ctx, &group, &undo, remote_inbox(&person), direct).await?;
-    ctx.db
-        .audit(
-            acting_name(by),
-            "group.unban",
-            &person.id,
-            Some(&group.id),
-            None,
-        )
-        .await?;
-    Ok(person)
 }
 
 /// Only the owner and administrators (and the operator) change who moderates.

@@ -1,6 +1,7 @@
 //! What people and organisers do, as one code path for the CLI, the JSON API and the pages.
 
 pub mod accounts;
+pub mod bans;
 mod event_forms;
 pub mod events;
 pub mod group_safety;
