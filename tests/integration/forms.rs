@@ -135,7 +135,7 @@ async fn each_server_gets_the_post_in_the_form_it_reads_and_an_unknown_one_both(
         1,
         "Mastodon: only the boost: {announces:?}"
     );
-    assert!(announces.iter().all(|b| boost(b)));
+    assert!(announces.iter().all(&boost));
 
     let announces = of_type(&lemmy.peer, "Announce");
     assert_eq!(
@@ -143,7 +143,7 @@ async fn each_server_gets_the_post_in_the_form_it_reads_and_an_unknown_one_both(
         1,
         "Lemmy: only Announce{{Create}}: {announces:?}"
     );
-    assert!(announces.iter().all(|b| wrapped(b)));
+    assert!(announces.iter().all(&wrapped));
     assert_eq!(announces[0]["object"]["object"]["type"], "Page");
     assert_eq!(
         announces[0]["object"]["object"]["name"],
@@ -157,7 +157,7 @@ async fn each_server_gets_the_post_in_the_form_it_reads_and_an_unknown_one_both(
         1,
         "NodeBB: only Announce{{Create}}: {announces:?}"
     );
-    assert!(announces.iter().all(|b| wrapped(b)));
+    assert!(announces.iter().all(&wrapped));
     assert_eq!(announces[0]["object"]["object"]["type"], "Note");
 
     let announces = of_type(&unknown.peer, "Announce");
@@ -166,7 +166,7 @@ async fn each_server_gets_the_post_in_the_form_it_reads_and_an_unknown_one_both(
         2,
         "an unknown server gets both: {announces:?}"
     );
-    assert!(announces.iter().any(|b| boost(b)) && announces.iter().any(|b| wrapped(b)));
+    assert!(announces.iter().any(&boost) && announces.iter().any(&wrapped));
 
     // Each form was signed once per host that reads it: four deliveries, not eight.
     assert_eq!(

@@ -3,7 +3,7 @@
 //! group, a group follows a community through its relay, top-level posts reach Lemmy 1.0 as
 //! `Page`s, and a group that approves its members stays public to Lemmy 1.0.
 
-use kith_federation::actions::{events, membership, posts};
+use kith_federation::actions::{events, group_safety, membership, posts};
 use kith_federation::software::Dialect;
 use kith_storage::{FollowState, JoinPolicy};
 use serde_json::{Value, json};
@@ -153,12 +153,44 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
     .await;
     assert_eq!(kept.group_id.as_deref(), Some(community_id.as_str()));
 
+    // A post and its removal, and a ban: no Announce{id}, no Undo{Announce}, no Block by the
+    // group, which Lemmy refuses; the announced Delete and Block it reads.
+    let olga = kith.actor("olga").await;
+    let post = posts::post_to_group(&kith.ctx, &olga, &group, "Lost: one glove", None)
+        .await
+        .unwrap();
+    group_safety::remove_post(&kith.ctx, &post.id, Some("off topic"), None)
+        .await
+        .unwrap();
+    all_sent(&kith).await;
+    assert_eq!(refusals(&lemmy.peer), Vec::<String>::new());
+    let seen = |kind: &str| {
+        of_type(&lemmy.peer, "Announce")
+            .iter()
+            .filter(|a| a["object"]["type"] == kind)
+            .count()
+    };
+    assert_eq!(seen("Delete"), 2, "the event's and the post's");
+    assert!(of_type(&lemmy.peer, "Undo").is_empty());
+
     // A refusal Lemmy still makes (0.19 has no Reject: a removed member) is logged and
     // counted against Lemmy.
     membership::remove_member(&kith.ctx, "runners", lemmy.id(), None)
         .await
         .unwrap();
     all_sent(&kith).await;
+    assert_eq!(
+        refusals(&lemmy.peer).len(),
+        1,
+        "{:?}",
+        refusals(&lemmy.peer)
+    );
+    // Banned afterwards: the announced Block reaches them, and nothing else is refused.
+    group_safety::ban(&kith.ctx, "runners", lemmy.id(), Some("spam"), None)
+        .await
+        .unwrap();
+    all_sent(&kith).await;
+    assert_eq!(seen("Block"), 1);
     assert_eq!(
         refusals(&lemmy.peer).len(),
         1,

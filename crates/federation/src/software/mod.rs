@@ -208,16 +208,6 @@ impl Context {
         }
     }
 
-    /// Notes hosts seen for the first time (a signed fetch from them), for a look-up soon.
-    pub(crate) async fn note_new_hosts(&self, hosts: &[String]) -> Result<()> {
-        if hosts.is_empty() {
-            return Ok(());
-        }
-        self.db.note_hosts(hosts).await?;
-        self.hosts_noted(hosts).await;
-        Ok(())
-    }
-
     /// Marks hosts as noted in the copy and wakes the look-up task.
     pub(crate) async fn hosts_noted(&self, hosts: &[String]) {
         if hosts.is_empty() {

@@ -4,7 +4,7 @@
 //! attributed to a kind of server: by the software its `User-Agent` names (Lemmy sends
 //! `Lemmy/VERSION; +https://HOST`, GoToSocial `gotosocial/VERSION (+https://HOST)`, Mastodon
 //! `http.rb/… (Mastodon/VERSION; +https://HOST/)`), else by the host of the signature's key,
-//! whose software the delivery queue looked up. Nothing private depends on it: every form is
+//! whose software the delivery queue looked up (the signature is not checked for this). Nothing private depends on it: every form is
 //! public, so a requester that lies about itself only gets another public form.
 
 use super::Dialect;
@@ -49,8 +49,8 @@ pub fn key_id_of(signature: &str) -> Option<&str> {
 
 impl Context {
     /// Who sent a GET with these headers: the software its `User-Agent` names, else the
-    /// software of its signing key's host (a host never seen is noted for a look-up, and read
-    /// as unknown meanwhile).
+    /// software of its signing key's host, as the delivery queue looked it up (unknown for a
+    /// host never delivered to).
     pub async fn reader_of(&self, user_agent: Option<&str>, signature: Option<&str>) -> Reader {
         let dialect = user_agent.map_or(Dialect::Unknown, dialect_of_user_agent);
         if dialect != Dialect::Unknown {
@@ -75,12 +75,9 @@ impl Context {
                 return Reader::UNKNOWN;
             }
         };
+        // A host is not noted for a look-up from a GET: the signature is not checked here, so
+        // anyone could have Kith look up any host by naming it in a `keyId`.
         let known = known.get(&host).cloned().unwrap_or(super::Known::Unnoted);
-        if known == super::Known::Unnoted
-            && let Err(error) = self.note_new_hosts(std::slice::from_ref(&host)).await
-        {
-            tracing::warn!(%error, %host, "noting a host for a look-up failed");
-        }
         Reader {
             dialect: known.dialect(),
             by_signature: true,
