@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::{Router, extract::State, http::StatusCode, routing::post};
+use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::post};
 use kith_federation::{Context, FederationSettings, actions::accounts, delivery};
 use kith_storage::NewDelivery;
 use tokio::net::TcpListener;
@@ -179,5 +179,69 @@ async fn a_slow_host_gets_a_few_requests_at_a_time_and_holds_back_no_other() {
         (ctx.db.pending_deliveries().await.unwrap() == 0).then_some(())
     })
     .await;
+    let _ = stop.send(true);
+}
+
+/// A host that answers `status` with `Retry-After: retry_after(now)` to the first request,
+/// then takes what comes; it records when each request came.
+async fn busy_host(
+    status: StatusCode,
+    retry_after: fn() -> String,
+) -> (String, Arc<std::sync::Mutex<Vec<std::time::Instant>>>) {
+    let hits: Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let seen = hits.clone();
+    let app = Router::new().route(
+        "/inbox",
+        post(move || {
+            let seen = seen.clone();
+            async move {
+                let mut hits = seen.lock().unwrap();
+                hits.push(std::time::Instant::now());
+                if hits.len() == 1 {
+                    (status, [("retry-after", retry_after())]).into_response()
+                } else {
+                    StatusCode::ACCEPTED.into_response()
+                }
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("{base}/inbox"), hits)
+}
+
+#[tokio::test]
+async fn a_host_that_answers_503_or_429_with_retry_after_is_tried_again_when_it_says() {
+    let (ctx, _db, actor) = context().await;
+    // Mastodon 4.6 answers 503 when it could not fetch the sender's key for a moment.
+    let (unavailable, unavailable_hits) =
+        busy_host(StatusCode::SERVICE_UNAVAILABLE, || "2".to_owned()).await;
+    let (limited, limited_hits) = busy_host(StatusCode::TOO_MANY_REQUESTS, || {
+        let at = std::time::SystemTime::now() + std::time::Duration::from_secs(3);
+        httpdate::fmt_http_date(at)
+    })
+    .await;
+    queue(&ctx, &actor, 1, vec![unavailable]).await;
+    queue(&ctx, &actor, 2, vec![limited]).await;
+    let stop = start_worker(&ctx);
+    eventually("both delivered", || async {
+        (ctx.db.pending_deliveries().await.unwrap() == 0).then_some(())
+    })
+    .await;
+    for (hits, asked) in [(unavailable_hits, 2.0), (limited_hits, 2.0)] {
+        let hits = hits.lock().unwrap().clone();
+        assert_eq!(hits.len(), 2, "refused once, then taken");
+        let waited = (hits[1] - hits[0]).as_secs_f64();
+        // The worker retries failures after 100 ms here: only Retry-After makes it wait.
+        assert!(
+            waited >= asked - 0.1,
+            "tried again after {waited} s, asked {asked} s"
+        );
+    }
+    let counters = ctx.counters();
+    assert_eq!(counters.delivered.load(Ordering::SeqCst), 2);
+    assert_eq!(counters.delivery_deferred.load(Ordering::SeqCst), 2);
+    assert_eq!(counters.delivery_dropped.load(Ordering::SeqCst), 0);
     let _ = stop.send(true);
 }

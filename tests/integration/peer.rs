@@ -4,6 +4,9 @@
 //! content-type`, `keyId` = `<actor>#main-key`), and checks the signatures of what it receives
 //! the way Mastodon does, independently of Kith's own code: it fetches the signer's key from the
 //! `keyId`, rebuilds the signing string from the `headers` list and checks the `Digest`.
+//!
+//! A peer started [`Peer::start_as`] a kind of server (`shapes.rs`) serves that server's NodeInfo,
+//! and for Lemmy answers what Lemmy's inbox refuses with 400, as Lemmy does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +26,8 @@ use base64::{Engine, engine::general_purpose::STANDARD as B64};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+use crate::shapes::Shape;
+
 /// Something the peer's inboxes received.
 #[derive(Clone, Debug)]
 pub struct Received {
@@ -34,6 +39,13 @@ pub struct Received {
     pub rfc9421: bool,
 }
 
+/// Something the peer's inboxes refused, and why.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    pub body: Value,
+    pub reason: String,
+}
+
 #[derive(Clone)]
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
@@ -43,7 +55,9 @@ struct Shared {
     /// Refuse draft-cavage POSTs with 401, as a server that reads only RFC 9421 would.
     rfc9421_only: Arc<std::sync::atomic::AtomicBool>,
     /// POSTs refused that way.
-    refused: Arc<std::sync::atomic::AtomicUsize>,
+    refused_cavage: Arc<std::sync::atomic::AtomicUsize>,
+    refused: Arc<Mutex<Vec<Refused>>>,
+    shape: Shape,
 }
 
 /// A fediverse server in the test process.
@@ -72,6 +86,11 @@ pub(crate) fn pem_der(pem: &str) -> Vec<u8> {
 impl Peer {
     /// Starts a peer that stands in for the fixtures' `originals` hosts.
     pub async fn start(originals: &[&str]) -> Peer {
+        Peer::start_as(originals, Shape::Unknown).await
+    }
+
+    /// Starts a peer that stands in for the `originals` hosts running `shape`'s software.
+    pub async fn start_as(originals: &[&str], shape: Shape) -> Peer {
         let keys = kith_federation::keys::generate().await.unwrap();
         let key = RsaKeyPair::from_pkcs8(&pem_der(&keys.private_pem)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -81,11 +100,18 @@ impl Peer {
             received: Arc::default(),
             gets: Arc::default(),
             rfc9421_only: Arc::default(),
+            refused_cavage: Arc::default(),
             refused: Arc::default(),
+            shape,
         };
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder()
+            .user_agent(shape.user_agent(&base))
+            .build()
+            .unwrap();
         let app = Router::new()
             .route("/.well-known/webfinger", get(webfinger))
+            .route("/.well-known/nodeinfo", get(nodeinfo_index))
+            .route("/nodeinfo/{version}", get(nodeinfo))
             .fallback(serve_or_receive)
             .with_state((shared.clone(), client.clone()));
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -226,13 +252,23 @@ impl Peer {
     /// POSTs refused for being signed draft-cavage.
     pub fn refused_cavage(&self) -> usize {
         self.shared
-            .refused
+            .refused_cavage
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Everything received so far.
+    /// Everything received so far (and taken).
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().unwrap().clone()
+    }
+
+    /// Everything refused so far.
+    pub fn refused(&self) -> Vec<Refused> {
+        self.shared.refused.lock().unwrap().clone()
+    }
+
+    /// The host (and port) of this peer, as Kith keys hosts.
+    pub fn host(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
     }
 
     /// Waits until something matching `pred` arrives.
@@ -275,6 +311,52 @@ async fn webfinger(
     }
 }
 
+async fn nodeinfo_index(
+    State((shared, _)): State<(Shared, reqwest::Client)>,
+    headers: HeaderMap,
+) -> Response {
+    if shared.shape.nodeinfo().is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let version = shared.shape.nodeinfo_schema();
+    Json(json!({"links": [{
+        "rel": format!("http://nodeinfo.diaspora.software/ns/schema/{version}"),
+        "href": format!("http://{host}/nodeinfo/{version}"),
+    }]}))
+    .into_response()
+}
+
+async fn nodeinfo(State((shared, _)): State<(Shared, reqwest::Client)>) -> Response {
+    match shared.shape.nodeinfo() {
+        Some(name) => Json(fixture(name)).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The actors `shape`'s inbox needs to know, fetched as that server would.
+async fn actor_docs(
+    client: &reqwest::Client,
+    shape: Shape,
+    body: &Value,
+) -> HashMap<String, Value> {
+    let mut docs = HashMap::new();
+    for id in shape.actors_to_fetch(body) {
+        let fetched = client
+            .get(&id)
+            .header("accept", "application/activity+json")
+            .send()
+            .await;
+        if let Ok(response) = fetched {
+            docs.insert(id, response.json().await.unwrap_or_default());
+        }
+    }
+    docs
+}
+
 async fn serve_or_receive(
     State((shared, client)): State<(Shared, reqwest::Client)>,
     method: axum::http::Method,
@@ -303,7 +385,7 @@ async fn serve_or_receive(
             .load(std::sync::atomic::Ordering::SeqCst)
     {
         shared
-            .refused
+            .refused_cavage
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -313,6 +395,14 @@ async fn serve_or_receive(
         verify(&client, &path, &headers, &body).await
     };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let docs = actor_docs(&client, shared.shape, &body).await;
+    if let Some(reason) = shared.shape.refusal(&body, &|id| docs.get(id).cloned()) {
+        shared.refused.lock().unwrap().push(Refused {
+            body,
+            reason: reason.clone(),
+        });
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": reason}))).into_response();
+    }
     shared.received.lock().unwrap().push(Received {
         path,
         body,

@@ -68,6 +68,13 @@ struct Shared {
     /// delivering to them or hearing from them needs no database look-up of their health.
     healthy_hosts: Cache<String, ()>,
     signer: crate::background::Signer,
+    /// What each remote host runs, as far as this process knows (`software`).
+    software: crate::software::SoftwareCopy,
+    /// Wakes the task that looks up hosts' software.
+    lookup_wakeup: Notify,
+    /// Hosts that asked (with `Retry-After`) not to be sent anything before a time: until then
+    /// their deliveries wait without a request.
+    paused_hosts: Cache<String, i64>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -107,6 +114,18 @@ pub struct Counters {
     pub delivered: AtomicU64,
     /// Deliveries given up on (permanent failure, dead host, too many attempts).
     pub delivery_dropped: AtomicU64,
+    /// Deliveries a remote server refused (a `4xx` answer other than 408 and 429), each logged
+    /// with the answer; counted by software in [`Counters::refusals_by_software`] too.
+    pub delivery_refused: AtomicU64,
+    /// Deliveries put off because the host answered `429` or `503` with `Retry-After`.
+    pub delivery_deferred: AtomicU64,
+    /// Look-ups of hosts' software (NodeInfo) made.
+    pub host_lookups: AtomicU64,
+    /// Of those, the ones that found no software (no NodeInfo, or it did not answer).
+    pub host_lookups_failed: AtomicU64,
+    /// Refused deliveries by the refusing host's software (`unknown` when not known), so that
+    /// an operator sees which kind of server refuses what Kith sends.
+    delivery_refusals: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
     /// Nanoseconds spent handling inbox requests, from the body in hand to the outcome.
     pub inbox_nanos: AtomicU64,
     /// Nanoseconds of that spent verifying signatures (the RSA step alone), so an operator
@@ -138,6 +157,22 @@ impl Counters {
         self.refusals
             .lock()
             .map(|refusals| refusals.clone())
+            .unwrap_or_default()
+    }
+
+    /// Counts a refused delivery against the refusing host's software.
+    pub fn refused_by(&self, software: &str) {
+        Counters::bump(&self.delivery_refused);
+        if let Ok(mut refusals) = self.delivery_refusals.lock() {
+            *refusals.entry(software.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// The refused deliveries by software, for the administrators' counters.
+    pub fn refusals_by_software(&self) -> std::collections::BTreeMap<String, u64> {
+        self.delivery_refusals
+            .lock()
+            .map(|r| r.clone())
             .unwrap_or_default()
     }
 
@@ -181,6 +216,12 @@ impl Context {
                     .time_to_live(std::time::Duration::from_secs(60))
                     .build(),
                 signer: crate::background::Signer::default(),
+                software: crate::software::new_copy(),
+                lookup_wakeup: Notify::new(),
+                paused_hosts: Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(std::time::Duration::from_secs(6 * 60 * 60))
+                    .build(),
             }),
         })
     }
@@ -253,6 +294,42 @@ impl Context {
     /// Waits until [`Context::wake_delivery`] is called.
     pub async fn delivery_woken(&self) {
         self.shared.delivery_wakeup.notified().await;
+    }
+
+    /// This process's copy of hosts' software.
+    pub(crate) fn software_copy(&self) -> &crate::software::SoftwareCopy {
+        &self.shared.software
+    }
+
+    /// Wakes the task that looks up hosts' software: a host was noted.
+    pub fn wake_lookups(&self) {
+        self.shared.lookup_wakeup.notify_one();
+    }
+
+    /// Waits until [`Context::wake_lookups`] is called.
+    pub async fn lookups_woken(&self) {
+        self.shared.lookup_wakeup.notified().await;
+    }
+
+    /// Until when `host` asked not to be sent anything (milliseconds), if it did.
+    pub async fn host_paused_until(&self, host: &str) -> Option<i64> {
+        self.shared
+            .paused_hosts
+            .get(host)
+            .await
+            .filter(|until| *until > kith_storage::now_millis())
+    }
+
+    /// Notes that `host` asked not to be sent anything before `until` (milliseconds).
+    pub async fn pause_host(&self, host: &str, until: i64) {
+        let later = self
+            .host_paused_until(host)
+            .await
+            .map_or(until, |known| known.max(until));
+        self.shared
+            .paused_hosts
+            .insert(host.to_owned(), later)
+            .await;
     }
 
     /// The signing key of a local actor, parsed once.

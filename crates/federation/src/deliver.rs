@@ -1,51 +1,180 @@
 //! Queueing outgoing activities. Everything Kith sends goes through the database queue (DESIGN
 //! §8); the delivery worker is woken at once, so replies such as `Accept` leave immediately.
+//!
+//! One change may have several forms, each read by some kinds of server (`software`): a post is
+//! `Announce{id}` for Mastodon and `Announce{Create}` for Lemmy. The forms are chosen per host
+//! when queued, from the software the host is known to run (a copy in memory, else one database
+//! query for all the hosts of a batch), so each host gets the forms it reads, once; a host not
+//! known yet gets every form, and is noted for a look-up in the same transaction that queues
+//! the deliveries. Planning only reads ([`Plan::new`]) and writing is one transaction
+//! ([`Plan::queue`]), so that a change and its activities can later share that transaction.
+
+use std::collections::{BTreeSet, HashMap};
 
 use kith_storage::{Actor, NewDelivery};
 
-use crate::protocol::OutgoingActivity;
+use crate::protocol::{OutgoingActivity, host_of};
+use crate::software::{Dialect, Known, Readers};
 use crate::{Context, FederationError, Result};
 
-/// Queues `activity`, signed by the local `actor`, for `inboxes` (duplicates are sent once).
+/// One form of an outgoing activity, and the kinds of server that read it.
+#[derive(Clone, Debug)]
+pub struct Form {
+    /// The activity as sent.
+    pub activity: OutgoingActivity,
+    /// Who reads it.
+    pub readers: Readers,
+}
+
+impl Form {
+    /// A form every server reads.
+    pub fn for_all(activity: OutgoingActivity) -> Form {
+        Form {
+            activity,
+            readers: Readers::ALL,
+        }
+    }
+
+    /// A form only `readers` read.
+    pub fn for_readers(activity: OutgoingActivity, readers: Readers) -> Form {
+        Form { activity, readers }
+    }
+}
+
+/// Where a batch of activities goes: the remote inboxes, the dialect each one's host speaks,
+/// and the hosts seen for the first time.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    inboxes: Vec<(String, Dialect)>,
+    new_hosts: Vec<String>,
+    deliveries: Vec<NewDelivery>,
+}
+
+impl Plan {
+    /// Looks up where `inboxes` are: local ones and blocked servers are left out, duplicates
+    /// sent once. Reads only.
+    pub async fn new(ctx: &Context, inboxes: Vec<String>) -> Result<Plan> {
+        let inboxes: BTreeSet<String> = inboxes
+            .into_iter()
+            .filter(|inbox| !is_local(ctx, inbox))
+            .collect();
+        if inboxes.is_empty() {
+            return Ok(Plan::default());
+        }
+        let with_hosts: Vec<(String, String)> = inboxes
+            .into_iter()
+            .filter_map(|inbox| host_of(&inbox).map(|host| (inbox, host)))
+            .collect();
+        let mut hosts: Vec<String> = with_hosts.iter().map(|(_, h)| h.clone()).collect();
+        hosts.sort();
+        hosts.dedup();
+        // Nothing goes to a blocked server, whatever list the caller built.
+        let blocked = ctx.db.blocked_among_cached(&hosts).await?;
+        hosts.retain(|h| !blocked.contains(h));
+        let known: HashMap<String, Known> = ctx.known_hosts(&hosts).await?;
+        let new_hosts = hosts
+            .iter()
+            .filter(|h| known.get(*h).is_none_or(|k| *k == Known::Unnoted))
+            .cloned()
+            .collect();
+        let inboxes = with_hosts
+            .into_iter()
+            .filter(|(_, host)| !blocked.contains(host))
+            .map(|(inbox, host)| {
+                let dialect = known.get(&host).map_or(Dialect::Unknown, Known::dialect);
+                (inbox, dialect)
+            })
+            .collect();
+        Ok(Plan {
+            inboxes,
+            new_hosts,
+            deliveries: Vec::new(),
+        })
+    }
+
+    /// Adds the forms `actor` sends: each to the inboxes whose host reads it.
+    pub fn add(&mut self, actor: &Actor, forms: &[Form]) -> Result<()> {
+        self.add_where(actor, forms, |_| true)
+    }
+
+    /// Adds forms for `only` those of the planned inboxes (the members, when the plan also
+    /// reaches someone who is not one).
+    pub fn add_to(&mut self, actor: &Actor, forms: &[Form], only: &[String]) -> Result<()> {
+        let only: BTreeSet<&str> = only.iter().map(String::as_str).collect();
+        self.add_where(actor, forms, |inbox| only.contains(inbox))
+    }
+
+    fn add_where(
+        &mut self,
+        actor: &Actor,
+        forms: &[Form],
+        include: impl Fn(&str) -> bool,
+    ) -> Result<()> {
+        for form in forms {
+            let inboxes: Vec<String> = self
+                .inboxes
+                .iter()
+                .filter(|(inbox, dialect)| form.readers.contains(*dialect) && include(inbox))
+                .map(|(inbox, _)| inbox.clone())
+                .collect();
+            if inboxes.is_empty() {
+                continue;
+            }
+            let body = serde_json::to_string(&form.activity).map_err(|e| {
+                FederationError::BadRequest(format!("serialising an activity: {e}"))
+            })?;
+            self.deliveries.push(NewDelivery {
+                activity_id: form.activity.id.clone(),
+                actor_id: actor.id.clone(),
+                body,
+                inboxes,
+            });
+        }
+        Ok(())
+    }
+
+    /// The dialect of each inbox, for callers that build a form per recipient.
+    pub fn dialects(&self) -> impl Iterator<Item = (&str, Dialect)> {
+        self.inboxes.iter().map(|(inbox, d)| (inbox.as_str(), *d))
+    }
+
+    /// Writes the deliveries (and the new hosts, for a look-up) in one transaction and wakes
+    /// the workers; returns how many deliveries were queued.
+    pub async fn queue(self, ctx: &Context) -> Result<usize> {
+        if self.deliveries.is_empty() {
+            return Ok(0);
+        }
+        let queued = ctx
+            .db
+            .enqueue_deliveries(&self.deliveries, &self.new_hosts)
+            .await?;
+        ctx.hosts_noted(&self.new_hosts).await;
+        ctx.wake_delivery();
+        Ok(queued)
+    }
+}
+
+/// Queues `activity`, signed by the local `actor`, for `inboxes` (duplicates are sent once):
+/// a form every server reads.
 pub async fn enqueue(
     ctx: &Context,
     actor: &Actor,
     activity: &OutgoingActivity,
     inboxes: Vec<String>,
 ) -> Result<usize> {
-    let inboxes: Vec<String> = inboxes
-        .into_iter()
-        .filter(|inbox| !is_local(ctx, inbox))
-        .collect();
-    if inboxes.is_empty() {
-        return Ok(0);
-    }
-    // Nothing goes to a blocked server, whatever list the caller built.
-    let hosts: Vec<String> = inboxes
-        .iter()
-        .filter_map(|i| crate::protocol::host_of(i))
-        .collect();
-    let blocked = ctx.db.blocked_among_cached(&hosts).await?;
-    let inboxes: Vec<String> = inboxes
-        .into_iter()
-        .filter(|i| !crate::protocol::host_of(i).is_some_and(|h| blocked.contains(&h)))
-        .collect();
-    if inboxes.is_empty() {
-        return Ok(0);
-    }
-    let body = serde_json::to_string(activity)
-        .map_err(|e| FederationError::BadRequest(format!("serialising an activity: {e}")))?;
-    let queued = ctx
-        .db
-        .enqueue_delivery(&NewDelivery {
-            activity_id: activity.id.clone(),
-            actor_id: actor.id.clone(),
-            body,
-            inboxes,
-        })
-        .await?;
-    ctx.wake_delivery();
-    Ok(queued)
+    enqueue_forms(ctx, actor, &[Form::for_all(activity.clone())], inboxes).await
+}
+
+/// Queues the `forms` of one change for `inboxes`: each inbox gets the forms its host reads.
+pub async fn enqueue_forms(
+    ctx: &Context,
+    actor: &Actor,
+    forms: &[Form],
+    inboxes: Vec<String>,
+) -> Result<usize> {
+    let mut plan = Plan::new(ctx, inboxes).await?;
+    plan.add(actor, forms)?;
+    plan.queue(ctx).await
 }
 
 /// The inbox that reaches a remote actor: its shared inbox where it has one.
@@ -58,5 +187,5 @@ pub fn inbox_of(actor: &Actor) -> String {
 
 /// Local actors are never sent anything over HTTP: their state is already in the database.
 fn is_local(ctx: &Context, inbox: &str) -> bool {
-    crate::protocol::host_of(inbox).as_deref() == Some(ctx.urls().domain())
+    host_of(inbox).as_deref() == Some(ctx.urls().domain())
 }

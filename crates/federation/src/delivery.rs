@@ -12,6 +12,7 @@ use moka::future::Cache;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::answers::{self, Failure};
 use crate::context::Counters;
 use crate::{Context, FederationError, Result, signatures};
 
@@ -192,7 +193,11 @@ async fn deliver_one(
             "{} is marked dead",
             delivery.host
         ))),
-        Ok(false) => send(ctx, bodies, delivery).await,
+        // The host asked for a pause (`Retry-After`): wait for it without a request.
+        Ok(false) => match ctx.host_paused_until(&delivery.host).await {
+            Some(until) => Err(Failure::Deferred(until, "the host asked to wait".into())),
+            None => send(ctx, bodies, delivery).await,
+        },
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
     match outcome {
@@ -207,6 +212,23 @@ async fn deliver_one(
             Counters::bump(&counters.delivery_dropped);
             tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up");
             true
+        }
+        Err(Failure::Refused(status, answer)) => {
+            let software = ctx.software_name_cached(&delivery.host).await;
+            counters.refused_by(&software);
+            Counters::bump(&counters.delivery_dropped);
+            tracing::warn!(inbox = %delivery.inbox_url, activity = %delivery.activity_id,
+                status, %software, %answer, "delivery refused by the receiving server");
+            true
+        }
+        Err(Failure::Deferred(until, reason)) => {
+            match defer(ctx, settings, delivery, until, &reason).await {
+                Ok(given_up) => given_up,
+                Err(error) => {
+                    tracing::error!(%error, inbox = %delivery.inbox_url, "recording a delivery failed");
+                    false
+                }
+            }
         }
         Err(Failure::Temporary(reason)) => match retry(ctx, settings, delivery, &reason).await {
             Ok(given_up) => given_up,
@@ -244,11 +266,34 @@ async fn retry(
     Ok(false)
 }
 
-enum Failure {
-    /// Will never succeed (4xx other than 408 and 429, a dead host, a refused address).
-    Permanent(String),
-    /// Worth another try later.
-    Temporary(String),
+/// Puts a delivery off until the time its host asked for, without counting an attempt; the
+/// host is paused in this process meanwhile, and still counts as failing (a host that asks to
+/// wait for days is marked dead like any other). Returns whether the delivery was given up.
+async fn defer(
+    ctx: &Context,
+    settings: &DeliverySettings,
+    delivery: &Delivery,
+    until: i64,
+    reason: &str,
+) -> kith_storage::Result<bool> {
+    ctx.pause_host(&delivery.host, until).await;
+    ctx.host_failed(&delivery.host).await;
+    let now = now_millis();
+    let dead_before = now - settings.dead_after.as_millis() as i64;
+    if ctx
+        .db
+        .record_host_failure(&delivery.host, now, dead_before)
+        .await?
+    {
+        Counters::bump(&ctx.counters().delivery_dropped);
+        tracing::warn!(inbox = %delivery.inbox_url, %reason, "delivery given up: the host is dead");
+        return Ok(true);
+    }
+    Counters::bump(&ctx.counters().delivery_deferred);
+    tracing::info!(inbox = %delivery.inbox_url, %reason, wait_ms = until - now,
+        "delivery put off as the host asked");
+    ctx.db.defer_delivery(delivery, until, reason).await?;
+    Ok(false)
 }
 
 async fn send(
@@ -265,16 +310,11 @@ async fn send(
     let response = crate::knock::post(ctx, key, &url, body)
         .await
         .map_err(|e| match e {
+            // No usable signing key will not mend by waiting.
             FederationError::Key(_) => Failure::Permanent(e.to_string()),
             other => Failure::Temporary(other.to_string()),
         })?;
-    let status = response.status().as_u16();
-    match status {
-        200..=299 => Ok(()),
-        408 | 429 => Err(Failure::Temporary(format!("HTTP {status}"))),
-        400..=499 => Err(Failure::Permanent(format!("HTTP {status}"))),
-        _ => Err(Failure::Temporary(format!("HTTP {status}"))),
-    }
+    answers::outcome(response).await
 }
 
 type Prepared = (url::Url, Arc<signatures::SigningKey>, Arc<str>);

@@ -6,17 +6,35 @@ use serde_json::{Value, json};
 use crate::protocol::{
     ActorDocument, Collection, CollectionPage, Endpoints, PublicKey, context, rfc3339,
 };
+use crate::software::Dialect;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, activities::announce};
+use crate::{Context, FederationError, Result, activities::announce, names};
 
 /// Items per collection page.
 pub const PAGE_SIZE: i64 = 20;
 
 /// The document of a local actor.
 pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocument> {
+    actor_document_for(ctx, actor, Dialect::Unknown).await
+}
+
+/// The document of a local actor as `reader` is served it. A Lemmy reader is told that a group
+/// does not approve its members: Lemmy 1.0 reads `manuallyApprovesFollowers: true` as a
+/// private community and then refuses the group's public posts
+/// (LemmyNet/lemmy `crates/apub/objects/src/utils/functions.rs`, `community_visibility` and
+/// `verify_visibility`), while a Lemmy user's follow waits for Kith's `Accept` anyway, so an
+/// organiser still approves each of them. Every other reader gets the flag as it is (Mastodon
+/// shows a pending request by it).
+pub async fn actor_document_for(
+    ctx: &Context,
+    actor: &Actor,
+    reader: Dialect,
+) -> Result<ActorDocument> {
     if !actor.local {
         return Err(FederationError::NotFound(actor.id.clone()));
     }
+    // Every actor Kith serves has a name every server reads (no `:` or `/`).
+    names::check_served(&actor.username)?;
     let group = actor.kind == "Group";
     let restricted = if group {
         let settings = ctx.db.group_settings(&actor.id).await?;
@@ -45,7 +63,8 @@ pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocumen
         endpoints: Endpoints {
             shared_inbox: Some(ctx.urls().shared_inbox()),
         },
-        manually_approves_followers: actor.manually_approves_followers,
+        manually_approves_followers: actor.manually_approves_followers
+            && !(group && reader == Dialect::Lemmy),
         discoverable: actor.kind != "Application",
         posting_restricted_to_mods: restricted,
         public_key: PublicKey {
@@ -114,8 +133,14 @@ pub async fn followers(ctx: &Context, actor: &Actor, req: &PageRequest) -> Resul
     to_value(page(&id, req, total, next, items))
 }
 
-/// A group's outbox: what it announced, newest first, paged by publication time.
-pub async fn outbox(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<Value> {
+/// A group's outbox: what it announced, newest first, paged by publication time; a Lemmy
+/// `reader` gets the items in Lemmy's shape.
+pub async fn outbox(
+    ctx: &Context,
+    actor: &Actor,
+    req: &PageRequest,
+    reader: Dialect,
+) -> Result<Value> {
     let id = Urls::outbox(&actor.id);
     let total = ctx.db.count_group_outbox(&actor.id).await?;
     if !req.page {
@@ -134,7 +159,7 @@ pub async fn outbox(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<V
         .flatten();
     let items = rows
         .iter()
-        .map(|o| announce::outbox_item(actor, o))
+        .map(|o| announce::outbox_item(actor, o, reader))
         .collect::<Result<Vec<_>>>()?;
     to_value(page(&id, req, total, next, items))
 }

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod activities;
 mod addresses;
+pub mod answers;
 pub mod background;
 pub mod client;
 mod context;
@@ -14,6 +15,7 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod fetch;
+pub mod forms;
 pub mod inbox;
 pub mod ingress;
 pub mod key_lookup;
@@ -27,6 +29,7 @@ pub mod retention;
 pub mod sanitize;
 pub mod signatures;
 pub mod untrusted;
+pub mod software;
 pub mod urls;
 pub mod webfinger;
 

@@ -181,6 +181,25 @@ impl Database {
         Ok(())
     }
 
+    /// Gives a local actor another name, keeping its id (the instance actor, whose earlier name
+    /// other servers could not read); a name taken by another local actor is
+    /// [`StorageError::Conflict`], an unknown id [`StorageError::NotFound`].
+    pub async fn rename_local_actor(&self, id: &str, username: &str) -> Result<Actor> {
+        let done = sqlx::query(
+            "UPDATE actors SET username = $1, updated_at = $2 WHERE id = $3 AND local = TRUE",
+        )
+        .bind(username.to_lowercase())
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut *self.write().await?)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        self.hot.forget_actor(id);
+        self.actor(id).await
+    }
+
     /// The actor with this ActivityPub id.
     pub async fn actor(&self, id: &str) -> Result<Actor> {
         sqlx::query_as(concat!(

@@ -66,45 +66,26 @@ impl Database {
     /// Queues an activity for its inboxes, all in one transaction; returns how many deliveries
     /// were queued. Due at once.
     pub async fn enqueue_delivery(&self, new: &NewDelivery) -> Result<usize> {
-        let now = now_millis();
-        let inboxes: BTreeSet<&str> = new.inboxes.iter().map(String::as_str).collect();
+        self.enqueue_deliveries(std::slice::from_ref(new), &[])
+            .await
+    }
+
+    /// Queues several activities (the forms of one change, each for the inboxes that read it)
+    /// and notes `new_hosts` for a software look-up, all in one transaction; returns how many
+    /// deliveries were queued.
+    pub async fn enqueue_deliveries(
+        &self,
+        activities: &[NewDelivery],
+        new_hosts: &[String],
+    ) -> Result<usize> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO outgoing_activities (id, actor_id, body, created_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&new.activity_id)
-        .bind(&new.actor_id)
-        .bind(&new.body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let rows = inboxes
-            .iter()
-            .map(|inbox| Ok((*inbox, host_of_inbox(inbox)?)))
-            .collect::<Result<Vec<_>>>()?;
-        // One statement per chunk of rows, not one per inbox: a post into a group on a hundred
-        // servers is one round trip to the database, not a hundred.
-        for chunk in rows.chunks(BIND_BATCH / 2) {
-            let values = (0..chunk.len())
-                .map(|i| format!("($1, ${}, ${}, $2, $2)", 3 + 2 * i, 4 + 2 * i))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, \
-                 created_at) VALUES {values}"
-            );
-            // Only placeholders are formatted in; every value is bound.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&new.activity_id)
-                .bind(now);
-            for (inbox, host) in chunk {
-                query = query.bind(*inbox).bind(host.as_str());
-            }
-            query.execute(&mut *tx).await?;
+        let mut queued = 0;
+        for new in activities {
+            queued += enqueue_delivery_in(&mut tx, new).await?;
         }
+        crate::software::note_hosts_in(&mut tx, new_hosts).await?;
         tx.commit().await?;
-        Ok(inboxes.len())
+        Ok(queued)
     }
 
     /// Claims up to `limit` due deliveries for `lease_ms` milliseconds. Claimed rows are not
@@ -211,10 +192,80 @@ impl Database {
         Ok(())
     }
 
+    /// Puts a delivery back unsent until `next_attempt_at` without counting an attempt: its
+    /// host asked to be retried later (`429` or `503` with `Retry-After`), which is not a
+    /// failure of the delivery. A host that keeps asking is bounded by its failing time (it is
+    /// marked dead after days), not by the attempts.
+    pub async fn defer_delivery(
+        &self,
+        delivery: &Delivery,
+        next_attempt_at: i64,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_until = NULL, last_error = $2 \
+             WHERE id = $3",
+        )
+        .bind(next_attempt_at)
+        .bind(reason)
+        .bind(delivery.id)
+        .execute(&mut *self.write().await?)
+        .await?;
+        Ok(())
+    }
+
     /// How many deliveries wait in the queue (claimed or not).
     pub async fn pending_deliveries(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// Queues one activity for its inboxes inside a transaction the caller holds (so that a change
+/// and the activities it causes can be written together); returns how many deliveries were
+/// queued.
+pub(crate) async fn enqueue_delivery_in(
+    conn: &mut sqlx::AnyConnection,
+    new: &NewDelivery,
+) -> Result<usize> {
+    let now = now_millis();
+    let inboxes: BTreeSet<&str> = new.inboxes.iter().map(String::as_str).collect();
+    if inboxes.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query(
+        "INSERT INTO outgoing_activities (id, actor_id, body, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&new.activity_id)
+    .bind(&new.actor_id)
+    .bind(&new.body)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let rows = inboxes
+        .iter()
+        .map(|inbox| Ok((*inbox, host_of_inbox(inbox)?)))
+        .collect::<Result<Vec<_>>>()?;
+    // One statement per chunk of rows, not one per inbox: a post into a group on a hundred
+    // servers is one round trip to the database, not a hundred.
+    for chunk in rows.chunks(BIND_BATCH / 2) {
+        let values = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${}, $2, $2)", 3 + 2 * i, 4 + 2 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO deliveries (activity_id, inbox_url, host, next_attempt_at, created_at) \
+             VALUES {values}"
+        );
+        // Only placeholders are formatted in; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&new.activity_id)
+            .bind(now);
+        for (inbox, host) in chunk {
+            query = query.bind(*inbox).bind(host.as_str());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(inboxes.len())
 }

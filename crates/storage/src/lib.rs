@@ -34,6 +34,7 @@ mod rsvps;
 mod series;
 mod sessions;
 mod settings;
+mod software;
 mod stats;
 mod stored_html;
 #[cfg(feature = "test-util")]
@@ -66,5 +67,6 @@ pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
 pub use series::EventSeries;
 pub use sessions::Session;
 pub use settings::Invite;
+pub use software::HostSoftware;
 pub use stats::UsageStats;
 pub use time::now_millis;

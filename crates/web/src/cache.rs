@@ -12,6 +12,12 @@
 //!
 //! Requests with a cookie or `Authorization` are never served from or stored in the cache, nor
 //! is anything but a `200` answer without `Set-Cookie`.
+//!
+//! A few documents take another form for some kinds of server (a group that approves members,
+//! for Lemmy; kith-federation `software::reader`): they say so with `Vary: User-Agent,
+//! Signature`. The key holds the kind of server the `User-Agent` names, and an answer that
+//! varies by signature is neither stored nor served for a signed request whose `User-Agent`
+//! names no known server (its form came from the signer).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +28,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
+use kith_federation::software::{Dialect, reader::dialect_of_user_agent};
 use moka::sync::Cache;
 
 /// How long a cached document may be served.
@@ -81,7 +88,7 @@ fn key_of(request: &Request) -> Option<String> {
         if !(path == "/actor" || is_actor_path(path) || is_outbox_path(path)) {
             return None;
         }
-        "ap".to_owned()
+        format!("ap {}", user_agent_class(headers).as_str())
     } else if is_actor_path(path) || is_object_path(path) || path == "/thread" {
         // A page as every anonymous visitor sees it, for the exact `Accept` asked with (an
         // event's page answers more than HTML).
@@ -92,6 +99,30 @@ fn key_of(request: &Request) -> Option<String> {
     };
     let query = request.uri().query().unwrap_or("");
     Some(format!("{wants} {path}?{query}"))
+}
+
+/// The kind of server a request's `User-Agent` names.
+fn user_agent_class(headers: &HeaderMap) -> Dialect {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map_or(Dialect::Unknown, dialect_of_user_agent)
+}
+
+/// Whether the form of the answer to this request may have come from its signer: signed, with
+/// a `User-Agent` that names no known server.
+fn reader_by_signer(headers: &HeaderMap) -> bool {
+    user_agent_class(headers) == Dialect::Unknown
+        && (headers.contains_key("signature") || headers.contains_key("signature-input"))
+}
+
+/// Whether an answer says it varies by the request's signature.
+fn varies_by_signature(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("signature"))
 }
 
 /// `/u/NAME` or `/g/NAME`.
@@ -135,11 +166,14 @@ pub async fn layer(State(cache): State<DocumentCache>, request: Request, next: N
         }
         return response;
     };
-    if let Some(hit) = cache.entries.get(&key) {
+    let by_signer = reader_by_signer(request.headers());
+    if let Some(hit) = cache.entries.get(&key)
+        && !(by_signer && varies_by_signature(&hit.headers))
+    {
         return respond(&hit);
     }
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
+    if response.status() != StatusCode::OK || by_signer && varies_by_signature(response.headers()) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -218,5 +252,34 @@ mod tests {
             key_of(&get("/o/abc", "text/calendar"))
         );
         assert_ne!(key_of(&get("/g/a", ap)), key_of(&get("/g/a", "text/html")));
+        // Servers whose `User-Agent` names a kind Kith serves other forms to get their own copy.
+        let mut lemmy = get("/g/a", ap);
+        lemmy.headers_mut().insert(
+            header::USER_AGENT,
+            HeaderValue::from_static("Lemmy/1.0.0; +https://l.example"),
+        );
+        assert_ne!(key_of(&lemmy), key_of(&get("/g/a", ap)));
+    }
+
+    #[test]
+    fn answers_chosen_by_the_signer_are_not_shared() {
+        let mut signed = HeaderMap::new();
+        signed.insert(
+            "signature",
+            HeaderValue::from_static("keyId=\"https://x/k\""),
+        );
+        assert!(reader_by_signer(&signed));
+        signed.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static("Lemmy/1.0.0; +https://l.example"),
+        );
+        assert!(!reader_by_signer(&signed));
+        let mut vary = HeaderMap::new();
+        vary.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, User-Agent, Signature"),
+        );
+        assert!(varies_by_signature(&vary));
+        assert!(!varies_by_signature(&HeaderMap::new()));
     }
 }

@@ -55,7 +55,12 @@ pub async fn event_or_poll(
     let event = ctx.db.event(&object.id).await?;
     let feed = format!("{}/calendar.ics", object.id);
     if wants_activity_json(headers) {
-        let mut response = activity_json(&events::live_event_document(ctx, &event, None).await?);
+        let doc = events::live_event_document(ctx, &event, None).await?;
+        // GoToSocial and Lemmy are served the forms they read (kith-federation `events::forms`).
+        let reader = crate::activitypub::reader(state, headers).await;
+        let doc = events::event_document_for(ctx, &event, doc, reader.dialect).await?;
+        let mut response = activity_json(&doc);
+        crate::activitypub::vary_by_reader(&mut response);
         if let Some(link) = calendar_link_header(&feed) {
             response.headers_mut().insert(header::LINK, link);
         }

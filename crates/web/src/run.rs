@@ -1,7 +1,8 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
 //! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker, the
-//! inbox worker, the recurring-event task and the pruning of old received ids, stopped
-//! together. The `kith serve` command and the multi-instance tests both start instances here.
+//! inbox worker, the recurring-event task, the pruning of old received ids and the look-up of
+//! other hosts' software, stopped together. The `kith serve` command and the multi-instance
+//! tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -63,6 +64,12 @@ pub async fn run(
         kith_federation::retention::RetentionSettings::default(),
         stopped.clone(),
     ));
+    // What software other hosts run, looked up from their NodeInfo (kith_federation::software).
+    let lookups = background.spawn(kith_federation::software::lookup::run(
+        bg.clone(),
+        kith_federation::software::lookup::LookupSettings::default(),
+        stopped.clone(),
+    ));
     // Connections with a header timeout; the peer address keys the login throttle and the
     // inbox's per-address limit (see `connections`, `client_addr`).
     let header_timeout = state.web.header_timeout;
@@ -75,6 +82,7 @@ pub async fn run(
     let _ = series.await;
     let _ = legacy_html.await;
     let _ = retention.await;
+    let _ = lookups.await;
     if let Err(error) = ingress.await {
         tracing::error!(%error, "the inbox worker failed");
     }

@@ -1,15 +1,20 @@
 //! What organisers do with events: create (once, or as a recurring series), edit, reschedule,
 //! cancel and delete. Every change is published by the group (DESIGN §6): `Create{Event}` plus
 //! an `Announce` of it and, when people can answer, a poll for Mastodon members; `Update` on
-//! edits (with `previousStartTime` when rescheduled); `Delete` on removal.
+//! edits (with `previousStartTime` when rescheduled); `Delete` on removal. Each server gets
+//! the forms it reads (`event_forms`).
 
 use kith_storage::{
     Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
 };
 use serde_json::{Value, json};
 
+use crate::actions::event_forms::{
+    announce_form, change_forms, deletion_forms, organiser_person, poll_form,
+};
 use crate::actions::membership::moderated_group;
 use crate::activities::announce::announce_object;
+use crate::deliver::Plan;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::patch::{draft_of, patched};
 use crate::events::{EventDraft, recurrence};
@@ -17,6 +22,7 @@ use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
 
+pub use crate::actions::event_forms::event_document_for;
 pub use crate::events::patch::EventPatch;
 
 /// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
@@ -157,9 +163,13 @@ pub(crate) async fn publish_new(
         )
         .await?;
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    deliver::enqueue(ctx, group, &create, inboxes.clone()).await?;
-    let announce = announce_object(group, &event.object, &announce_id);
-    deliver::enqueue(ctx, group, &announce, inboxes.clone()).await?;
+    let organiser = organiser_person(ctx, &event).await?;
+    let mut forms = change_forms(group, &create, &create.object, organiser.as_ref());
+    forms.push(announce_form(announce_object(
+        group,
+        &event.object,
+        &announce_id,
+    )));
     if let Some(question_id) = &event.fields.question_id {
         let question = question_document(&event, question_id, &group.id, Default::default());
         ctx.db
@@ -180,14 +190,11 @@ pub(crate) async fn publish_new(
                 )
             })
             .await?;
-        deliver::enqueue(
-            ctx,
-            group,
-            &group_activity("Create", group, question),
-            inboxes,
-        )
-        .await?;
+        forms.push(poll_form(group_activity("Create", group, question)));
     }
+    let mut plan = Plan::new(ctx, inboxes).await?;
+    plan.add(group, &forms)?;
+    plan.queue(ctx).await?;
     tracing::info!(group = %group.id, event = %id, "event published");
     Ok(event)
 }
@@ -323,7 +330,9 @@ async fn write_and_announce(
     let doc = live_event_document(ctx, &updated, moved).await?;
     ctx.db.set_object_data(id, &doc.to_string()).await?;
     let update = group_activity("Update", group, doc);
-    deliver::enqueue(ctx, group, &update, audience(ctx, group, id).await?).await?;
+    let organiser = organiser_person(ctx, &updated).await?;
+    let forms = change_forms(group, &update, &update.object, organiser.as_ref());
+    deliver::enqueue_forms(ctx, group, &forms, audience(ctx, group, id).await?).await?;
     // A larger capacity gives places to people waiting.
     let promoted = ctx.db.fill_from_waitlist(id).await?;
     crate::actions::rsvp::tell_promoted(ctx, &updated, &promoted).await?;
@@ -355,15 +364,15 @@ pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Resu
         ctx.db.delete_object(question).await.ok();
         removed.push(question.clone());
     }
-    for object_id in removed {
-        let tombstone = json!({"id": object_id, "type": "Tombstone"});
-        deliver::enqueue(
-            ctx,
-            &group,
-            &group_activity("Delete", &group, tombstone),
-            inboxes.clone(),
-        )
-        .await?;
-    }
+    let deletes = removed
+        .into_iter()
+        .map(|object_id| {
+            let tombstone = json!({"id": object_id, "type": "Tombstone"});
+            group_activity("Delete", &group, tombstone)
+        })
+        .collect();
+    let organiser = organiser_person(ctx, &event).await?;
+    let forms = deletion_forms(&group, deletes, &event.object.id, organiser.as_ref());
+    deliver::enqueue_forms(ctx, &group, &forms, inboxes).await?;
     Ok(())
 }

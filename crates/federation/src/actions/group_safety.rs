@@ -1,17 +1,23 @@
 //! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and
 //! Lemmy expect (DESIGN §8): a ban is `Block{target: group}` and lifting it `Undo{Block}`;
 //! moderators join and leave the moderators collection with `Add`/`Remove`; a removed post is a
-//! `Delete` with the reason in `summary`. The group announces each to its members; Mastodon, which
-//! understands none of them, gets what it does understand: `Reject{Follow}` for a banned member
-//! and `Undo{Announce}` for a removed post. Every action lands in the audit log.
+//! `Delete` with the reason in `summary`. The group announces each to its members' FEP-1b12
+//! servers; the microblogs, which understand none of them, get what they do understand:
+//! `Undo{Announce}` for a removed post, and for a banned person the group's own
+//! `Block{object: person}` (GoToSocial and Mastodon end the person's follow of the group on it;
+//! GoToSocial ignores a `Reject{Follow}` of a follow it had accepted) beside `Reject{Follow}`
+//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in
+//! the audit log.
 
 use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
 use serde_json::{Value, json};
 
+pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::{find_actor, moderated_group};
 use crate::activities::announce;
-use crate::activities::follow::send_answer;
+use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC};
+use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
 
@@ -22,7 +28,11 @@ pub fn acting_name(by: Option<&Account>) -> &str {
 
 /// The person a moderation activity is sent as: the moderator acting, or for the command line
 /// the group's owner (Lemmy reads the actor of a mod action as a person of the group's instance).
-async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Result<Actor> {
+pub(crate) async fn acting_actor(
+    ctx: &Context,
+    group: &Actor,
+    by: Option<&Account>,
+) -> Result<Actor> {
     if let Some(account) = by {
         return Ok(ctx.db.actor(&account.actor_id).await?);
     }
@@ -33,7 +43,7 @@ async fn acting_actor(ctx: &Context, group: &Actor, by: Option<&Account>) -> Res
 }
 
 /// The inbox of a remote person, to tell them directly; nothing for local people.
-fn remote_inbox(person: &Actor) -> Vec<String> {
+pub(crate) fn remote_inbox(person: &Actor) -> Vec<String> {
     if person.local {
         Vec::new()
     } else {
@@ -41,25 +51,44 @@ fn remote_inbox(person: &Actor) -> Vec<String> {
     }
 }
 
+/// What a moderation activity also sends the person it concerns: `forms` to their own inbox.
+pub(crate) struct Direct<'a> {
+    pub(crate) inbox: String,
+    pub(crate) forms: &'a [Form],
+}
+
 /// Sends a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
-/// member's server and to `extra` inboxes (the person concerned).
-async fn announce_moderation(
+/// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
+/// concerned), with the `direct` forms in the same batch.
+pub(crate) async fn announce_moderation(
     ctx: &Context,
     group: &Actor,
     inner: &OutgoingActivity,
     extra: Vec<String>,
+    direct: Option<Direct<'_>>,
 ) -> Result<()> {
     let value = serde_json::to_value(inner)
         .map_err(|e| FederationError::BadRequest(format!("serialising {}: {e}", inner.kind)))?;
     let wrapped = announce::announce_activity(group, &value, Urls::new_activity(&group.id));
-    let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
-    inboxes.extend(extra);
-    deliver::enqueue(ctx, group, &wrapped, inboxes).await?;
+    let mut announced_to = ctx.db.member_inboxes(&group.id).await?;
+    announced_to.extend(extra);
+    let mut inboxes = announced_to.clone();
+    inboxes.extend(direct.as_ref().map(|d| d.inbox.clone()));
+    let mut plan = Plan::new(ctx, inboxes).await?;
+    plan.add_to(
+        group,
+        &[Form::for_readers(wrapped, Readers::groups_and_unknown())],
+        &announced_to,
+    )?;
+    if let Some(direct) = direct {
+        plan.add_to(group, direct.forms, std::slice::from_ref(&direct.inbox))?;
+    }
+    plan.queue(ctx).await?;
     Ok(())
 }
 
 /// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
-fn group_activity(
+pub(crate) fn group_activity(
     kind: &'static str,
     actor: &Actor,
     group: &Actor,
@@ -98,106 +127,6 @@ pub(crate) fn reason_of(reason: Option<&str>) -> Option<String> {
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
-}
-
-/// Bans a person from a group: their membership ends, what they send there is refused from now
-/// on, and the group announces `Block{target: group}`. A Mastodon member's follow is ended with
-/// `Reject{Follow}`.
-pub async fn ban(
-    ctx: &Context,
-    group_name: &str,
-    who: &str,
-    reason: Option<&str>,
-    by: Option<&Account>,
-) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let person = resolve_person(ctx, who).await?;
-    if person.id == group.id || person.kind == "Group" && person.local {
-        return Err(FederationError::BadRequest(
-            "a group cannot ban a group of its own".into(),
-        ));
-    }
-    let membership = match ctx.db.membership(&group.id, &person.id).await {
-        Ok(m) => Some(m),
-        Err(StorageError::NotFound) => None,
-        Err(other) => return Err(other.into()),
-    };
-    if membership
-        .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
-    {
-        return Err(FederationError::Forbidden(
-            "the owner cannot be banned".into(),
-        ));
-    }
-    if by.is_some_and(|a| a.actor_id == person.id) {
-        return Err(FederationError::BadRequest(
-            "you cannot ban yourself".into(),
-        ));
-    }
-    let reason = reason_of(reason);
-    let actor = acting_actor(ctx, &group, by).await?;
-    let mut block = group_activity("Block", &actor, &group, json!(person.id));
-    block.target = Some(group.id.clone());
-    block.summary = reason.clone();
-    let ban = ctx
-        .db
-        .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
-        .await?;
-    block.id = ban.activity_id;
-    if !person.local
-        && let Some(follow_id) = membership.and_then(|m| m.follow_activity_id)
-    {
-        send_answer(ctx, "Reject", &group, &person, &follow_id).await?;
-    }
-    announce_moderation(ctx, &group, &block, remote_inbox(&person)).await?;
-    ctx.db
-        .audit(
-            acting_name(by),
-            "group.ban",
-            &person.id,
-            Some(&group.id),
-            reason.as_deref(),
-        )
-        .await?;
-    Ok(person)
-}
-
-/// Lifts a ban: the group announces `Undo{Block}`; the person may ask to join again.
-pub async fn unban(
-    ctx: &Context,
-    group_name: &str,
-    who: &str,
-    by: Option<&Account>,
-) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, by).await?;
-    let person = resolve_person(ctx, who).await?;
-    let ban = match ctx.db.unban_from_group(&group.id, &person.id).await {
-        Ok(ban) => ban,
-        Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound(format!(
-                "{who} is not banned from {group_name}"
-            )));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let actor = acting_actor(ctx, &group, by).await?;
-    let mut block = group_activity("Block", &actor, &group, json!(person.id));
-    block.id = ban.activity_id;
-    block.target = Some(group.id.clone());
-    let block = serde_json::to_value(&block).unwrap_or_default();
-    let undo = group_activity("Undo", &actor, &group, block);
-    announce_moderation(ctx, &group, &undo, remote_inbox(&person)).await?;
-    ctx.db
-        .audit(
-            acting_name(by),
-            "group.unban",
-            &person.id,
-            Some(&group.id),
-            None,
-        )
-        .await?;
-    Ok(person)
 }
 
 /// Only the owner and administrators (and the operator) change who moderates.
@@ -294,7 +223,7 @@ async fn change_moderator(
     let kind = if add { "Add" } else { "Remove" };
     let mut activity = group_activity(kind, &actor, &group, json!(person.id));
     activity.target = Some(Urls::moderators(&group.id));
-    announce_moderation(ctx, &group, &activity, Vec::new()).await?;
+    announce_moderation(ctx, &group, &activity, Vec::new(), None).await?;
     let action = if add {
         "group.moderator.add"
     } else {
@@ -374,6 +303,9 @@ pub async fn announce_group_update(ctx: &Context, group_id: &str) -> Result<()> 
     );
     update.cc = vec![Urls::followers(&group.id)];
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    deliver::enqueue(ctx, &group, &update, inboxes).await?;
+    // Lemmy refuses an `Update{Group}` whose actor is not a moderator (a person), and reads
+    // the group again by itself; its form of the group would not change anyway.
+    let form = Form::for_readers(update, Readers::ALL.without(Dialect::Lemmy));
+    deliver::enqueue_forms(ctx, &group, &[form], inboxes).await?;
     Ok(())
 }

@@ -169,8 +169,10 @@ pub async fn remove_member(
     Ok(member)
 }
 
-/// Makes a local group follow a remote group (another Kith, a Lemmy community) by handle; what
-/// it announces is kept once the remote group accepts.
+/// Makes a local group follow a remote group (another Kith, a Lemmy community, a Mobilizon or
+/// NodeBB group) by handle; what it announces is kept once the remote group accepts. The
+/// `Follow` is sent by the group's relay (`relay.rs`), an actor type every server takes as a
+/// follower.
 pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, None).await?;
     follow_remote_group(ctx, &group, handle).await
@@ -202,16 +204,22 @@ pub async fn follow_remote_actor(
             remote.kind
         )));
     }
+    // A local group follows through its relay; the follow recorded is the group's.
+    let sender = if follower.local && follower.kind == "Group" {
+        crate::actions::relay::ensure_relay(ctx, follower).await?
+    } else {
+        follower.clone()
+    };
     let follow = OutgoingActivity::new(
         "Follow",
-        Urls::new_activity(&follower.id),
-        &follower.id,
+        Urls::new_activity(&sender.id),
+        &sender.id,
         Value::String(remote.id.clone()),
         vec![remote.id.clone()],
     );
     ctx.db
         .upsert_follow(&follower.id, &remote.id, FollowState::Pending, &follow.id)
         .await?;
-    deliver::enqueue(ctx, follower, &follow, vec![remote.inbox_url.clone()]).await?;
+    deliver::enqueue(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
     Ok(remote)
 }

@@ -1,6 +1,8 @@
 //! What people and organisers do, as one code path for the CLI, the JSON API and the pages.
 
 pub mod accounts;
+pub mod bans;
+mod event_forms;
 pub mod events;
 pub mod group_safety;
 pub mod groups;
@@ -11,6 +13,7 @@ pub mod membership;
 pub mod moderation;
 pub mod posts;
 pub mod registration;
+pub mod relay;
 pub mod reports;
 pub mod rsvp;
 mod rsvp_replies;

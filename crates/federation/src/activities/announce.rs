@@ -1,14 +1,17 @@
 //! How a group redistributes: `Announce{object: <post id>}` for microblog servers (Mastodon
 //! fetches the id and shows one boost) and `Announce{object: <the member's activity>}` for
-//! FEP-1b12 servers (Lemmy, PieFed, another Kith). Both go to every member inbox: each kind of
-//! server drops the form it does not use (DESIGN §5).
+//! FEP-1b12 servers (PieFed, NodeBB, another Kith), in Lemmy's shape for Lemmy (`forms`). Each
+//! member's server gets the form its software reads (`software`), and one not known yet gets
+//! both (DESIGN §5).
 
 use kith_storage::{Actor, ReplyPolicy, StoredObject};
 use serde_json::Value;
 
+use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
+use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
-use crate::{Context, Result, deliver};
+use crate::{Context, Result, deliver, forms};
 
 /// `Announce{object: <post id>}`, the form Mastodon understands.
 pub fn announce_object(
@@ -42,6 +45,25 @@ pub fn announce_activity(group: &Actor, inner: &Value, id: String) -> OutgoingAc
     activity
 }
 
+/// The FEP-1b12 forms of a member's activity: as it is for the group servers (and hosts not
+/// known yet), and in Lemmy's shape for Lemmy where that differs.
+pub fn announced_forms(group: &Actor, inner: &Value) -> Vec<Form> {
+    let wrapped = announce_activity(group, inner, Urls::new_activity(&group.id));
+    match forms::lemmy_post(inner, &group.id) {
+        Some(lemmy) => vec![
+            Form::for_readers(
+                wrapped,
+                Readers::groups_and_unknown().without(Dialect::Lemmy),
+            ),
+            Form::for_readers(
+                announce_activity(group, &lemmy, Urls::new_activity(&group.id)),
+                Readers::of(&[Dialect::Lemmy]),
+            ),
+        ],
+        None => vec![Form::for_readers(wrapped, Readers::groups_and_unknown())],
+    }
+}
+
 /// Redistributes a newly published post (or reply) to the group's members. Top-level posts get
 /// both forms; replies reach FEP-1b12 servers, and microblog timelines only when the group's
 /// reply policy says so (Mastodon copies the group mention into every reply: boosting them all
@@ -60,22 +82,29 @@ pub async fn redistribute_post(
         .publish_object(&object.id, announce_id.as_deref())
         .await?;
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    if let Some(id) = &announce_id {
-        let mut targets = inboxes.clone();
+    let mut targets = inboxes.clone();
+    if announce_id.is_some()
+        && let Ok(author) = ctx.db.actor(&object.attributed_to).await
+    {
         // The author hears of the boost even when not a member (open groups).
-        if let Ok(author) = ctx.db.actor(&object.attributed_to).await {
-            targets.push(deliver::inbox_of(&author));
-        }
-        deliver::enqueue(ctx, group, &announce_object(group, object, id), targets).await?;
+        targets.push(deliver::inbox_of(&author));
     }
-    let wrapped = announce_activity(group, create, Urls::new_activity(&group.id));
-    deliver::enqueue(ctx, group, &wrapped, inboxes).await?;
+    let mut plan = Plan::new(ctx, targets).await?;
+    if let Some(id) = &announce_id {
+        let boost = announce_object(group, object, id);
+        plan.add(
+            group,
+            &[Form::for_readers(boost, Readers::microblogs_and_unknown())],
+        )?;
+    }
+    plan.add_to(group, &announced_forms(group, create), &inboxes)?;
+    plan.queue(ctx).await?;
     Ok(())
 }
 
 /// Redistributes an edit or a deletion of a post the group published (FEP-1b12 form) to the
 /// members and `extra` inboxes (a removed post's author), and for a deletion withdraws the
-/// microblog boost with `Undo{Announce}`.
+/// microblog boost with `Undo{Announce}` (which Lemmy refuses: it is not sent there).
 pub async fn redistribute_change(
     ctx: &Context,
     group: &Actor,
@@ -85,10 +114,10 @@ pub async fn redistribute_change(
     extra: Vec<String>,
 ) -> Result<()> {
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    let wrapped = announce_activity(group, change, Urls::new_activity(&group.id));
     let mut targets = inboxes.clone();
     targets.extend(extra);
-    deliver::enqueue(ctx, group, &wrapped, targets).await?;
+    let mut plan = Plan::new(ctx, targets).await?;
+    plan.add(group, &announced_forms(group, change))?;
     if deleted && let Some(announce_id) = &object.announce_id {
         let announce =
             serde_json::to_value(announce_object(group, object, announce_id)).unwrap_or_default();
@@ -100,19 +129,29 @@ pub async fn redistribute_change(
             vec![PUBLIC.to_owned()],
         );
         undo.cc = vec![Urls::followers(&group.id)];
-        deliver::enqueue(ctx, group, &undo, inboxes).await?;
+        plan.add_to(
+            group,
+            &[Form::for_readers(undo, Readers::microblogs_and_unknown())],
+            &inboxes,
+        )?;
     }
+    plan.queue(ctx).await?;
     Ok(())
 }
 
 /// One item of a group's outbox: the FEP-1b12 form when the member's `Create` was kept
-/// (Lemmy reads outboxes to fill a newly followed community), else the microblog form.
-pub fn outbox_item(group: &Actor, object: &StoredObject) -> Result<Value> {
+/// (Lemmy reads outboxes to fill a newly followed community; a Lemmy `reader` gets it in
+/// Lemmy's shape), else the microblog form.
+pub fn outbox_item(group: &Actor, object: &StoredObject, reader: Dialect) -> Result<Value> {
     let announce_id = object.announce_id.clone().unwrap_or_default();
     let create: Option<Value> = object
         .activity
         .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok());
+        .and_then(|a| serde_json::from_str(a).ok())
+        .map(|create: Value| match reader {
+            Dialect::Lemmy => forms::lemmy_post(&create, &group.id).unwrap_or(create),
+            _ => create,
+        });
     let activity = match create {
         Some(create) => announce_activity(group, &create, format!("{announce_id}/create")),
         None => announce_object(group, object, &announce_id),

@@ -61,7 +61,29 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     Ok(Outcome::Applied)
 }
 
-/// Sends `Accept` or `Reject` of a follower's `Follow` (embedded, as Mastodon matches it by id).
+/// `Accept` or `Reject` of a follower's `Follow` (embedded, as Mastodon matches it by id).
+pub fn follow_answer(
+    kind: &'static str,
+    target: &Actor,
+    follower: &Actor,
+    follow_id: &str,
+) -> OutgoingActivity {
+    let follow = json!({
+        "id": follow_id,
+        "type": "Follow",
+        "actor": follower.id,
+        "object": target.id,
+    });
+    OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&target.id),
+        &target.id,
+        follow,
+        vec![follower.id.clone()],
+    )
+}
+
+/// Sends `Accept` or `Reject` of a follower's `Follow` to the follower's own inbox.
 pub async fn send_answer(
     ctx: &Context,
     kind: &'static str,
@@ -69,19 +91,7 @@ pub async fn send_answer(
     follower: &Actor,
     follow_id: &str,
 ) -> Result<()> {
-    let follow = json!({
-        "id": follow_id,
-        "type": "Follow",
-        "actor": follower.id,
-        "object": target.id,
-    });
-    let answer = OutgoingActivity::new(
-        kind,
-        Urls::new_activity(&target.id),
-        &target.id,
-        follow,
-        vec![follower.id.clone()],
-    );
+    let answer = follow_answer(kind, target, follower, follow_id);
     deliver::enqueue(ctx, target, &answer, vec![follower.inbox_url.clone()]).await?;
     Ok(())
 }

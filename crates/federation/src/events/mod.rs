@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod document;
+pub mod forms;
 pub mod incoming;
 pub mod patch;
 pub mod recurrence;

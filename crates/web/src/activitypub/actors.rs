@@ -13,7 +13,9 @@ use kith_federation::{
 use kith_storage::{Actor, StorageError};
 use serde::Deserialize;
 
-use super::{activity_json, page_with_calendar, plain_page, wants_activity_json};
+use super::{
+    activity_json, page_with_calendar, plain_page, reader, vary_by_reader, wants_activity_json,
+};
 use crate::auth::Viewer;
 use crate::pages::{self, groups::DoneQuery};
 use crate::{ApiError, AppState};
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/u/{name}/{collection}", get(get_person_collection))
         .route("/g/{name}/{collection}", get(get_group_collection))
         .route("/g/{name}/activities/{id}", get(get_group_activity))
+        .route("/g/{name}/relay", get(get_group_relay))
         .route("/o/{key}", get(get_object))
 }
 
@@ -62,8 +65,18 @@ async fn actor_response(
 ) -> Result<Response, ApiError> {
     let calendar = (actor.kind == "Group").then(|| format!("{}/events.ics", actor.id));
     if wants_activity_json(headers) {
-        let doc = documents::actor_document(&state.ctx, actor).await?;
+        // Only a group that approves its members is served in another form (to Lemmy).
+        let varies = actor.kind == "Group" && actor.manually_approves_followers;
+        let dialect = if varies {
+            reader(state, headers).await.dialect
+        } else {
+            kith_federation::software::Dialect::Unknown
+        };
+        let doc = documents::actor_document_for(&state.ctx, actor, dialect).await?;
         let mut response = activity_json(&doc);
+        if varies {
+            vary_by_reader(&mut response);
+        }
         if let Some(link) = calendar
             .as_deref()
             .and_then(crate::events::calendar_link_header)
@@ -133,11 +146,23 @@ async fn collection(
     actor: &Actor,
     which: &str,
     query: &PageQuery,
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let group = actor.kind == "Group";
     let doc = match which {
-        "outbox" => documents::outbox(ctx, actor, &query.request()).await?,
+        // A group's outbox pages are served to Lemmy in its shapes (`forms`).
+        "outbox" if group && query.request().page => {
+            let dialect = reader(state, headers).await.dialect;
+            let doc = documents::outbox(ctx, actor, &query.request(), dialect).await?;
+            let mut response = activity_json(&doc);
+            vary_by_reader(&mut response);
+            return Ok(response);
+        }
+        "outbox" => {
+            let unknown = kith_federation::software::Dialect::Unknown;
+            documents::outbox(ctx, actor, &query.request(), unknown).await?
+        }
         "followers" => documents::followers(ctx, actor, &query.request()).await?,
         "featured" if group => documents::featured(actor)?,
         "moderators" if group => documents::moderators(ctx, actor).await?,
@@ -158,18 +183,35 @@ async fn get_person_collection(
     State(state): State<AppState>,
     Path((name, which)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Person").await?;
-    collection(&state, &actor, &which, &query).await
+    collection(&state, &actor, &which, &query, &headers).await
 }
 
 async fn get_group_collection(
     State(state): State<AppState>,
     Path((name, which)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Group").await?;
-    collection(&state, &actor, &which, &query).await
+    collection(&state, &actor, &which, &query, &headers).await
+}
+
+/// The relay a group follows other servers' groups through (kith-federation `actions::relay`).
+async fn get_group_relay(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let group = local_actor(&state, &name, "Group").await?;
+    let relay = state
+        .ctx
+        .db
+        .actor(&kith_federation::actions::relay::relay_id(&group))
+        .await?;
+    let doc = documents::actor_document(&state.ctx, &relay).await?;
+    Ok(activity_json(&doc))
 }
 
 async fn get_group_activity(

@@ -10,6 +10,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use kith_federation::documents::escape_html;
+use kith_federation::software::reader::Reader;
 use serde::Serialize;
 
 use crate::AppState;
@@ -35,6 +36,35 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
             media.starts_with("application/activity+json")
                 || media.starts_with("application/ld+json")
         })
+}
+
+/// Who a GET comes from, for the documents some kinds of server are served in another form:
+/// the software its `User-Agent` names, else its signing key's host's (kith-federation
+/// `software::reader`).
+pub async fn reader(state: &AppState, headers: &HeaderMap) -> Reader {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let signature = text("signature").or_else(|| text("signature-input"));
+    state
+        .ctx
+        .reader_of(text(header::USER_AGENT.as_str()), signature)
+        .await
+}
+
+/// Marks an answer whose form depends on who asks: `Vary` names what it depends on, so that no
+/// cache gives one kind of server the form of another (`cache.rs`).
+pub fn vary_by_reader(response: &mut Response) {
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, User-Agent, Signature"),
+    );
+}
+
+/// The instance actor's document (served at `/actor`, and at `/` to servers that read an
+/// instance from its root, as Lemmy does).
+pub async fn instance_actor_json(state: &AppState) -> Result<Response, crate::ApiError> {
+    let actor = kith_federation::actions::instance::ensure_instance_actor(&state.ctx).await?;
+    let doc = kith_federation::documents::actor_document(&state.ctx, &actor).await?;
+    Ok(activity_json(&doc))
 }
 
 /// A document as ActivityPub JSON.

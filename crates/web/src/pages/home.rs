@@ -55,8 +55,15 @@ async fn front_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<HomeQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PageError> {
     let ctx = &state.ctx;
+    // Lemmy reads an instance from `https://DOMAIN/` as ActivityPub JSON: the instance actor.
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::instance_actor_json(&state)
+            .await
+            .or_page(&state, &viewer);
+    }
     let settings = instance_settings(ctx).await.or_page(&state, &viewer)?;
     let q: String = query.q.trim().chars().take(100).collect();
     let listings = ctx
