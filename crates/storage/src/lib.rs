@@ -26,6 +26,7 @@ mod hot;
 mod inbound;
 mod objects;
 mod posts;
+mod processes;
 mod reports;
 mod rsvps;
 mod series;
@@ -37,6 +38,7 @@ pub mod testing;
 mod text_enum;
 mod time;
 mod tokens;
+mod turns;
 mod write;
 
 pub use accounts::{Account, NewAccount};
@@ -55,6 +57,7 @@ pub use groups::{
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
 pub use objects::{NewObject, StoredObject, Visibility};
+pub use processes::{HEARTBEAT, STALE_AFTER, TakenBack};
 pub use reports::{AuditEntry, NewReport, Report};
 pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
 pub use series::EventSeries;
@@ -62,3 +65,4 @@ pub use sessions::Session;
 pub use settings::Invite;
 pub use stats::UsageStats;
 pub use time::now_millis;
+pub use turns::Turn;
