@@ -36,6 +36,8 @@ pub struct Received {
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    /// While true, deliveries are recorded but not answered (a slow server).
+    held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// A fediverse server in the test process.
@@ -71,6 +73,7 @@ impl Peer {
         let shared = Shared {
             docs: Arc::default(),
             received: Arc::default(),
+            held: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let client = reqwest::Client::new();
         let app = Router::new()
@@ -167,6 +170,23 @@ impl Peer {
         B64.encode(out)
     }
 
+    /// Like [`Peer::send`], with `None` when the request could not be made or answered (the
+    /// server is down).
+    pub async fn try_send(&self, key_id: &str, inbox: &str, activity: &Value) -> Option<u16> {
+        let body = activity.to_string().into_bytes();
+        let mut request = self.client.post(inbox).body(body.clone());
+        for (name, value) in self.signed_headers(key_id, inbox, &body) {
+            request = request.header(name, value);
+        }
+        Some(request.send().await.ok()?.status().as_u16())
+    }
+
+    /// While `held`, deliveries to this peer are recorded as they arrive but answered only
+    /// once released: the sender's requests stay in flight, as with a slow server.
+    pub fn hold(&self, held: bool) {
+        self.shared.held.send_replace(held);
+    }
+
     /// POSTs raw bytes with the given headers.
     pub async fn post(&self, inbox: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
         let mut request = self.client.post(inbox).body(body);
@@ -256,6 +276,7 @@ async fn serve_or_receive(
         body,
         verified,
     });
+    let _ = shared.held.subscribe().wait_for(|held| !*held).await;
     StatusCode::ACCEPTED.into_response()
 }
 

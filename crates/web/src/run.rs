@@ -1,7 +1,8 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
-//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker and
-//! the inbox worker, stopped together. The `kith serve` command and the multi-instance tests
-//! both start instances here.
+//! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker, the
+//! inbox worker, the heartbeat and the recurring-event task, stopped together; the process
+//! registered among those sharing the database before, and out of it after. The `kith serve`
+//! command and the multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -17,6 +18,12 @@ pub async fn run(
     delivery: DeliverySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // This process among those sharing the database: what a process that served at this
+    // address before left claimed is due again before the workers start.
+    let db = state.ctx.db.clone();
+    kith_federation::processes::register(&db, listener.local_addr()?)
+        .await
+        .map_err(std::io::Error::other)?;
     // The workers run on a runtime of their own at a lower priority, with their own HTTP
     // client and PostgreSQL connections (kith_federation::background): requests come first.
     let background = kith_federation::background::runtime(0)?;
@@ -45,7 +52,16 @@ pub async fn run(
         })
         .await;
     });
-    // Occurrences of recurring events are created ahead, checked hourly.
+    // The heartbeat, on a connection of its own (kith_federation::processes), until the
+    // workers are done.
+    let (stop_beats, beats_stopped) = tokio::sync::watch::channel(false);
+    let beats = background.spawn(kith_federation::processes::run(
+        bg.clone(),
+        db.for_other_runtime(1),
+        beats_stopped,
+    ));
+    // Occurrences of recurring events are created ahead, hourly, by one process of those
+    // sharing the database.
     let series = background.spawn(kith_federation::events::recurrence::run(
         bg.clone(),
         std::time::Duration::from_secs(3600),
@@ -54,8 +70,13 @@ pub async fn run(
     // The peer address keys the login throttle (see `auth`).
     let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
+        .with_graceful_shutdown({
+            let db = db.clone();
+            async move {
+                shutdown.await;
+                // Before the address is free: a successor there leaves this one's claims.
+                kith_federation::processes::stopping(&db).await;
+            }
         })
         .await;
     if let Some(writer) = writer {
@@ -70,6 +91,9 @@ pub async fn run(
     if let Err(error) = worker.await {
         tracing::error!(%error, "the delivery worker failed");
     }
+    let _ = stop_beats.send(true);
+    let _ = beats.await;
+    kith_federation::processes::leave(&db).await;
     if bg.db.backend() == kith_storage::Backend::Postgres {
         // Its own pools, closed on the runtime that drives them (SQLite's are shared).
         let _ = background.spawn(async move { bg.db.close().await }).await;
