@@ -19,6 +19,7 @@ mod kith_to_kith;
 mod mastodon;
 mod moderation;
 mod peer;
+mod processes;
 mod recovery;
 mod rejections;
 mod safety;

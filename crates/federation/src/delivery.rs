@@ -192,7 +192,7 @@ async fn deliver_one(
             "{} is marked dead",
             delivery.host
         ))),
-        Ok(false) => send(ctx, bodies, delivery).await,
+        Ok(false) => send_unless_blocked(ctx, bodies, delivery).await,
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
     match outcome {
@@ -249,6 +249,25 @@ enum Failure {
     Permanent(String),
     /// Worth another try later.
     Temporary(String),
+}
+
+/// Sends, unless the inbox's server was blocked since the delivery was queued. A block drops
+/// what is queued for the server, but not what a worker already holds in memory (claimed, or
+/// waiting for the host's turn) in this process or another; those are dropped here: at once
+/// for a block made through this process, within `BLOCKS_TTL` for one made through another
+/// (kith-storage `hot.rs`).
+async fn send_unless_blocked(
+    ctx: &Context,
+    bodies: &Bodies,
+    delivery: &Delivery,
+) -> std::result::Result<(), Failure> {
+    match ctx.db.domain_severity_cached(&delivery.host).await {
+        Ok(Some(kith_storage::DomainSeverity::Block)) => {
+            Err(Failure::Permanent(format!("{} is blocked", delivery.host)))
+        }
+        Ok(_) => send(ctx, bodies, delivery).await,
+        Err(error) => Err(Failure::Temporary(error.to_string())),
+    }
 }
 
 async fn send(
