@@ -1,6 +1,7 @@
 //! The outgoing delivery queue. Each activity is stored once; each target inbox gets a row that a
-//! worker claims with a lease, so a crashed worker's rows come due again (at-least-once) and two
-//! processes sharing a PostgreSQL database never send the same row at the same time.
+//! worker claims with a lease in its process's name, so a crashed worker's rows come due again
+//! (at-least-once: at once when its process is found gone, `processes.rs`) and two processes
+//! sharing a PostgreSQL database never send the same row at the same time.
 
 use std::collections::BTreeSet;
 
