@@ -17,6 +17,7 @@ mod inbound;
 mod instance;
 mod kith_to_kith;
 mod mastodon;
+mod members;
 mod moderation;
 mod peer;
 mod processes;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::recovery::{
+use crate::members::{
     Host, announces, claimed, host, id, join_all, key_id, make_group, pool, post_by, still_there,
 };
 use crate::support::{Server, free_port, instance_command, text};
