@@ -245,3 +245,50 @@ async fn a_host_that_answers_503_or_429_with_retry_after_is_tried_again_when_it_
     assert_eq!(counters.delivery_dropped.load(Ordering::SeqCst), 0);
     let _ = stop.send(true);
 }
+
+#[tokio::test]
+async fn a_block_made_by_another_process_stops_what_the_worker_holds_within_blocks_ttl() {
+    let (ctx, test_db, actor) = context().await;
+    let slow = Arc::new(Target::default());
+    let base = serve(slow.clone()).await;
+    for n in 0..12 {
+        queue(&ctx, &actor, n, vec![format!("{base}/slow")]).await;
+    }
+    let stop = start_worker(&ctx);
+    eventually("the slow host at its limit", || async {
+        (slow.in_flight.load(Ordering::SeqCst) == 4).then_some(())
+    })
+    .await;
+    // The worker holds all twelve: four in flight, eight waiting for the host's turn. An
+    // administrator blocks the server through another process (a command, a second server):
+    // the queue's rows go at once; what this worker holds goes once its copy of the blocks
+    // ages out.
+    let elsewhere = kith_storage::Database::connect(&test_db.url).await.unwrap();
+    let host = base.trim_start_matches("http://");
+    elsewhere
+        .block_domain(host, kith_storage::DomainSeverity::Block, None)
+        .await
+        .unwrap();
+    assert_eq!(ctx.db.pending_deliveries().await.unwrap(), 0);
+    tokio::time::sleep(kith_storage::BLOCKS_TTL).await;
+    while slow.done.load(Ordering::SeqCst) < 4 {
+        slow.release.notify_waiters();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let counters = ctx.counters();
+    eventually("the eight held back dropped, not sent", || async {
+        let settled = counters.delivered.load(Ordering::SeqCst)
+            + counters.delivery_dropped.load(Ordering::SeqCst);
+        (settled == 12).then_some(())
+    })
+    .await;
+    assert_eq!(counters.delivery_dropped.load(Ordering::SeqCst), 8);
+    assert_eq!(
+        slow.in_flight.load(Ordering::SeqCst),
+        0,
+        "nothing more was sent"
+    );
+    assert_eq!(slow.done.load(Ordering::SeqCst), 4);
+    let _ = stop.send(true);
+    elsewhere.close().await;
+}

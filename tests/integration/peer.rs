@@ -58,6 +58,8 @@ struct Shared {
     refused_cavage: Arc<std::sync::atomic::AtomicUsize>,
     refused: Arc<Mutex<Vec<Refused>>>,
     shape: Shape,
+    /// While true, deliveries are recorded but not answered (a slow server).
+    held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// A fediverse server in the test process.
@@ -103,6 +105,7 @@ impl Peer {
             refused_cavage: Arc::default(),
             refused: Arc::default(),
             shape,
+            held: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let client = reqwest::Client::builder()
             .user_agent(shape.user_agent(&base))
@@ -212,6 +215,23 @@ impl Peer {
             )
             .unwrap();
         B64.encode(out)
+    }
+
+    /// Like [`Peer::send`], with `None` when the request could not be made or answered (the
+    /// server is down).
+    pub async fn try_send(&self, key_id: &str, inbox: &str, activity: &Value) -> Option<u16> {
+        let body = activity.to_string().into_bytes();
+        let mut request = self.client.post(inbox).body(body.clone());
+        for (name, value) in self.signed_headers(key_id, inbox, &body) {
+            request = request.header(name, value);
+        }
+        Some(request.send().await.ok()?.status().as_u16())
+    }
+
+    /// While `held`, deliveries to this peer are recorded as they arrive but answered only
+    /// once released: the sender's requests stay in flight, as with a slow server.
+    pub fn hold(&self, held: bool) {
+        self.shared.held.send_replace(held);
     }
 
     /// POSTs raw bytes with the given headers.
@@ -409,6 +429,7 @@ async fn serve_or_receive(
         verified,
         rfc9421,
     });
+    let _ = shared.held.subscribe().wait_for(|held| !*held).await;
     StatusCode::ACCEPTED.into_response()
 }
 

@@ -87,9 +87,22 @@ impl Server {
 
     /// Like [`Server::start`]; without `db_url` Kith uses its default database.
     pub fn start_with(cwd: &Path, db_url: Option<&str>) -> Server {
-        let mut child = command(cwd, db_url)
+        let mut serve = command(cwd, db_url);
+        serve.env("KITH_LISTEN", "127.0.0.1:0");
+        Server::spawn(serve)
+    }
+
+    /// `kith serve` on `127.0.0.1:PORT`, in development mode (plain http, loopback peers)
+    /// as the instance at `domain` (several processes of one instance share it), with the
+    /// inbox's rate limits out of the way of a burst.
+    pub fn start_at(cwd: &Path, db_url: &str, port: u16, domain: &str) -> Server {
+        Server::spawn(instance_command(cwd, db_url, domain, port))
+    }
+
+    /// Starts `kith serve` with the settings of `cmd` and waits until it listens.
+    fn spawn(mut cmd: Command) -> Server {
+        let mut child = cmd
             .args(["serve"])
-            .env("KITH_LISTEN", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -128,6 +141,17 @@ impl Server {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Log lines written since the last call (or since it listened).
+    pub fn new_logs(&self) -> Vec<String> {
+        self.logs.try_iter().collect()
+    }
+
+    /// Kills it with SIGKILL (no graceful stop: a crash) and waits until it is gone.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// Sends SIGTERM and waits; returns whether it exited cleanly, and its later log lines.
     pub fn terminate(mut self) -> (bool, Vec<String>) {
         let pid = self.child.id().to_string();
@@ -154,4 +178,22 @@ impl Drop for Server {
 /// The path of the SQLite file behind a `sqlite://` URL.
 pub fn sqlite_file(url: &str) -> PathBuf {
     PathBuf::from(url.trim_start_matches("sqlite://"))
+}
+
+/// `kith` with the settings of one process of the instance at `domain` listening on `port`
+/// (see [`Server::start_at`]); admin commands run with the same settings reach the same instance.
+pub fn instance_command(cwd: &Path, db_url: &str, domain: &str, port: u16) -> Command {
+    let mut cmd = command(cwd, Some(db_url));
+    cmd.env("KITH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("KITH_DOMAIN", domain)
+        .env("KITH_DEV", "true")
+        .env("KITH_INBOX_PER_HOST_PER_MINUTE", "100000")
+        .env("KITH_INBOX_PER_IP_PER_MINUTE", "100000");
+    cmd
+}
+
+/// A loopback port free a moment ago, for a server that must come back on the same one.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }

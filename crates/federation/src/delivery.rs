@@ -1,7 +1,8 @@
 //! The delivery worker (DESIGN §8): it claims due rows from the database queue with a lease,
 //! sends each with a few concurrent requests per host, and records the result — done, retry
 //! with backoff, or given up. Several workers (in several processes sharing PostgreSQL) can run
-//! at once; a worker that dies loses nothing, its leases run out and the rows come due again.
+//! at once; a worker that dies loses nothing: its process's claims are taken back once it is
+//! found gone (`crate::processes`), or else its leases run out, and the rows come due again.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -196,7 +197,7 @@ async fn deliver_one(
         // The host asked for a pause (`Retry-After`): wait for it without a request.
         Ok(false) => match ctx.host_paused_until(&delivery.host).await {
             Some(until) => Err(Failure::Deferred(until, "the host asked to wait".into())),
-            None => send(ctx, bodies, delivery).await,
+            None => send_unless_blocked(ctx, bodies, delivery).await,
         },
         Err(error) => Err(Failure::Temporary(error.to_string())),
     };
@@ -294,6 +295,25 @@ async fn defer(
         "delivery put off as the host asked");
     ctx.db.defer_delivery(delivery, until, reason).await?;
     Ok(false)
+}
+
+/// Sends, unless the inbox's server was blocked since the delivery was queued. A block drops
+/// what is queued for the server, but not what a worker already holds in memory (claimed, or
+/// waiting for the host's turn) in this process or another; those are dropped here: at once
+/// for a block made through this process, within `BLOCKS_TTL` for one made through another
+/// (kith-storage `hot.rs`).
+async fn send_unless_blocked(
+    ctx: &Context,
+    bodies: &Bodies,
+    delivery: &Delivery,
+) -> std::result::Result<(), Failure> {
+    match ctx.db.domain_severity_cached(&delivery.host).await {
+        Ok(Some(kith_storage::DomainSeverity::Block)) => {
+            Err(Failure::Permanent(format!("{} is blocked", delivery.host)))
+        }
+        Ok(_) => send(ctx, bodies, delivery).await,
+        Err(error) => Err(Failure::Temporary(error.to_string())),
+    }
 }
 
 async fn send(

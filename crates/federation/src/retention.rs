@@ -11,8 +11,8 @@
 //! that fails throughout; its inbox worker retries within an hour. Ids are kept
 //! [`KEEP_RECEIVED`], 30 days, comfortably above all of these.
 //!
-//! Once an hour one process sharing the database (`Database::claim_turn`: a shared record of
-//! the last run, and on PostgreSQL an advisory lock) deletes the older ids in batches of
+//! Once an hour one process sharing the database (`Database::take_turn`: a shared record of
+//! the last run, and on PostgreSQL an advisory lock held while it runs) deletes the older ids in batches of
 //! [`RetentionSettings::batch`], oldest first through the index on the received time, so a large
 //! table is never held by one long statement and requests' writes go between the batches.
 
@@ -26,7 +26,7 @@ use crate::{Context, Result};
 /// How long a received id is remembered.
 pub const KEEP_RECEIVED: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
-/// The shared task's name in `maintenance_runs`.
+/// The job's name in `job_turns`.
 const TASK: &str = "prune-received-activities";
 
 /// How often and how much is pruned.
@@ -53,8 +53,8 @@ impl Default for RetentionSettings {
     }
 }
 
-/// Prunes now if it is this process's turn, then checks again every `settings.every` until
-/// `shutdown`.
+/// Prunes now if it is this process's turn, then asks again every `settings.every` (at most
+/// `scheduled::LOOK_EVERY`) until `shutdown`.
 pub async fn run(ctx: Context, settings: RetentionSettings, mut shutdown: watch::Receiver<bool>) {
     loop {
         match prune_received(&ctx, &settings, now_millis(), &shutdown).await {
@@ -62,8 +62,10 @@ pub async fn run(ctx: Context, settings: RetentionSettings, mut shutdown: watch:
             Ok(Some(n)) => tracing::info!(forgotten = n, "old received activity ids forgotten"),
             Err(e) => tracing::warn!(error = %e, "forgetting old received activity ids failed"),
         }
+        // Asked again sooner than the period: a turn whose process died mid-run is not
+        // counted (PostgreSQL), and another process takes it at its next look.
         tokio::select! {
-            _ = tokio::time::sleep(settings.every) => {}
+            _ = tokio::time::sleep(settings.every.min(crate::scheduled::LOOK_EVERY)) => {}
             _ = shutdown.changed() => return,
         }
     }
@@ -78,8 +80,7 @@ pub async fn prune_received(
     now: i64,
     shutdown: &watch::Receiver<bool>,
 ) -> Result<Option<u64>> {
-    let every = i64::try_from(settings.every.as_millis()).unwrap_or(i64::MAX);
-    let Some(turn) = ctx.db.claim_turn(TASK, every).await? else {
+    let Some(turn) = ctx.db.take_turn(TASK, settings.every).await? else {
         return Ok(None);
     };
     let keep = i64::try_from(settings.keep_received.as_millis()).unwrap_or(i64::MAX);
@@ -101,6 +102,9 @@ pub async fn prune_received(
         }
         tokio::time::sleep(settings.pause).await;
     };
-    turn.finish().await;
+    // A failed run is not counted (PostgreSQL): the next look tries again.
+    if outcome.is_ok() {
+        turn.finish().await?;
+    }
     outcome
 }

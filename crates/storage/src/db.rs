@@ -56,6 +56,8 @@ pub struct Database {
     /// Write connections kept out of the pool between statements (`write.rs`): the inbox
     /// queue's handle on PostgreSQL only.
     pub(crate) kept: Option<std::sync::Arc<crate::write::Kept>>,
+    /// This process in the registry, once it serves (`processes.rs`): the id claims carry.
+    pub(crate) registration: crate::processes::Registration,
 }
 
 impl Database {
@@ -104,6 +106,7 @@ impl Database {
             gate: std::sync::Arc::new(crate::gate::Gate::new(backend == Backend::Postgres)),
             background: false,
             kept: None,
+            registration: Default::default(),
         };
         db.migrate().await?;
         Ok(db)

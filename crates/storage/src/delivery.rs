@@ -1,6 +1,7 @@
 //! The outgoing delivery queue. Each activity is stored once; each target inbox gets a row that a
-//! worker claims with a lease, so a crashed worker's rows come due again (at-least-once) and two
-//! processes sharing a PostgreSQL database never send the same row at the same time.
+//! worker claims with a lease in its process's name, so a crashed worker's rows come due again
+//! (at-least-once: at once when its process is found gone, `processes.rs`) and two processes
+//! sharing a PostgreSQL database never send the same row at the same time.
 
 use std::collections::BTreeSet;
 
@@ -37,11 +38,11 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
-/// Picks due, unclaimed deliveries; the caller closes the sub-select (with a row lock where the
-/// database has one).
+/// Picks due, unclaimed deliveries for the process `$4` (`processes.rs`); the caller closes the
+/// sub-select (with a row lock where the database has one).
 macro_rules! claim_deliveries_sql {
     () => {
-        "UPDATE deliveries SET claimed_until = $1 WHERE id IN (\
+        "UPDATE deliveries SET claimed_until = $1, claimed_by = $4 WHERE id IN (\
          SELECT id FROM deliveries WHERE next_attempt_at <= $2 \
          AND (claimed_until IS NULL OR claimed_until < $2) \
          ORDER BY next_attempt_at, id LIMIT $3"
@@ -88,8 +89,9 @@ impl Database {
         Ok(queued)
     }
 
-    /// Claims up to `limit` due deliveries for `lease_ms` milliseconds. Claimed rows are not
-    /// handed out again until the lease runs out, so a worker that dies loses nothing.
+    /// Claims up to `limit` due deliveries for `lease_ms` milliseconds, in this process's name
+    /// ([`Database::process_id`]). Claimed rows are not handed out again until the lease runs
+    /// out or their process is found gone (`processes.rs`), so a worker that dies loses nothing.
     pub async fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> Result<Vec<Delivery>> {
         let now = now_millis();
         // PostgreSQL may have several Kith processes claiming at once: SKIP LOCKED lets each
@@ -107,6 +109,7 @@ impl Database {
             .bind(now + lease_ms)
             .bind(now)
             .bind(limit)
+            .bind(self.process_id())
             .fetch_all(&mut *self.write().await?)
             .await?)
     }

@@ -47,10 +47,11 @@ pub struct Inbound {
     pub attempts: i64,
 }
 
-/// Picks due, unclaimed rows in arrival order; the caller closes the sub-select.
+/// Picks due, unclaimed rows in arrival order for the process `$4` (`processes.rs`); the caller
+/// closes the sub-select.
 macro_rules! claim_inbound_sql {
     () => {
-        "UPDATE inbound_activities SET claimed_until = $1 WHERE id IN (\
+        "UPDATE inbound_activities SET claimed_until = $1, claimed_by = $4 WHERE id IN (\
          SELECT id FROM inbound_activities WHERE next_attempt_at <= $2 \
          AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT $3"
     };
@@ -180,9 +181,10 @@ impl Database {
         Ok(fresh)
     }
 
-    /// Claims up to `limit` due queued activities for `lease_ms`, oldest first. Several
-    /// processes sharing PostgreSQL take different rows; a process that dies leaves its claims
-    /// to run out.
+    /// Claims up to `limit` due queued activities for `lease_ms`, oldest first, in this
+    /// process's name ([`Database::process_id`]). Several processes sharing PostgreSQL take
+    /// different rows; the claims of a process that dies are taken back once it is found gone
+    /// (`processes.rs`), or else when they run out.
     pub async fn claim_inbound(&self, limit: i64, lease_ms: i64) -> Result<Vec<Inbound>> {
         let now = now_millis();
         let sql = match self.backend() {
@@ -199,6 +201,7 @@ impl Database {
             .bind(now + lease_ms)
             .bind(now)
             .bind(limit)
+            .bind(self.process_id())
             .fetch_all(&mut *self.write().await?)
             .await?;
         // RETURNING gives no order.

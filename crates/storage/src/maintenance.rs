@@ -1,93 +1,15 @@
-//! Background tasks shared by every process on one database (`maintenance_runs`, migration
-//! 0009).
-//!
-//! - A periodic task (forgetting old received ids, `activities.rs`) runs once per interval
-//!   however many processes share the database: each process asks for a turn
-//!   ([`Database::claim_turn`]) and gets one only when the task's last run is at least an
-//!   interval old, decided by one conditional write. On PostgreSQL a turn also holds a session
-//!   advisory lock (`pg_try_advisory_lock`) on a connection of its own, so a run that outlasts
-//!   its interval is never joined by another process's; SQLite has one process.
-//! - Hosts stored before every host was spelled one way (`domains.rs`) are spelled again, once,
-//!   when the migrations are applied ([`Database::respell_stored_hosts`]).
-
-use sqlx::Any;
-use sqlx::pool::PoolConnection;
+//! One-off upkeep of stored data (`maintenance_runs`, migration 0009, records what was done):
+//! hosts stored before every host was spelled one way (`domains.rs`) are spelled again, once,
+//! when the migrations are applied ([`Database::respell_stored_hosts`]). Periodic jobs that one
+//! process runs for all take turns instead (`turns.rs`).
 
 use crate::domains::{host_of, respell_stored};
-use crate::{Backend, Database, DomainBlock, Result, now_millis};
+use crate::{Database, DomainBlock, Result, now_millis};
 
 /// The one-off task that spelled stored hosts again.
 const RESPELL_TASK: &str = "respell-hosts";
 
-/// This process's turn at a periodic task. On PostgreSQL it holds the task's advisory lock on a
-/// connection of its own, closed (so the lock released) by [`TaskTurn::finish`], or when the
-/// turn is dropped.
-#[derive(Debug)]
-pub struct TaskTurn {
-    lock: Option<PoolConnection<Any>>,
-}
-
-impl TaskTurn {
-    /// Ends the turn, releasing the lock.
-    pub async fn finish(self) {
-        if let Some(conn) = self.lock {
-            // Closing the session releases its advisory locks; a failure to close leaves the
-            // server to end it.
-            let _ = conn.close().await;
-        }
-    }
-}
-
-/// The advisory lock's key of a task: its name hashed (FNV-1a), so tasks never share one.
-fn lock_key(task: &str) -> i64 {
-    let hash = task.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    i64::from_ne_bytes(hash.to_ne_bytes())
-}
-
 impl Database {
-    /// This process's turn at `task`, due every `every_ms`: `None` when another process ran it
-    /// less than `every_ms` ago, or (PostgreSQL) is running it now. A turn given is recorded at
-    /// once, so the others wait a whole interval from now.
-    pub async fn claim_turn(&self, task: &str, every_ms: i64) -> Result<Option<TaskTurn>> {
-        let lock = match self.backend() {
-            Backend::Postgres => {
-                let mut conn = self.pool.acquire().await?;
-                // Never back into the pool holding the lock, whatever happens below.
-                conn.close_on_drop();
-                let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(lock_key(task))
-                    .fetch_one(&mut *conn)
-                    .await?;
-                if !locked {
-                    return Ok(None);
-                }
-                Some(conn)
-            }
-            Backend::Sqlite => None,
-        };
-        let now = now_millis();
-        let claimed = sqlx::query(
-            "INSERT INTO maintenance_runs (task, last_run_at) VALUES ($1, $2) \
-             ON CONFLICT (task) DO UPDATE SET last_run_at = excluded.last_run_at \
-             WHERE maintenance_runs.last_run_at <= $3",
-        )
-        .bind(task)
-        .bind(now)
-        .bind(now.saturating_sub(every_ms))
-        .execute(&mut *self.write().await?)
-        .await?
-        .rows_affected();
-        let turn = TaskTurn { lock };
-        if claimed == 1 {
-            Ok(Some(turn))
-        } else {
-            turn.finish().await;
-            Ok(None)
-        }
-    }
-
     /// Spells the hosts stored before every host was spelled one way (`domains.rs`): server
     /// blocks (two spellings of one server become one block, the stronger), actors' domains,
     /// queued deliveries' and delivery health's hosts. Once per database, on the first start

@@ -117,3 +117,55 @@ async fn actors_stored_at_once_are_all_kept() {
         other_process.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_block_made_by_another_process_holds_here_within_blocks_ttl() {
+    use kith_storage::{BLOCKS_TTL, DomainSeverity};
+    use std::time::{Duration, Instant};
+    for t in testing::all().await {
+        let db = &t.db;
+        let other_process = Database::connect(&t.url).await.unwrap();
+        let spammer = remote("spam");
+        db.upsert_remote_actor(&spammer).await.unwrap();
+        // This process's copy is fresh: nothing is blocked.
+        assert_eq!(db.domain_severity_cached("spam.test").await.unwrap(), None);
+        assert!(!db.is_actor_blocked_cached(&spammer.id).await.unwrap());
+
+        other_process
+            .block_domain("spam.test", DomainSeverity::Block, None)
+            .await
+            .unwrap();
+        other_process.block_actor(&spammer.id, None).await.unwrap();
+        let blocked_at = Instant::now();
+        // The process that blocked holds the blocks at once.
+        assert_eq!(
+            other_process
+                .domain_severity_cached("spam.test")
+                .await
+                .unwrap(),
+            Some(DomainSeverity::Block)
+        );
+        assert!(
+            other_process
+                .is_actor_blocked_cached(&spammer.id)
+                .await
+                .unwrap()
+        );
+        // This one, once its copy ages out: within BLOCKS_TTL of the block, never later.
+        loop {
+            let domain = db.domain_severity_cached("spam.test").await.unwrap();
+            let actor = db.is_actor_blocked_cached(&spammer.id).await.unwrap();
+            if domain == Some(DomainSeverity::Block) && actor {
+                break;
+            }
+            assert!(
+                blocked_at.elapsed() <= BLOCKS_TTL,
+                "{}: blocks unseen {:?} after they were made",
+                t.label,
+                blocked_at.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        other_process.close().await;
+    }
+}

@@ -1,8 +1,9 @@
 //! Running a Kith instance on a listener: HTTP, the inbox's batch writer on a thread of its
 //! own (PostgreSQL), and beside them (on a runtime of lower priority) the delivery worker, the
-//! inbox worker, the recurring-event task, the pruning of old received ids and the look-up of
-//! other hosts' software, stopped together. The `kith serve` command and the multi-instance
-//! tests both start instances here.
+//! inbox worker, the heartbeat, the recurring-event task, the pruning of old received ids and
+//! the look-up of other hosts' software, stopped together; the process registered among those
+//! sharing the database before, and out of it after. The `kith serve` command and the
+//! multi-instance tests both start instances here.
 
 use kith_federation::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
@@ -18,6 +19,12 @@ pub async fn run(
     delivery: DeliverySettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // This process among those sharing the database: what a process that served at this
+    // address before left claimed is due again before the workers start.
+    let db = state.ctx.db.clone();
+    kith_federation::processes::register(&db, listener.local_addr()?)
+        .await
+        .map_err(std::io::Error::other)?;
     // The workers run on a runtime of their own at a lower priority, with their own HTTP
     // client and PostgreSQL connections (kith_federation::background): requests come first.
     let background = kith_federation::background::runtime(0)?;
@@ -46,7 +53,16 @@ pub async fn run(
         })
         .await;
     });
-    // Occurrences of recurring events are created ahead, checked hourly.
+    // The heartbeat, on a connection of its own (kith_federation::processes), until the
+    // workers are done.
+    let (stop_beats, beats_stopped) = tokio::sync::watch::channel(false);
+    let beats = background.spawn(kith_federation::processes::run(
+        bg.clone(),
+        db.for_other_runtime(1),
+        beats_stopped,
+    ));
+    // Occurrences of recurring events are created ahead, hourly, by one process of those
+    // sharing the database.
     let series = background.spawn(kith_federation::events::recurrence::run(
         bg.clone(),
         std::time::Duration::from_secs(3600),
@@ -73,6 +89,14 @@ pub async fn run(
     // Connections with a header timeout; the peer address keys the login throttle and the
     // inbox's per-address limit (see `connections`, `client_addr`).
     let header_timeout = state.web.header_timeout;
+    let shutdown = {
+        let db = db.clone();
+        async move {
+            shutdown.await;
+            // Before the address is free: a successor there leaves this one's claims.
+            kith_federation::processes::stopping(&db).await;
+        }
+    };
     crate::connections::serve(listener, crate::router(state), header_timeout, shutdown).await;
     if let Some(writer) = writer {
         writer.stop().await;
@@ -89,6 +113,9 @@ pub async fn run(
     if let Err(error) = worker.await {
         tracing::error!(%error, "the delivery worker failed");
     }
+    let _ = stop_beats.send(true);
+    let _ = beats.await;
+    kith_federation::processes::leave(&db).await;
     if bg.db.backend() == kith_storage::Backend::Postgres {
         // Its own pools, closed on the runtime that drives them (SQLite's are shared).
         let _ = background.spawn(async move { bg.db.close().await }).await;

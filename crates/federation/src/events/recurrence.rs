@@ -73,20 +73,23 @@ pub fn occurrences(
     Ok((starts, more))
 }
 
-/// Creates due occurrences of every open series now, then every `interval` until `shutdown`.
-pub async fn run(ctx: Context, interval: Duration, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        match crate::actions::series::extend_all_series(&ctx, kith_storage::now_millis()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(created = n, "created occurrences of recurring events"),
-            Err(e) => tracing::warn!(error = %e, "creating occurrences of recurring events failed"),
+/// Creates due occurrences of every open series now, then every `interval` until `shutdown`;
+/// with several processes sharing the database, one of them does it each time
+/// ([`crate::scheduled`]).
+pub async fn run(ctx: Context, interval: Duration, shutdown: watch::Receiver<bool>) {
+    crate::scheduled::run_once_per(ctx, JOB, interval, shutdown, |ctx| async move {
+        let created =
+            crate::actions::series::extend_all_series(&ctx, kith_storage::now_millis()).await?;
+        if created > 0 {
+            tracing::info!(created, "created occurrences of recurring events");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
+        Ok(())
+    })
+    .await;
 }
+
+/// The recurring-event task's name among the jobs one process runs for all.
+pub const JOB: &str = "recurring-events";
 
 #[cfg(test)]
 mod tests {

@@ -198,3 +198,9 @@ fn passing(error: &FederationError) -> bool {
         FederationError::Remote(_) | FederationError::Storage(_)
     )
 }
+
+/// Wakes the inbox worker: queued activities are due now (taken back from a process that is
+/// gone, `crate::processes`).
+pub(crate) fn wake_worker(ctx: &Context) {
+    ctx.ingress().wakeup.notify_one();
+}
