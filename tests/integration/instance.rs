@@ -50,8 +50,12 @@ impl Instance {
 
     /// An instance on a fresh SQLite database, with its web settings changed by `configure`.
     pub async fn start_with(configure: impl FnOnce(&mut WebSettings)) -> Instance {
-        Instance::start_configured(kith_storage::testing::sqlite().await, Limits::default(), configure)
-            .await
+        Instance::start_configured(
+            kith_storage::testing::sqlite().await,
+            Limits::default(),
+            configure,
+        )
+        .await
     }
 
     async fn start_configured(

@@ -30,8 +30,8 @@ pub mod retention;
 pub mod sanitize;
 pub mod scheduled;
 pub mod signatures;
-pub mod untrusted;
 pub mod software;
+pub mod untrusted;
 pub mod urls;
 pub mod webfinger;
 

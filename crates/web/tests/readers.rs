@@ -18,10 +18,7 @@ const AP: &str = "application/activity+json";
 
 async fn state(db: &kith_storage::Database, domain: &str) -> AppState {
     let ctx = Context::new(db.clone(), FederationSettings::new(domain, false)).unwrap();
-    AppState::new(
-        ctx,
-        WebSettings::new("Test Kith"),
-    )
+    AppState::new(ctx, WebSettings::new("Test Kith"))
 }
 
 /// The instance actor as an earlier Kith made it on `domain`: named after the whole domain.
