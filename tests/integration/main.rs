@@ -26,6 +26,7 @@ mod lemmy_forms;
 mod mastodon;
 mod members;
 mod moderation;
+mod online_link;
 mod peer;
 mod peer_rfc9421;
 mod processes;

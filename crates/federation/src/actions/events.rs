@@ -333,6 +333,7 @@ async fn write_and_announce(
     let organiser = organiser_person(ctx, &updated).await?;
     let forms = change_forms(group, &update, &update.object, organiser.as_ref());
     deliver::enqueue_forms(ctx, group, &forms, audience(ctx, group, id).await?).await?;
+    crate::actions::online_link::link_changed(ctx, event, &updated).await?;
     // A larger capacity gives places to people waiting.
     let promoted = ctx.db.fill_from_waitlist(id).await?;
     crate::actions::rsvp::tell_promoted(ctx, &updated, &promoted).await?;

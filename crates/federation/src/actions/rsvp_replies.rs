@@ -8,6 +8,7 @@ use kith_storage::{
 };
 use serde_json::json;
 
+use super::online_link;
 use super::rsvp::Answer;
 use crate::documents::escape_html;
 use crate::protocol::{OutgoingActivity, rfc3339};
@@ -45,6 +46,9 @@ pub(crate) async fn tell(
                     note(ctx, event, person, &status_text(event, status)).await?;
                 }
                 _ => {}
+            }
+            if status == Some(RsvpStatus::Going) && change.changed() {
+                online_link::tell_going(ctx, event, person).await?;
             }
             tell_promoted(ctx, event, &change.promoted).await?;
         }
@@ -89,6 +93,7 @@ pub async fn tell_promoted(ctx: &Context, event: &StoredEvent, promoted: &[Rsvp]
                 note(ctx, event, &person, &text).await?;
             }
         }
+        online_link::tell_going(ctx, event, &person).await?;
     }
     Ok(())
 }
@@ -167,6 +172,17 @@ pub(crate) async fn note(
     person: &Actor,
     text: &str,
 ) -> Result<()> {
+    note_html(ctx, event, person, &escape_html(text)).await
+}
+
+/// [`note`] with `html` (already escaped) after the mention. The note is stored as a direct
+/// object, which is never served nor listed among replies (it may hold an online link).
+pub(crate) async fn note_html(
+    ctx: &Context,
+    event: &StoredEvent,
+    person: &Actor,
+    html: &str,
+) -> Result<()> {
     let group = ctx
         .db
         .actor(event.object.group_id.as_deref().unwrap_or_default())
@@ -181,7 +197,7 @@ pub(crate) async fn note(
                 .unwrap_or_else(|| person.id.clone())
         ),
         escape_html(&handle),
-        escape_html(text),
+        html,
         escape_html(&event.object.id),
         escape_html(&event.object.summary.clone().unwrap_or_default()),
     );
