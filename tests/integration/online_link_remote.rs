@@ -240,3 +240,50 @@ async fn remote_people_waiting_to_join_or_banned_are_refused_an_answer() {
     assert!(!peer.received().iter().any(|r| carries(&r.body, LINK)));
     kith.stop().await;
 }
+
+#[tokio::test]
+async fn a_remote_person_approved_by_an_organiser_gets_the_link_then_and_not_before() {
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let group = kith.group("runners", "olga", JoinPolicy::Open).await;
+    let (peer, felix) = mastodon().await;
+    let f = follow(&peer, &felix, &group.id);
+    assert_eq!(peer.send(key_of(&felix), &group.inbox_url, &f).await, 202);
+    peer.wait_for("Accept{Follow}", |m| m["type"] == "Accept")
+        .await;
+    let mut d = draft("Approved call", 3, None);
+    d.online_url = Some(LINK.into());
+    d.join_mode = Some("approval".into());
+    let event = events::create_event(&kith.ctx, "runners", None, &d)
+        .await
+        .unwrap();
+    let id = event.object.id.clone();
+    let inbox = format!("{}/inbox", kith.base);
+    assert_eq!(
+        peer.send(key_of(&felix), &inbox, &join(&felix, &id, 1))
+            .await,
+        202
+    );
+    kith.settled().await;
+    let felix_id = felix["id"].as_str().unwrap();
+    assert_eq!(
+        kith.ctx.db.rsvp(&id, felix_id).await.unwrap().status,
+        "pending"
+    );
+    // Waiting for an organiser: nothing carries the link yet.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!peer.received().iter().any(|r| carries(&r.body, LINK)));
+    kith_federation::actions::rsvp::decide(&kith.ctx, &id, felix_id, true, None)
+        .await
+        .unwrap();
+    peer.wait_for("Accept{Join}", |m| {
+        m["type"] == "Accept" && m["object"]["type"] == "Join"
+    })
+    .await;
+    let note = peer
+        .wait_for("the link, once approved", |m| carries(m, LINK))
+        .await
+        .body;
+    assert_eq!(note["to"], json!([felix_id]));
+    kith.stop().await;
+}
