@@ -90,7 +90,7 @@ impl Load {
             answers.len()
         );
         assert!(
-            median < Duration::from_millis(250),
+            median < Duration::from_millis(100),
             "/healthz answered in {median:?} (median)"
         );
         assert!(
