@@ -172,7 +172,11 @@ async fn a_post_whose_announces_cannot_be_queued_is_not_stored_and_is_applied_ag
 
         // Applied once more (a redelivery, or the worker after a crash): nothing more queued.
         let again = activities::apply(&ctx, &create(1), &bob).await.unwrap();
-        assert!(matches!(again, Outcome::Ignored(_)), "{}: {again:?}", t.label);
+        assert!(
+            matches!(again, Outcome::Ignored(_)),
+            "{}: {again:?}",
+            t.label
+        );
         assert_eq!(queued(&t.db).await, after_first, "{}", t.label);
     }
 }
@@ -202,13 +206,26 @@ async fn a_post_an_earlier_version_stored_without_its_announces_is_announced_onc
         let applied = activities::apply(&ctx, &activity, &bob).await.unwrap();
         assert_eq!(applied, Outcome::Applied, "{}", t.label);
         let completed = queued(&t.db).await;
-        assert!(completed > 0, "{}: the stored post was never announced", t.label);
+        assert!(
+            completed > 0,
+            "{}: the stored post was never announced",
+            t.label
+        );
         let stored = t.db.object(&note_id(2)).await.unwrap();
         assert!(stored.announce_id.is_some(), "{}", t.label);
 
         let again = activities::apply(&ctx, &activity, &bob).await.unwrap();
-        assert!(matches!(again, Outcome::Ignored(_)), "{}: {again:?}", t.label);
-        assert_eq!(queued(&t.db).await, completed, "{}: announced twice", t.label);
+        assert!(
+            matches!(again, Outcome::Ignored(_)),
+            "{}: {again:?}",
+            t.label
+        );
+        assert_eq!(
+            queued(&t.db).await,
+            completed,
+            "{}: announced twice",
+            t.label
+        );
     }
 }
 

@@ -136,6 +136,11 @@ impl Tx {
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
+
+    /// The transaction itself, for modules whose helpers take one.
+    pub(crate) fn write_tx(&mut self) -> &mut WriteTx {
+        &mut self.tx
+    }
 }
 
 impl Database {
