@@ -14,6 +14,7 @@ use crate::actions::events::organised_event;
 use crate::actions::membership::find_actor;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
+use crate::change::Change;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
@@ -55,6 +56,8 @@ pub async fn answer_local(
     } else {
         None
     };
+    // The answer and the replies telling of it commit together.
+    let mut change = Change::begin(ctx).await?;
     let answer = match (refusal, JoinMode::parse(&event.fields.join_mode)) {
         (Some(reason), _) if coming => Answer::Refused(reason.into()),
         (_, Some(JoinMode::External | JoinMode::None)) if coming => {
@@ -67,14 +70,15 @@ pub async fn answer_local(
                 }
                 other => other,
             };
-            let change = ctx
-                .db
+            let recorded = change
+                .tx()
                 .answer_event(&o.id, &person.id, status, activity_id, via)
                 .await?;
-            Answer::Recorded(Box::new(change))
+            Answer::Recorded(Box::new(recorded))
         }
     };
-    tell(ctx, event, person, activity_id, via, &answer).await?;
+    tell(ctx, &mut change, event, person, activity_id, via, &answer).await?;
+    change.commit().await?;
     Ok(answer)
 }
 
@@ -190,8 +194,11 @@ async fn answer_remote(
     }
     let mut activity = OutgoingActivity::new(kind, activity_id.clone(), &person.id, object, to);
     activity.published = Some(rfc3339(now_millis()));
-    let rsvp = ctx
-        .db
+    let plan = deliver::plan(ctx, person, &activity, inboxes).await?;
+    // The answer recorded and the answer sent commit together.
+    let mut change = Change::begin(ctx).await?;
+    let rsvp = change
+        .tx()
         .record_rsvp(
             event_id,
             &person.id,
@@ -200,7 +207,8 @@ async fn answer_remote(
             via,
         )
         .await?;
-    deliver::enqueue(ctx, person, &activity, inboxes).await?;
+    change.queue(plan).await?;
+    change.commit().await?;
     Ok(Some(rsvp))
 }
 
@@ -227,11 +235,13 @@ pub async fn decide(
     } else {
         RsvpStatus::Rejected
     };
-    let change = ctx
-        .db
+    // The decision and the replies telling of it commit together.
+    let mut change = Change::begin(ctx).await?;
+    let decided = change
+        .tx()
         .answer_event(&event.object.id, &person.id, Some(wanted), None, via)
         .await?;
-    let after = change
+    let after = decided
         .after
         .clone()
         .ok_or_else(|| FederationError::NotFound(who.into()))?;
@@ -239,15 +249,16 @@ pub async fn decide(
     if !person.local {
         match (via, approve, after.status.as_str()) {
             (RsvpVia::Join, true, "going") => {
-                answer_join(ctx, &event, "Accept", &person, join_id).await?
+                answer_join(ctx, &mut change, &event, "Accept", &person, join_id).await?
             }
             (RsvpVia::Join, false, _) => {
-                answer_join(ctx, &event, "Reject", &person, join_id).await?
+                answer_join(ctx, &mut change, &event, "Reject", &person, join_id).await?
             }
             (RsvpVia::Join, _, _) => {}
             _ => {
                 note(
                     ctx,
+                    &mut change,
                     &event,
                     &person,
                     &status_text(&event, RsvpStatus::parse(&after.status)),
@@ -256,7 +267,8 @@ pub async fn decide(
             }
         }
     }
-    tell_promoted(ctx, &event, &change.promoted).await?;
+    tell_promoted(ctx, &mut change, &event, &decided.promoted).await?;
+    change.commit().await?;
     Ok(after)
 }
 

@@ -6,6 +6,7 @@ use kith_storage::{Actor, StorageError};
 use serde_json::Value;
 
 use super::{Outcome, post, remote_events};
+use crate::change::Change;
 use crate::protocol::{Activity, POST_KINDS, id_of};
 use crate::{Context, FederationError, Result, fetch};
 
@@ -105,7 +106,9 @@ async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Out
             remote_events::import(ctx, &document, Some(group)).await
         }
         Ok(document) => {
-            post::apply_edit(ctx, &stored.id, &document).await?;
+            let mut change = Change::begin(ctx).await?;
+            post::apply_edit(ctx, change.tx(), &stored.id, &document).await?;
+            change.commit().await?;
             Ok(Outcome::Applied)
         }
     }
