@@ -1,5 +1,6 @@
-//! Queueing outgoing activities. Everything Kith sends goes through the database queue (DESIGN
-//! §8); the delivery worker is woken at once, so replies such as `Accept` leave immediately.
+//! Queueing outgoing activities. Everything Kith sends goes through the database queue
+//! (docs/protocol.md, Delivery and moderation); the delivery worker is woken at once, so replies
+//! such as `Accept` leave immediately.
 //!
 //! One change may have several forms, each read by some kinds of server (`software`): a post is
 //! `Announce{id}` for Mastodon and `Announce{Create}` for Lemmy. The forms are chosen per host

@@ -1,8 +1,8 @@
 //! What organisers do with events: create (once, or as a recurring series), edit, reschedule,
-//! cancel and delete. Every change is published by the group (DESIGN §6): `Create{Event}` plus
-//! an `Announce` of it and, when people can answer, a poll for Mastodon members; `Update` on
-//! edits (with `previousStartTime` when rescheduled); `Delete` on removal. Each server gets
-//! the forms it reads (`event_forms`).
+//! cancel and delete. Every change is published by the group (docs/protocol.md, Events):
+//! `Create{Event}` plus an `Announce` of it and, when people can answer, a poll for Mastodon
+//! members; `Update` on edits (with `previousStartTime` when rescheduled); `Delete` on removal.
+//! Each server gets the forms it reads (`event_forms`).
 
 use kith_storage::{
     Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,

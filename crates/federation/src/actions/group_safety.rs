@@ -1,13 +1,13 @@
-//! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and
-//! Lemmy expect (DESIGN §8): a ban is `Block{target: group}` and lifting it `Undo{Block}`;
-//! moderators join and leave the moderators collection with `Add`/`Remove`; a removed post is a
-//! `Delete` with the reason in `summary`. The group announces each to its members' FEP-1b12
-//! servers; the microblogs, which understand none of them, get what they do understand:
-//! `Undo{Announce}` for a removed post, and for a banned person the group's own
+//! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and Lemmy
+//! expect (docs/protocol.md, Delivery and moderation): a ban is `Block{target: group}` and lifting
+//! it `Undo{Block}`; moderators join and leave the moderators collection with `Add`/`Remove`; a
+//! removed post is a `Delete` with the reason in `summary`. The group announces each to its
+//! members' FEP-1b12 servers; the microblogs, which understand none of them, get what they do
+//! understand: `Undo{Announce}` for a removed post, and for a banned person the group's own
 //! `Block{object: person}` (GoToSocial and Mastodon end the person's follow of the group on it;
 //! GoToSocial ignores a `Reject{Follow}` of a follow it had accepted) beside `Reject{Follow}`
-//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in
-//! the audit log.
+//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in the
+//! audit log.
 
 use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
 use serde_json::{Value, json};

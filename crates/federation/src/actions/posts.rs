@@ -29,7 +29,8 @@ pub async fn post_to_group(
     if text.trim().is_empty() {
         return Err(FederationError::BadRequest("the post is empty".into()));
     }
-    // Local people meet the same posting policy as members elsewhere (DESIGN §5).
+    // Local people meet the same posting policy as members elsewhere (docs/protocol.md, Membership
+    // and posting).
     let held_reason = if group.local {
         match post::decide(ctx, group, author).await? {
             Decision::Publish => None,

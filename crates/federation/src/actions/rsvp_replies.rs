@@ -1,7 +1,7 @@
 //! Telling people what became of their answers, the way they answered: `Accept{Join}`,
 //! `Reject{Join}` or `Ignore{Join}` for `Join`, a direct message from the group for poll votes
 //! (and for Friendica's answers when they wait). Replies go to the participant and the
-//! organiser only, never to the other participants (DESIGN §6).
+//! organiser only, never to the other participants (docs/protocol.md, Events).
 //!
 //! Each reply is queued in the transaction of the answer it tells of (`crate::change`): reads
 //! (who answers, the inboxes) happen while it is open, writes only through it.
@@ -129,7 +129,7 @@ pub(crate) async fn answerer(ctx: &Context, event: &StoredEvent) -> Result<Actor
 }
 
 /// `Accept{Join}`, `Reject{Join}` or `Ignore{Join}`, addressed to the participant (and the
-/// organiser) only: never to the other participants (DESIGN §6).
+/// organiser) only: never to the other participants (docs/protocol.md, Events).
 pub(crate) async fn answer_join(
     ctx: &Context,
     change: &mut Change<'_>,

@@ -2,7 +2,7 @@
 //! fetches the id and shows one boost) and `Announce{object: <the member's activity>}` for
 //! FEP-1b12 servers (PieFed, NodeBB, another Kith), in Lemmy's shape for Lemmy (`forms`). Each
 //! member's server gets the form its software reads (`software`), and one not known yet gets
-//! both (DESIGN §5).
+//! both (docs/protocol.md, Membership and posting).
 
 use kith_storage::{Actor, ReplyPolicy, StoredObject};
 use serde_json::Value;

@@ -1,4 +1,5 @@
-//! What remote groups that a local actor follows announce: their posts are kept (DESIGN §7).
+//! What remote groups that a local actor follows announce: their posts are kept (docs/protocol.md,
+//! Following remote groups).
 //! Announces from actors nobody here follows are ignored (Gancio's rule), so a stranger cannot
 //! push content into this instance by announcing it.
 

@@ -115,7 +115,7 @@ pub enum Decision {
     Refuse(String),
 }
 
-/// Applies the group's posting policy (DESIGN §5).
+/// Applies the group's posting policy (docs/protocol.md, Membership and posting).
 pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Decision> {
     let settings = ctx.db.group_settings(&group.id).await?;
     let membership = match ctx.db.membership(&group.id, &author.id).await {

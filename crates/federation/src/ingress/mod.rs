@@ -5,7 +5,7 @@
 //! taken in at the speed of a signature check and a share of one write, as Mastodon's inbox
 //! takes them (it verifies, hands the activity to a job queue and answers at once). What people
 //! wait on — a `Follow`'s `Accept`, an RSVP, an `Undo` — is still applied before the answer
-//! (DESIGN §5: never behind a slow queue).
+//! (never behind a slow queue: docs/protocol.md, Membership and posting).
 //!
 //! **Group commit** (`batch.rs`): requests put their activity in a shared batch, which a writer
 //! on a thread of its own commits at once.
