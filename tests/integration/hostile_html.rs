@@ -94,15 +94,23 @@ impl Load {
             "/healthz answered in {median:?} (median)"
         );
         assert!(
-            worst < Duration::from_secs(1),
+            worst < Duration::from_secs(3),
             "/healthz answered in {worst:?} once"
         );
     }
 }
 
-/// The stored object, once there (for at most ten seconds).
+/// The stored object, once there (for at most thirty seconds: generous for a loaded CI
+/// machine; before the bounds, the other senders waited minutes).
 async fn stored(kith: &Instance, what: &str, id: &str) -> kith_storage::StoredObject {
-    eventually(what, || async { kith.ctx.db.object(id).await.ok() }).await
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(object) = kith.ctx.db.object(id).await {
+            return object;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 fn counted(kith: &Instance) -> u64 {
@@ -146,7 +154,7 @@ async fn a_post_nested_20000_deep_leaves_the_server_answering() {
             stored(&kith, "another sender's post applied", id).await;
         }
         let waited = sent.elapsed();
-        assert!(waited < Duration::from_secs(8), "others waited {waited:?}");
+        assert!(waited < Duration::from_secs(20), "others waited {waited:?}");
 
         // The attack is kept, flattened (its words kept), and counted.
         let kept = stored(&kith, "the nested post kept", &attack_id).await;
@@ -327,7 +335,7 @@ async fn an_activity_over_its_time_budget_is_set_aside() {
     stored(&kith, "the other sender's post applied", id).await;
     let waited = sent.elapsed();
     assert!(
-        waited < Duration::from_secs(8),
+        waited < Duration::from_secs(20),
         "the other post waited {waited:?}"
     );
     let timed_out = &kith.ctx.counters().inbox_timed_out;

@@ -77,7 +77,7 @@ pub fn dangerous_url(value: &str) -> bool {
         .any(|s| v.starts_with(s))
 }
 
-/// Stored content keeps only DESIGN §9's allowlist: its tags, `href` to web or mail links,
+/// Stored content keeps only the allowlist of docs/protocol.md (Untrusted input): its tags, `href` to web or mail links,
 /// `rel`, and the mention classes.
 fn assert_stored_safe(html: &str, payload: &str) {
     const TAGS: [&str; 16] = [

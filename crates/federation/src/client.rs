@@ -1,7 +1,7 @@
 //! The HTTP client for fetching from and delivering to other servers. Outside development mode
 //! it refuses to reach loopback, private, link-local and every other special-purpose address
-//! (DESIGN §9, `addresses.rs`), both for literal IPs in URLs and for names that resolve to them, so a hostile actor document cannot point Kith
-//! at services inside the operator's network.
+//! (`addresses.rs`), both for literal IPs in URLs and for names that resolve to them, so a
+//! hostile actor document cannot point Kith at services inside the operator's network.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -1,18 +1,20 @@
-//! Queueing outgoing activities. Everything Kith sends goes through the database queue (DESIGN
-//! §8); the delivery worker is woken at once, so replies such as `Accept` leave immediately.
+//! Queueing outgoing activities. Everything Kith sends goes through the database queue
+//! (docs/protocol.md, Delivery and moderation); the delivery worker is woken at once, so replies
+//! such as `Accept` leave immediately.
 //!
 //! One change may have several forms, each read by some kinds of server (`software`): a post is
 //! `Announce{id}` for Mastodon and `Announce{Create}` for Lemmy. The forms are chosen per host
 //! when queued, from the software the host is known to run (a copy in memory, else one database
 //! query for all the hosts of a batch), so each host gets the forms it reads, once; a host not
 //! known yet gets every form, and is noted for a look-up in the same transaction that queues
-//! the deliveries. Planning only reads ([`Plan::new`]) and writing is one transaction
-//! ([`Plan::queue`]), so that a change and its activities can later share that transaction.
+//! the deliveries. Planning only reads ([`Plan::new`]), so that it happens before the
+//! transaction that writes a change and its activities together (`crate::change`).
 
 use std::collections::{BTreeSet, HashMap};
 
 use kith_storage::{Actor, NewDelivery};
 
+use crate::change::Change;
 use crate::protocol::{OutgoingActivity, host_of};
 use crate::software::{Dialect, Known, Readers};
 use crate::{Context, FederationError, Result};
@@ -138,19 +140,26 @@ impl Plan {
         self.inboxes.iter().map(|(inbox, d)| (inbox.as_str(), *d))
     }
 
-    /// Writes the deliveries (and the new hosts, for a look-up) in one transaction and wakes
-    /// the workers; returns how many deliveries were queued.
+    /// Whether nothing was added for any inbox.
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty()
+    }
+
+    /// The deliveries and the hosts to note, for [`Change::queue`].
+    pub(crate) fn into_parts(self) -> (Vec<NewDelivery>, Vec<String>) {
+        (self.deliveries, self.new_hosts)
+    }
+
+    /// Writes the deliveries (and the new hosts, for a look-up) in a transaction of their own
+    /// and wakes the workers; returns how many deliveries were queued. For activities that no
+    /// state change goes with (a change's go through [`Change::queue`]).
     pub async fn queue(self, ctx: &Context) -> Result<usize> {
         if self.deliveries.is_empty() {
             return Ok(0);
         }
-        let queued = ctx
-            .db
-            .enqueue_deliveries(&self.deliveries, &self.new_hosts)
-            .await?;
-        ctx.hosts_noted(&self.new_hosts).await;
-        ctx.wake_delivery();
-        Ok(queued)
+        let mut change = Change::begin(ctx).await?;
+        change.queue(self).await?;
+        change.commit().await
     }
 }
 
@@ -172,9 +181,33 @@ pub async fn enqueue_forms(
     forms: &[Form],
     inboxes: Vec<String>,
 ) -> Result<usize> {
+    plan_forms(ctx, actor, forms, inboxes)
+        .await?
+        .queue(ctx)
+        .await
+}
+
+/// Plans `activity`, signed by the local `actor`, for `inboxes`: a form every server reads,
+/// to be queued with the change that causes it ([`Change::queue`]).
+pub async fn plan(
+    ctx: &Context,
+    actor: &Actor,
+    activity: &OutgoingActivity,
+    inboxes: Vec<String>,
+) -> Result<Plan> {
+    plan_forms(ctx, actor, &[Form::for_all(activity.clone())], inboxes).await
+}
+
+/// Plans the `forms` of one change for `inboxes`, each inbox the forms its host reads.
+pub async fn plan_forms(
+    ctx: &Context,
+    actor: &Actor,
+    forms: &[Form],
+    inboxes: Vec<String>,
+) -> Result<Plan> {
     let mut plan = Plan::new(ctx, inboxes).await?;
     plan.add(actor, forms)?;
-    plan.queue(ctx).await
+    Ok(plan)
 }
 
 /// The inbox that reaches a remote actor: its shared inbox where it has one.

@@ -1,4 +1,4 @@
-//! The delivery worker (DESIGN §8): it claims due rows from the database queue with a lease,
+//! The delivery worker (docs/protocol.md, Delivery and moderation): it claims due rows from the database queue with a lease,
 //! sends each with a few concurrent requests per host, and records the result — done, retry
 //! with backoff, or given up. Several workers (in several processes sharing PostgreSQL) can run
 //! at once; a worker that dies loses nothing: its process's claims are taken back once it is

@@ -186,7 +186,7 @@ pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
     resolve_actor(ctx, href, false).await
 }
 
-/// Nothing is fetched from a blocked server: what it serves is not ingested (DESIGN §8 moderation).
+/// Nothing is fetched from a blocked server: what it serves is not ingested.
 async fn refuse_blocked(ctx: &Context, url: &str) -> Result<()> {
     let host = crate::protocol::host_of(url).unwrap_or_default();
     if ctx.db.domain_severity_cached(&host).await? == Some(kith_storage::DomainSeverity::Block) {

@@ -167,7 +167,7 @@ fn refused(ctx: &Context, refusal: Refusal) -> FederationError {
 }
 
 /// The actor whose key made the signature; `None` for an actor deleting itself whose key can
-/// no longer be fetched (DESIGN §4: answered 202).
+/// no longer be fetched (answered 202: docs/protocol.md, Signatures).
 async fn verify_signer(
     ctx: &Context,
     check: &SignatureCheck,

@@ -6,7 +6,9 @@
 //! 4xx: `doubleKnock` in fedify-dev/fedify `packages/fedify/src/sig/http.ts`); when the second
 //! knock succeeds, the host is remembered (`delivery_hosts.signature_scheme`, shared by every
 //! Kith process, and in memory for five minutes) and sent RFC 9421 from then on. A remembered
-//! host that later refuses RFC 9421 and takes draft-cavage is switched back the same way.
+//! host that later refuses RFC 9421 and takes draft-cavage is switched back the same way. A
+//! host whose software is known to read draft-cavage only (Lemmy, GoToSocial, Misskey) is not
+//! knocked twice: its 400 is about the activity.
 
 use std::sync::Arc;
 
@@ -21,6 +23,45 @@ use crate::{Context, FederationError, Result};
 /// for a refused signature (401 Mastodon, GoToSocial, Fedify; 400 and 403 from others).
 fn worth_a_second_knock(status: reqwest::StatusCode) -> bool {
     matches!(status.as_u16(), 400 | 401 | 403)
+}
+
+/// Servers whose NodeInfo names software that reads draft-cavage only: a refusal from them is
+/// about the activity, not the signature, and a second knock would only be refused again.
+/// LemmyNet/lemmy `crates/apub` verifies with `http-signature-normalization` (draft-cavage);
+/// GoToSocial verifies with `go-fed/httpsig` (draft-cavage; superseriousbusiness/gotosocial
+/// `internal/federation/authenticate.go`); Misskey with its own draft-cavage check.
+const READS_CAVAGE_ONLY: &[&str] = &[
+    "lemmy",
+    "piefed",
+    "mbin",
+    "kbin",
+    "gotosocial",
+    "misskey",
+    "sharkey",
+    "firefish",
+    "iceshrimp",
+    "calckey",
+    "foundkey",
+    "cherrypick",
+];
+
+/// Whether a refused request is sent again in the other scheme: only after an answer that may
+/// mean "I cannot read that signature", and never to a host known to read draft-cavage only
+/// when that is what it was sent.
+async fn knock_again(
+    ctx: &Context,
+    host: &str,
+    first: Scheme,
+    status: reqwest::StatusCode,
+) -> bool {
+    if !worth_a_second_knock(status) {
+        return false;
+    }
+    if first != Scheme::Cavage {
+        return true;
+    }
+    let software = ctx.software_name_cached(host).await.to_ascii_lowercase();
+    !READS_CAVAGE_ONLY.contains(&software.as_str())
 }
 
 /// The scheme `host` is sent first: remembered, else draft-cavage.
@@ -63,7 +104,7 @@ pub async fn post(
     let host = host_of(url.as_str()).unwrap_or_default();
     let first = scheme_for(ctx, &host).await;
     let response = post_once(ctx, first, key.clone(), url, body.clone()).await?;
-    if !worth_a_second_knock(response.status()) {
+    if !knock_again(ctx, &host, first, response.status()).await {
         return Ok(response);
     }
     Counters::bump(&ctx.counters().second_knocks);
@@ -110,7 +151,7 @@ pub async fn get(
     let host = host_of(url.as_str()).unwrap_or_default();
     let first = scheme_for(ctx, &host).await;
     let response = get_once(ctx, first, key, url, accept).await?;
-    if !worth_a_second_knock(response.status()) {
+    if !knock_again(ctx, &host, first, response.status()).await {
         return Ok(response);
     }
     Counters::bump(&ctx.counters().second_knocks);

@@ -7,6 +7,7 @@ pub mod activities;
 mod addresses;
 pub mod answers;
 pub mod background;
+pub mod change;
 pub mod client;
 mod context;
 pub mod deliver;

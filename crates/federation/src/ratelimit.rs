@@ -1,4 +1,4 @@
-//! Rate limits on the inbox, per sending host and per client address (DESIGN §9), with
+//! Rate limits on the inbox, per sending host and per client address (docs/protocol.md, Untrusted input), with
 //! governor's GCRA limiter: a burst up to the per-minute quota, then a steady rate. The state
 //! lives in each process, which is what a flood from one host costs: each Kith process admits
 //! at most its own quota.

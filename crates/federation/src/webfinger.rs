@@ -1,6 +1,6 @@
 //! WebFinger (RFC 7033) for local actors: people, groups and the instance actor share one
 //! namespace, so `acct:NAME@DOMAIN` always names exactly one of them. Mastodon looks an actor
-//! up by `preferredUsername@host` and expects the same id back (DESIGN §2).
+//! up by `preferredUsername@host` and expects the same id back (docs/protocol.md, Discovery).
 
 use kith_storage::{Actor, StorageError};
 use serde::Serialize;

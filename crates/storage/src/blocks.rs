@@ -79,40 +79,17 @@ impl Database {
         reason: Option<&str>,
         activity_id: &str,
     ) -> Result<GroupBan> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
-            .bind(group_id)
-            .bind(actor_id)
-            .execute(&mut *tx)
+        let mut tx = self.begin().await?;
+        let ban = tx
+            .ban_from_group(group_id, actor_id, reason, activity_id)
             .await?;
-        let ban = sqlx::query_as(
-            "INSERT INTO group_bans (group_id, actor_id, reason, activity_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id, actor_id) \
-             DO UPDATE SET reason = excluded.reason \
-             RETURNING group_id, actor_id, reason, activity_id, created_at",
-        )
-        .bind(group_id)
-        .bind(actor_id)
-        .bind(reason)
-        .bind(activity_id)
-        .bind(now_millis())
-        .fetch_one(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(ban)
     }
 
     /// Lifts a ban; returns it, or `NotFound` when there was none.
     pub async fn unban_from_group(&self, group_id: &str, actor_id: &str) -> Result<GroupBan> {
-        sqlx::query_as(
-            "DELETE FROM group_bans WHERE group_id = $1 AND actor_id = $2 \
-             RETURNING group_id, actor_id, reason, activity_id, created_at",
-        )
-        .bind(group_id)
-        .bind(actor_id)
-        .fetch_optional(&mut *self.write().await?)
-        .await?
-        .ok_or(StorageError::NotFound)
+        unban_in(&mut *self.write().await?, group_id, actor_id).await
     }
 
     /// Whether an actor is banned from a group.
@@ -280,4 +257,56 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+impl crate::Tx {
+    /// [`Database::ban_from_group`] inside this transaction (with what announces the ban).
+    pub async fn ban_from_group(
+        &mut self,
+        group_id: &str,
+        actor_id: &str,
+        reason: Option<&str>,
+        activity_id: &str,
+    ) -> Result<GroupBan> {
+        let conn = self.conn();
+        sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
+            .bind(group_id)
+            .bind(actor_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(sqlx::query_as(
+            "INSERT INTO group_bans (group_id, actor_id, reason, activity_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id, actor_id) \
+             DO UPDATE SET reason = excluded.reason \
+             RETURNING group_id, actor_id, reason, activity_id, created_at",
+        )
+        .bind(group_id)
+        .bind(actor_id)
+        .bind(reason)
+        .bind(activity_id)
+        .bind(now_millis())
+        .fetch_one(conn)
+        .await?)
+    }
+
+    /// [`Database::unban_from_group`] inside this transaction.
+    pub async fn unban_from_group(&mut self, group_id: &str, actor_id: &str) -> Result<GroupBan> {
+        unban_in(self.conn(), group_id, actor_id).await
+    }
+}
+
+async fn unban_in(
+    conn: &mut sqlx::AnyConnection,
+    group_id: &str,
+    actor_id: &str,
+) -> Result<GroupBan> {
+    sqlx::query_as(
+        "DELETE FROM group_bans WHERE group_id = $1 AND actor_id = $2 \
+         RETURNING group_id, actor_id, reason, activity_id, created_at",
+    )
+    .bind(group_id)
+    .bind(actor_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StorageError::NotFound)
 }

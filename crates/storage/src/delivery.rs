@@ -79,12 +79,8 @@ impl Database {
         activities: &[NewDelivery],
         new_hosts: &[String],
     ) -> Result<usize> {
-        let mut tx = self.begin_write().await?;
-        let mut queued = 0;
-        for new in activities {
-            queued += enqueue_delivery_in(&mut tx, new).await?;
-        }
-        crate::software::note_hosts_in(&mut tx, new_hosts).await?;
+        let mut tx = self.begin().await?;
+        let queued = tx.enqueue_deliveries(activities, new_hosts).await?;
         tx.commit().await?;
         Ok(queued)
     }
@@ -222,6 +218,23 @@ impl Database {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
             .fetch_one(&self.pool)
             .await?)
+    }
+}
+
+impl crate::Tx {
+    /// [`Database::enqueue_deliveries`] inside this transaction: the activities of a change
+    /// are queued only if the change is committed, and with it.
+    pub async fn enqueue_deliveries(
+        &mut self,
+        activities: &[NewDelivery],
+        new_hosts: &[String],
+    ) -> Result<usize> {
+        let mut queued = 0;
+        for new in activities {
+            queued += enqueue_delivery_in(self.conn(), new).await?;
+        }
+        crate::software::note_hosts_in(self.conn(), new_hosts).await?;
+        Ok(queued)
     }
 }
 

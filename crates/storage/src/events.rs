@@ -176,40 +176,12 @@ impl Database {
         data: &str,
         fields: &EventFields,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE objects SET name = $1, summary = $2, content = $3, start_time = $4, \
-             end_time = $5, data = $6, updated_at = $7 WHERE id = $8 AND deleted_at IS NULL",
+        let mut tx = self.begin().await?;
+        tx.update_event(
+            id, name, summary, content, start_time, end_time, data, fields,
         )
-        .bind(name)
-        .bind(summary)
-        .bind(content)
-        .bind(start_time)
-        .bind(end_time)
-        .bind(data)
-        .bind(now_millis())
-        .bind(id)
-        .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        bind_fields(
-            sqlx::query(
-                "UPDATE events SET organizer_id = $1, timezone = $2, status = $3, \
-                 join_mode = $4, external_url = $5, place_name = $6, place_address = $7, \
-                 latitude = $8, longitude = $9, online_url = $10, capacity = $11, \
-                 category = $12, tags = $13, question_id = $14, series_id = $15, \
-                 occurrence = $16, rsvp_style = $17, sequence = sequence + 1 \
-                 WHERE object_id = $18",
-            ),
-            fields,
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Replaces the JSON document kept for an event (after counts changed).
@@ -318,4 +290,79 @@ fn bind_fields<'q>(
         .bind(&f.series_id)
         .bind(f.occurrence)
         .bind(&f.rsvp_style)
+}
+
+impl crate::Tx {
+    /// [`Database::update_event`] inside this transaction, with the `Update` it sends.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_event(
+        &mut self,
+        id: &str,
+        name: &str,
+        summary: &str,
+        content: Option<&str>,
+        start_time: i64,
+        end_time: i64,
+        data: &str,
+        fields: &EventFields,
+    ) -> Result<()> {
+        let tx = self.write_tx();
+        let done = sqlx::query(
+            "UPDATE objects SET name = $1, summary = $2, content = $3, start_time = $4, \
+             end_time = $5, data = $6, updated_at = $7 WHERE id = $8 AND deleted_at IS NULL",
+        )
+        .bind(name)
+        .bind(summary)
+        .bind(content)
+        .bind(start_time)
+        .bind(end_time)
+        .bind(data)
+        .bind(now_millis())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        bind_fields(
+            sqlx::query(
+                "UPDATE events SET organizer_id = $1, timezone = $2, status = $3, \
+                 join_mode = $4, external_url = $5, place_name = $6, place_address = $7, \
+                 latitude = $8, longitude = $9, online_url = $10, capacity = $11, \
+                 category = $12, tags = $13, question_id = $14, series_id = $15, \
+                 occurrence = $16, rsvp_style = $17, sequence = sequence + 1 \
+                 WHERE object_id = $18",
+            ),
+            fields,
+        )
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// [`Database::event`] as this transaction sees it (after its own writes).
+    pub async fn event(&mut self, id: &str) -> Result<StoredEvent> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            object_columns!(),
+            ", ",
+            event_columns!(),
+            " FROM objects JOIN events ON events.object_id = objects.id WHERE objects.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?
+        .ok_or(StorageError::NotFound)
+    }
+
+    /// [`Database::set_object_data`] inside this transaction.
+    pub async fn set_object_data(&mut self, id: &str, data: &str) -> Result<()> {
+        sqlx::query("UPDATE objects SET data = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(data)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
 }

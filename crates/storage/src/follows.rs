@@ -47,20 +47,8 @@ impl Database {
         state: FollowState,
         activity_id: &str,
     ) -> Result<Follow> {
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO follows (follower_id, followee_id, state, activity_id, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
-             ON CONFLICT (follower_id, followee_id) DO UPDATE SET state = excluded.state, \
-             activity_id = excluded.activity_id, updated_at = excluded.updated_at RETURNING ",
-            follow_columns!()
-        ))
-        .bind(follower_id)
-        .bind(followee_id)
-        .bind(state.as_str())
-        .bind(activity_id)
-        .bind(now_millis())
-        .fetch_one(&mut *self.write().await?)
-        .await?)
+        let row = (follower_id, followee_id, state, activity_id);
+        upsert_follow_in(&mut *self.write().await?, row).await
     }
 
     /// One follow.
@@ -132,4 +120,38 @@ impl Database {
         }
         Ok(())
     }
+}
+
+impl crate::Tx {
+    /// [`Database::upsert_follow`] inside this transaction (with the `Follow` it sends).
+    pub async fn upsert_follow(
+        &mut self,
+        follower_id: &str,
+        followee_id: &str,
+        state: FollowState,
+        activity_id: &str,
+    ) -> Result<Follow> {
+        let row = (follower_id, followee_id, state, activity_id);
+        upsert_follow_in(self.conn(), row).await
+    }
+}
+
+async fn upsert_follow_in(
+    conn: &mut sqlx::AnyConnection,
+    (follower_id, followee_id, state, activity_id): (&str, &str, FollowState, &str),
+) -> Result<Follow> {
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO follows (follower_id, followee_id, state, activity_id, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (follower_id, followee_id) DO UPDATE SET state = excluded.state, \
+         activity_id = excluded.activity_id, updated_at = excluded.updated_at RETURNING ",
+        follow_columns!()
+    ))
+    .bind(follower_id)
+    .bind(followee_id)
+    .bind(state.as_str())
+    .bind(activity_id)
+    .bind(now_millis())
+    .fetch_one(conn)
+    .await?)
 }

@@ -238,25 +238,8 @@ impl Database {
         role: MemberRole,
         follow_activity_id: Option<&str>,
     ) -> Result<Membership> {
-        let now = now_millis();
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO memberships (group_id, member_id, state, role, follow_activity_id, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             ON CONFLICT (group_id, member_id) DO UPDATE SET state = excluded.state, \
-             role = excluded.role, \
-             follow_activity_id = COALESCE(excluded.follow_activity_id, \
-             memberships.follow_activity_id), updated_at = excluded.updated_at \
-             RETURNING ",
-            membership_columns!()
-        ))
-        .bind(group_id)
-        .bind(member_id)
-        .bind(state.as_str())
-        .bind(role.as_str())
-        .bind(follow_activity_id)
-        .bind(now)
-        .fetch_one(&mut *self.write().await?)
-        .await?)
+        let row = (group_id, member_id, state, role, follow_activity_id);
+        upsert_membership_in(&mut *self.write().await?, row).await
     }
 
     /// One actor's membership of a group.
@@ -275,15 +258,7 @@ impl Database {
 
     /// Ends a membership (a member leaves); `NotFound` when there was none.
     pub async fn delete_membership(&self, group_id: &str, member_id: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
-            .bind(group_id)
-            .bind(member_id)
-            .execute(&mut *self.write().await?)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        delete_membership_in(&mut *self.write().await?, group_id, member_id).await
     }
 
     /// How many memberships of a group are in this state.
@@ -351,4 +326,68 @@ impl Database {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+impl crate::Tx {
+    /// [`Database::upsert_membership`] inside this transaction (with the `Accept` it causes).
+    pub async fn upsert_membership(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        state: MemberState,
+        role: MemberRole,
+        follow_activity_id: Option<&str>,
+    ) -> Result<Membership> {
+        let row = (group_id, member_id, state, role, follow_activity_id);
+        upsert_membership_in(self.conn(), row).await
+    }
+
+    /// [`Database::delete_membership`] inside this transaction.
+    pub async fn delete_membership(&mut self, group_id: &str, member_id: &str) -> Result<()> {
+        delete_membership_in(self.conn(), group_id, member_id).await
+    }
+}
+
+/// A membership's group, member, state, role and the `Follow` that asked for it.
+type MembershipRow<'a> = (&'a str, &'a str, MemberState, MemberRole, Option<&'a str>);
+
+async fn upsert_membership_in(
+    conn: &mut sqlx::AnyConnection,
+    (group_id, member_id, state, role, follow_activity_id): MembershipRow<'_>,
+) -> Result<Membership> {
+    let now = now_millis();
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO memberships (group_id, member_id, state, role, follow_activity_id, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (group_id, member_id) DO UPDATE SET state = excluded.state, \
+         role = excluded.role, \
+         follow_activity_id = COALESCE(excluded.follow_activity_id, \
+         memberships.follow_activity_id), updated_at = excluded.updated_at \
+         RETURNING ",
+        membership_columns!()
+    ))
+    .bind(group_id)
+    .bind(member_id)
+    .bind(state.as_str())
+    .bind(role.as_str())
+    .bind(follow_activity_id)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+async fn delete_membership_in(
+    conn: &mut sqlx::AnyConnection,
+    group_id: &str,
+    member_id: &str,
+) -> Result<()> {
+    let done = sqlx::query("DELETE FROM memberships WHERE group_id = $1 AND member_id = $2")
+        .bind(group_id)
+        .bind(member_id)
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
 }

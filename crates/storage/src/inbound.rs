@@ -210,7 +210,7 @@ impl Database {
     }
 
     /// Removes applied (or given up) activities from the queue, in one statement per few
-    /// hundred.
+    /// hundred (rows removed already, with their effects, are no matter).
     pub async fn finish_inbound(&self, ids: &[i64]) -> Result<()> {
         for chunk in ids.chunks(crate::db::BIND_BATCH) {
             let sql = format!(
@@ -246,5 +246,17 @@ impl Database {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+}
+
+impl crate::Tx {
+    /// Removes one applied activity from the queue in the transaction that wrote its effects:
+    /// a crash leaves both or neither.
+    pub async fn finish_inbound(&mut self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM inbound_activities WHERE id = $1")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

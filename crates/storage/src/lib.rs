@@ -73,3 +73,4 @@ pub use software::HostSoftware;
 pub use stats::UsageStats;
 pub use time::now_millis;
 pub use turns::Turn;
+pub use write::Tx;

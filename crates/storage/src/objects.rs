@@ -187,38 +187,13 @@ impl Database {
         content: Option<&str>,
         data: &str,
     ) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE objects SET name = $1, summary = $2, content = $3, data = $4, \
-             updated_at = $5 WHERE id = $6 AND deleted_at IS NULL",
-        )
-        .bind(name)
-        .bind(summary)
-        .bind(content)
-        .bind(data)
-        .bind(now_millis())
-        .bind(id)
-        .execute(&mut *self.write().await?)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        let edit = (name, summary, content, data);
+        update_object_content_in(&mut *self.write().await?, id, edit).await
     }
 
     /// Marks an object deleted; its content is dropped and only the tombstone stays.
     pub async fn delete_object(&self, id: &str) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE objects SET deleted_at = $1, content = NULL, summary = NULL, name = NULL, \
-             data = '{}' WHERE id = $2 AND deleted_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(id)
-        .execute(&mut *self.write().await?)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        delete_object_in(&mut *self.write().await?, id).await
     }
 
     /// A page of a group's live top-level posts, newest first, published before `before`.
@@ -263,6 +238,91 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+impl crate::Tx {
+    /// [`Database::insert_object`] inside this transaction.
+    pub async fn insert_object(&mut self, object: &NewObject) -> Result<StoredObject> {
+        insert_object_in(self.conn(), object).await
+    }
+
+    /// Stores a new object unless its id is stored already (`None`: the row is left as it is,
+    /// and the transaction goes on, where a refused insert would end it on PostgreSQL).
+    pub async fn insert_object_if_new(
+        &mut self,
+        object: &NewObject,
+    ) -> Result<Option<StoredObject>> {
+        if object_exists(self.conn(), &object.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(insert_object_in(self.conn(), object).await?))
+    }
+
+    /// [`Database::update_object_content`] inside this transaction.
+    pub async fn update_object_content(
+        &mut self,
+        id: &str,
+        name: Option<&str>,
+        summary: Option<&str>,
+        content: Option<&str>,
+        data: &str,
+    ) -> Result<()> {
+        update_object_content_in(self.conn(), id, (name, summary, content, data)).await
+    }
+
+    /// [`Database::delete_object`] inside this transaction.
+    pub async fn delete_object(&mut self, id: &str) -> Result<()> {
+        delete_object_in(self.conn(), id).await
+    }
+}
+
+async fn object_exists(conn: &mut sqlx::AnyConnection, id: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM objects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// An edit's new name, summary, content and document.
+type Edit<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str);
+
+async fn update_object_content_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    (name, summary, content, data): Edit<'_>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE objects SET name = $1, summary = $2, content = $3, data = $4, \
+         updated_at = $5 WHERE id = $6 AND deleted_at IS NULL",
+    )
+    .bind(name)
+    .bind(summary)
+    .bind(content)
+    .bind(data)
+    .bind(now_millis())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+async fn delete_object_in(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE objects SET deleted_at = $1, content = NULL, summary = NULL, name = NULL, \
+         data = '{}' WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(now_millis())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
 }
 
 /// Inserts an object through any executor (the pool, or a transaction that writes more rows).

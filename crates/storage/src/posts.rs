@@ -99,18 +99,7 @@ impl Database {
     /// Makes a post visible and records the group's `Announce` of it (`None` for a reply the
     /// group keeps in its thread without boosting).
     pub async fn publish_object(&self, id: &str, announce_id: Option<&str>) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE objects SET held_reason = NULL, announce_id = $1 \
-             WHERE id = $2 AND deleted_at IS NULL",
-        )
-        .bind(announce_id)
-        .bind(id)
-        .execute(&mut *self.write().await?)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        publish_object_in(&mut *self.write().await?, id, announce_id).await
     }
 
     /// Takes a post out of its group without deleting it (a local author's post that a remote
@@ -133,4 +122,30 @@ impl Database {
         .fetch_one(&self.pool)
         .await?)
     }
+}
+
+impl crate::Tx {
+    /// [`Database::publish_object`] inside this transaction, with the announces it queues.
+    pub async fn publish_object(&mut self, id: &str, announce_id: Option<&str>) -> Result<()> {
+        publish_object_in(self.conn(), id, announce_id).await
+    }
+}
+
+async fn publish_object_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    announce_id: Option<&str>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE objects SET held_reason = NULL, announce_id = $1 \
+         WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(announce_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
 }

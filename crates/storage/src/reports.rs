@@ -167,19 +167,8 @@ impl Database {
         group_id: Option<&str>,
         reason: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (actor, action, target, group_id, reason, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(group_id)
-        .bind(reason)
-        .bind(now_millis())
-        .execute(&mut *self.write().await?)
-        .await?;
-        Ok(())
+        let line = (actor, action, target, group_id, reason);
+        audit_in(&mut *self.write().await?, line).await
     }
 
     /// The newest lines of the audit log, before the line numbered `before` when given.
@@ -193,4 +182,40 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+impl crate::Tx {
+    /// [`Database::audit`] inside this transaction: the line is written with the action.
+    pub async fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        group_id: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        audit_in(self.conn(), (actor, action, target, group_id, reason)).await
+    }
+}
+
+/// An audit line: who, what, on what, in which group, why.
+type AuditLine<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+async fn audit_in(
+    conn: &mut sqlx::AnyConnection,
+    (actor, action, target, group_id, reason): AuditLine<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor, action, target, group_id, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(group_id)
+    .bind(reason)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -175,102 +175,21 @@ impl Database {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<RsvpChange> {
-        let mut tx = self.begin_write().await?;
-        let capacity: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
-        )
-        .bind(event_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let capacity = capacity.ok_or(StorageError::NotFound)?;
-        let before: Option<Rsvp> = sqlx::query_as(concat!(
-            "SELECT ",
-            rsvp_columns!(),
-            " FROM rsvps WHERE event_id = $1 AND actor_id = $2"
-        ))
-        .bind(event_id)
-        .bind(actor_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let was = before.as_ref().and_then(|r| RsvpStatus::parse(&r.status));
-        let status = match status {
-            // A person with a place keeps it however often they say they come.
-            Some(RsvpStatus::Going | RsvpStatus::Pending) if was == Some(RsvpStatus::Going) => {
-                Some(RsvpStatus::Going)
-            }
-            Some(RsvpStatus::Going) if was == Some(RsvpStatus::Waitlisted) => {
-                Some(RsvpStatus::Waitlisted)
-            }
-            Some(RsvpStatus::Going) if !has_room(&mut tx, event_id, capacity).await? => {
-                Some(RsvpStatus::Waitlisted)
-            }
-            other => other,
-        };
-        let now = now_millis();
-        let after = match status {
-            None => {
-                sqlx::query("DELETE FROM rsvps WHERE event_id = $1 AND actor_id = $2")
-                    .bind(event_id)
-                    .bind(actor_id)
-                    .execute(&mut *tx)
-                    .await?;
-                None
-            }
-            Some(status) if Some(status) == was => {
-                // Unchanged: keep the place in the waitlist (ordered by updated_at).
-                sqlx::query(
-                    "UPDATE rsvps SET activity_id = COALESCE($1, activity_id), via = $2 \
-                     WHERE event_id = $3 AND actor_id = $4",
-                )
-                .bind(activity_id)
-                .bind(via.as_str())
-                .bind(event_id)
-                .bind(actor_id)
-                .execute(&mut *tx)
-                .await?;
-                before.clone()
-            }
-            Some(status) => Some(
-                sqlx::query_as(concat!(
-                    "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, \
-                     updated_at, via) VALUES ($1, $2, $3, $4, $5, $5, $6) \
-                     ON CONFLICT (event_id, actor_id) DO UPDATE SET status = excluded.status, \
-                     activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
-                     updated_at = excluded.updated_at, via = excluded.via RETURNING ",
-                    rsvp_columns!()
-                ))
-                .bind(event_id)
-                .bind(actor_id)
-                .bind(status.as_str())
-                .bind(activity_id)
-                .bind(now)
-                .bind(via.as_str())
-                .fetch_one(&mut *tx)
-                .await?,
-            ),
-        };
-        let promoted = promote(&mut tx, event_id, capacity).await?;
+        let mut tx = self.begin().await?;
+        let done = tx
+            .answer_event(event_id, actor_id, status, activity_id, via)
+            .await?;
         tx.commit().await?;
-        Ok(RsvpChange {
-            before,
-            after,
-            promoted,
-        })
+        Ok(done)
     }
 
     /// Gives free places to the people waiting, first come first (after an organiser raised
     /// the capacity or approved someone).
     pub async fn fill_from_waitlist(&self, event_id: &str) -> Result<Vec<Rsvp>> {
-        let mut tx = self.begin_write().await?;
-        let capacity: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
-        )
-        .bind(event_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let promoted = promote(&mut tx, event_id, capacity.ok_or(StorageError::NotFound)?).await?;
+        let mut tx = self.begin().await?;
+        let done = tx.fill_from_waitlist(event_id).await?;
         tx.commit().await?;
-        Ok(promoted)
+        Ok(done)
     }
 
     /// Counts of an event's answers: (going, maybe, waitlisted, pending).
@@ -311,9 +230,9 @@ pub struct RsvpCounts {
     pub pending: i64,
 }
 
-type Tx = crate::write::WriteTx;
+type WriteTx = crate::write::WriteTx;
 
-async fn going_count(tx: &mut Tx, event_id: &str) -> Result<i64> {
+async fn going_count(tx: &mut WriteTx, event_id: &str) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM rsvps WHERE event_id = $1 AND status = 'going'")
             .bind(event_id)
@@ -322,7 +241,7 @@ async fn going_count(tx: &mut Tx, event_id: &str) -> Result<i64> {
     )
 }
 
-async fn has_room(tx: &mut Tx, event_id: &str, capacity: Option<i64>) -> Result<bool> {
+async fn has_room(tx: &mut WriteTx, event_id: &str, capacity: Option<i64>) -> Result<bool> {
     Ok(match capacity {
         None => true,
         Some(capacity) => going_count(tx, event_id).await? < capacity,
@@ -330,7 +249,7 @@ async fn has_room(tx: &mut Tx, event_id: &str, capacity: Option<i64>) -> Result<
 }
 
 /// Moves waitlisted people to going while there is room.
-async fn promote(tx: &mut Tx, event_id: &str, capacity: Option<i64>) -> Result<Vec<Rsvp>> {
+async fn promote(tx: &mut WriteTx, event_id: &str, capacity: Option<i64>) -> Result<Vec<Rsvp>> {
     let free = match capacity {
         None => i64::MAX,
         Some(capacity) => capacity - going_count(tx, event_id).await?,
@@ -365,4 +284,137 @@ async fn promote(tx: &mut Tx, event_id: &str, capacity: Option<i64>) -> Result<V
         promoted.push(rsvp);
     }
     Ok(promoted)
+}
+
+impl crate::Tx {
+    /// [`Database::answer_event`] inside this transaction, with the replies it causes.
+    pub async fn answer_event(
+        &mut self,
+        event_id: &str,
+        actor_id: &str,
+        status: Option<RsvpStatus>,
+        activity_id: Option<&str>,
+        via: RsvpVia,
+    ) -> Result<RsvpChange> {
+        let tx = self.write_tx();
+        let capacity: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
+        )
+        .bind(event_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let capacity = capacity.ok_or(StorageError::NotFound)?;
+        let before: Option<Rsvp> = sqlx::query_as(concat!(
+            "SELECT ",
+            rsvp_columns!(),
+            " FROM rsvps WHERE event_id = $1 AND actor_id = $2"
+        ))
+        .bind(event_id)
+        .bind(actor_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let was = before.as_ref().and_then(|r| RsvpStatus::parse(&r.status));
+        let status = match status {
+            // A person with a place keeps it however often they say they come.
+            Some(RsvpStatus::Going | RsvpStatus::Pending) if was == Some(RsvpStatus::Going) => {
+                Some(RsvpStatus::Going)
+            }
+            Some(RsvpStatus::Going) if was == Some(RsvpStatus::Waitlisted) => {
+                Some(RsvpStatus::Waitlisted)
+            }
+            Some(RsvpStatus::Going) if !has_room(tx, event_id, capacity).await? => {
+                Some(RsvpStatus::Waitlisted)
+            }
+            other => other,
+        };
+        let now = now_millis();
+        let after = match status {
+            None => {
+                sqlx::query("DELETE FROM rsvps WHERE event_id = $1 AND actor_id = $2")
+                    .bind(event_id)
+                    .bind(actor_id)
+                    .execute(&mut **tx)
+                    .await?;
+                None
+            }
+            Some(status) if Some(status) == was => {
+                // Unchanged: keep the place in the waitlist (ordered by updated_at).
+                sqlx::query(
+                    "UPDATE rsvps SET activity_id = COALESCE($1, activity_id), via = $2 \
+                     WHERE event_id = $3 AND actor_id = $4",
+                )
+                .bind(activity_id)
+                .bind(via.as_str())
+                .bind(event_id)
+                .bind(actor_id)
+                .execute(&mut **tx)
+                .await?;
+                before.clone()
+            }
+            Some(status) => Some(
+                sqlx::query_as(concat!(
+                    "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, \
+                     updated_at, via) VALUES ($1, $2, $3, $4, $5, $5, $6) \
+                     ON CONFLICT (event_id, actor_id) DO UPDATE SET status = excluded.status, \
+                     activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
+                     updated_at = excluded.updated_at, via = excluded.via RETURNING ",
+                    rsvp_columns!()
+                ))
+                .bind(event_id)
+                .bind(actor_id)
+                .bind(status.as_str())
+                .bind(activity_id)
+                .bind(now)
+                .bind(via.as_str())
+                .fetch_one(&mut **tx)
+                .await?,
+            ),
+        };
+        let promoted = promote(tx, event_id, capacity).await?;
+        Ok(RsvpChange {
+            before,
+            after,
+            promoted,
+        })
+    }
+
+    /// [`Database::fill_from_waitlist`] inside this transaction, with the replies it causes.
+    pub async fn fill_from_waitlist(&mut self, event_id: &str) -> Result<Vec<Rsvp>> {
+        let tx = self.write_tx();
+        let capacity: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE events SET rsvp_lock = rsvp_lock + 1 WHERE object_id = $1 RETURNING capacity",
+        )
+        .bind(event_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let promoted = promote(tx, event_id, capacity.ok_or(StorageError::NotFound)?).await?;
+        Ok(promoted)
+    }
+
+    /// [`Database::record_rsvp`] inside this transaction, with the answer it sends.
+    pub async fn record_rsvp(
+        &mut self,
+        event_id: &str,
+        actor_id: &str,
+        status: RsvpStatus,
+        activity_id: Option<&str>,
+        via: RsvpVia,
+    ) -> Result<Rsvp> {
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
+             via) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (event_id, actor_id) DO UPDATE \
+             SET status = excluded.status, \
+             activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
+             updated_at = excluded.updated_at, via = excluded.via RETURNING ",
+            rsvp_columns!()
+        ))
+        .bind(event_id)
+        .bind(actor_id)
+        .bind(status.as_str())
+        .bind(activity_id)
+        .bind(now_millis())
+        .bind(via.as_str())
+        .fetch_one(self.conn())
+        .await?)
+    }
 }

@@ -1,5 +1,5 @@
 //! Recurring events: a rule kept here, from which each occurrence is created ahead of time as an
-//! event of its own (there is no standard for sending a rule over ActivityPub, DESIGN §6).
+//! event of its own (there is no standard for sending a rule over ActivityPub: docs/protocol.md, Events).
 
 use sqlx::FromRow;
 

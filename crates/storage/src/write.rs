@@ -4,6 +4,11 @@
 //!
 //! A write holds its pass for one statement or, through [`WriteTx`], for its transaction.
 //!
+//! [`Tx`] is that transaction held by another crate: a state change and the activities it
+//! causes (delivery rows, hosts noted) are written through it and committed together, so a
+//! crash leaves either all of them or none (issue 21). While a caller holds one it writes
+//! through it only: on SQLite it holds the one write connection.
+//!
 //! The inbox queue's handle keeps its connections out of the pool between statements
 //! ([`Kept`]): sqlx checks a connection with a round trip to the server every time one goes
 //! back to its pool, and the queue's writer, which writes a batch every couple of milliseconds
@@ -113,7 +118,41 @@ impl DerefMut for WriteTx {
     }
 }
 
+/// A write transaction held across several storage operations (the `_in`-style methods on
+/// it, in each module): a state change and the activities it causes, committed together.
+/// Dropped before [`Tx::commit`], none of it was written.
+#[derive(Debug)]
+pub struct Tx {
+    tx: WriteTx,
+}
+
+impl Tx {
+    /// Commits everything written through this transaction at once.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    /// The transaction's connection, for the statements of each module.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The transaction itself, for modules whose helpers take one.
+    pub(crate) fn write_tx(&mut self) -> &mut WriteTx {
+        &mut self.tx
+    }
+}
+
 impl Database {
+    /// Begins a write transaction for a caller that writes a change and its activities
+    /// together. Nothing else may be written through this handle until it is committed or
+    /// dropped (on SQLite that would wait for the connection the transaction holds).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx {
+            tx: self.begin_write().await?,
+        })
+    }
+
     /// The write connection for one statement: `.execute(&mut *self.write().await?)`.
     pub(crate) async fn write(&self) -> Result<WriteConn> {
         let pass = self.pass().await;

@@ -11,11 +11,12 @@ use kith_storage::{Account, Actor, MemberRole, StorageError};
 use serde_json::json;
 
 use crate::actions::group_safety::{
-    Direct, acting_actor, acting_name, announce_moderation, group_activity, reason_of,
-    remote_inbox, resolve_person,
+    Direct, acting_actor, acting_name, group_activity, plan_moderation, reason_of, remote_inbox,
+    resolve_person,
 };
 use crate::actions::membership::moderated_group;
 use crate::activities::follow::follow_answer;
+use crate::change::Change;
 use crate::deliver::Form;
 use crate::protocol::OutgoingActivity;
 use crate::software::{Dialect, Readers};
@@ -83,8 +84,11 @@ pub async fn ban(
     let mut block = group_activity("Block", &actor, &group, json!(person.id));
     block.target = Some(group.id.clone());
     block.summary = reason.clone();
-    let ban = ctx
-        .db
+    // The ban, what announces it and its audit line commit together; the announcement is
+    // planned inside the transaction, as a second ban keeps the first one's id.
+    let mut change = Change::begin(ctx).await?;
+    let ban = change
+        .tx()
         .ban_from_group(&group.id, &person.id, reason.as_deref(), &block.id)
         .await?;
     block.id = ban.activity_id;
@@ -108,8 +112,10 @@ pub async fn ban(
         inbox: person.inbox_url.clone(),
         forms: &direct,
     });
-    announce_moderation(ctx, &group, &block, remote_inbox(&person), direct).await?;
-    ctx.db
+    let plan = plan_moderation(ctx, &group, &block, remote_inbox(&person), direct).await?;
+    change.queue(plan).await?;
+    change
+        .tx()
         .audit(
             acting_name(by),
             "group.ban",
@@ -118,6 +124,7 @@ pub async fn ban(
             reason.as_deref(),
         )
         .await?;
+    change.commit().await?;
     Ok(person)
 }
 
@@ -130,7 +137,10 @@ pub async fn unban(
 ) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, by).await?;
     let person = resolve_person(ctx, who).await?;
-    let ban = match ctx.db.unban_from_group(&group.id, &person.id).await {
+    let actor = acting_actor(ctx, &group, by).await?;
+    // Lifting the ban, its announcement and the audit line commit together.
+    let mut change = Change::begin(ctx).await?;
+    let ban = match change.tx().unban_from_group(&group.id, &person.id).await {
         Ok(ban) => ban,
         Err(StorageError::NotFound) => {
             return Err(FederationError::NotFound(format!(
@@ -139,7 +149,6 @@ pub async fn unban(
         }
         Err(other) => return Err(other.into()),
     };
-    let actor = acting_actor(ctx, &group, by).await?;
     let mut block = group_activity("Block", &actor, &group, json!(person.id));
     block.id = ban.activity_id;
     block.target = Some(group.id.clone());
@@ -163,8 +172,10 @@ pub async fn unban(
         inbox: person.inbox_url.clone(),
         forms: &direct,
     });
-    announce_moderation(ctx, &group, &undo, remote_inbox(&person), direct).await?;
-    ctx.db
+    let plan = plan_moderation(ctx, &group, &undo, remote_inbox(&person), direct).await?;
+    change.queue(plan).await?;
+    change
+        .tx()
         .audit(
             acting_name(by),
             "group.unban",
@@ -173,5 +184,6 @@ pub async fn unban(
             None,
         )
         .await?;
+    change.commit().await?;
     Ok(person)
 }

@@ -1,8 +1,8 @@
 //! What organisers do with events: create (once, or as a recurring series), edit, reschedule,
-//! cancel and delete. Every change is published by the group (DESIGN §6): `Create{Event}` plus
-//! an `Announce` of it and, when people can answer, a poll for Mastodon members; `Update` on
-//! edits (with `previousStartTime` when rescheduled); `Delete` on removal. Each server gets
-//! the forms it reads (`event_forms`).
+//! cancel and delete. Every change is published by the group (docs/protocol.md, Events):
+//! `Create{Event}` plus an `Announce` of it and, when people can answer, a poll for Mastodon
+//! members; `Update` on edits (with `previousStartTime` when rescheduled); `Delete` on removal.
+//! Each server gets the forms it reads (`event_forms`).
 
 use kith_storage::{
     Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
@@ -14,6 +14,7 @@ use crate::actions::event_forms::{
 };
 use crate::actions::membership::moderated_group;
 use crate::activities::announce::announce_object;
+use crate::change::Change;
 use crate::deliver::Plan;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::patch::{draft_of, patched};
@@ -313,30 +314,37 @@ async fn write_and_announce(
 ) -> Result<StoredEvent> {
     let id = &event.object.id;
     let summary = crate::events::summary_line(start, end, &fields);
-    ctx.db
-        .update_event(
-            id,
-            &title,
-            &summary,
-            content.as_deref(),
-            start,
-            end,
-            "{}",
-            &fields,
-        )
-        .await?;
-    let updated = ctx.db.event(id).await?;
+    // The edit, its `Update`, and the places it gives people waiting (with what tells them)
+    // commit together; reads on the side see the counts, which the edit does not change.
+    let mut change = Change::begin(ctx).await?;
+    let tx = change.tx();
+    tx.update_event(
+        id,
+        &title,
+        &summary,
+        content.as_deref(),
+        start,
+        end,
+        "{}",
+        &fields,
+    )
+    .await?;
+    let updated = tx.event(id).await?;
     let moved = event.object.start_time.filter(|old| *old != start);
     let doc = live_event_document(ctx, &updated, moved).await?;
-    ctx.db.set_object_data(id, &doc.to_string()).await?;
+    change.tx().set_object_data(id, &doc.to_string()).await?;
     let update = group_activity("Update", group, doc);
     let organiser = organiser_person(ctx, &updated).await?;
     let forms = change_forms(group, &update, &update.object, organiser.as_ref());
-    deliver::enqueue_forms(ctx, group, &forms, audience(ctx, group, id).await?).await?;
-    crate::actions::online_link::link_changed(ctx, event, &updated).await?;
+    let inboxes = audience(ctx, group, id).await?;
+    change
+        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .await?;
+    crate::actions::online_link::link_changed(ctx, &mut change, event, &updated).await?;
     // A larger capacity gives places to people waiting.
-    let promoted = ctx.db.fill_from_waitlist(id).await?;
-    crate::actions::rsvp::tell_promoted(ctx, &updated, &promoted).await?;
+    let promoted = change.tx().fill_from_waitlist(id).await?;
+    crate::actions::rsvp::tell_promoted(ctx, &mut change, &updated, &promoted).await?;
+    change.commit().await?;
     Ok(updated)
 }
 

@@ -1,13 +1,13 @@
-//! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and
-//! Lemmy expect (DESIGN §8): a ban is `Block{target: group}` and lifting it `Undo{Block}`;
-//! moderators join and leave the moderators collection with `Add`/`Remove`; a removed post is a
-//! `Delete` with the reason in `summary`. The group announces each to its members' FEP-1b12
-//! servers; the microblogs, which understand none of them, get what they do understand:
-//! `Undo{Announce}` for a removed post, and for a banned person the group's own
+//! What a group's organisers do to keep it kind, each federated the way FEP-1b12 servers and Lemmy
+//! expect (docs/protocol.md, Delivery and moderation): a ban is `Block{target: group}` and lifting
+//! it `Undo{Block}`; moderators join and leave the moderators collection with `Add`/`Remove`; a
+//! removed post is a `Delete` with the reason in `summary`. The group announces each to its
+//! members' FEP-1b12 servers; the microblogs, which understand none of them, get what they do
+//! understand: `Undo{Announce}` for a removed post, and for a banned person the group's own
 //! `Block{object: person}` (GoToSocial and Mastodon end the person's follow of the group on it;
 //! GoToSocial ignores a `Reject{Follow}` of a follow it had accepted) beside `Reject{Follow}`
-//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in
-//! the audit log.
+//! (which Mastodon honours, and GoToSocial for a request still pending). Every action lands in the
+//! audit log.
 
 use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, StoredObject};
 use serde_json::{Value, json};
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::{find_actor, moderated_group};
 use crate::activities::announce;
+use crate::change::Change;
 use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC};
 use crate::software::{Dialect, Readers};
@@ -57,16 +58,17 @@ pub(crate) struct Direct<'a> {
     pub(crate) forms: &'a [Form],
 }
 
-/// Sends a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
+/// Plans a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
 /// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
-/// concerned), with the `direct` forms in the same batch.
-pub(crate) async fn announce_moderation(
+/// concerned), with the `direct` forms in the same batch. Reads only: the caller queues it
+/// with the action (`crate::change`).
+pub(crate) async fn plan_moderation(
     ctx: &Context,
     group: &Actor,
     inner: &OutgoingActivity,
     extra: Vec<String>,
     direct: Option<Direct<'_>>,
-) -> Result<()> {
+) -> Result<Plan> {
     let value = serde_json::to_value(inner)
         .map_err(|e| FederationError::BadRequest(format!("serialising {}: {e}", inner.kind)))?;
     let wrapped = announce::announce_activity(group, &value, Urls::new_activity(&group.id));
@@ -83,8 +85,7 @@ pub(crate) async fn announce_moderation(
     if let Some(direct) = direct {
         plan.add_to(group, direct.forms, std::slice::from_ref(&direct.inbox))?;
     }
-    plan.queue(ctx).await?;
-    Ok(())
+    Ok(plan)
 }
 
 /// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
@@ -216,22 +217,25 @@ async fn change_moderator(
     } else {
         MemberRole::Member
     };
-    ctx.db
-        .upsert_membership(&group.id, &person.id, MemberState::Accepted, role, None)
-        .await?;
     let actor = acting_actor(ctx, &group, by).await?;
     let kind = if add { "Add" } else { "Remove" };
     let mut activity = group_activity(kind, &actor, &group, json!(person.id));
     activity.target = Some(Urls::moderators(&group.id));
-    announce_moderation(ctx, &group, &activity, Vec::new(), None).await?;
+    let plan = plan_moderation(ctx, &group, &activity, Vec::new(), None).await?;
     let action = if add {
         "group.moderator.add"
     } else {
         "group.moderator.remove"
     };
-    ctx.db
-        .audit(acting_name(by), action, &person.id, Some(&group.id), None)
+    // The role, its announcement and the audit line commit together.
+    let mut change = Change::begin(ctx).await?;
+    let tx = change.tx();
+    tx.upsert_membership(&group.id, &person.id, MemberState::Accepted, role, None)
         .await?;
+    tx.audit(acting_name(by), action, &person.id, Some(&group.id), None)
+        .await?;
+    change.queue(plan).await?;
+    change.commit().await?;
     Ok(person)
 }
 
@@ -266,17 +270,25 @@ pub async fn remove_post(
     let actor = acting_actor(ctx, &group, by).await?;
     let mut delete = group_activity("Delete", &actor, &group, json!(object.id));
     delete.summary = reason.clone();
-    ctx.db.delete_object(&object.id).await?;
-    if object.held_reason.is_none() {
+    let plan = if object.held_reason.is_none() {
         let delete = serde_json::to_value(&delete).unwrap_or_default();
         // The author hears of it too, member or not (the queue sends each inbox once).
         let author = match ctx.db.actor(&object.attributed_to).await {
             Ok(author) => remote_inbox(&author),
             Err(_) => Vec::new(),
         };
-        announce::redistribute_change(ctx, &group, &object, &delete, true, author).await?;
+        Some(announce::plan_change(ctx, &group, &object, &delete, true, author).await?)
+    } else {
+        None
+    };
+    // The removal, what announces it and its audit line commit together.
+    let mut change = Change::begin(ctx).await?;
+    change.tx().delete_object(&object.id).await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
-    ctx.db
+    change
+        .tx()
         .audit(
             acting_name(by),
             "post.remove",
@@ -285,6 +297,7 @@ pub async fn remove_post(
             reason.as_deref(),
         )
         .await?;
+    change.commit().await?;
     Ok(object)
 }
 

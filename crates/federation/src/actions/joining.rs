@@ -1,6 +1,6 @@
 //! Joining groups as a person: a local person joins or leaves a local group directly, follows a
 //! remote group by handle, and a visitor with an account elsewhere is sent to their own server
-//! to follow (the remote-interaction template found by WebFinger, DESIGN §2).
+//! to follow (the remote-interaction template found by WebFinger: docs/protocol.md, Discovery).
 
 use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;

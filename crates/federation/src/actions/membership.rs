@@ -7,7 +7,8 @@ use kith_storage::{
 };
 use serde_json::Value;
 
-use crate::activities::follow::send_answer;
+use crate::activities::follow::plan_answer;
+use crate::change::Change;
 use crate::protocol::{Handle, OutgoingActivity};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
@@ -129,7 +130,16 @@ pub async fn approve_member(
             membership.state
         )));
     }
-    ctx.db
+    let plan = match &membership.follow_activity_id {
+        Some(follow_id) if !member.local => {
+            Some(plan_answer(ctx, "Accept", &group, &member, follow_id).await?)
+        }
+        _ => None,
+    };
+    // The membership and its `Accept` commit together.
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
         .upsert_membership(
             &group.id,
             &member.id,
@@ -138,11 +148,10 @@ pub async fn approve_member(
             None,
         )
         .await?;
-    if let Some(follow_id) = &membership.follow_activity_id
-        && !member.local
-    {
-        send_answer(ctx, "Accept", &group, &member, follow_id).await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
+    change.commit().await?;
     Ok(member)
 }
 
@@ -160,12 +169,19 @@ pub async fn remove_member(
             "the owner cannot be removed".into(),
         ));
     }
-    ctx.db.delete_membership(&group.id, &member.id).await?;
-    if let Some(follow_id) = &membership.follow_activity_id
-        && !member.local
-    {
-        send_answer(ctx, "Reject", &group, &member, follow_id).await?;
+    let plan = match &membership.follow_activity_id {
+        Some(follow_id) if !member.local => {
+            Some(plan_answer(ctx, "Reject", &group, &member, follow_id).await?)
+        }
+        _ => None,
+    };
+    // The membership ends with its `Reject`, together.
+    let mut change = Change::begin(ctx).await?;
+    change.tx().delete_membership(&group.id, &member.id).await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
+    change.commit().await?;
     Ok(member)
 }
 
@@ -217,9 +233,14 @@ pub async fn follow_remote_actor(
         Value::String(remote.id.clone()),
         vec![remote.id.clone()],
     );
-    ctx.db
+    let plan = deliver::plan(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
+    // The follow recorded and the `Follow` sent commit together.
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
         .upsert_follow(&follower.id, &remote.id, FollowState::Pending, &follow.id)
         .await?;
-    deliver::enqueue(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
+    change.queue(plan).await?;
+    change.commit().await?;
     Ok(remote)
 }

@@ -12,6 +12,7 @@
 use kith_storage::{Actor, JoinPolicy, MemberState, RsvpStatus, StorageError, StoredEvent};
 
 use crate::actions::rsvp_replies::note_html;
+use crate::change::Change;
 use crate::documents::escape_html;
 use crate::{Context, Result};
 
@@ -94,20 +95,32 @@ pub async fn online_link_for(
 }
 
 /// Tells a person who has just become "going" to a local event its online link: a remote one
-/// by a direct message from the group (a local one sees it on the page and in their calendar).
-pub(crate) async fn tell_going(ctx: &Context, event: &StoredEvent, person: &Actor) -> Result<()> {
-    if person.local || !event.object.local || !may_see_link(ctx, event, &person.id).await? {
+/// by a direct message from the group (a local one sees it on the page and in their calendar),
+/// written in the caller's `change`. The answer itself is in that uncommitted change, so it is
+/// taken as given here; what else decides (a ban, a pending request) is read as committed.
+pub(crate) async fn tell_going(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    event: &StoredEvent,
+    person: &Actor,
+) -> Result<()> {
+    if person.local || !event.object.local {
         return Ok(());
     }
     let Some(link) = &event.fields.online_url else {
         return Ok(());
     };
-    send(ctx, event, person, link).await
+    let group_id = event.object.group_id.as_deref();
+    if answer_refusal(ctx, group_id, &person.id).await?.is_some() {
+        return Ok(());
+    }
+    send(ctx, change, event, person, link).await
 }
 
 /// After an edit: when the online link changed, every remote person going gets the new one.
 pub(crate) async fn link_changed(
     ctx: &Context,
+    change: &mut Change<'_>,
     before: &StoredEvent,
     after: &StoredEvent,
 ) -> Result<()> {
@@ -124,14 +137,20 @@ pub(crate) async fn link_changed(
     for rsvp in going {
         let person = ctx.db.actor(&rsvp.actor_id).await?;
         if !person.local && may_see_link(ctx, after, &person.id).await? {
-            send(ctx, after, &person, link).await?;
+            send(ctx, change, after, &person, link).await?;
         }
     }
     Ok(())
 }
 
 /// The direct message itself (stored as a direct object: never served nor listed).
-async fn send(ctx: &Context, event: &StoredEvent, person: &Actor, link: &str) -> Result<()> {
+async fn send(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    event: &StoredEvent,
+    person: &Actor,
+    link: &str,
+) -> Result<()> {
     let Some(link) = crate::untrusted::safe_link(link) else {
         return Ok(());
     };
@@ -143,5 +162,5 @@ async fn send(ctx: &Context, event: &StoredEvent, person: &Actor, link: &str) ->
         escape_html(&link),
     );
     tracing::info!(event = %event.object.id, person = %person.id, "online link sent");
-    note_html(ctx, event, person, &html).await
+    note_html(ctx, change, event, person, &html).await
 }

@@ -5,8 +5,9 @@
 use kith_storage::{Actor, NewObject, StoredObject, now_millis};
 use serde_json::{Value, json};
 
-use crate::activities::announce;
+use crate::activities::announce::Redistribution;
 use crate::activities::post::{self, Decision};
+use crate::change::Change;
 use crate::documents::plain_to_html;
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
 use crate::urls::Urls;
@@ -28,7 +29,8 @@ pub async fn post_to_group(
     if text.trim().is_empty() {
         return Err(FederationError::BadRequest("the post is empty".into()));
     }
-    // Local people meet the same posting policy as members elsewhere (DESIGN §5).
+    // Local people meet the same posting policy as members elsewhere (docs/protocol.md, Membership
+    // and posting).
     let held_reason = if group.local {
         match post::decide(ctx, group, author).await? {
             Decision::Publish => None,
@@ -74,8 +76,16 @@ pub async fn post_to_group(
     create.published = Some(rfc3339(published));
     let create_value =
         serde_json::to_value(&create).map_err(|e| FederationError::BadRequest(e.to_string()))?;
-    let stored = ctx
-        .db
+    // Sent to a remote group: planned before the transaction (reads only).
+    let remote = if held_reason.is_none() && !group.local {
+        Some(deliver::plan(ctx, author, &create, vec![deliver::inbox_of(group)]).await?)
+    } else {
+        None
+    };
+    // The post and what it sends commit together.
+    let mut change = Change::begin(ctx).await?;
+    let stored = change
+        .tx()
         .insert_object(&NewObject {
             group_id: Some(group.id.clone()),
             in_reply_to: in_reply_to.map(str::to_owned),
@@ -88,11 +98,13 @@ pub async fn post_to_group(
         .await?;
     if held_reason.is_some() {
         // Kept for the group's moderators; nothing is sent until one releases it.
-    } else if group.local {
-        announce::redistribute_post(ctx, group, &stored, &create_value).await?;
+    } else if let Some(plan) = remote {
+        change.queue(plan).await?;
     } else {
-        deliver::enqueue(ctx, author, &create, vec![deliver::inbox_of(group)]).await?;
+        let redistribution = Redistribution::plan(ctx, group, &stored, &create_value).await?;
+        redistribution.write(&mut change, &stored.id).await?;
     }
+    change.commit().await?;
     Ok(stored)
 }
 

@@ -15,6 +15,7 @@ use crate::actions::membership::find_actor;
 use crate::actions::online_link;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
+use crate::change::Change;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
@@ -54,6 +55,8 @@ pub async fn answer_local(
     } else {
         None
     };
+    // The answer and the replies telling of it commit together.
+    let mut change = Change::begin(ctx).await?;
     let answer = match (refusal, JoinMode::parse(&event.fields.join_mode)) {
         (Some(reason), _) if coming => Answer::Refused(reason.into()),
         (_, Some(JoinMode::External | JoinMode::None)) if coming => {
@@ -66,14 +69,15 @@ pub async fn answer_local(
                 }
                 other => other,
             };
-            let change = ctx
-                .db
+            let recorded = change
+                .tx()
                 .answer_event(&o.id, &person.id, status, activity_id, via)
                 .await?;
-            Answer::Recorded(Box::new(change))
+            Answer::Recorded(Box::new(recorded))
         }
     };
-    tell(ctx, event, person, activity_id, via, &answer).await?;
+    tell(ctx, &mut change, event, person, activity_id, via, &answer).await?;
+    change.commit().await?;
     Ok(answer)
 }
 
@@ -189,8 +193,11 @@ async fn answer_remote(
     }
     let mut activity = OutgoingActivity::new(kind, activity_id.clone(), &person.id, object, to);
     activity.published = Some(rfc3339(now_millis()));
-    let rsvp = ctx
-        .db
+    let plan = deliver::plan(ctx, person, &activity, inboxes).await?;
+    // The answer recorded and the answer sent commit together.
+    let mut change = Change::begin(ctx).await?;
+    let rsvp = change
+        .tx()
         .record_rsvp(
             event_id,
             &person.id,
@@ -199,7 +206,8 @@ async fn answer_remote(
             via,
         )
         .await?;
-    deliver::enqueue(ctx, person, &activity, inboxes).await?;
+    change.queue(plan).await?;
+    change.commit().await?;
     Ok(Some(rsvp))
 }
 
@@ -226,11 +234,13 @@ pub async fn decide(
     } else {
         RsvpStatus::Rejected
     };
-    let change = ctx
-        .db
+    // The decision and the replies telling of it commit together.
+    let mut change = Change::begin(ctx).await?;
+    let decided = change
+        .tx()
         .answer_event(&event.object.id, &person.id, Some(wanted), None, via)
         .await?;
-    let after = change
+    let after = decided
         .after
         .clone()
         .ok_or_else(|| FederationError::NotFound(who.into()))?;
@@ -238,15 +248,16 @@ pub async fn decide(
     if !person.local {
         match (via, approve, after.status.as_str()) {
             (RsvpVia::Join, true, "going") => {
-                answer_join(ctx, &event, "Accept", &person, join_id).await?
+                answer_join(ctx, &mut change, &event, "Accept", &person, join_id).await?
             }
             (RsvpVia::Join, false, _) => {
-                answer_join(ctx, &event, "Reject", &person, join_id).await?
+                answer_join(ctx, &mut change, &event, "Reject", &person, join_id).await?
             }
             (RsvpVia::Join, _, _) => {}
             _ => {
                 note(
                     ctx,
+                    &mut change,
                     &event,
                     &person,
                     &status_text(&event, RsvpStatus::parse(&after.status)),
@@ -255,10 +266,11 @@ pub async fn decide(
             }
         }
     }
-    if approve && change.changed() && after.status == RsvpStatus::Going.as_str() {
-        online_link::tell_going(ctx, &event, &person).await?;
+    if approve && decided.changed() && after.status == RsvpStatus::Going.as_str() {
+        online_link::tell_going(ctx, &mut change, &event, &person).await?;
     }
-    tell_promoted(ctx, &event, &change.promoted).await?;
+    tell_promoted(ctx, &mut change, &event, &decided.promoted).await?;
+    change.commit().await?;
     Ok(after)
 }
 

@@ -1,7 +1,10 @@
 //! Telling people what became of their answers, the way they answered: `Accept{Join}`,
 //! `Reject{Join}` or `Ignore{Join}` for `Join`, a direct message from the group for poll votes
 //! (and for Friendica's answers when they wait). Replies go to the participant and the
-//! organiser only, never to the other participants (DESIGN §6).
+//! organiser only, never to the other participants (docs/protocol.md, Events).
+//!
+//! Each reply is queued in the transaction of the answer it tells of (`crate::change`): reads
+//! (who answers, the inboxes) happen while it is open, writes only through it.
 
 use kith_storage::{
     Actor, NewObject, Rsvp, RsvpStatus, RsvpVia, StoredEvent, Visibility, now_millis,
@@ -10,6 +13,7 @@ use serde_json::json;
 
 use super::online_link;
 use super::rsvp::Answer;
+use crate::change::Change;
 use crate::documents::escape_html;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
@@ -18,6 +22,7 @@ use crate::{Context, Result, deliver};
 /// Tells the answering person what became of their answer, and the promoted ones theirs.
 pub(crate) async fn tell(
     ctx: &Context,
+    change: &mut Change<'_>,
     event: &StoredEvent,
     person: &Actor,
     activity_id: Option<&str>,
@@ -25,42 +30,45 @@ pub(crate) async fn tell(
     answer: &Answer,
 ) -> Result<()> {
     if person.local {
-        if let Answer::Recorded(change) = answer {
-            tell_promoted(ctx, event, &change.promoted).await?;
+        if let Answer::Recorded(recorded) = answer {
+            tell_promoted(ctx, change, event, &recorded.promoted).await?;
         }
         return Ok(());
     }
     match (answer, via) {
-        (Answer::Recorded(change), _) => {
-            let status = change
+        (Answer::Recorded(recorded), _) => {
+            let status = recorded
                 .after
                 .as_ref()
                 .and_then(|r| RsvpStatus::parse(&r.status));
             match (via, status) {
-                (RsvpVia::Join, Some(RsvpStatus::Going)) if change.changed() => {
-                    answer_join(ctx, event, "Accept", person, activity_id).await?;
+                (RsvpVia::Join, Some(RsvpStatus::Going)) if recorded.changed() => {
+                    answer_join(ctx, change, event, "Accept", person, activity_id).await?;
                 }
                 (RsvpVia::Join, _) => {}
-                (RsvpVia::Poll, _) => note(ctx, event, person, &status_text(event, status)).await?,
+                (RsvpVia::Poll, _) => {
+                    note(ctx, change, event, person, &status_text(event, status)).await?
+                }
                 (_, Some(RsvpStatus::Waitlisted | RsvpStatus::Pending)) => {
-                    note(ctx, event, person, &status_text(event, status)).await?;
+                    note(ctx, change, event, person, &status_text(event, status)).await?;
                 }
                 _ => {}
             }
-            if status == Some(RsvpStatus::Going) && change.changed() {
-                online_link::tell_going(ctx, event, person).await?;
+            if status == Some(RsvpStatus::Going) && recorded.changed() {
+                online_link::tell_going(ctx, change, event, person).await?;
             }
-            tell_promoted(ctx, event, &change.promoted).await?;
+            tell_promoted(ctx, change, event, &recorded.promoted).await?;
         }
         (Answer::Refused(_), RsvpVia::Join) => {
-            answer_join(ctx, event, "Reject", person, activity_id).await?;
+            answer_join(ctx, change, event, "Reject", person, activity_id).await?;
         }
         (Answer::Ignored(_), RsvpVia::Join) => {
-            answer_join(ctx, event, "Ignore", person, activity_id).await?;
+            answer_join(ctx, change, event, "Ignore", person, activity_id).await?;
         }
         (Answer::Refused(reason) | Answer::Ignored(reason), _) => {
             note(
                 ctx,
+                change,
                 event,
                 person,
                 &format!("Your answer was not recorded: {reason}."),
@@ -72,7 +80,12 @@ pub(crate) async fn tell(
 }
 
 /// Tells people who moved up from the waitlist that they have a place.
-pub async fn tell_promoted(ctx: &Context, event: &StoredEvent, promoted: &[Rsvp]) -> Result<()> {
+pub async fn tell_promoted(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    event: &StoredEvent,
+    promoted: &[Rsvp],
+) -> Result<()> {
     for rsvp in promoted {
         let Ok(person) = ctx.db.actor(&rsvp.actor_id).await else {
             continue;
@@ -83,17 +96,25 @@ pub async fn tell_promoted(ctx: &Context, event: &StoredEvent, promoted: &[Rsvp]
         }
         match RsvpVia::parse(&rsvp.via) {
             Some(RsvpVia::Join) => {
-                answer_join(ctx, event, "Accept", &person, rsvp.activity_id.as_deref()).await?;
+                answer_join(
+                    ctx,
+                    change,
+                    event,
+                    "Accept",
+                    &person,
+                    rsvp.activity_id.as_deref(),
+                )
+                .await?;
             }
             _ => {
                 let text = format!(
                     "A place opened up: {}",
                     status_text(event, Some(RsvpStatus::Going))
                 );
-                note(ctx, event, &person, &text).await?;
+                note(ctx, change, event, &person, &text).await?;
             }
         }
-        online_link::tell_going(ctx, event, &person).await?;
+        online_link::tell_going(ctx, change, event, &person).await?;
     }
     Ok(())
 }
@@ -113,9 +134,10 @@ pub(crate) async fn answerer(ctx: &Context, event: &StoredEvent) -> Result<Actor
 }
 
 /// `Accept{Join}`, `Reject{Join}` or `Ignore{Join}`, addressed to the participant (and the
-/// organiser) only: never to the other participants (DESIGN §6).
+/// organiser) only: never to the other participants (docs/protocol.md, Events).
 pub(crate) async fn answer_join(
     ctx: &Context,
+    change: &mut Change<'_>,
     event: &StoredEvent,
     kind: &'static str,
     person: &Actor,
@@ -143,7 +165,8 @@ pub(crate) async fn answer_join(
         .cloned()
         .collect();
     answer.published = Some(rfc3339(now_millis()));
-    deliver::enqueue(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
+    let plan = deliver::plan(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
+    change.queue(plan).await?;
     Ok(())
 }
 
@@ -168,17 +191,19 @@ pub(crate) fn status_text(event: &StoredEvent, status: Option<RsvpStatus>) -> St
 /// changes the answer.
 pub(crate) async fn note(
     ctx: &Context,
+    change: &mut Change<'_>,
     event: &StoredEvent,
     person: &Actor,
     text: &str,
 ) -> Result<()> {
-    note_html(ctx, event, person, &escape_html(text)).await
+    note_html(ctx, change, event, person, &escape_html(text)).await
 }
 
 /// [`note`] with `html` (already escaped) after the mention. The note is stored as a direct
 /// object, which is never served nor listed among replies (it may hold an online link).
 pub(crate) async fn note_html(
     ctx: &Context,
+    change: &mut Change<'_>,
     event: &StoredEvent,
     person: &Actor,
     html: &str,
@@ -217,7 +242,8 @@ pub(crate) async fn note_html(
         "published": rfc3339(published),
         "tag": [{"type": "Mention", "href": person.id, "name": handle}],
     });
-    ctx.db
+    change
+        .tx()
         .insert_object(&NewObject {
             in_reply_to: Some(in_reply_to),
             visibility: Visibility::Direct,
@@ -232,6 +258,7 @@ pub(crate) async fn note_html(
         doc,
         vec![person.id.clone()],
     );
-    deliver::enqueue(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
+    let plan = deliver::plan(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
+    change.queue(plan).await?;
     Ok(())
 }

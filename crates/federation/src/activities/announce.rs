@@ -2,11 +2,12 @@
 //! fetches the id and shows one boost) and `Announce{object: <the member's activity>}` for
 //! FEP-1b12 servers (PieFed, NodeBB, another Kith), in Lemmy's shape for Lemmy (`forms`). Each
 //! member's server gets the form its software reads (`software`), and one not known yet gets
-//! both (DESIGN §5).
+//! both (docs/protocol.md, Membership and posting).
 
 use kith_storage::{Actor, ReplyPolicy, StoredObject};
 use serde_json::Value;
 
+use crate::change::Change;
 use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::software::{Dialect, Readers};
@@ -64,55 +65,97 @@ pub fn announced_forms(group: &Actor, inner: &Value) -> Vec<Form> {
     }
 }
 
-/// Redistributes a newly published post (or reply) to the group's members. Top-level posts get
-/// both forms; replies reach FEP-1b12 servers, and microblog timelines only when the group's
-/// reply policy says so (Mastodon copies the group mention into every reply: boosting them all
-/// floods timelines).
+/// A post's redistribution, planned: the group's `Announce` id (none for a reply it keeps in
+/// its thread without boosting) and the deliveries to members.
+#[derive(Debug)]
+pub struct Redistribution {
+    announce_id: Option<String>,
+    plan: Plan,
+}
+
+impl Redistribution {
+    /// Plans the redistribution of a newly published post (or reply) to the group's members
+    /// (reads only). Top-level posts get both forms; replies reach FEP-1b12 servers, and
+    /// microblog timelines only when the group's reply policy says so (Mastodon copies the
+    /// group mention into every reply: boosting them all floods timelines).
+    pub async fn plan(
+        ctx: &Context,
+        group: &Actor,
+        object: &StoredObject,
+        create: &Value,
+    ) -> Result<Redistribution> {
+        let announce_id = boosted(ctx, group, object)
+            .await?
+            .then(|| Urls::new_activity(&group.id));
+        let inboxes = ctx.db.member_inboxes(&group.id).await?;
+        let mut targets = inboxes.clone();
+        if announce_id.is_some()
+            && let Ok(author) = ctx.db.actor(&object.attributed_to).await
+        {
+            // The author hears of the boost even when not a member (open groups).
+            targets.push(deliver::inbox_of(&author));
+        }
+        let mut plan = Plan::new(ctx, targets).await?;
+        if let Some(id) = &announce_id {
+            let boost = announce_object(group, object, id);
+            plan.add(
+                group,
+                &[Form::for_readers(boost, Readers::microblogs_and_unknown())],
+            )?;
+        }
+        plan.add_to(group, &announced_forms(group, create), &inboxes)?;
+        Ok(Redistribution { announce_id, plan })
+    }
+
+    /// Publishes the post (recording the `Announce` id) and queues the deliveries, in the
+    /// change's transaction.
+    pub async fn write(self, change: &mut Change<'_>, object_id: &str) -> Result<()> {
+        change
+            .tx()
+            .publish_object(object_id, self.announce_id.as_deref())
+            .await?;
+        change.queue(self.plan).await?;
+        Ok(())
+    }
+}
+
+/// Whether the group boosts this post to microblog timelines: top-level posts always, replies
+/// when its reply policy says so.
+pub async fn boosted(ctx: &Context, group: &Actor, object: &StoredObject) -> Result<bool> {
+    if object.in_reply_to.is_none() {
+        return Ok(true);
+    }
+    let settings = ctx.db.group_settings(&group.id).await?;
+    Ok(settings.reply_policy == ReplyPolicy::Boost.as_str())
+}
+
+/// Publishes a post (a held one released) and redistributes it to the group's members, in
+/// one transaction.
 pub async fn redistribute_post(
     ctx: &Context,
     group: &Actor,
     object: &StoredObject,
     create: &Value,
 ) -> Result<()> {
-    let settings = ctx.db.group_settings(&group.id).await?;
-    let boost =
-        object.in_reply_to.is_none() || settings.reply_policy == ReplyPolicy::Boost.as_str();
-    let announce_id = boost.then(|| Urls::new_activity(&group.id));
-    ctx.db
-        .publish_object(&object.id, announce_id.as_deref())
-        .await?;
-    let inboxes = ctx.db.member_inboxes(&group.id).await?;
-    let mut targets = inboxes.clone();
-    if announce_id.is_some()
-        && let Ok(author) = ctx.db.actor(&object.attributed_to).await
-    {
-        // The author hears of the boost even when not a member (open groups).
-        targets.push(deliver::inbox_of(&author));
-    }
-    let mut plan = Plan::new(ctx, targets).await?;
-    if let Some(id) = &announce_id {
-        let boost = announce_object(group, object, id);
-        plan.add(
-            group,
-            &[Form::for_readers(boost, Readers::microblogs_and_unknown())],
-        )?;
-    }
-    plan.add_to(group, &announced_forms(group, create), &inboxes)?;
-    plan.queue(ctx).await?;
+    let redistribution = Redistribution::plan(ctx, group, object, create).await?;
+    let mut change = Change::begin(ctx).await?;
+    redistribution.write(&mut change, &object.id).await?;
+    change.commit().await?;
     Ok(())
 }
 
-/// Redistributes an edit or a deletion of a post the group published (FEP-1b12 form) to the
-/// members and `extra` inboxes (a removed post's author), and for a deletion withdraws the
-/// microblog boost with `Undo{Announce}` (which Lemmy refuses: it is not sent there).
-pub async fn redistribute_change(
+/// Plans the redistribution of an edit or a deletion of a post the group published (FEP-1b12
+/// form) to the members and `extra` inboxes (a removed post's author), and for a deletion the
+/// withdrawal of the microblog boost with `Undo{Announce}` (which Lemmy refuses: it is not sent
+/// there). Reads only: the caller queues it with the edit or deletion.
+pub async fn plan_change(
     ctx: &Context,
     group: &Actor,
     object: &StoredObject,
     change: &Value,
     deleted: bool,
     extra: Vec<String>,
-) -> Result<()> {
+) -> Result<Plan> {
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     let mut targets = inboxes.clone();
     targets.extend(extra);
@@ -135,8 +178,7 @@ pub async fn redistribute_change(
             &inboxes,
         )?;
     }
-    plan.queue(ctx).await?;
-    Ok(())
+    Ok(plan)
 }
 
 /// One item of a group's outbox: the FEP-1b12 form when the member's `Create` was kept

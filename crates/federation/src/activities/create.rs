@@ -2,8 +2,10 @@
 
 use kith_storage::{Actor, Visibility};
 
+use super::announce::Redistribution;
 use super::post::{self, Decision};
 use super::{Outcome, announce, poll, remote_events};
+use crate::change::Change;
 use crate::protocol::{Activity, POST_KINDS};
 use crate::{Context, FederationError, Result};
 
@@ -67,7 +69,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         Decision::Publish => None,
     };
     let create = &activity.raw;
-    let stored = post::store_post(
+    let new = post::new_post(
         ctx,
         &post,
         parent,
@@ -76,15 +78,51 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         visibility,
         held,
         Some(create),
-    )
-    .await?;
-    let Some(stored) = stored else {
-        return Ok(Outcome::ignored("the post was stored before"));
+    )?;
+    // The post and its announces are written in one transaction: a crash leaves both or
+    // neither, and applying the activity again finishes what is left.
+    let mut change = Change::begin(ctx).await?;
+    let Some(stored) = change.tx().insert_object_if_new(&new).await? else {
+        drop(change);
+        return complete_stored(ctx, &group, &post.id, create).await;
     };
     if let Decision::Hold(reason) = decision {
+        change.commit().await?;
         tracing::info!(group = %group.id, post = %stored.id, %reason, "post held for moderators");
         return Ok(Outcome::Applied);
     }
-    announce::redistribute_post(ctx, &group, &stored, create).await?;
+    // Planning reads (the members, their hosts) while the transaction waits.
+    let redistribution = Redistribution::plan(ctx, &group, &stored, create).await?;
+    redistribution.write(&mut change, &stored.id).await?;
+    change.commit().await?;
+    Ok(Outcome::Applied)
+}
+
+/// A post stored before: applied again (a redelivery, or the inbox worker after a crash). A
+/// post the group published was announced in the same transaction, and one held waits for a
+/// moderator; a post stored and never published nor held was left by an earlier version, which
+/// stored the post and queued its announces in two writes and could be stopped between them:
+/// its announces are queued now. (A reply the group kept without a boost records no announce,
+/// so one of those left that way cannot be told from a finished one and is left as it is.)
+async fn complete_stored(
+    ctx: &Context,
+    group: &Actor,
+    id: &str,
+    create: &serde_json::Value,
+) -> Result<Outcome> {
+    let stored = ctx.db.object(id).await?;
+    let unfinished = stored.group_id.as_deref() == Some(group.id.as_str())
+        && stored.held_reason.is_none()
+        && stored.deleted_at.is_none()
+        && stored.announce_id.is_none()
+        && announce::boosted(ctx, group, &stored).await?;
+    if !unfinished {
+        return Ok(Outcome::ignored("the post was stored before"));
+    }
+    tracing::info!(group = %group.id, post = %stored.id, "a post stored before was never announced: announced now");
+    let redistribution = Redistribution::plan(ctx, group, &stored, create).await?;
+    let mut change = Change::begin(ctx).await?;
+    redistribution.write(&mut change, &stored.id).await?;
+    change.commit().await?;
     Ok(Outcome::Applied)
 }

@@ -5,6 +5,7 @@ use kith_storage::{Actor, StorageError};
 
 use super::update::published_in_local_group;
 use super::{Outcome, announce};
+use crate::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};
 
@@ -35,14 +36,25 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
             "only the author deletes a post".into(),
         ));
     }
-    match ctx.db.delete_object(id).await {
+    if stored.deleted_at.is_some() {
+        return Ok(Outcome::ignored("deleted already"));
+    }
+    let plan = match published_in_local_group(ctx, &stored).await? {
+        Some(group) => Some(
+            announce::plan_change(ctx, &group, &stored, &activity.raw, true, Vec::new()).await?,
+        ),
+        None => None,
+    };
+    // The deletion and its redistribution commit together.
+    let mut change = Change::begin(ctx).await?;
+    match change.tx().delete_object(id).await {
         Ok(()) => {}
         Err(StorageError::NotFound) => return Ok(Outcome::ignored("deleted already")),
         Err(other) => return Err(other.into()),
     }
-    if let Some(group) = published_in_local_group(ctx, &stored).await? {
-        announce::redistribute_change(ctx, &group, &stored, &activity.raw, true, Vec::new())
-            .await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
+    change.commit().await?;
     Ok(Outcome::Applied)
 }

@@ -5,6 +5,8 @@ use kith_storage::{Actor, DomainSeverity, JoinPolicy, MemberRole, MemberState, S
 use serde_json::json;
 
 use super::Outcome;
+use crate::change::Change;
+use crate::deliver::Plan;
 use crate::protocol::{Activity, OutgoingActivity, id_of};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
@@ -50,13 +52,23 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     } else {
         MemberState::Accepted
     };
-    ctx.db
+    let plan = if needs_approval {
+        None
+    } else {
+        Some(plan_answer(ctx, "Accept", &target, sender, &activity.id).await?)
+    };
+    // The membership and its `Accept` commit together.
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
         .upsert_membership(&target.id, &sender.id, new_state, role, Some(&activity.id))
         .await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
+    }
+    change.commit().await?;
     if needs_approval {
         tracing::info!(group = %target.id, member = %sender.id, "join request waits for a moderator");
-    } else {
-        send_answer(ctx, "Accept", &target, sender, &activity.id).await?;
     }
     Ok(Outcome::Applied)
 }
@@ -91,9 +103,24 @@ pub async fn send_answer(
     follower: &Actor,
     follow_id: &str,
 ) -> Result<()> {
-    let answer = follow_answer(kind, target, follower, follow_id);
-    deliver::enqueue(ctx, target, &answer, vec![follower.inbox_url.clone()]).await?;
+    plan_answer(ctx, kind, target, follower, follow_id)
+        .await?
+        .queue(ctx)
+        .await?;
     Ok(())
+}
+
+/// Plans `Accept` or `Reject` of a follower's `Follow`, to be queued with the membership it
+/// answers.
+pub async fn plan_answer(
+    ctx: &Context,
+    kind: &'static str,
+    target: &Actor,
+    follower: &Actor,
+    follow_id: &str,
+) -> Result<Plan> {
+    let answer = follow_answer(kind, target, follower, follow_id);
+    deliver::plan(ctx, target, &answer, vec![follower.inbox_url.clone()]).await
 }
 
 /// A member leaves: `Undo{Follow}`.

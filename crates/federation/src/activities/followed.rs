@@ -1,4 +1,5 @@
-//! What remote groups that a local actor follows announce: their posts are kept (DESIGN §7).
+//! What remote groups that a local actor follows announce: their posts are kept (docs/protocol.md,
+//! Following remote groups).
 //! Announces from actors nobody here follows are ignored (Gancio's rule), so a stranger cannot
 //! push content into this instance by announcing it.
 
@@ -6,6 +7,7 @@ use kith_storage::{Actor, StorageError};
 use serde_json::Value;
 
 use super::{Outcome, post, remote_events};
+use crate::change::Change;
 use crate::protocol::{Activity, POST_KINDS, id_of};
 use crate::{Context, FederationError, Result, fetch};
 
@@ -105,7 +107,9 @@ async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Out
             remote_events::import(ctx, &document, Some(group)).await
         }
         Ok(document) => {
-            post::apply_edit(ctx, &stored.id, &document).await?;
+            let mut change = Change::begin(ctx).await?;
+            post::apply_edit(ctx, change.tx(), &stored.id, &document).await?;
+            change.commit().await?;
             Ok(Outcome::Applied)
         }
     }

@@ -2,7 +2,7 @@
 //! the group's posting policy, and storage.
 
 use kith_storage::{
-    Actor, DomainSeverity, MemberState, NewObject, PostPolicy, StorageError, StoredObject,
+    Actor, DomainSeverity, MemberState, NewObject, PostPolicy, StorageError, StoredObject, Tx,
     Visibility, now_millis,
 };
 use serde_json::Value;
@@ -47,21 +47,20 @@ pub async fn parent_of(ctx: &Context, post: &IncomingObject) -> Option<StoredObj
 }
 
 /// Replaces a stored post's content with an edited document (sanitised).
-pub async fn apply_edit(ctx: &Context, id: &str, document: &Value) -> Result<()> {
+pub async fn apply_edit(ctx: &Context, tx: &mut Tx, id: &str, document: &Value) -> Result<()> {
     let edited = parse_post(document)?;
-    ctx.db
-        .update_object_content(
-            id,
-            untrusted::clean_name_of(edited.name.as_deref()).as_deref(),
-            edited.summary.as_deref(),
-            edited
-                .content
-                .as_deref()
-                .map(|html| sanitize::html(ctx.counters(), id, html))
-                .as_deref(),
-            &document.to_string(),
-        )
-        .await?;
+    tx.update_object_content(
+        id,
+        untrusted::clean_name_of(edited.name.as_deref()).as_deref(),
+        edited.summary.as_deref(),
+        edited
+            .content
+            .as_deref()
+            .map(|html| sanitize::html(ctx.counters(), id, html))
+            .as_deref(),
+        &document.to_string(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -116,7 +115,7 @@ pub enum Decision {
     Refuse(String),
 }
 
-/// Applies the group's posting policy (DESIGN §5).
+/// Applies the group's posting policy (docs/protocol.md, Membership and posting).
 pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Decision> {
     let settings = ctx.db.group_settings(&group.id).await?;
     let membership = match ctx.db.membership(&group.id, &author.id).await {
@@ -150,8 +149,7 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
     })
 }
 
-/// Stores a post, in the thread of `parent`; `None` when it was stored before (a second
-/// delivery of the same post).
+/// Stores a post; `None` when its id was stored before (a redelivery or a second apply).
 #[allow(clippy::too_many_arguments)]
 pub async fn store_post(
     ctx: &Context,
@@ -163,11 +161,41 @@ pub async fn store_post(
     held_reason: Option<String>,
     create: Option<&Value>,
 ) -> Result<Option<StoredObject>> {
+    let new = new_post(
+        ctx,
+        post,
+        parent,
+        document,
+        group_id,
+        visibility,
+        held_reason,
+        create,
+    )?;
+    match ctx.db.insert_object(&new).await {
+        Ok(stored) => Ok(Some(stored)),
+        Err(StorageError::Conflict { .. }) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The row of a post arriving from another server: its HTML sanitised, its link and title
+/// made safe, its thread found from its parent.
+#[allow(clippy::too_many_arguments)]
+pub fn new_post(
+    ctx: &Context,
+    post: &IncomingObject,
+    parent: Option<StoredObject>,
+    document: &Value,
+    group_id: &str,
+    visibility: Visibility,
+    held_reason: Option<String>,
+    create: Option<&Value>,
+) -> Result<NewObject> {
     let author = post
         .attributed_to
         .clone()
         .ok_or_else(|| FederationError::BadRequest(format!("{} has no author", post.id)))?;
-    let new = NewObject {
+    Ok(NewObject {
         id: post.id.clone(),
         kind: post.kind.clone(),
         local: false,
@@ -196,10 +224,5 @@ pub async fn store_post(
         announce_id: None,
         activity: create.map(Value::to_string),
         held_reason,
-    };
-    match ctx.db.insert_object(&new).await {
-        Ok(stored) => Ok(Some(stored)),
-        Err(StorageError::Conflict { .. }) => Ok(None),
-        Err(other) => Err(other.into()),
-    }
+    })
 }

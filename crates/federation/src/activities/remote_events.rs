@@ -1,6 +1,7 @@
-//! Events from other servers: those published or announced by groups a local actor follows
-//! (another Kith, Mobilizon, Gancio) land in the instance calendar and follow their updates and
-//! cancellations (DESIGN §7); and the answers to local people's `Join`s.
+//! Events from other servers: those published or announced by groups a local actor follows (another
+//! Kith, Mobilizon, Gancio) land in the instance calendar and follow their updates and
+//! cancellations (docs/protocol.md, Following remote groups); and the answers to local people's
+//! `Join`s.
 
 use kith_storage::{Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEvent, now_millis};
 use serde_json::Value;

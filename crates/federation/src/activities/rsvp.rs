@@ -1,4 +1,5 @@
-//! Answers to local events from other servers, in every form DESIGN §6 lists: `Join`, `Leave`,
+//! Answers to local events from other servers, in every form servers send
+//! (docs/protocol.md, Events): `Join`, `Leave`,
 //! `Undo{Join}` (Mobilizon); `Accept`/`TentativeAccept`/`Reject` of the Event and
 //! `Undo{Accept}` (Friendica, Hubzilla); `Accept{Invite{Event}}`. All go through
 //! [`answer_local`], so capacity and the waitlist hold on every path.

@@ -3,6 +3,7 @@
 use kith_storage::{Actor, StorageError};
 
 use super::{Outcome, announce, post, remote_events};
+use crate::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result, fetch};
 
@@ -34,11 +35,19 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored("the post was deleted"));
     }
     let document = post::verified_object(ctx, &activity.object, sender).await?;
-    post::apply_edit(ctx, id, &document).await?;
-    if let Some(group) = published_in_local_group(ctx, &stored).await? {
-        announce::redistribute_change(ctx, &group, &stored, &activity.raw, false, Vec::new())
-            .await?;
+    let plan = match published_in_local_group(ctx, &stored).await? {
+        Some(group) => Some(
+            announce::plan_change(ctx, &group, &stored, &activity.raw, false, Vec::new()).await?,
+        ),
+        None => None,
+    };
+    // The edit and its redistribution commit together.
+    let mut change = Change::begin(ctx).await?;
+    post::apply_edit(ctx, change.tx(), id, &document).await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
+    change.commit().await?;
     Ok(Outcome::Applied)
 }
 

@@ -1,6 +1,6 @@
-//! Events as ActivityPub documents: the superset shape Kith sends (DESIGN §6: FEP-8a8e, the keys
-//! Mobilizon and Gancio read, a summary line for Mastodon) and what Kith reads from Mobilizon,
-//! Gancio, Friendica and other Kith servers.
+//! Events as ActivityPub documents: the superset shape Kith sends (docs/protocol.md, Events:
+//! FEP-8a8e, the keys Mobilizon and Gancio read, a summary line for Mastodon) and what Kith reads
+//! from Mobilizon, Gancio, Friendica and other Kith servers.
 
 use kith_storage::{EventFields, EventStatus, JoinMode, RsvpCounts, StoredEvent};
 use serde_json::{Value, json};
@@ -17,7 +17,8 @@ pub const POLL_OPTIONS: [(&str, kith_storage::RsvpStatus); 3] = [
 ];
 
 /// The `@context` of event documents: the two built-in contexts, and every event term defined
-/// inline (schema.org, Mobilizon, iCalendar) so no receiver fetches anything (DESIGN §9).
+/// inline (schema.org, Mobilizon, iCalendar) so no receiver fetches anything (docs/protocol.md,
+/// Untrusted input).
 pub fn event_context() -> Value {
     json!([
         ACTIVITY_STREAMS,

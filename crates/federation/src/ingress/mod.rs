@@ -5,7 +5,7 @@
 //! taken in at the speed of a signature check and a share of one write, as Mastodon's inbox
 //! takes them (it verifies, hands the activity to a job queue and answers at once). What people
 //! wait on — a `Follow`'s `Accept`, an RSVP, an `Undo` — is still applied before the answer
-//! (DESIGN §5: never behind a slow queue).
+//! (never behind a slow queue: docs/protocol.md, Membership and posting).
 //!
 //! **Group commit** (`batch.rs`): requests put their activity in a shared batch, which a writer
 //! on a thread of its own commits at once.
@@ -26,6 +26,7 @@
 
 mod batch;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +61,17 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Attempts before an activity that keeps failing for a passing reason is given up.
 const MAX_ATTEMPTS: i64 = 6;
+
+tokio::task_local! {
+    /// The queue row of the activity this task is applying, until a change takes it to
+    /// remove in its own transaction (`crate::change`).
+    static APPLYING: Cell<Option<i64>>;
+}
+
+/// Takes the queue row of the activity being applied, if any and not taken yet.
+pub(crate) fn take_applying_row() -> Option<i64> {
+    APPLYING.try_with(Cell::take).ok().flatten()
+}
 
 /// Runs the inbox worker until `shutdown` completes; a batch being applied is finished first.
 pub async fn run(ctx: Context, shutdown: impl Future<Output = ()>) {
@@ -126,7 +138,8 @@ async fn apply_batch(ctx: &Context, rows: Vec<Inbound>) -> Vec<i64> {
 async fn apply_row(ctx: &Context, row: &Inbound) -> bool {
     let counters = ctx.counters();
     let budget = ctx.settings().limits.apply_budget;
-    let Ok(applied) = tokio::time::timeout(budget, apply_stored(ctx, row)).await else {
+    let applying = APPLYING.scope(Cell::new(Some(row.id)), apply_stored(ctx, row));
+    let Ok(applied) = tokio::time::timeout(budget, applying).await else {
         Counters::bump(&counters.inbox_timed_out);
         tracing::warn!(
             id = row.activity_id,

@@ -1,4 +1,4 @@
-//! Actor documents: the ones Kith serves for its people, groups and instance actor (DESIGN §3),
+//! Actor documents: the ones Kith serves for its people, groups and instance actor (docs/protocol.md, Actors),
 //! and the fields Kith reads from remote actors.
 
 use serde::{Deserialize, Serialize};

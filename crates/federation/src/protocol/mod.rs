@@ -1,5 +1,5 @@
 //! Wire types: the JSON Kith sends and the JSON it accepts, as plain serde structs. Incoming
-//! documents are read as plain JSON with known keys (DESIGN §9): `@context` is never fetched or
+//! documents are read as plain JSON with known keys (docs/protocol.md, Untrusted input): `@context` is never fetched or
 //! interpreted, and every field other servers may send as a string, an object or an array is
 //! read through the helpers here.
 
