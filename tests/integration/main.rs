@@ -26,6 +26,8 @@ mod lemmy_forms;
 mod mastodon;
 mod members;
 mod moderation;
+mod online_link;
+mod online_link_remote;
 mod peer;
 mod peer_rfc9421;
 mod processes;

@@ -217,7 +217,8 @@ impl Database {
         .await?)
     }
 
-    /// A page of the live replies to an object, oldest first, published after `after`.
+    /// A page of the live replies to an object, oldest first, published after `after`; direct
+    /// messages (the group's answers to one person, which may hold an online link) are not listed.
     pub async fn replies_page(
         &self,
         object_id: &str,
@@ -228,7 +229,7 @@ impl Database {
             "SELECT ",
             object_columns!(),
             " FROM objects WHERE in_reply_to = $1 AND deleted_at IS NULL \
-             AND held_reason IS NULL \
+             AND held_reason IS NULL AND visibility <> 'direct' \
              AND published_at > $2 ORDER BY published_at, id LIMIT $3"
         ))
         .bind(object_id)

@@ -53,11 +53,11 @@ impl Database {
         .await?)
     }
 
-    /// How many live, visible replies an object has.
+    /// How many live, visible replies an object has (direct messages are not counted).
     pub async fn count_replies(&self, object_id: &str) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM objects WHERE in_reply_to = $1 AND deleted_at IS NULL \
-             AND held_reason IS NULL",
+             AND held_reason IS NULL AND visibility <> 'direct'",
         )
         .bind(object_id)
         .fetch_one(&self.pool)
@@ -70,7 +70,8 @@ impl Database {
         for chunk in object_ids.chunks(BIND_BATCH) {
             let sql = format!(
                 "SELECT in_reply_to, COUNT(*) FROM objects WHERE in_reply_to IN ({}) \
-                 AND deleted_at IS NULL AND held_reason IS NULL GROUP BY in_reply_to",
+                 AND deleted_at IS NULL AND held_reason IS NULL AND visibility <> 'direct' \
+                 GROUP BY in_reply_to",
                 placeholders(chunk.len())
             );
             let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));

@@ -4,7 +4,7 @@
 
 use kith_storage::{
     ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewAccount, NewDelivery,
-    StorageError, testing,
+    StorageError, Visibility, testing,
 };
 
 mod common;
@@ -173,6 +173,18 @@ async fn objects_threads_and_tombstones() {
                 .await
                 .unwrap();
         }
+        // A direct message replying to it (the group's answer to one person, which may hold an
+        // event's online link) is neither counted nor listed among its replies.
+        let mut direct = note(
+            "https://kith.test/p/dm",
+            &a.actor_id,
+            None,
+            Some(root),
+            2_001,
+        );
+        direct.visibility = Visibility::Direct;
+        db.insert_object(&direct).await.unwrap();
+        assert_eq!(db.count_replies(root).await.unwrap(), 3, "{}", t.label);
         // Pages read authors and reply counts for many posts at once.
         let counts = db
             .reply_counts(&[root, "https://kith.test/p/r0", "https://kith.test/p/none"])
@@ -211,7 +223,11 @@ async fn objects_threads_and_tombstones() {
             db.delete_object(root).await,
             Err(StorageError::NotFound)
         ));
-        assert_eq!(db.usage_stats().await.unwrap().local_posts, 3);
+        assert_eq!(
+            db.usage_stats().await.unwrap().local_posts,
+            4,
+            "the replies and the direct message"
+        );
     }
 }
 

@@ -7,12 +7,12 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use kith_federation::actions::{events, rsvp, tokens};
+use kith_federation::actions::{events, online_link, rsvp, tokens};
 use kith_federation::events::{EventDraft, local_rfc3339};
-use kith_storage::{Rsvp, RsvpStatus, StoredEvent};
+use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Authed;
+use crate::auth::{Authed, MaybeAuthed};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -55,8 +55,16 @@ struct EventView {
     calendar: String,
 }
 
-async fn view(state: &AppState, e: StoredEvent) -> Result<EventView, ApiError> {
+/// The event as `viewer` sees it: the online link only for those going and its organisers
+/// (kith-federation `online_link`).
+async fn view(
+    state: &AppState,
+    e: StoredEvent,
+    viewer: Option<&Account>,
+) -> Result<EventView, ApiError> {
     let counts = state.ctx.db.rsvp_counts(&e.object.id).await?;
+    let online_url =
+        online_link::online_link_for(&state.ctx, &e, viewer.map(|a| a.actor_id.as_str())).await?;
     let f = e.fields;
     let o = e.object;
     Ok(EventView {
@@ -73,7 +81,7 @@ async fn view(state: &AppState, e: StoredEvent) -> Result<EventView, ApiError> {
         address: f.place_address,
         latitude: f.latitude,
         longitude: f.longitude,
-        online_url: f.online_url,
+        online_url,
         capacity: f.capacity,
         going: counts.going,
         maybe: counts.maybe,
@@ -90,18 +98,22 @@ async fn create_event(
     Json(draft): Json<EventDraft>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
     let event = events::create_event(&state.ctx, &name, Some(&account), &draft).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, event).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, event, Some(&account)).await?),
+    ))
 }
 
 async fn get_event(
     State(state): State<AppState>,
+    viewer: MaybeAuthed,
     Path(key): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
     let event = state.ctx.db.event(&state.ctx.urls().object(&key)).await?;
     if !event.object.local || event.object.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(view(&state, event).await?))
+    Ok(Json(view(&state, event, viewer.0.as_ref()).await?))
 }
 
 async fn update_event(
@@ -111,7 +123,7 @@ async fn update_event(
     Json(patch): Json<events::EventPatch>,
 ) -> Result<Json<EventView>, ApiError> {
     let event = events::update_event(&state.ctx, &key, Some(&account), &patch).await?;
-    Ok(Json(view(&state, event).await?))
+    Ok(Json(view(&state, event, Some(&account)).await?))
 }
 
 async fn cancel_event(
@@ -120,7 +132,7 @@ async fn cancel_event(
     Path(key): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
     let event = events::cancel_event(&state.ctx, &key, Some(&account)).await?;
-    Ok(Json(view(&state, event).await?))
+    Ok(Json(view(&state, event, Some(&account)).await?))
 }
 
 async fn delete_event(

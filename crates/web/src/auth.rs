@@ -143,6 +143,23 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// [`Authed`] when the request names an account, else anonymous: for reads whose answer depends
+/// on who asks (an event's online link). A bearer token or session that does not check out is
+/// refused, not taken as anonymous.
+pub struct MaybeAuthed(pub Option<Account>);
+
+impl FromRequestParts<AppState> for MaybeAuthed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        if bearer(&parts.headers).is_none() && jar.get(SESSION_COOKIE).is_none() {
+            return Ok(MaybeAuthed(None));
+        }
+        Ok(MaybeAuthed(Some(authenticate(parts, state).await?.account)))
+    }
+}
+
 /// [`Authed`] with the session cookie's secret, for the calls that end or keep the session
 /// (logout, password change); `secret` is `None` for bearer tokens.
 pub struct AuthedSession {

@@ -11,7 +11,8 @@
 //! `TTL`; federation tolerates far more (Mastodon refreshes actors after a day).
 //!
 //! Requests with a cookie or `Authorization` are never served from or stored in the cache, nor
-//! is anything but a `200` answer without `Set-Cookie`.
+//! is anything but a `200` answer without `Set-Cookie` and without `Cache-Control: private` or
+//! `no-store` (what one person alone may see, such as an event's online link).
 //!
 //! A few documents take another form for some kinds of server (a group that approves members,
 //! for Lemmy; kith-federation `software::reader`): they say so with `Vary: User-Agent,
@@ -154,6 +155,19 @@ fn is_feed_path(path: &str) -> bool {
         || path.ends_with("/feed.atom") && path.starts_with("/g/")
 }
 
+/// Whether an answer is for its requester alone (`Cache-Control: private` or `no-store`: an
+/// event page with its online link, a private calendar).
+fn is_private(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("private") || v.contains("no-store")
+        })
+}
+
 /// The middleware: answers from the cache, fills it, and clears it on every write.
 pub async fn layer(State(cache): State<DocumentCache>, request: Request, next: Next) -> Response {
     let Some(key) = key_of(&request) else {
@@ -181,8 +195,11 @@ pub async fn layer(State(cache): State<DocumentCache>, request: Request, next: N
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let body = collected.to_bytes();
-    // An answer that sets a cookie belongs to one visitor.
-    if body.len() <= MAX_BODY && !parts.headers.contains_key(header::SET_COOKIE) {
+    // An answer that sets a cookie, or says it is private, belongs to one visitor.
+    if body.len() <= MAX_BODY
+        && !parts.headers.contains_key(header::SET_COOKIE)
+        && !is_private(&parts.headers)
+    {
         let cached = Cached {
             headers: parts.headers.clone(),
             body: body.clone(),
@@ -281,5 +298,55 @@ mod tests {
         );
         assert!(varies_by_signature(&vary));
         assert!(!varies_by_signature(&HeaderMap::new()));
+    }
+
+    /// A handler answering `visit N` (N counting its calls), with these `Cache-Control`s.
+    fn counting_app(cache_control: &'static str) -> axum::Router {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let calls = Arc::new(AtomicUsize::new(0));
+        let handler = move || {
+            let calls = calls.clone();
+            async move {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                (
+                    [(header::CACHE_CONTROL, cache_control)],
+                    format!("visit {n}"),
+                )
+            }
+        };
+        axum::Router::new()
+            .route("/o/{key}", axum::routing::get(handler))
+            .layer(axum::middleware::from_fn_with_state(
+                DocumentCache::default(),
+                layer,
+            ))
+    }
+
+    async fn bodies(app: axum::Router) -> Vec<String> {
+        use tower::ServiceExt;
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let response = app
+                .clone()
+                .oneshot(get("/o/abc", "text/html"))
+                .await
+                .unwrap();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            seen.push(String::from_utf8_lossy(&body).into_owned());
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn answers_for_one_person_are_never_cached() {
+        // A public page is served again from the cache; one that says it is private (an event
+        // page with its online link) never is.
+        assert_eq!(
+            bodies(counting_app("max-age=60")).await,
+            ["visit 0", "visit 0"]
+        );
+        for private in ["private, no-store", "no-store", "private, max-age=300"] {
+            assert_eq!(bodies(counting_app(private)).await, ["visit 0", "visit 1"]);
+        }
     }
 }

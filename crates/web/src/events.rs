@@ -8,7 +8,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kith_federation::actions::{events, tokens};
+use std::collections::BTreeSet;
+
+use kith_federation::actions::{events, online_link, tokens};
 use kith_federation::events::calendar::{Feed, render};
 use kith_storage::{
     CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis,
@@ -69,17 +71,20 @@ pub async fn event_or_poll(
     crate::pages::event_page(state, viewer, object).await
 }
 
-fn calendar_response(text: String) -> Response {
+/// A feed; `private` for a person's own (it may hold online links): no shared cache keeps it.
+fn calendar_response(text: String, private: bool) -> Response {
+    let cache = if private {
+        "private, max-age=300"
+    } else {
+        "max-age=300"
+    };
     (
         [
             (
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/calendar; charset=utf-8"),
             ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("max-age=300"),
-            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         text,
     )
@@ -105,34 +110,46 @@ async fn series_of(state: &AppState, events: &[StoredEvent]) -> Result<Vec<Event
     Ok(series)
 }
 
+/// A feed of a calendar; `reader`: the person whose private feed it is, who sees the online
+/// links of the events they may (public feeds have none).
 async fn feed(
     state: &AppState,
     name: &str,
     scope: CalendarScope<'_>,
-    with_series: bool,
+    reader: Option<&str>,
 ) -> Result<Response, ApiError> {
     let events = state
         .ctx
         .db
         .calendar_events(scope, now_millis() - FEED_PAST_MS, FEED_LIMIT)
         .await?;
-    let series = if with_series {
-        series_of(state, &events).await?
-    } else {
-        Vec::new()
+    // Each occurrence a person answered is listed on its own, without the series rule.
+    let series = match reader {
+        None => series_of(state, &events).await?,
+        Some(_) => Vec::new(),
     };
+    let mut online_for = BTreeSet::new();
+    if let Some(reader) = reader {
+        for event in &events {
+            if online_link::may_see_link(&state.ctx, event, reader).await? {
+                online_for.insert(event.object.id.clone());
+            }
+        }
+    }
     let base = state.ctx.urls().base().to_string();
-    Ok(calendar_response(render(&Feed {
+    let text = render(&Feed {
         name,
         events: &events,
         series: &series,
         base: &base,
-    })))
+        online_for: &online_for,
+    });
+    Ok(calendar_response(text, reader.is_some()))
 }
 
 async fn get_instance_feed(State(state): State<AppState>) -> Result<Response, ApiError> {
     let name = format!("Events on {}", state.ctx.urls().domain());
-    feed(&state, &name, CalendarScope::Instance, true).await
+    feed(&state, &name, CalendarScope::Instance, None).await
 }
 
 async fn get_group_feed(
@@ -145,7 +162,7 @@ async fn get_group_feed(
         Err(other) => return Err(other.into()),
     };
     let title = group.display_name.clone().unwrap_or_else(|| name.clone());
-    feed(&state, &title, CalendarScope::Group(&group.id), true).await
+    feed(&state, &title, CalendarScope::Group(&group.id), None).await
 }
 
 async fn get_event_feed(
@@ -159,12 +176,15 @@ async fn get_event_feed(
     let name = event.object.name.clone().unwrap_or_else(|| "Event".into());
     let base = state.ctx.urls().base().to_string();
     let events = [event];
-    Ok(calendar_response(render(&Feed {
+    // A public document: never the online link.
+    let text = render(&Feed {
         name: &name,
         events: &events,
         series: &[],
         base: &base,
-    })))
+        online_for: &BTreeSet::new(),
+    });
+    Ok(calendar_response(text, false))
 }
 
 async fn get_private_feed(
@@ -174,12 +194,11 @@ async fn get_private_feed(
     let token = token.trim_end_matches(".ics");
     let account = tokens::account_for_calendar(&state.ctx, token).await?;
     let name = format!("{}'s events", account.username);
-    // Each occurrence the person answered is listed on its own, without the series rule.
     feed(
         &state,
         &name,
         CalendarScope::Attendee(&account.actor_id),
-        false,
+        Some(&account.actor_id),
     )
     .await
 }

@@ -340,6 +340,7 @@ async fn write_and_announce(
     change
         .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
         .await?;
+    crate::actions::online_link::link_changed(ctx, &mut change, event, &updated).await?;
     // A larger capacity gives places to people waiting.
     let promoted = change.tx().fill_from_waitlist(id).await?;
     crate::actions::rsvp::tell_promoted(ctx, &mut change, &updated, &promoted).await?;

@@ -11,6 +11,7 @@ pub mod instance_safety;
 pub mod joining;
 pub mod membership;
 pub mod moderation;
+pub mod online_link;
 pub mod posts;
 pub mod registration;
 pub mod relay;

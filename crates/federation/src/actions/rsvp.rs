@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::actions::events::organised_event;
 use crate::actions::membership::find_actor;
+use crate::actions::online_link;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
 use crate::change::Change;
@@ -41,12 +42,10 @@ pub async fn answer_local(
 ) -> Result<Answer> {
     let o = &event.object;
     let coming = matches!(wanted, Some(RsvpStatus::Going | RsvpStatus::Maybe));
-    let banned = match &o.group_id {
-        Some(group_id) => ctx.db.is_banned(group_id, &person.id).await?,
-        None => false,
-    };
-    let refusal = if banned {
-        Some("you are banned from the group")
+    let refusal = if let Some(reason) =
+        online_link::answer_refusal(ctx, o.group_id.as_deref(), &person.id).await?
+    {
+        Some(reason)
     } else if o.deleted_at.is_some() {
         Some("the event was deleted")
     } else if event.fields.status == EventStatus::Cancelled.as_str() {
@@ -266,6 +265,9 @@ pub async fn decide(
                 .await?
             }
         }
+    }
+    if approve && decided.changed() && after.status == RsvpStatus::Going.as_str() {
+        online_link::tell_going(ctx, &mut change, &event, &person).await?;
     }
     tell_promoted(ctx, &mut change, &event, &decided.promoted).await?;
     change.commit().await?;

@@ -11,6 +11,7 @@ use kith_storage::{
 };
 use serde_json::json;
 
+use super::online_link;
 use super::rsvp::Answer;
 use crate::change::Change;
 use crate::documents::escape_html;
@@ -52,6 +53,9 @@ pub(crate) async fn tell(
                     note(ctx, change, event, person, &status_text(event, status)).await?;
                 }
                 _ => {}
+            }
+            if status == Some(RsvpStatus::Going) && recorded.changed() {
+                online_link::tell_going(ctx, change, event, person).await?;
             }
             tell_promoted(ctx, change, event, &recorded.promoted).await?;
         }
@@ -110,6 +114,7 @@ pub async fn tell_promoted(
                 note(ctx, change, event, &person, &text).await?;
             }
         }
+        online_link::tell_going(ctx, change, event, &person).await?;
     }
     Ok(())
 }
@@ -191,6 +196,18 @@ pub(crate) async fn note(
     person: &Actor,
     text: &str,
 ) -> Result<()> {
+    note_html(ctx, change, event, person, &escape_html(text)).await
+}
+
+/// [`note`] with `html` (already escaped) after the mention. The note is stored as a direct
+/// object, which is never served nor listed among replies (it may hold an online link).
+pub(crate) async fn note_html(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    event: &StoredEvent,
+    person: &Actor,
+    html: &str,
+) -> Result<()> {
     let group = ctx
         .db
         .actor(event.object.group_id.as_deref().unwrap_or_default())
@@ -205,7 +222,7 @@ pub(crate) async fn note(
                 .unwrap_or_else(|| person.id.clone())
         ),
         escape_html(&handle),
-        escape_html(text),
+        html,
         escape_html(&event.object.id),
         escape_html(&event.object.summary.clone().unwrap_or_default()),
     );

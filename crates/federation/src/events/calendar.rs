@@ -29,6 +29,10 @@ pub struct Feed<'a> {
     pub series: &'a [EventSeries],
     /// The base URL series UIDs are made from.
     pub base: &'a str,
+    /// The events whose online link this feed's reader may see (`actions::online_link`): none
+    /// in public feeds; in a person's private feed, those they are going to or organise. A
+    /// series' rule never carries it.
+    pub online_for: &'a BTreeSet<String>,
 }
 
 /// Renders a feed.
@@ -66,7 +70,8 @@ pub fn render(feed: &Feed<'_>) -> String {
         }
         let (start, end) = times(event);
         widen(&event.fields.timezone, start, end);
-        cal.add_event(vevent(event, in_series, feed.base));
+        let online = feed.online_for.contains(&event.object.id);
+        cal.add_event(vevent(event, in_series, feed.base, online));
     }
     for (tz, (from, to)) in &zones {
         if let Some(vtz) = vtimezone(tz, from - DAY_MS, to + DAY_MS) {
@@ -110,12 +115,12 @@ fn push_times(ev: &mut ics::Event<'_>, start: i64, end: i64, tz: &str) {
     ev.push(dtend);
 }
 
-/// `LOCATION` (place, address, online link), `GEO` and `CATEGORIES`.
-fn push_place(ev: &mut ics::Event<'_>, f: &EventFields) {
+/// `LOCATION` (place, address, the online link when `online`), `GEO` and `CATEGORIES`.
+fn push_place(ev: &mut ics::Event<'_>, f: &EventFields, online: bool) {
     let where_ = [
         f.place_name.as_deref(),
         f.place_address.as_deref(),
-        f.online_url.as_deref(),
+        f.online_url.as_deref().filter(|_| online),
     ]
     .into_iter()
     .flatten()
@@ -132,7 +137,12 @@ fn push_place(ev: &mut ics::Event<'_>, f: &EventFields) {
     }
 }
 
-fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> ics::Event<'a> {
+fn vevent<'a>(
+    event: &'a StoredEvent,
+    override_of_series: bool,
+    base: &str,
+    online: bool,
+) -> ics::Event<'a> {
     let o = &event.object;
     let f = &event.fields;
     let (start, end) = times(event);
@@ -159,7 +169,7 @@ fn vevent<'a>(event: &'a StoredEvent, override_of_series: bool, base: &str) -> i
     ev.push(Sequence::new(event.sequence.to_string()));
     ev.push(Created::new(utc(o.published_at)));
     ev.push(LastModified::new(utc(stamp)));
-    push_place(&mut ev, f);
+    push_place(&mut ev, f, online);
     ev
 }
 
@@ -178,7 +188,7 @@ fn series_event<'a>(series: &'a EventSeries, base: &str) -> ics::Event<'a> {
         if let Some(html) = &t.content {
             ev.push(Description::new(escape_text(sanitize::text(html))));
         }
-        push_place(&mut ev, &t.fields);
+        push_place(&mut ev, &t.fields, false);
     }
     ev
 }

@@ -171,14 +171,12 @@ fn place(f: &EventFields) -> Option<Value> {
     Some(place)
 }
 
-/// The online link, with a `mediaType` (Gancio crashes on attachments without one).
+/// The registration link, with a `mediaType` (Gancio crashes on attachments without one).
+/// Never the online link: this document is public (served to anyone, sent to every follower),
+/// and the link is for the people who are going (`actions::online_link`), who get it in a
+/// message addressed to them alone.
 fn attachments(f: &EventFields) -> Value {
     let mut list = Vec::new();
-    if let Some(url) = &f.online_url {
-        list.push(
-            json!({"type": "Link", "name": "Website", "mediaType": "text/html", "href": url}),
-        );
-    }
     if let Some(url) = &f.external_url {
         list.push(
             json!({"type": "Link", "name": "Registration", "mediaType": "text/html",

@@ -236,7 +236,9 @@ async fn get_object(
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
-    if !object.local {
+    // A direct message (the group's answer to one person, perhaps with an event's online link)
+    // went to its addressee alone and is served to nobody.
+    if !object.local || object.visibility == kith_storage::Visibility::Direct.as_str() {
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {

@@ -10,7 +10,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::FederationError;
-use kith_federation::actions::{events, joining, rsvp};
+use kith_federation::actions::{events, joining, online_link, rsvp};
 use kith_federation::events::{EventDraft, wall_clock_rfc3339, when_line};
 use kith_federation::protocol::rfc3339;
 use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject, now_millis};
@@ -45,6 +45,8 @@ struct EventView {
     map_url: Option<String>,
     online: bool,
     online_url: Option<String>,
+    /// Why the viewer may not answer (banned, waiting to join, not a member).
+    cannot_answer: Option<&'static str>,
     description: String,
     going: i64,
     maybe: i64,
@@ -133,9 +135,20 @@ pub async fn event_page(
         },
         None => None,
     };
-    let coming = mine
-        .as_deref()
-        .is_some_and(|s| s == RsvpStatus::Going.as_str() || s == RsvpStatus::Maybe.as_str());
+    // The online link for those going and organisers only (kith-federation `online_link`).
+    let (online_url, cannot_answer) = match account {
+        Some(a) => (
+            online_link::online_link_for(ctx, &event, Some(&a.actor_id)).await?,
+            match organiser {
+                true => None,
+                false => {
+                    online_link::answer_refusal(ctx, object.group_id.as_deref(), &a.actor_id)
+                        .await?
+                }
+            },
+        ),
+        None => (None, None),
+    };
     let attendees = answers
         .unwrap_or_default()
         .into_iter()
@@ -161,7 +174,8 @@ pub async fn event_page(
         map_url: map_url(f.latitude, f.longitude, &address),
         address,
         online: f.online_url.is_some(),
-        online_url: safe_link_of(f.online_url.as_deref()).filter(|_| coming || organiser),
+        online_url: safe_link_of(online_url.as_deref()),
+        cannot_answer,
         description: object.content.clone().unwrap_or_default(),
         going: counts.going,
         maybe: counts.maybe,
@@ -181,7 +195,8 @@ pub async fn event_page(
         title: view.title.clone(),
         href: format!("{}/calendar.ics", object.id),
     });
-    super::render_with_remote_form(
+    let private = view.online_url.is_some();
+    let mut response = super::render_with_remote_form(
         state,
         viewer,
         &EventPage {
@@ -189,7 +204,15 @@ pub async fn event_page(
             e: view,
             attendees,
         },
-    )
+    )?;
+    if private {
+        // A page with the link is this viewer's alone: no cache, shared or not, keeps it.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Template)]
