@@ -28,6 +28,7 @@ mod members;
 mod moderation;
 mod online_link;
 mod online_link_remote;
+mod outsiders;
 mod peer;
 mod peer_rfc9421;
 mod processes;

@@ -104,33 +104,19 @@ pub struct PageRequest {
     pub cursor: Option<String>,
 }
 
-/// A group's (or person's) followers: the accepted members, paged by member id.
-pub async fn followers(ctx: &Context, actor: &Actor, req: &PageRequest) -> Result<Value> {
-    let id = Urls::followers(&actor.id);
+/// A group's followers collection: how many accepted members it has, never who they are. No
+/// server needs the list to deliver to the group (Lemmy serves its communities' followers the
+/// same way, `totalItems` only), and a list anyone can read tells strangers who belongs to a
+/// support circle. Moderators see the members on the group's pages.
+pub async fn followers(ctx: &Context, actor: &Actor) -> Result<Value> {
     let total = ctx
         .db
         .count_members(&actor.id, MemberState::Accepted)
         .await?;
-    if !req.page {
-        return to_value(collection(&id, total));
-    }
-    let rows = ctx
-        .db
-        .members_page(
-            &actor.id,
-            MemberState::Accepted,
-            req.cursor.as_deref(),
-            PAGE_SIZE,
-        )
-        .await?;
-    let next = (rows.len() as i64 == PAGE_SIZE)
-        .then(|| rows.last().map(|m| page_url(&id, &m.member_id)))
-        .flatten();
-    let items = rows
-        .into_iter()
-        .map(|m| Value::String(m.member_id))
-        .collect();
-    to_value(page(&id, req, total, next, items))
+    to_value(Collection {
+        first: None,
+        ..collection(&Urls::followers(&actor.id), total)
+    })
 }
 
 /// A group's outbox: what it announced, newest first, paged by publication time; a Lemmy

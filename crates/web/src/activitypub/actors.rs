@@ -163,7 +163,7 @@ async fn collection(
             let unknown = kith_federation::software::Dialect::Unknown;
             documents::outbox(ctx, actor, &query.request(), unknown).await?
         }
-        "followers" => documents::followers(ctx, actor, &query.request()).await?,
+        "followers" => documents::followers(ctx, actor).await?,
         "featured" if group => documents::featured(actor)?,
         "moderators" if group => documents::moderators(ctx, actor).await?,
         "replies" if group => {
@@ -239,6 +239,11 @@ async fn get_object(
     // A direct message (the group's answer to one person, perhaps with an event's online link)
     // went to its addressee alone and is served to nobody.
     if !object.local || object.visibility == kith_storage::Visibility::Direct.as_str() {
+        return Err(ApiError::NotFound);
+    }
+    // A post held for the group's moderators is not published: they see it in their queue;
+    // at its id, as a page or a document, it does not exist until it is released.
+    if object.held_reason.is_some() {
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {

@@ -48,9 +48,16 @@ pub async fn person_page(
     done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
+    let is_self = viewer.account().is_some_and(|a| a.actor_id == person.id);
     let mut groups = Vec::new();
     for (group, m) in ctx.db.memberships_of(&person.id).await? {
-        let note = if m.state == MemberState::Pending.as_str() {
+        // Who asked to join what is between them and the group's organisers: a stranger
+        // learning who applied to a support circle is the harm (issue 26).
+        let pending = m.state == MemberState::Pending.as_str();
+        if pending && !is_self {
+            continue;
+        }
+        let note = if pending {
             "asked to join"
         } else if m.role == MemberRole::Owner.as_str() {
             "owner"
@@ -62,6 +69,9 @@ pub async fn person_page(
         groups.push(group_card(&group, 0, note));
     }
     for (group, follow_state) in ctx.db.followed_groups(&person.id).await? {
+        if follow_state != "accepted" && !is_self {
+            continue;
+        }
         let note = if follow_state == "accepted" {
             "elsewhere"
         } else {
@@ -79,7 +89,7 @@ pub async fn person_page(
         summary: paragraphs(person.summary.as_deref()),
         groups,
         posts: post_views(state, &objects).await?,
-        is_self: viewer.account().is_some_and(|a| a.actor_id == person.id),
+        is_self,
     };
     render(viewer, &page)
 }
