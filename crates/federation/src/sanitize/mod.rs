@@ -139,4 +139,6 @@ pub fn html(counters: &Counters, source: &str, input: &str) -> String {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
