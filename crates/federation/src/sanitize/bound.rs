@@ -162,6 +162,11 @@ impl Shaper {
         {
             self.close(p);
         }
+        // A link does not hold a link: HTML closes the open one first (the adoption agency);
+        // written nested, html5ever would read it as two, and cleaning again would change it.
+        if name == "a" && self.open[tag] > 0 {
+            self.close(tag);
+        }
         let shown = self.shown < MAX_DEPTH;
         if shown {
             let written = start_tag(tag, attrs);

@@ -210,3 +210,39 @@ fn cleaning_again_changes_nothing() {
         r#"<a href="https://a.example/x" rel="nofollow ugc noopener">t</a>"#
     );
 }
+
+/// Plain text of a document of `&#`s is read in one pass (found by the long run of the property
+/// tests: each `&#` looked for its `;` in the whole rest of the document).
+#[test]
+fn references_are_read_in_linear_time() {
+    // A megabyte, the largest body the inbox reads.
+    let html = "&#".repeat(500_000);
+    let started = Instant::now();
+    assert_eq!(text(&html), html);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        text("&#233; &#x1F600; &#1234567890; x;"),
+        "é 😀 &#1234567890; x;"
+    );
+}
+
+/// A link inside a link is closed first, as HTML does, so cleaning again changes nothing (found
+/// by the long run of the property tests).
+#[test]
+fn a_link_in_a_link_closes_the_first() {
+    for html in [
+        "<a><p><a>x</a></p></a>",
+        "<p><a href=\"https://a.example/1\">a<a href=\"https://a.example/2\">b</a></p>",
+        "<a></p><p><del><p></del><de<blockquote><blockquote><blockquote><blockquote><blockquote>\
+         <blockquote><blockquote><blockquote>l><del><del><p></p><p><p><A>",
+        "<p><a>x<p><a>y",
+    ] {
+        let once = clean(html).html;
+        assert!(!once.contains("noopener\"><a"), "{once}");
+        assert_eq!(clean(&once).html, once, "{html}");
+    }
+}
