@@ -201,6 +201,8 @@ fn cleaning_again_changes_nothing() {
         r#"<A class="mailto:a@b.example" href	="https://a.example/x">"/-&;a&;a<p>"#,
         r#"<a class="mention" href="https://a.example/x" class="x">t</a>"#,
         r#"<ol reversed start="3"><li value="2">a</li></ol>"#,
+        "&#xd<p href=\"https://a.example/x\">",
+        "<a href=\"https://a.example/&#13;x\">a&#13;b</a>",
     ] {
         let once = clean(html).html;
         assert_eq!(clean(&once).html, once, "{html}");
