@@ -170,8 +170,15 @@ pub async fn webfinger(ctx: &Context, handle: &str) -> Result<Value> {
 /// Finds a remote actor by handle (`@name@host` or `name@host`) through WebFinger.
 pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
     let jrd = webfinger(ctx, handle).await?;
-    let href = jrd
-        .get("links")
+    let href = actor_link(&jrd)
+        .ok_or_else(|| FederationError::NotFound(format!("{handle} has no ActivityPub actor")))?;
+    resolve_actor(ctx, href, false).await
+}
+
+/// The actor a WebFinger document (JRD) points to: the `href` of its first `links` entry with
+/// `rel` `self` and an ActivityPub media type. Anything else in the document is ignored.
+pub fn actor_link(jrd: &Value) -> Option<&str> {
+    jrd.get("links")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -182,8 +189,6 @@ pub async fn webfinger_actor(ctx: &Context, handle: &str) -> Result<Actor> {
                     .is_some_and(|t| t.starts_with(ACTIVITY_JSON) || t.contains("activitystreams"))
         })
         .and_then(|l| l.get("href").and_then(Value::as_str))
-        .ok_or_else(|| FederationError::NotFound(format!("{handle} has no ActivityPub actor")))?;
-    resolve_actor(ctx, href, false).await
 }
 
 /// Nothing is fetched from a blocked server: what it serves is not ingested.

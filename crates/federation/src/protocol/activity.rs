@@ -35,8 +35,15 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// Reads an activity from JSON, keeping the document.
+    /// Reads an activity from JSON, keeping the document, which must be an object (serde reads
+    /// a struct from an array too, field by field in order).
     pub fn from_value(raw: Value) -> Result<Self, serde_json::Error> {
+        if !raw.is_object() {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Other("a JSON value other than an object"),
+                &"an activity object",
+            ));
+        }
         // Read from a borrow: the worker reads every queued activity here, and a clone of the
         // whole tree only to be consumed was an allocation per key and value.
         let mut activity = Activity::deserialize(&raw)?;

@@ -132,9 +132,12 @@ impl RemoteActor {
     /// Every key the actor publishes as its own: `publicKey` entries (object or array) with a
     /// `publicKeyPem`, then `assertionMethod` entries with a `publicKeyMultibase` (FEP-521a).
     /// A key naming another `owner` or `controller`, or with an id on another host than the
-    /// actor, is not the actor's and is left out.
+    /// actor, is not the actor's and is left out; an actor whose id has no host has none.
     pub fn published_keys(&self) -> Vec<PublishedKey> {
-        let host = super::host_of(&self.id);
+        // Two ids without a host are not on the same host.
+        let Some(host) = super::host_of(&self.id) else {
+            return Vec::new();
+        };
         let entries = self
             .public_key
             .iter()
@@ -151,7 +154,10 @@ impl RemoteActor {
                 continue;
             };
             let owner = text(owner_field).unwrap_or(&self.id);
-            if owner != self.id || super::host_of(id) != host || keys.iter().any(|k| k.id == id) {
+            if owner != self.id
+                || super::host_of(id).as_ref() != Some(&host)
+                || keys.iter().any(|k| k.id == id)
+            {
                 continue;
             }
             keys.push(PublishedKey {
@@ -188,4 +194,36 @@ pub fn key_owner(doc: &Value, key_id: &str) -> Option<String> {
         })
         .filter(|k| k.get("id").and_then(Value::as_str) == Some(key_id))
         .find_map(|k| text(&k, "owner").or_else(|| text(&k, "controller")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn actor(id: &str, key_id: &str) -> RemoteActor {
+        serde_json::from_value(json!({
+            "id": id,
+            "type": "Person",
+            "inbox": "https://a.example/inbox",
+            "publicKey": {"id": key_id, "owner": id, "publicKeyPem": "pem"},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn keys_are_published_on_the_actors_host_only() {
+        let ann = actor(
+            "https://a.example/u/ann",
+            "https://a.example/u/ann#main-key",
+        );
+        assert_eq!(ann.published_keys().len(), 1);
+        let elsewhere = actor("https://a.example/u/ann", "https://b.example/k");
+        assert!(elsewhere.published_keys().is_empty());
+        // Found by the property tests (`tests/fuzz_documents.rs`): an id without a host and a
+        // key id without one were taken as "on the same host".
+        assert!(actor("x", "").published_keys().is_empty());
+        assert!(actor("x", "x#main-key").published_keys().is_empty());
+    }
 }

@@ -27,8 +27,15 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Reads the envelope of a JSON document.
+    /// Reads the envelope of a JSON document, which must be an object: serde reads a struct
+    /// from an array too, field by field in order, and `["id", "Create", …]` is no activity.
     pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(de::Error::invalid_type(
+                de::Unexpected::Seq,
+                &"an activity object",
+            ));
+        }
         serde_json::from_slice(body)
     }
 }
@@ -199,6 +206,19 @@ mod tests {
             let body = serde_json::to_vec(&doc).unwrap();
             assert!(Envelope::from_slice(&body).is_err(), "{doc}");
         }
+        // serde reads a struct from an array, field by field; an activity is an object (found
+        // by the property tests, `tests/fuzz_documents.rs`).
+        let array = json!([
+            "https://a.example/1",
+            "Create",
+            "https://a.example/u/a",
+            "x"
+        ]);
+        let body = serde_json::to_vec(&array).unwrap();
+        let error = Envelope::from_slice(&body).unwrap_err();
+        assert!(error.is_data(), "{error}");
+        assert!(Envelope::from_slice(b" \n[\"x\", \"Create\"]").is_err());
+        assert!(Activity::from_value(array).is_err());
         assert!(Envelope::from_slice(b"{\"id\": \"x\", \"type\": ").is_err());
         // A field the inbox routes by, given twice, is ambiguous: refused, not guessed.
         let twice = br#"{"id": "x", "type": "Create", "actor": "a", "actor": "b"}"#;

@@ -128,16 +128,15 @@ impl Shaper {
         let room = self
             .budget
             .saturating_sub(self.out.len() + self.close_len + ELLIPSIS.len());
-        let mut cut = room.min(t.len());
-        while !t.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        // `<` takes four bytes written out: take fewer characters until they fit.
-        while cut > 0 && cut + 3 * t[..cut].bytes().filter(|&b| b == b'<').count() > room {
-            cut -= 1;
-            while !t.is_char_boundary(cut) {
-                cut -= 1;
+        // The longest prefix that fits written out (`<` as four bytes), found in one pass: a
+        // search that counted the `<`s again for each shorter prefix was quadratic.
+        let (mut cut, mut written) = (0, 0);
+        for (at, c) in t.char_indices() {
+            written += if c == '<' { 4 } else { c.len_utf8() };
+            if written > room {
+                break;
             }
+            cut = at + c.len_utf8();
         }
         push_text(&mut self.out, &t[..cut]);
         false
@@ -162,6 +161,11 @@ impl Shaper {
             && self.open[p] > 0
         {
             self.close(p);
+        }
+        // A link does not hold a link: HTML closes the open one first (the adoption agency);
+        // written nested, html5ever would read it as two, and cleaning again would change it.
+        if name == "a" && self.open[tag] > 0 {
+            self.close(tag);
         }
         let shown = self.shown < MAX_DEPTH;
         if shown {
@@ -240,7 +244,10 @@ fn push_text(out: &mut String, t: &str) {
 }
 
 /// A start tag with the element's allowed attributes (the first of each name, as html5ever
-/// keeps), every value double-quoted.
+/// keeps), every value double-quoted, in the allowlist's order whatever the document's: ammonia
+/// puts `rel` where a `class` it drops was, so `class` before `href` came out as `rel` before
+/// `href`, and after cleaning again as `href` before `rel` (cleaning must change nothing the
+/// second time).
 fn start_tag(tag: usize, attrs: &str) -> String {
     let name = TAGS[tag];
     let mut out = format!("<{name}");
@@ -249,21 +256,21 @@ fn start_tag(tag: usize, attrs: &str) -> String {
         .find(|(t, _)| *t == name)
         .map_or(&[][..], |(_, a)| *a);
     if !allowed.is_empty() {
-        let mut seen = vec![false; allowed.len()];
+        let mut values: Vec<Option<&str>> = vec![None; allowed.len()];
         for attribute in attributes(attrs) {
-            let Some(k) = allowed
+            if let Some(k) = allowed
                 .iter()
                 .position(|a| a.eq_ignore_ascii_case(attribute.name))
-            else {
-                continue;
-            };
-            if std::mem::replace(&mut seen[k], true) {
-                continue;
+            {
+                values[k].get_or_insert(attribute.value.unwrap_or_default());
             }
+        }
+        for (attribute, value) in allowed.iter().zip(values) {
+            let Some(value) = value else { continue };
             out.push(' ');
-            out.push_str(allowed[k]);
+            out.push_str(attribute);
             out.push_str("=\"");
-            out.push_str(&attribute.value.unwrap_or_default().replace('"', "&quot;"));
+            out.push_str(&value.replace('"', "&quot;"));
             out.push('"');
         }
     }

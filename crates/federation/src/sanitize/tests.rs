@@ -167,3 +167,84 @@ fn text_is_read_without_a_tree() {
     );
     assert!(plain.starts_with("w0 w1 ") && plain.contains("w19999"));
 }
+
+/// A run of text full of `<` cut at the budget (each `<` is written as four bytes): the cut is
+/// found in one pass. Found by the long run of the property tests (`fuzz_tests.rs`, a 200 KB
+/// document of `<textarea>`s): the cut was searched a byte at a time, counting the `<`s again
+/// each time, quadratic in the length.
+#[test]
+fn text_full_of_lt_is_cut_in_linear_time() {
+    for html in [
+        format!("<textarea>{}", "<".repeat(200_000)),
+        "<textarea>".repeat(20_000),
+        format!("<p>x</p><title>{}", "a<".repeat(100_000)),
+    ] {
+        let started = Instant::now();
+        let cleaned = clean(&html);
+        assert!(cleaned.truncated && cleaned.html.len() <= MAX_BYTES);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Cleaning cleaned HTML changes nothing, whatever order a link's attributes came in. Found by
+/// the long run of the property tests (`fuzz_tests.rs`): ammonia writes `rel` where a dropped
+/// `class` was, so `<a class="x" href="…">` came out `rel` first, and `href` first once cleaned
+/// again.
+#[test]
+fn cleaning_again_changes_nothing() {
+    for html in [
+        r#"<a class="x" href="https://a.example/x">t</a>"#,
+        r#"<A class="mailto:a@b.example" href	="https://a.example/x">"/-&;a&;a<p>"#,
+        r#"<a class="mention" href="https://a.example/x" class="x">t</a>"#,
+        r#"<ol reversed start="3"><li value="2">a</li></ol>"#,
+        "&#xd<p href=\"https://a.example/x\">",
+        "<a href=\"https://a.example/&#13;x\">a&#13;b</a>",
+    ] {
+        let once = clean(html).html;
+        assert_eq!(clean(&once).html, once, "{html}");
+    }
+    assert_eq!(
+        clean(r#"<a class="x" href="https://a.example/x">t</a>"#).html,
+        r#"<a href="https://a.example/x" rel="nofollow ugc noopener">t</a>"#
+    );
+}
+
+/// Plain text of a document of `&#`s is read in one pass (found by the long run of the property
+/// tests: each `&#` looked for its `;` in the whole rest of the document).
+#[test]
+fn references_are_read_in_linear_time() {
+    // A megabyte, the largest body the inbox reads.
+    let html = "&#".repeat(500_000);
+    let started = Instant::now();
+    assert_eq!(text(&html), html);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        text("&#233; &#x1F600; &#1234567890; x;"),
+        "é 😀 &#1234567890; x;"
+    );
+}
+
+/// A link inside a link is closed first, as HTML does, so cleaning again changes nothing (found
+/// by the long run of the property tests).
+#[test]
+fn a_link_in_a_link_closes_the_first() {
+    for html in [
+        "<a><p><a>x</a></p></a>",
+        "<p><a href=\"https://a.example/1\">a<a href=\"https://a.example/2\">b</a></p>",
+        "<a></p><p><del><p></del><de<blockquote><blockquote><blockquote><blockquote><blockquote>\
+         <blockquote><blockquote><blockquote>l><del><del><p></p><p><p><A>",
+        "<p><a>x<p><a>y",
+    ] {
+        let once = clean(html).html;
+        assert!(!once.contains("noopener\"><a"), "{once}");
+        assert_eq!(clean(&once).html, once, "{html}");
+    }
+}

@@ -106,7 +106,7 @@ pub(super) fn check(
         .or_else(|| map.get("authorization"))
         .cloned()
         .ok_or_else(|| Refusal::new(Reason::Unsigned, "the request is not signed"))?;
-    let params = parameters(&raw);
+    let params = parameters(&raw)?;
     let covered = covered_headers(&params);
     let covers = |h: &str| covered.iter().any(|c| c == h);
     let missing = |m: &str| Refusal::new(Reason::CavageHeaderMissing, m);
@@ -179,13 +179,24 @@ pub(super) fn check(
 }
 
 /// The `name="value"` parameters of a `Signature` header (also after `Signature ` in
-/// `Authorization`).
-fn parameters(raw: &str) -> BTreeMap<String, String> {
-    raw.trim_start_matches("Signature ")
+/// `Authorization`). A parameter given twice is refused: which one counts would be a guess, and
+/// http-signature-normalization, which builds the signing string, might guess otherwise.
+fn parameters(raw: &str) -> std::result::Result<BTreeMap<String, String>, Refusal> {
+    let mut params = BTreeMap::new();
+    for (k, v) in raw
+        .trim_start_matches("Signature ")
         .split(',')
         .filter_map(|part| part.trim().split_once('='))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
-        .collect()
+    {
+        let (k, v) = (k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
+        if params.insert(k.clone(), v).is_some() {
+            return Err(Refusal::new(
+                Reason::Malformed,
+                format!("the Signature gives {k} twice"),
+            ));
+        }
+    }
+    Ok(params)
 }
 
 /// The header names a signature covers (`headers="…"`; `(created)` alone when absent).
@@ -227,5 +238,7 @@ fn check_digest(header: Option<&str>, body: &[u8]) -> std::result::Result<(), Re
 
 #[cfg(test)]
 pub(super) fn covered(raw: &str) -> Vec<String> {
-    covered_headers(&parameters(raw))
+    parameters(raw)
+        .map(|params| covered_headers(&params))
+        .unwrap_or_default()
 }

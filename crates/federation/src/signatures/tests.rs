@@ -259,3 +259,23 @@ async fn the_signed_host_is_the_urls_authority_as_written() {
         assert_eq!(headers["host"], host, "{url}");
     }
 }
+
+/// A draft-cavage parameter given twice is refused, not guessed (found by the long run of the
+/// property tests, `tests/fuzz_signatures.rs`: the `keyId` read was the second one given).
+#[test]
+fn a_cavage_parameter_given_twice_is_refused() {
+    let now = now_secs();
+    let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(now as u64));
+    for signature in [
+        r#"keyId="https://a.example/k",keyId="https://e.example/k",headers="(request-target) host date",signature="AAAA""#,
+        r#"keyId="https://a.example/k",headers="(request-target) host date",headers="date",signature="AAAA""#,
+    ] {
+        let headers = header_map(&[
+            ("signature", signature.to_owned()),
+            ("date", date.clone()),
+            ("host", "b.example".to_owned()),
+        ]);
+        let refused = check_request_at(&target("GET", "/inbox"), &headers, None, now);
+        assert_eq!(reason(refused), Reason::Malformed, "{signature}");
+    }
+}
