@@ -15,6 +15,7 @@ mod connections;
 mod error;
 mod events;
 mod health;
+mod html_errors;
 mod nodeinfo;
 mod pages;
 mod run;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(atom::router())
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
+        .layer(axum::middleware::from_fn(html_errors::layer))
         .layer(axum::middleware::map_response(security_headers::add))
         .with_state(state)
 }
