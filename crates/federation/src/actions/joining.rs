@@ -153,7 +153,18 @@ pub async fn remote_interaction_url(ctx: &Context, visitor: &str, target: &str) 
             "give your full handle, like name@mastodon.social".into(),
         ));
     }
-    let jrd = fetch::webfinger(ctx, visitor).await?;
+    // What went wrong on the way (a typo, a server that is down, a refused address) is for the
+    // log; the visitor gets what to do about it.
+    let jrd = fetch::webfinger(ctx, visitor).await.map_err(|cause| {
+        if let FederationError::BadRequest(_) = cause {
+            return cause; // a malformed handle: its message says what is wrong
+        }
+        tracing::info!(%cause, visitor, "remote interaction: the handle could not be looked up");
+        FederationError::BadRequest(format!(
+            "Kith could not find {visitor}. Check the handle (name@server), or search for \
+             {target} on your own server and follow it from there."
+        ))
+    })?;
     let template = |rel: &str| {
         jrd.get("links")
             .and_then(Value::as_array)
@@ -168,7 +179,7 @@ pub async fn remote_interaction_url(ctx: &Context, visitor: &str, target: &str) 
     } else if let Some(t) = template(SUBSCRIBE_REL) {
         t.replace("{uri}", &encode(target))
     } else {
-        return Err(FederationError::NotFound(format!(
+        return Err(FederationError::BadRequest(format!(
             "{visitor}'s server does not say where to follow from; search for {target} there"
         )));
     };
