@@ -16,6 +16,7 @@ use kith_federation::{Context, FederationError, inbox};
 use kith_storage::testing;
 use kith_storage::{CalendarScope, MemberState, NewReport, StorageError, StoredEvent, now_millis};
 use serde_json::json;
+use sqlx::Executor;
 
 mod support;
 use support::{GROUP, break_queue, group_with_remote, mend_queue, pool, queued};
@@ -177,12 +178,34 @@ fn follow(n: u32) -> Activity {
     .unwrap()
 }
 
+/// Nothing recorded as received can be taken back from now on: what a crash right after a
+/// write leaves, since the process that would undo it is gone.
+async fn freeze_received(t: &testing::TestDatabase, pool: &sqlx::AnyPool) {
+    let statements: &[&str] = if t.label == "sqlite" {
+        &[
+            "CREATE TRIGGER frozen BEFORE DELETE ON received_activities \
+           BEGIN SELECT RAISE(ABORT, 'the process crashed'); END",
+        ]
+    } else {
+        &[
+            "CREATE FUNCTION frozen() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'the process crashed'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER frozen BEFORE DELETE ON received_activities \
+             FOR EACH ROW EXECUTE FUNCTION frozen()",
+        ]
+    };
+    for sql in statements {
+        pool.execute(*sql).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_follow_whose_accept_cannot_be_queued_is_not_received_and_its_retry_applies() {
     for t in testing::all().await {
         let (ctx, bob) = group_with_remote(&t, false).await;
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
+        freeze_received(&t, &pool).await;
         let failed = inbox::apply_once(&ctx, &follow(1), &bob).await;
         assert!(failed.is_err(), "{}: {failed:?}", t.label);
         assert!(!t.db.was_received(&follow(1).id).await.unwrap());
