@@ -63,7 +63,7 @@ async fn an_event_whose_create_cannot_be_queued_is_not_stored() {
 }
 
 #[tokio::test]
-async fn occurrences_that_cannot_be_published_are_created_by_the_next_run_once() {
+async fn a_series_whose_occurrences_cannot_be_published_is_not_stored() {
     for t in testing::all().await {
         let (ctx, _bob) = group_with_remote(&t, true).await;
         let pool = pool(&t).await;
@@ -71,9 +71,13 @@ async fn occurrences_that_cannot_be_published_are_created_by_the_next_run_once()
         let weekly = draft(Some("FREQ=WEEKLY;COUNT=3"));
         assert!(create_event(&ctx, "runners", None, &weekly).await.is_err());
         assert!(calendar(&ctx).await.is_empty(), "{}: stored", t.label);
+        // Nothing left for the hourly job to publish later, unasked.
+        assert!(t.db.open_series().await.unwrap().is_empty(), "{}", t.label);
+        assert_eq!(extend_all_series(&ctx, now_millis()).await.unwrap(), 0);
         mend_queue(&t, &pool).await;
-        let created = extend_all_series(&ctx, now_millis()).await.unwrap();
-        assert_eq!(created, 3, "{}", t.label);
+        let first = create_event(&ctx, "runners", None, &weekly).await.unwrap();
+        assert!(first.object.announce_id.is_some(), "{}", t.label);
+        assert_eq!(calendar(&ctx).await.len(), 3, "{}", t.label);
         let published = queued(&t.db).await;
         assert!(published > 0, "{}", t.label);
         assert_eq!(extend_all_series(&ctx, now_millis()).await.unwrap(), 0);

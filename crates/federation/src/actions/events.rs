@@ -79,8 +79,10 @@ pub async fn create_event(
         let rule = recurrence::check_rule(rule, checked.start, &checked.fields.timezone)?;
         let template =
             serde_json::to_string(draft).map_err(|e| FederationError::BadRequest(e.to_string()))?;
-        let series = ctx
-            .db
+        // The series and its first occurrences, published, commit together.
+        let mut change = Change::begin(ctx).await?;
+        let series = change
+            .tx()
             .insert_series(
                 &ulid::Ulid::new().to_string().to_lowercase(),
                 &group.id,
@@ -92,28 +94,43 @@ pub async fn create_event(
                 &template,
             )
             .await?;
-        crate::actions::series::extend_series(ctx, &series, now_millis()).await?;
-        let first = ctx.db.series_occurrences(&series.id).await?;
-        let Some(first) = first.first() else {
-            return Err(FederationError::BadRequest(
-                "the repeat rule has no occurrence in the coming weeks".into(),
-            ));
-        };
-        let events = ctx
-            .db
-            .calendar_events(kith_storage::CalendarScope::Group(&group.id), first - 1, 50)
-            .await?;
-        return events
-            .into_iter()
-            .find(|e| e.fields.series_id.as_deref() == Some(series.id.as_str()))
-            .ok_or_else(|| FederationError::NotFound("the first occurrence".into()));
+        let first = crate::actions::series::start_series(ctx, &mut change, &series, now_millis())
+            .await?
+            .ok_or_else(|| {
+                FederationError::BadRequest(
+                    "the repeat rule has no occurrence in the coming weeks".into(),
+                )
+            })?;
+        change.commit().await?;
+        // As stored once published.
+        return Ok(ctx.db.event(&first.object.id).await?);
     }
     publish_new(ctx, &group, &organiser, draft, None).await
 }
 
-/// Stores and publishes one event from a draft (`series`: the series and occurrence start).
+/// Stores and publishes one event from a draft (`series`: the series and occurrence start), in
+/// a transaction of its own.
 pub(crate) async fn publish_new(
     ctx: &Context,
+    group: &Actor,
+    organiser: &str,
+    draft: &EventDraft,
+    series: Option<(&str, i64)>,
+) -> Result<StoredEvent> {
+    // The event, its poll, how it went out and the activities announcing it commit together:
+    // a crash leaves all of it or none (an occurrence of a series is created again by the
+    // next hourly run).
+    let mut change = Change::begin(ctx).await?;
+    let event = publish_in(ctx, &mut change, group, organiser, draft, series).await?;
+    change.commit().await?;
+    tracing::info!(group = %group.id, event = %event.object.id, "event published");
+    Ok(event)
+}
+
+/// Stores and publishes one event from a draft in `change`.
+pub(crate) async fn publish_in(
+    ctx: &Context,
+    change: &mut Change<'_>,
     group: &Actor,
     organiser: &str,
     draft: &EventDraft,
@@ -148,10 +165,6 @@ pub(crate) async fn publish_new(
         end_time: Some(checked.end),
         ..NewObject::local(&id, "Event", &group.id, "{}".into(), published)
     };
-    // The event, its poll, how it went out and the activities announcing it commit together:
-    // a crash leaves all of it or none (an occurrence of a series is created again by the
-    // next hourly run).
-    let mut change = Change::begin(ctx).await?;
     change.tx().insert_event(&new, &fields).await?;
     let event = change.tx().event(&id).await?;
     let doc = live_event_document(ctx, &event, None).await?;
@@ -201,8 +214,6 @@ pub(crate) async fn publish_new(
     change
         .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
         .await?;
-    change.commit().await?;
-    tracing::info!(group = %group.id, event = %id, "event published");
     Ok(event)
 }
 
