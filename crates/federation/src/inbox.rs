@@ -6,8 +6,9 @@
 //!
 //! Order matters: the cheap checks (size, JSON, signature header, date, digest) run before
 //! anything is fetched, the key is fetched only to verify, and the activity is recorded as
-//! received only after every check passed. A failure while applying it forgets the record again,
-//! so the sender's retry is applied rather than lost. A host over its rate limit or blocked by
+//! received only after every check passed: in the transaction of the change it makes, or alone
+//! when it makes none ([`apply_once`]). A failure while applying it records nothing, so the
+//! sender's retry is applied rather than lost. A host over its rate limit or blocked by
 //! the instance is refused before its key is fetched.
 
 use http::HeaderMap;
@@ -18,7 +19,7 @@ use crate::client::MAX_BODY;
 use crate::context::Counters;
 use crate::protocol::{Activity, Envelope, host_of};
 use crate::signatures::{self, Reason, Refusal, Scheme, SignatureCheck, Target};
-use crate::{Context, FederationError, Result, ingress, key_lookup};
+use crate::{Context, FederationError, Result, change, ingress, key_lookup};
 
 /// A key that failed to verify is fetched again at most this often per actor, so bad
 /// signatures cannot make Kith hammer another server.
@@ -142,21 +143,36 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
     let activity = serde_json::from_slice(request.body)
         .and_then(Activity::from_value)
         .map_err(|e| FederationError::BadRequest(format!("not an activity: {e}")))?;
-    if !ctx
-        .db
-        .record_received_activity(&activity.id, actor_id, &activity.kind)
-        .await?
-    {
+    apply_once(ctx, &activity, &signer).await
+}
+
+/// Applies an activity that passed the inbox's checks, once: one received before is
+/// [`FederationError::Duplicate`]. Its id is recorded in the transaction of the change it
+/// makes (`crate::change`), or alone when it changes nothing; a failure records nothing, so the
+/// sender's retry is applied.
+pub async fn apply_once(ctx: &Context, activity: &Activity, signer: &Actor) -> Result<Outcome> {
+    if ctx.db.was_received(&activity.id).await? {
         return Err(FederationError::Duplicate(activity.id.clone()));
     }
     ctx.host_answered(&signer.domain).await?;
-    match activities::apply(ctx, &activity, &signer).await {
-        Ok(outcome) => Ok(outcome),
-        Err(error) => {
-            ctx.db.forget_received_activity(&activity.id).await?;
-            Err(error)
-        }
+    let received = change::Received {
+        id: activity.id.clone(),
+        actor_id: signer.id.clone(),
+        kind: activity.kind.clone(),
+        recorded: false,
+    };
+    let (outcome, recorded) =
+        change::receiving(received, activities::apply(ctx, activity, signer)).await;
+    let outcome = outcome?;
+    if !recorded
+        && !ctx
+            .db
+            .record_received_activity(&activity.id, &signer.id, &activity.kind)
+            .await?
+    {
+        return Err(FederationError::Duplicate(activity.id.clone()));
     }
+    Ok(outcome)
 }
 
 /// Counts a refused signature or key under its reason; the error is what the sender is

@@ -6,81 +6,12 @@
 
 use kith_federation::activities::{self, Outcome};
 use kith_federation::protocol::Activity;
-use kith_federation::{
-    Context, FederationSettings,
-    actions::{
-        accounts::create_account,
-        groups::{NewGroup, create_group},
-    },
-};
-use kith_storage::testing::{self, TestDatabase};
-use kith_storage::{
-    Actor, ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewActor, StorageError,
-    Visibility,
-};
+use kith_storage::testing;
+use kith_storage::{MemberState, StorageError, Visibility};
 use serde_json::{Value, json};
-use sqlx::{AnyPool, Executor};
 
-const GROUP: &str = "https://kith.test/g/runners";
-
-fn context(db: Database) -> Context {
-    Context::new(db, FederationSettings::new("kith.test", false)).unwrap()
-}
-
-/// A person on another server, stored as the inbox would store them.
-async fn remote_person(db: &Database, name: &str) -> Actor {
-    let id = format!("https://remote.test/users/{name}");
-    db.insert_actor(&NewActor {
-        id: id.clone(),
-        kind: ActorKind::Person,
-        local: false,
-        username: name.into(),
-        domain: "remote.test".into(),
-        display_name: None,
-        summary: None,
-        url: None,
-        inbox_url: format!("{id}/inbox"),
-        shared_inbox_url: Some("https://remote.test/inbox".into()),
-        outbox_url: None,
-        followers_url: Some(format!("{id}/followers")),
-        key_id: format!("{id}#main-key"),
-        public_key_pem: "PEM".into(),
-        private_key_pem: None,
-        manually_approves_followers: false,
-        data: None,
-    })
-    .await
-    .unwrap()
-}
-
-/// The group `runners` of `ann`, with `bob` of remote.test a member when `member`.
-async fn group_with_remote(t: &TestDatabase, member: bool) -> (Context, Actor) {
-    let ctx = context(t.db.clone());
-    create_account(&ctx, "ann", "long enough", false)
-        .await
-        .unwrap();
-    let group = NewGroup {
-        name: "runners".into(),
-        owner: "ann".into(),
-        title: None,
-        summary: None,
-        join_policy: JoinPolicy::Open,
-    };
-    create_group(&ctx, &group).await.unwrap();
-    let bob = remote_person(&t.db, "bob").await;
-    if member {
-        t.db.upsert_membership(
-            GROUP,
-            &bob.id,
-            MemberState::Accepted,
-            MemberRole::Member,
-            None,
-        )
-        .await
-        .unwrap();
-    }
-    (ctx, bob)
-}
+mod support;
+use support::{GROUP, break_queue, group_with_remote, mend_queue, pool, queued};
 
 fn note_id(n: u32) -> String {
     format!("https://remote.test/users/bob/statuses/{n}")
@@ -107,44 +38,6 @@ fn create(n: u32) -> Activity {
         },
     }))
     .unwrap()
-}
-
-/// A pool beside the handle, to break the queue on purpose.
-async fn pool(t: &TestDatabase) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPool::connect(&t.url).await.unwrap()
-}
-
-/// Every insert into the delivery queue fails from now on (a failure between a change and the
-/// activities it causes), until [`mend_queue`].
-async fn break_queue(t: &TestDatabase, pool: &AnyPool) {
-    let statements: &[&str] = if t.label == "sqlite" {
-        &["CREATE TRIGGER broken BEFORE INSERT ON deliveries \
-           BEGIN SELECT RAISE(ABORT, 'the queue is broken'); END"]
-    } else {
-        &[
-            "CREATE FUNCTION broken() RETURNS trigger AS $$ \
-             BEGIN RAISE EXCEPTION 'the queue is broken'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER broken BEFORE INSERT ON deliveries \
-             FOR EACH ROW EXECUTE FUNCTION broken()",
-        ]
-    };
-    for sql in statements {
-        pool.execute(*sql).await.unwrap();
-    }
-}
-
-async fn mend_queue(t: &TestDatabase, pool: &AnyPool) {
-    let sql = if t.label == "sqlite" {
-        "DROP TRIGGER broken"
-    } else {
-        "DROP TRIGGER broken ON deliveries"
-    };
-    pool.execute(sql).await.unwrap();
-}
-
-async fn queued(db: &Database) -> i64 {
-    db.pending_deliveries().await.unwrap()
 }
 
 #[tokio::test]

@@ -12,17 +12,7 @@ impl Database {
         actor_id: &str,
         kind: &str,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO received_activities (id, actor_id, kind, received_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(actor_id)
-        .bind(kind)
-        .bind(now_millis())
-        .execute(&mut *self.write().await?)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        record_in(&mut *self.write().await?, (id, actor_id, kind)).await
     }
 
     /// Forgets at most `limit` of the received ids recorded before `before` (milliseconds),
@@ -59,4 +49,36 @@ impl Database {
             .await?;
         Ok(n > 0)
     }
+}
+
+impl crate::Tx {
+    /// [`Database::record_received_activity`] inside this transaction, which holds the
+    /// activity's effects: a crash leaves both or neither. A copy recorded by another
+    /// transaction at the same time is `false` once that one commits (the unique id waits
+    /// for it on PostgreSQL; SQLite has one writer).
+    pub async fn record_received_activity(
+        &mut self,
+        id: &str,
+        actor_id: &str,
+        kind: &str,
+    ) -> Result<bool> {
+        record_in(self.conn(), (id, actor_id, kind)).await
+    }
+}
+
+async fn record_in(
+    conn: &mut sqlx::AnyConnection,
+    (id, actor_id, kind): (&str, &str, &str),
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO received_activities (id, actor_id, kind, received_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(actor_id)
+    .bind(kind)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -169,14 +169,7 @@ impl Database {
 
     /// Changes whether a local actor approves its followers (a group's join policy changed).
     pub async fn set_manually_approves(&self, id: &str, approves: bool) -> Result<()> {
-        sqlx::query(
-            "UPDATE actors SET manually_approves_followers = $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(approves)
-        .bind(now_millis())
-        .bind(id)
-        .execute(&mut *self.write().await?)
-        .await?;
+        set_manually_approves_in(&mut *self.write().await?, id, approves).await?;
         self.hot.forget_actor(id);
         Ok(())
     }
@@ -384,6 +377,32 @@ pub(crate) async fn upsert_remote_in(
     .bind(actor.manually_approves_followers)
     .bind(&actor.data)
     .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl crate::Tx {
+    /// [`Database::set_manually_approves`] inside this transaction (the actor's copy in memory
+    /// forgotten once it commits).
+    pub async fn set_manually_approves(&mut self, id: &str, approves: bool) -> Result<()> {
+        set_manually_approves_in(self.conn(), id, approves).await?;
+        self.changed_actor(id);
+        Ok(())
+    }
+}
+
+async fn set_manually_approves_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    approves: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE actors SET manually_approves_followers = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(approves)
+    .bind(now_millis())
+    .bind(id)
     .execute(conn)
     .await?;
     Ok(())

@@ -119,23 +119,9 @@ impl Database {
     /// Stores a new event (object row and event row together); an id stored before, or a second
     /// occurrence of a series at the same time, is [`StorageError::Conflict`].
     pub async fn insert_event(&self, object: &NewObject, fields: &EventFields) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        crate::objects::insert_object_in(&mut *tx, object).await?;
-        bind_fields(
-            sqlx::query(
-                "INSERT INTO events (organizer_id, timezone, status, join_mode, external_url, \
-                 place_name, place_address, latitude, longitude, online_url, capacity, \
-                 category, tags, question_id, series_id, occurrence, rsvp_style, object_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18)",
-            ),
-            fields,
-        )
-        .bind(&object.id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.insert_event(object, fields).await?;
+        tx.commit().await
     }
 
     /// The event with this object id.
@@ -203,17 +189,10 @@ impl Database {
         activity: &str,
         announce_id: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE objects SET data = $1, activity = $2, announce_id = $3, held_reason = NULL \
-             WHERE id = $4 AND deleted_at IS NULL",
-        )
-        .bind(data)
-        .bind(activity)
-        .bind(announce_id)
-        .bind(id)
-        .execute(&mut *self.write().await?)
-        .await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.record_event_published(id, data, activity, announce_id)
+            .await?;
+        tx.commit().await
     }
 
     /// The inboxes of the remote people who answered an event and may come (going, maybe,
@@ -293,6 +272,46 @@ fn bind_fields<'q>(
 }
 
 impl crate::Tx {
+    /// [`Database::insert_event`] inside this transaction, with the `Create` it sends.
+    pub async fn insert_event(&mut self, object: &NewObject, fields: &EventFields) -> Result<()> {
+        crate::objects::insert_object_in(self.conn(), object).await?;
+        bind_fields(
+            sqlx::query(
+                "INSERT INTO events (organizer_id, timezone, status, join_mode, external_url, \
+                 place_name, place_address, latitude, longitude, online_url, capacity, \
+                 category, tags, question_id, series_id, occurrence, rsvp_style, object_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18)",
+            ),
+            fields,
+        )
+        .bind(&object.id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// [`Database::record_event_published`] inside this transaction.
+    pub async fn record_event_published(
+        &mut self,
+        id: &str,
+        data: &str,
+        activity: &str,
+        announce_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE objects SET data = $1, activity = $2, announce_id = $3, held_reason = NULL \
+             WHERE id = $4 AND deleted_at IS NULL",
+        )
+        .bind(data)
+        .bind(activity)
+        .bind(announce_id)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
     /// [`Database::update_event`] inside this transaction, with the `Update` it sends.
     #[allow(clippy::too_many_arguments)]
     pub async fn update_event(

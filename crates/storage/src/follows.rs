@@ -67,17 +67,7 @@ impl Database {
 
     /// Marks the follow sent as `activity_id` accepted; `NotFound` when no such follow waits.
     pub async fn accept_follow(&self, followee_id: &str, activity_id: &str) -> Result<Follow> {
-        sqlx::query_as(concat!(
-            "UPDATE follows SET state = 'accepted', updated_at = $1 \
-             WHERE followee_id = $2 AND activity_id = $3 RETURNING ",
-            follow_columns!()
-        ))
-        .bind(now_millis())
-        .bind(followee_id)
-        .bind(activity_id)
-        .fetch_optional(&mut *self.write().await?)
-        .await?
-        .ok_or(StorageError::NotFound)
+        accept_follow_in(&mut *self.write().await?, followee_id, activity_id).await
     }
 
     /// Ends a follow; `NotFound` when there was none.
@@ -110,19 +100,26 @@ impl Database {
         followee_id: &str,
         activity_id: &str,
     ) -> Result<()> {
-        let done = sqlx::query("DELETE FROM follows WHERE followee_id = $1 AND activity_id = $2")
-            .bind(followee_id)
-            .bind(activity_id)
-            .execute(&mut *self.write().await?)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        delete_follow_by_activity_in(&mut *self.write().await?, followee_id, activity_id).await
     }
 }
 
 impl crate::Tx {
+    /// [`Database::accept_follow`] inside this transaction (with the record of the `Accept`).
+    pub async fn accept_follow(&mut self, followee_id: &str, activity_id: &str) -> Result<Follow> {
+        accept_follow_in(self.conn(), followee_id, activity_id).await
+    }
+
+    /// [`Database::delete_follow_by_activity`] inside this transaction (with the record of the
+    /// `Reject`).
+    pub async fn delete_follow_by_activity(
+        &mut self,
+        followee_id: &str,
+        activity_id: &str,
+    ) -> Result<()> {
+        delete_follow_by_activity_in(self.conn(), followee_id, activity_id).await
+    }
+
     /// [`Database::upsert_follow`] inside this transaction (with the `Follow` it sends).
     pub async fn upsert_follow(
         &mut self,
@@ -154,4 +151,38 @@ async fn upsert_follow_in(
     .bind(now_millis())
     .fetch_one(conn)
     .await?)
+}
+
+async fn accept_follow_in(
+    conn: &mut sqlx::AnyConnection,
+    followee_id: &str,
+    activity_id: &str,
+) -> Result<Follow> {
+    sqlx::query_as(concat!(
+        "UPDATE follows SET state = 'accepted', updated_at = $1 \
+         WHERE followee_id = $2 AND activity_id = $3 RETURNING ",
+        follow_columns!()
+    ))
+    .bind(now_millis())
+    .bind(followee_id)
+    .bind(activity_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StorageError::NotFound)
+}
+
+async fn delete_follow_by_activity_in(
+    conn: &mut sqlx::AnyConnection,
+    followee_id: &str,
+    activity_id: &str,
+) -> Result<()> {
+    let done = sqlx::query("DELETE FROM follows WHERE followee_id = $1 AND activity_id = $2")
+        .bind(followee_id)
+        .bind(activity_id)
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
 }

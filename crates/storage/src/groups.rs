@@ -163,17 +163,7 @@ impl Database {
         post_policy: PostPolicy,
         rules: Option<&str>,
     ) -> Result<()> {
-        let done =
-            sqlx::query("UPDATE local_groups SET post_policy = $1, rules = $2 WHERE actor_id = $3")
-                .bind(post_policy.as_str())
-                .bind(rules)
-                .bind(group_id)
-                .execute(&mut *self.write().await?)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        set_group_rules_in(&mut *self.write().await?, group_id, post_policy, rules).await
     }
 
     /// Changes who may join a local group, the question applicants answer, and what happens to
@@ -185,20 +175,8 @@ impl Database {
         question: Option<&str>,
         reply_policy: ReplyPolicy,
     ) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE local_groups SET join_policy = $1, join_question = $2, reply_policy = $3 \
-             WHERE actor_id = $4",
-        )
-        .bind(join_policy.as_str())
-        .bind(question)
-        .bind(reply_policy.as_str())
-        .bind(group_id)
-        .execute(&mut *self.write().await?)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+        let rules = (join_policy, question, reply_policy);
+        set_group_membership_rules_in(&mut *self.write().await?, group_id, rules).await
     }
 
     /// Keeps an applicant's answer to the join question.
@@ -386,6 +364,71 @@ async fn delete_membership_in(
         .bind(member_id)
         .execute(conn)
         .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+impl crate::Tx {
+    /// [`Database::set_group_rules`] inside this transaction.
+    pub async fn set_group_rules(
+        &mut self,
+        group_id: &str,
+        post_policy: PostPolicy,
+        rules: Option<&str>,
+    ) -> Result<()> {
+        set_group_rules_in(self.conn(), group_id, post_policy, rules).await
+    }
+
+    /// [`Database::set_group_membership_rules`] inside this transaction (with the
+    /// `Update{Group}` a change of join policy sends).
+    pub async fn set_group_membership_rules(
+        &mut self,
+        group_id: &str,
+        join_policy: JoinPolicy,
+        question: Option<&str>,
+        reply_policy: ReplyPolicy,
+    ) -> Result<()> {
+        let rules = (join_policy, question, reply_policy);
+        set_group_membership_rules_in(self.conn(), group_id, rules).await
+    }
+}
+
+async fn set_group_rules_in(
+    conn: &mut sqlx::AnyConnection,
+    group_id: &str,
+    post_policy: PostPolicy,
+    rules: Option<&str>,
+) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE local_groups SET post_policy = $1, rules = $2 WHERE actor_id = $3")
+            .bind(post_policy.as_str())
+            .bind(rules)
+            .bind(group_id)
+            .execute(conn)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+async fn set_group_membership_rules_in(
+    conn: &mut sqlx::AnyConnection,
+    group_id: &str,
+    (join_policy, question, reply_policy): (JoinPolicy, Option<&str>, ReplyPolicy),
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE local_groups SET join_policy = $1, join_question = $2, reply_policy = $3 \
+         WHERE actor_id = $4",
+    )
+    .bind(join_policy.as_str())
+    .bind(question)
+    .bind(reply_policy.as_str())
+    .bind(group_id)
+    .execute(conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StorageError::NotFound);
     }

@@ -90,23 +90,7 @@ macro_rules! report_columns {
 impl Database {
     /// Stores a report; a `Flag` received twice is `Conflict`.
     pub async fn create_report(&self, new: &NewReport) -> Result<Report> {
-        let ids = serde_json::to_string(&new.object_ids).unwrap_or_else(|_| "[]".into());
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO reports (id, reporter_id, target_id, group_id, object_ids, comment, \
-             activity_id, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) \
-             RETURNING ",
-            report_columns!()
-        ))
-        .bind(ulid::Ulid::new().to_string())
-        .bind(&new.reporter_id)
-        .bind(&new.target_id)
-        .bind(&new.group_id)
-        .bind(ids)
-        .bind(&new.comment)
-        .bind(&new.activity_id)
-        .bind(now_millis())
-        .fetch_one(&mut *self.write().await?)
-        .await?)
+        create_report_in(&mut *self.write().await?, new).await
     }
 
     /// One report.
@@ -143,19 +127,8 @@ impl Database {
         resolved_by: &str,
         forwarded: bool,
     ) -> Result<Report> {
-        sqlx::query_as(concat!(
-            "UPDATE reports SET state = 'resolved', resolution = $1, resolved_by = $2, \
-             forwarded = $3, resolved_at = $4 WHERE id = $5 AND state = 'open' RETURNING ",
-            report_columns!()
-        ))
-        .bind(resolution)
-        .bind(resolved_by)
-        .bind(forwarded)
-        .bind(now_millis())
-        .bind(id)
-        .fetch_optional(&mut *self.write().await?)
-        .await?
-        .ok_or(StorageError::NotFound)
+        let decision = (resolution, resolved_by, forwarded);
+        resolve_report_in(&mut *self.write().await?, id, decision).await
     }
 
     /// Appends to the audit log.
@@ -185,6 +158,22 @@ impl Database {
 }
 
 impl crate::Tx {
+    /// [`Database::create_report`] inside this transaction.
+    pub async fn create_report(&mut self, new: &NewReport) -> Result<Report> {
+        create_report_in(self.conn(), new).await
+    }
+
+    /// [`Database::resolve_report`] inside this transaction (with the `Flag` it forwards).
+    pub async fn resolve_report(
+        &mut self,
+        id: &str,
+        resolution: &str,
+        resolved_by: &str,
+        forwarded: bool,
+    ) -> Result<Report> {
+        resolve_report_in(self.conn(), id, (resolution, resolved_by, forwarded)).await
+    }
+
     /// [`Database::audit`] inside this transaction: the line is written with the action.
     pub async fn audit(
         &mut self,
@@ -218,4 +207,44 @@ async fn audit_in(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+async fn create_report_in(conn: &mut sqlx::AnyConnection, new: &NewReport) -> Result<Report> {
+    let ids = serde_json::to_string(&new.object_ids).unwrap_or_else(|_| "[]".into());
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO reports (id, reporter_id, target_id, group_id, object_ids, comment, \
+         activity_id, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) \
+         RETURNING ",
+        report_columns!()
+    ))
+    .bind(ulid::Ulid::new().to_string())
+    .bind(&new.reporter_id)
+    .bind(&new.target_id)
+    .bind(&new.group_id)
+    .bind(ids)
+    .bind(&new.comment)
+    .bind(&new.activity_id)
+    .bind(now_millis())
+    .fetch_one(conn)
+    .await?)
+}
+
+async fn resolve_report_in(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    (resolution, resolved_by, forwarded): (&str, &str, bool),
+) -> Result<Report> {
+    sqlx::query_as(concat!(
+        "UPDATE reports SET state = 'resolved', resolution = $1, resolved_by = $2, \
+         forwarded = $3, resolved_at = $4 WHERE id = $5 AND state = 'open' RETURNING ",
+        report_columns!()
+    ))
+    .bind(resolution)
+    .bind(resolved_by)
+    .bind(forwarded)
+    .bind(now_millis())
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StorageError::NotFound)
 }

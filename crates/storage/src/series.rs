@@ -52,24 +52,21 @@ impl Database {
         timezone: &str,
         template: &str,
     ) -> Result<EventSeries> {
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO event_series (id, group_id, organizer_id, rule, first_start, duration, \
-             timezone, template, ended, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
-            series_columns!()
-        ))
-        .bind(id)
-        .bind(group_id)
-        .bind(organizer_id)
-        .bind(rule)
-        .bind(first_start)
-        .bind(duration)
-        .bind(timezone)
-        .bind(template)
-        .bind(false)
-        .bind(now_millis())
-        .fetch_one(&mut *self.write().await?)
-        .await?)
+        let mut tx = self.begin().await?;
+        let series = tx
+            .insert_series(
+                id,
+                group_id,
+                organizer_id,
+                rule,
+                first_start,
+                duration,
+                timezone,
+                template,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(series)
     }
 
     /// One series.
@@ -116,5 +113,50 @@ impl Database {
         .bind(series_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+impl crate::Tx {
+    /// [`Database::insert_series`] inside this transaction, with its first occurrences.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_series(
+        &mut self,
+        id: &str,
+        group_id: &str,
+        organizer_id: Option<&str>,
+        rule: &str,
+        first_start: i64,
+        duration: i64,
+        timezone: &str,
+        template: &str,
+    ) -> Result<EventSeries> {
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO event_series (id, group_id, organizer_id, rule, first_start, duration, \
+             timezone, template, ended, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+            series_columns!()
+        ))
+        .bind(id)
+        .bind(group_id)
+        .bind(organizer_id)
+        .bind(rule)
+        .bind(first_start)
+        .bind(duration)
+        .bind(timezone)
+        .bind(template)
+        .bind(false)
+        .bind(now_millis())
+        .fetch_one(self.conn())
+        .await?)
+    }
+
+    /// [`Database::end_series`] inside this transaction.
+    pub async fn end_series(&mut self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE event_series SET ended = $1 WHERE id = $2")
+            .bind(true)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

@@ -124,12 +124,25 @@ impl DerefMut for WriteTx {
 #[derive(Debug)]
 pub struct Tx {
     tx: WriteTx,
+    /// The in-memory copies (`hot.rs`), and the actors to forget there once committed.
+    hot: Arc<crate::hot::Hot>,
+    changed_actors: Vec<String>,
 }
 
 impl Tx {
-    /// Commits everything written through this transaction at once.
+    /// Commits everything written through this transaction at once (then forgets the
+    /// in-memory copies of the actors it changed).
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        for id in &self.changed_actors {
+            self.hot.forget_actor(id);
+        }
+        Ok(())
+    }
+
+    /// Notes an actor changed by this transaction, forgotten in memory once it commits.
+    pub(crate) fn changed_actor(&mut self, id: &str) {
+        self.changed_actors.push(id.to_owned());
     }
 
     /// The transaction's connection, for the statements of each module.
@@ -150,6 +163,8 @@ impl Database {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(Tx {
             tx: self.begin_write().await?,
+            hot: self.hot.clone(),
+            changed_actors: Vec::new(),
         })
     }
 

@@ -15,7 +15,6 @@ use crate::actions::event_forms::{
 use crate::actions::membership::moderated_group;
 use crate::activities::announce::announce_object;
 use crate::change::Change;
-use crate::deliver::Plan;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::patch::{draft_of, patched};
 use crate::events::{EventDraft, recurrence};
@@ -80,8 +79,10 @@ pub async fn create_event(
         let rule = recurrence::check_rule(rule, checked.start, &checked.fields.timezone)?;
         let template =
             serde_json::to_string(draft).map_err(|e| FederationError::BadRequest(e.to_string()))?;
-        let series = ctx
-            .db
+        // The series and its first occurrences, published, commit together.
+        let mut change = Change::begin(ctx).await?;
+        let series = change
+            .tx()
             .insert_series(
                 &ulid::Ulid::new().to_string().to_lowercase(),
                 &group.id,
@@ -93,28 +94,43 @@ pub async fn create_event(
                 &template,
             )
             .await?;
-        crate::actions::series::extend_series(ctx, &series, now_millis()).await?;
-        let first = ctx.db.series_occurrences(&series.id).await?;
-        let Some(first) = first.first() else {
-            return Err(FederationError::BadRequest(
-                "the repeat rule has no occurrence in the coming weeks".into(),
-            ));
-        };
-        let events = ctx
-            .db
-            .calendar_events(kith_storage::CalendarScope::Group(&group.id), first - 1, 50)
-            .await?;
-        return events
-            .into_iter()
-            .find(|e| e.fields.series_id.as_deref() == Some(series.id.as_str()))
-            .ok_or_else(|| FederationError::NotFound("the first occurrence".into()));
+        let first = crate::actions::series::start_series(ctx, &mut change, &series, now_millis())
+            .await?
+            .ok_or_else(|| {
+                FederationError::BadRequest(
+                    "the repeat rule has no occurrence in the coming weeks".into(),
+                )
+            })?;
+        change.commit().await?;
+        // As stored once published.
+        return Ok(ctx.db.event(&first.object.id).await?);
     }
     publish_new(ctx, &group, &organiser, draft, None).await
 }
 
-/// Stores and publishes one event from a draft (`series`: the series and occurrence start).
+/// Stores and publishes one event from a draft (`series`: the series and occurrence start), in
+/// a transaction of its own.
 pub(crate) async fn publish_new(
     ctx: &Context,
+    group: &Actor,
+    organiser: &str,
+    draft: &EventDraft,
+    series: Option<(&str, i64)>,
+) -> Result<StoredEvent> {
+    // The event, its poll, how it went out and the activities announcing it commit together:
+    // a crash leaves all of it or none (an occurrence of a series is created again by the
+    // next hourly run).
+    let mut change = Change::begin(ctx).await?;
+    let event = publish_in(ctx, &mut change, group, organiser, draft, series).await?;
+    change.commit().await?;
+    tracing::info!(group = %group.id, event = %event.object.id, "event published");
+    Ok(event)
+}
+
+/// Stores and publishes one event from a draft in `change`.
+pub(crate) async fn publish_in(
+    ctx: &Context,
+    change: &mut Change<'_>,
     group: &Actor,
     organiser: &str,
     draft: &EventDraft,
@@ -149,13 +165,14 @@ pub(crate) async fn publish_new(
         end_time: Some(checked.end),
         ..NewObject::local(&id, "Event", &group.id, "{}".into(), published)
     };
-    ctx.db.insert_event(&new, &fields).await?;
-    let event = ctx.db.event(&id).await?;
+    change.tx().insert_event(&new, &fields).await?;
+    let event = change.tx().event(&id).await?;
     let doc = live_event_document(ctx, &event, None).await?;
     let create = group_activity("Create", group, doc);
     let create_value = to_value(&create)?;
     let announce_id = Urls::new_activity(&group.id);
-    ctx.db
+    change
+        .tx()
         .record_event_published(
             &id,
             &create.object.to_string(),
@@ -173,7 +190,8 @@ pub(crate) async fn publish_new(
     )));
     if let Some(question_id) = &event.fields.question_id {
         let question = question_document(&event, question_id, &group.id, Default::default());
-        ctx.db
+        change
+            .tx()
             .insert_object(&NewObject {
                 // No group_id: the poll belongs to its event, not to the group's timeline.
                 url: Some(id.clone()),
@@ -193,10 +211,9 @@ pub(crate) async fn publish_new(
             .await?;
         forms.push(poll_form(group_activity("Create", group, question)));
     }
-    let mut plan = Plan::new(ctx, inboxes).await?;
-    plan.add(group, &forms)?;
-    plan.queue(ctx).await?;
-    tracing::info!(group = %group.id, event = %id, "event published");
+    change
+        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .await?;
     Ok(event)
 }
 
@@ -361,27 +378,36 @@ async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<St
 pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<()> {
     let (event, group) = organised_event(ctx, id, by).await?;
     let inboxes = audience(ctx, &group, &event.object.id).await?;
-    ctx.db
+    let organiser = organiser_person(ctx, &event).await?;
+    let mut removed = vec![event.object.id.clone()];
+    removed.extend(event.fields.question_id.clone());
+    let deletes = removed
+        .iter()
+        .map(|object_id| {
+            let tombstone = json!({"id": object_id, "type": "Tombstone"});
+            group_activity("Delete", &group, tombstone)
+        })
+        .collect();
+    let forms = deletion_forms(&group, deletes, &event.object.id, organiser.as_ref());
+    let plan = deliver::plan_forms(ctx, &group, &forms, inboxes).await?;
+    // The tombstones and the `Delete`s commit together.
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
         .delete_object(&event.object.id)
         .await
         .map_err(|e| match e {
             StorageError::NotFound => FederationError::Gone(event.object.id.clone()),
             other => other.into(),
         })?;
-    let mut removed = vec![event.object.id.clone()];
     if let Some(question) = &event.fields.question_id {
-        ctx.db.delete_object(question).await.ok();
-        removed.push(question.clone());
+        match change.tx().delete_object(question).await {
+            // A poll deleted before (or never stored) has nothing left to remove.
+            Ok(()) | Err(StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
     }
-    let deletes = removed
-        .into_iter()
-        .map(|object_id| {
-            let tombstone = json!({"id": object_id, "type": "Tombstone"});
-            group_activity("Delete", &group, tombstone)
-        })
-        .collect();
-    let organiser = organiser_person(ctx, &event).await?;
-    let forms = deletion_forms(&group, deletes, &event.object.id, organiser.as_ref());
-    deliver::enqueue_forms(ctx, &group, &forms, inboxes).await?;
+    change.queue(plan).await?;
+    change.commit().await?;
     Ok(())
 }

@@ -301,10 +301,15 @@ pub async fn remove_post(
     Ok(object)
 }
 
-/// Tells members' servers that the group's actor changed (`Update{Group}`, the document inline).
-pub async fn announce_group_update(ctx: &Context, group_id: &str) -> Result<()> {
-    let group = ctx.db.actor(group_id).await?;
-    let document = crate::documents::actor_document(ctx, &group).await?;
+/// Plans telling members' servers that the group's actor changed (`Update{Group}`, the document
+/// inline), as `group` and `post_policy` will be once the change that causes it commits.
+pub(crate) async fn plan_group_update(
+    ctx: &Context,
+    group: &Actor,
+    post_policy: kith_storage::PostPolicy,
+) -> Result<Plan> {
+    let mut document = crate::documents::actor_document(ctx, group).await?;
+    document.posting_restricted_to_mods = Some(post_policy == kith_storage::PostPolicy::Moderators);
     let document = serde_json::to_value(&document)
         .map_err(|e| FederationError::BadRequest(format!("serialising the group: {e}")))?;
     let mut update = OutgoingActivity::new(
@@ -319,6 +324,5 @@ pub async fn announce_group_update(ctx: &Context, group_id: &str) -> Result<()> 
     // Lemmy refuses an `Update{Group}` whose actor is not a moderator (a person), and reads
     // the group again by itself; its form of the group would not change anyway.
     let form = Form::for_readers(update, Readers::ALL.without(Dialect::Lemmy));
-    deliver::enqueue_forms(ctx, &group, &[form], inboxes).await?;
-    Ok(())
+    deliver::plan_forms(ctx, group, &[form], inboxes).await
 }

@@ -2,6 +2,7 @@
 
 use kith_storage::{Account, Actor, ActorKind, JoinPolicy, PostPolicy, StorageError};
 
+use crate::change::Change;
 use crate::{Context, FederationError, Result, actions, keys, names};
 
 /// What an organiser gives to create a group.
@@ -140,19 +141,29 @@ pub async fn change_policies(
             "the question is longer than {MAX_QUESTION} characters"
         )));
     }
-    ctx.db
-        .set_group_membership_rules(&group.id, join_policy, question, reply_policy)
+    let plan = if current.join_policy != join_policy.as_str() {
+        let mut changed = group.clone();
+        changed.manually_approves_followers = join_policy == JoinPolicy::Approval;
+        Some(crate::actions::group_safety::plan_group_update(ctx, &changed, post_policy).await?)
+    } else {
+        None
+    };
+    // The policies, the `Update{Group}` telling of them and the audit line commit together.
+    let mut tx_change = Change::begin(ctx).await?;
+    let tx = tx_change.tx();
+    tx.set_group_membership_rules(&group.id, join_policy, question, reply_policy)
         .await?;
-    ctx.db
-        .set_group_rules(&group.id, post_policy, current.rules.as_deref())
+    tx.set_group_rules(&group.id, post_policy, current.rules.as_deref())
         .await?;
-    if current.join_policy != join_policy.as_str() {
-        ctx.db
+    if let Some(plan) = plan {
+        tx_change
+            .tx()
             .set_manually_approves(&group.id, join_policy == JoinPolicy::Approval)
             .await?;
-        crate::actions::group_safety::announce_group_update(ctx, &group.id).await?;
+        tx_change.queue(plan).await?;
     }
-    ctx.db
+    tx_change
+        .tx()
         .audit(
             crate::actions::group_safety::acting_name(by),
             "group.policy",
@@ -161,6 +172,7 @@ pub async fn change_policies(
             Some(join_policy.as_str()),
         )
         .await?;
+    tx_change.commit().await?;
     Ok(ctx.db.group_settings(&group.id).await?)
 }
 

@@ -9,6 +9,8 @@ use serde_json::json;
 
 use crate::actions::group_safety::{acting_name, resolve_person};
 use crate::actions::membership::moderated_group;
+use crate::change::Change;
+use crate::deliver::Plan;
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
@@ -148,8 +150,15 @@ pub async fn resolve(
     let target = ctx.db.actor(&report.target_id).await?;
     let forward = forward && !target.local;
     let resolution = resolution.trim();
-    let resolved = match ctx
-        .db
+    let plan = if forward {
+        Some(plan_forward(ctx, &report, &target).await?)
+    } else {
+        None
+    };
+    // The resolution, the `Flag` forwarding it and the audit line commit together.
+    let mut change = Change::begin(ctx).await?;
+    let resolved = match change
+        .tx()
         .resolve_report(id, resolution, acting_name(by), forward)
         .await
     {
@@ -161,10 +170,11 @@ pub async fn resolve(
         }
         Err(other) => return Err(other.into()),
     };
-    if forward {
-        forward_report(ctx, &resolved, &target).await?;
+    if let Some(plan) = plan {
+        change.queue(plan).await?;
     }
-    ctx.db
+    change
+        .tx()
         .audit(
             acting_name(by),
             if forward {
@@ -177,10 +187,12 @@ pub async fn resolve(
             Some(resolution).filter(|r| !r.is_empty()),
         )
         .await?;
+    change.commit().await?;
     Ok(resolved)
 }
 
-async fn forward_report(ctx: &Context, report: &Report, target: &Actor) -> Result<()> {
+/// Plans the `Flag` forwarding a report to the reported person's server.
+async fn plan_forward(ctx: &Context, report: &Report, target: &Actor) -> Result<Plan> {
     let instance = ctx.db.actor(&ctx.urls().instance_actor()).await?;
     let mut objects = vec![json!(target.id)];
     objects.extend(report.objects().into_iter().map(|o| json!(o)));
@@ -192,6 +204,5 @@ async fn forward_report(ctx: &Context, report: &Report, target: &Actor) -> Resul
         vec![target.id.clone()],
     );
     flag.content = Some(report.comment.clone());
-    deliver::enqueue(ctx, &instance, &flag, vec![target.inbox_url.clone()]).await?;
-    Ok(())
+    deliver::plan(ctx, &instance, &flag, vec![target.inbox_url.clone()]).await
 }

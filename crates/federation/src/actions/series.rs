@@ -1,9 +1,10 @@
 //! Recurring events: each occurrence of a series is created ahead, as its own event published
 //! like any other (the rule itself is only emitted in iCalendar feeds).
 
-use kith_storage::{EventSeries, StorageError};
+use kith_storage::{Actor, EventSeries, StorageError, StoredEvent};
 
-use crate::actions::events::publish_new;
+use crate::actions::events::{publish_in, publish_new};
+use crate::change::Change;
 use crate::events::{EventDraft, local_rfc3339, recurrence};
 use crate::{Context, FederationError, Result};
 
@@ -19,10 +20,58 @@ pub async fn extend_all_series(ctx: &Context, now: i64) -> Result<usize> {
     Ok(created)
 }
 
-/// Creates a series' missing occurrences between now and the horizon. Another process doing the
-/// same at once is harmless: an occurrence is stored once (unique per series and start), and
-/// only the process that stored it publishes it.
+/// Creates a series' missing occurrences between now and the horizon, each in a transaction of
+/// its own. Another process doing the same at once is harmless: an occurrence is stored once
+/// (unique per series and start), and only the process that stored it publishes it.
 pub async fn extend_series(ctx: &Context, series: &EventSeries, now: i64) -> Result<usize> {
+    let due = due_occurrences(ctx, series, now).await?;
+    let mut created = 0;
+    for (start, draft) in &due.drafts {
+        let occurrence = Some((series.id.as_str(), *start));
+        match publish_new(ctx, &due.group, &due.organiser, draft, occurrence).await {
+            Ok(_) => created += 1,
+            Err(FederationError::Storage(StorageError::Conflict { .. })) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if !due.more {
+        ctx.db.end_series(&series.id).await?;
+    }
+    Ok(created)
+}
+
+/// Creates a new series' first occurrences in `change`, the transaction that stores the series;
+/// returns the first one.
+pub(crate) async fn start_series(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    series: &EventSeries,
+    now: i64,
+) -> Result<Option<StoredEvent>> {
+    // Nothing of the series is stored yet: every occurrence is due.
+    let due = due_occurrences(ctx, series, now).await?;
+    let mut first = None;
+    for (start, draft) in &due.drafts {
+        let occurrence = Some((series.id.as_str(), *start));
+        let event = publish_in(ctx, change, &due.group, &due.organiser, draft, occurrence).await?;
+        first.get_or_insert(event);
+    }
+    if !due.more {
+        change.tx().end_series(&series.id).await?;
+    }
+    Ok(first)
+}
+
+/// The occurrences of a series still to create, with who publishes them.
+struct Due {
+    group: Actor,
+    organiser: String,
+    drafts: Vec<(i64, EventDraft)>,
+    /// Whether the rule has occurrences beyond these.
+    more: bool,
+}
+
+async fn due_occurrences(ctx: &Context, series: &EventSeries, now: i64) -> Result<Due> {
     let from = now.max(series.first_start);
     let (starts, more) = recurrence::occurrences(
         series,
@@ -38,22 +87,23 @@ pub async fn extend_series(ctx: &Context, series: &EventSeries, now: i64) -> Res
         .organizer_id
         .clone()
         .unwrap_or_else(|| group.id.clone());
-    let mut created = 0;
-    for start in starts.into_iter().filter(|s| !existing.contains(s)) {
-        let draft = EventDraft {
-            start: local_rfc3339(start, &series.timezone),
-            end: local_rfc3339(start + series.duration, &series.timezone),
-            repeat: None,
-            ..template.clone()
-        };
-        match publish_new(ctx, &group, &organiser, &draft, Some((&series.id, start))).await {
-            Ok(_) => created += 1,
-            Err(FederationError::Storage(StorageError::Conflict { .. })) => {}
-            Err(other) => return Err(other),
-        }
-    }
-    if !more {
-        ctx.db.end_series(&series.id).await?;
-    }
-    Ok(created)
+    let drafts = starts
+        .into_iter()
+        .filter(|s| !existing.contains(s))
+        .map(|start| {
+            let draft = EventDraft {
+                start: local_rfc3339(start, &series.timezone),
+                end: local_rfc3339(start + series.duration, &series.timezone),
+                repeat: None,
+                ..template.clone()
+            };
+            (start, draft)
+        })
+        .collect();
+    Ok(Due {
+        group,
+        organiser,
+        drafts,
+        more,
+    })
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::Outcome;
 use crate::actions::reports::{MAX_COMMENT, local_group_of};
+use crate::change::Change;
 use crate::protocol::{Activity, id_of};
 use crate::{Context, Result};
 
@@ -64,8 +65,12 @@ pub async fn receive_flag(ctx: &Context, activity: &Activity, sender: &Actor) ->
         comment,
         activity_id: Some(activity.id.clone()),
     };
-    match ctx.db.create_report(&new).await {
+    // The report and the record of the `Flag` received commit together (`crate::change`).
+    let mut change = Change::begin(ctx).await?;
+    let created = change.tx().create_report(&new).await;
+    match created {
         Ok(report) => {
+            change.commit().await?;
             tracing::info!(report = %report.id, from = %sender.id, "report received");
             Ok(Outcome::Applied)
         }

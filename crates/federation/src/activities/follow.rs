@@ -146,7 +146,10 @@ pub async fn receive_undo_follow(
             Ok(Outcome::ignored("the owner cannot leave by Undo"))
         }
         Ok(_) => {
-            ctx.db.delete_membership(target, &sender.id).await?;
+            // With the record of the `Undo` (applied in the inbox, `crate::change`).
+            let mut change = Change::begin(ctx).await?;
+            change.tx().delete_membership(target, &sender.id).await?;
+            change.commit().await?;
             Ok(Outcome::Applied)
         }
         Err(StorageError::NotFound) => Ok(Outcome::ignored("was not a member")),
@@ -161,8 +164,11 @@ pub async fn receive_accept(ctx: &Context, activity: &Activity, sender: &Actor) 
             "Accept without an object".into(),
         ));
     };
-    match ctx.db.accept_follow(&sender.id, follow_id).await {
+    let mut change = Change::begin(ctx).await?;
+    let accepted = change.tx().accept_follow(&sender.id, follow_id).await;
+    match accepted {
         Ok(follow) => {
+            change.commit().await?;
             tracing::info!(follower = %follow.follower_id, followee = %sender.id, "follow accepted");
             Ok(Outcome::Applied)
         }
@@ -178,12 +184,16 @@ pub async fn receive_reject(ctx: &Context, activity: &Activity, sender: &Actor) 
             "Reject without an object".into(),
         ));
     };
-    match ctx
-        .db
+    let mut change = Change::begin(ctx).await?;
+    let ended = change
+        .tx()
         .delete_follow_by_activity(&sender.id, follow_id)
-        .await
-    {
-        Ok(()) => Ok(Outcome::Applied),
+        .await;
+    match ended {
+        Ok(()) => {
+            change.commit().await?;
+            Ok(Outcome::Applied)
+        }
         Err(StorageError::NotFound) => Ok(Outcome::ignored("no such follow")),
         Err(other) => Err(other.into()),
     }
