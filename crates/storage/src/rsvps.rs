@@ -119,22 +119,15 @@ impl Database {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<Rsvp> {
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
-             via) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (event_id, actor_id) DO UPDATE \
-             SET status = excluded.status, \
-             activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
-             updated_at = excluded.updated_at, via = excluded.via RETURNING ",
-            rsvp_columns!()
-        ))
-        .bind(event_id)
-        .bind(actor_id)
-        .bind(status.as_str())
-        .bind(activity_id)
-        .bind(now_millis())
-        .bind(via.as_str())
-        .fetch_one(&mut *self.write().await?)
-        .await?)
+        record_rsvp_on(
+            &mut *self.write().await?,
+            event_id,
+            actor_id,
+            status,
+            activity_id,
+            via,
+        )
+        .await
     }
 
     /// The answer a local person sent to a remote event with this activity id (`Join`).
@@ -400,21 +393,33 @@ impl crate::Tx {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<Rsvp> {
-        Ok(sqlx::query_as(concat!(
-            "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
-             via) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (event_id, actor_id) DO UPDATE \
-             SET status = excluded.status, \
-             activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
-             updated_at = excluded.updated_at, via = excluded.via RETURNING ",
-            rsvp_columns!()
-        ))
-        .bind(event_id)
-        .bind(actor_id)
-        .bind(status.as_str())
-        .bind(activity_id)
-        .bind(now_millis())
-        .bind(via.as_str())
-        .fetch_one(self.conn())
-        .await?)
+        record_rsvp_on(self.conn(), event_id, actor_id, status, activity_id, via).await
     }
+}
+
+/// The answer as given, on a connection or inside a transaction (both `record_rsvp`s).
+async fn record_rsvp_on(
+    conn: &mut sqlx::AnyConnection,
+    event_id: &str,
+    actor_id: &str,
+    status: RsvpStatus,
+    activity_id: Option<&str>,
+    via: RsvpVia,
+) -> Result<Rsvp> {
+    Ok(sqlx::query_as(concat!(
+        "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
+         via) VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (event_id, actor_id) DO UPDATE \
+         SET status = excluded.status, \
+         activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
+         updated_at = excluded.updated_at, via = excluded.via RETURNING ",
+        rsvp_columns!()
+    ))
+    .bind(event_id)
+    .bind(actor_id)
+    .bind(status.as_str())
+    .bind(activity_id)
+    .bind(now_millis())
+    .bind(via.as_str())
+    .fetch_one(conn)
+    .await?)
 }
