@@ -126,6 +126,7 @@ impl Database {
             status,
             activity_id,
             via,
+            now_millis(),
         )
         .await
     }
@@ -344,24 +345,9 @@ impl crate::Tx {
                 .await?;
                 before.clone()
             }
-            Some(status) => Some(
-                sqlx::query_as(concat!(
-                    "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, \
-                     updated_at, via) VALUES ($1, $2, $3, $4, $5, $5, $6) \
-                     ON CONFLICT (event_id, actor_id) DO UPDATE SET status = excluded.status, \
-                     activity_id = COALESCE(excluded.activity_id, rsvps.activity_id), \
-                     updated_at = excluded.updated_at, via = excluded.via RETURNING ",
-                    rsvp_columns!()
-                ))
-                .bind(event_id)
-                .bind(actor_id)
-                .bind(status.as_str())
-                .bind(activity_id)
-                .bind(now)
-                .bind(via.as_str())
-                .fetch_one(&mut **tx)
-                .await?,
-            ),
+            Some(status) => {
+                Some(record_rsvp_on(tx, event_id, actor_id, status, activity_id, via, now).await?)
+            }
         };
         let promoted = promote(tx, event_id, capacity).await?;
         Ok(RsvpChange {
@@ -393,11 +379,22 @@ impl crate::Tx {
         activity_id: Option<&str>,
         via: RsvpVia,
     ) -> Result<Rsvp> {
-        record_rsvp_on(self.conn(), event_id, actor_id, status, activity_id, via).await
+        record_rsvp_on(
+            self.conn(),
+            event_id,
+            actor_id,
+            status,
+            activity_id,
+            via,
+            now_millis(),
+        )
+        .await
     }
 }
 
-/// The answer as given, on a connection or inside a transaction (both `record_rsvp`s).
+/// Writes an answer as given (an earlier answer's activity id kept when none is given), on a
+/// connection or inside a transaction: the `record_rsvp`s, and `answer_event` once it has
+/// decided the status.
 async fn record_rsvp_on(
     conn: &mut sqlx::AnyConnection,
     event_id: &str,
@@ -405,6 +402,7 @@ async fn record_rsvp_on(
     status: RsvpStatus,
     activity_id: Option<&str>,
     via: RsvpVia,
+    now: i64,
 ) -> Result<Rsvp> {
     Ok(sqlx::query_as(concat!(
         "INSERT INTO rsvps (event_id, actor_id, status, activity_id, created_at, updated_at, \
@@ -418,7 +416,7 @@ async fn record_rsvp_on(
     .bind(actor_id)
     .bind(status.as_str())
     .bind(activity_id)
-    .bind(now_millis())
+    .bind(now)
     .bind(via.as_str())
     .fetch_one(conn)
     .await?)
