@@ -20,8 +20,8 @@ use crate::{
 };
 
 /// mimalloc rather than the system allocator: handling an inbox request allocates and frees
-/// many small values (JSON, headers, strings), and glibc's malloc and free were ~10% of Kith's
-/// CPU while the inbox took a burst (docs/performance.md, fourth round).
+/// many small values (JSON, headers, strings), where glibc's malloc and free took a large share
+/// of Kith's CPU during an inbox burst (docs/performance.md, fourth round).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

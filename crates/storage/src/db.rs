@@ -41,7 +41,7 @@ pub struct Database {
     pub(crate) pool: AnyPool,
     /// Writes. On SQLite a pool of one connection: SQLite takes one writer at a time, and
     /// writers on several connections wait for its lock in a busy handler that sleeps up to
-    /// 100 ms a try, which made concurrent inbox requests take hundreds of milliseconds
+    /// 100 ms a try, so concurrent writers wait far longer than their writes take
     /// (docs/performance.md). With one writing connection they wait in the pool's queue, in
     /// order, and are handed the connection the moment it is free. Readers are not held up
     /// (WAL). On PostgreSQL the same pool as reads.

@@ -38,17 +38,14 @@ const WRITE_BATCH: usize = 256;
 const FULL: usize = 12;
 
 /// ... or once no request being checked is about to join it, or once the first has waited this
-/// long (PostgreSQL only). A write costs PostgreSQL ~150 µs of CPU before its first row (a
-/// round trip, a statement, a commit; each row then ~45 µs) and the writer thread about as
-/// much again in wake-ups, and a writer that took whatever was waiting the moment it was free
-/// wrote 3.5 activities at a time in a burst (docs/performance.md, sixth round). With the
-/// machine saturated a request waits its turn for the CPU anyway, so waiting for the batch to
-/// fill costs it next to nothing; alone, a request never waits (nothing else is being
-/// checked). 12 and 1 ms, 16 and 2 ms, 24 and 2 ms all gave 7–8 activities a write, the wait
-/// mostly ending when nothing more was being checked; the shortest is kept. SQLite's writes are
-/// in-process, cheap to start and one at a time: a writer waiting there left the machine half
-/// idle (4,721 activities/s where it took 6,099), so on SQLite a write goes as soon as the
-/// writer is free.
+/// long (PostgreSQL only). Each PostgreSQL write has a fixed cost before its first row (a round
+/// trip, a statement, a commit, and the writer thread's wake-ups), so a write that took whatever
+/// was waiting the moment the writer was free wrote few activities at a time. With the machine
+/// saturated a request waits its turn for the CPU anyway, so waiting for the batch to fill costs
+/// it next to nothing; alone, a request never waits (nothing else is being checked). SQLite's
+/// writes are in-process, cheap to start and one at a time: a writer waiting there leaves the
+/// machine half idle, so on SQLite a write goes as soon as the writer is free. The values tried
+/// and what they gave: docs/performance.md, sixth round.
 const LINGER: Duration = Duration::from_millis(1);
 
 /// How long a write may wait for more activities on `db`.
@@ -148,14 +145,11 @@ impl std::fmt::Debug for Ingress {
     }
 }
 
-/// Batched writes in flight at once. SQLite writes one at a time anyway. On PostgreSQL each
-/// write waited mostly for its commit to reach the disk when this was measured, so a few at
-/// once took more: a request arriving while batches are being written joins the next at once
-/// instead of waiting for one in flight to end. Beyond three they made batches smaller (each a
-/// statement and a commit) without making them sooner (docs/performance.md, fourth round:
-/// 1 writer 2,852/s, 2 3,077–4,234/s, 3 2,512–4,563/s, 4 2,547/s, 6 2,793/s; runs vary by a
-/// third). With commits that no longer wait (fifth round) 1 and 2 writers measured 4,174 and
-/// 4,867/s, within the spread of three.
+/// Batched writes in flight at once. SQLite writes one at a time anyway. On PostgreSQL a
+/// request arriving while batches are being written joins the next at once instead of waiting
+/// for one in flight to end; more writers than a few only make batches smaller (each a
+/// statement and a commit) without making them sooner. Figures per writer count:
+/// docs/performance.md, fourth and fifth rounds.
 fn max_writers(db: &Database) -> usize {
     match db.backend() {
         Backend::Sqlite => 1,
