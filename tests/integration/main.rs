@@ -31,6 +31,7 @@ mod online_link_remote;
 mod outsiders;
 mod peer;
 mod peer_rfc9421;
+mod private_groups;
 mod processes;
 mod recovery;
 mod rejections;

@@ -38,12 +38,12 @@ fn qualified_actor_columns() -> String {
 
 impl Database {
     /// Local groups whose name, title or description contains `term` (all when it is empty),
-    /// largest first.
+    /// largest first; never a hidden group (unknown to anyone but its members).
     pub async fn search_local_groups(&self, term: &str, limit: i64) -> Result<Vec<GroupListing>> {
         let sql = format!(
             "SELECT {cols}, (SELECT COUNT(*) FROM memberships m WHERE m.group_id = actors.id \
              AND m.state = 'accepted') AS members FROM actors \
-             WHERE kind = 'Group' AND local AND (LOWER(username) LIKE $1 ESCAPE '\\' \
+             WHERE kind = 'Group' AND local AND visibility <> 'hidden' AND (LOWER(username) LIKE $1 ESCAPE '\\' \
              OR LOWER(COALESCE(display_name, '')) LIKE $1 ESCAPE '\\' \
              OR LOWER(COALESCE(summary, '')) LIKE $1 ESCAPE '\\') \
              ORDER BY members DESC, username LIMIT $2",

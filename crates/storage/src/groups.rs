@@ -18,6 +18,20 @@ text_enum!(
 );
 
 text_enum!(
+    /// Who may see a local group and what it publishes (stored on its actor row).
+    GroupVisibility {
+        /// Everyone: its pages, feeds and documents are public, its activities are addressed
+        /// to `Public`.
+        Public = "public",
+        /// Its name, description, rules, join button and member count are public; its posts,
+        /// replies, events, members and feeds are for accepted members and their servers.
+        Members = "members",
+        /// As `Members`, and the group itself answers 404 to anyone else.
+        Hidden = "hidden",
+    }
+);
+
+text_enum!(
     /// Who may post into a group.
     PostPolicy {
         /// Accepted members.
@@ -126,13 +140,21 @@ impl Database {
     pub async fn create_group(
         &self,
         actor: &NewActor,
-        join_policy: JoinPolicy,
+        (join_policy, visibility): (JoinPolicy, GroupVisibility),
         owner_actor_id: &str,
         created_by: Option<&str>,
     ) -> Result<Actor> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let group = insert_actor_in(&mut tx, actor).await?;
+        let mut group = insert_actor_in(&mut tx, actor).await?;
+        if visibility != GroupVisibility::Public {
+            sqlx::query("UPDATE actors SET visibility = $1 WHERE id = $2")
+                .bind(visibility.as_str())
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+            group.visibility = visibility.as_str().to_owned();
+        }
         sqlx::query(
             "INSERT INTO local_groups (actor_id, join_policy, created_by, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -290,6 +312,82 @@ impl Database {
         Ok(sqlx::query_scalar(
             "SELECT member_id FROM memberships WHERE group_id = $1 AND state = 'accepted' \
              AND role IN ('owner', 'moderator') ORDER BY member_id",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Whether a group has anything it published or kept: a post, reply, event or poll (live,
+    /// held or deleted). A public group with content may not become private: its past was
+    /// already served to everyone and copied by other servers.
+    pub async fn group_has_content(&self, group_id: &str) -> Result<bool> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT id FROM objects WHERE group_id = $1 LIMIT 1")
+                .bind(group_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Changes who may see a local group (the rules about when are kith-federation's).
+    pub async fn set_group_visibility(
+        &self,
+        group_id: &str,
+        visibility: GroupVisibility,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE actors SET visibility = $1, updated_at = $2 WHERE id = $3 AND local \
+             AND kind = 'Group'",
+        )
+        .bind(visibility.as_str())
+        .bind(now_millis())
+        .bind(group_id)
+        .execute(&mut *self.write().await?)
+        .await?;
+        self.hot.forget_actor(group_id);
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Whether an actor is an accepted member of a group (read on every request for a
+    /// non-public group's content, never from a cache: a leave or ban counts at once).
+    pub async fn is_accepted_member(&self, group_id: &str, member_id: &str) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT member_id FROM memberships WHERE group_id = $1 AND member_id = $2 \
+             AND state = 'accepted'",
+        )
+        .bind(group_id)
+        .bind(member_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Whether a server (by host, as in actor ids) holds at least one accepted member of a
+    /// group: the servers that may fetch a non-public group's documents (as Lemmy grants its
+    /// private communities' content to instances with an accepted follower).
+    pub async fn host_has_accepted_member(&self, group_id: &str, host: &str) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT m.member_id FROM memberships m JOIN actors a ON a.id = m.member_id \
+             WHERE m.group_id = $1 AND m.state = 'accepted' AND a.domain = $2 LIMIT 1",
+        )
+        .bind(group_id)
+        .bind(host)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// The servers holding accepted members of a group, with how many each holds, most first
+    /// (what an organiser of a non-public group is shown: each keeps copies of its content).
+    pub async fn member_hosts(&self, group_id: &str) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT a.domain, COUNT(*) AS n FROM memberships m JOIN actors a \
+             ON a.id = m.member_id WHERE m.group_id = $1 AND m.state = 'accepted' \
+             GROUP BY a.domain ORDER BY n DESC, a.domain",
         )
         .bind(group_id)
         .fetch_all(&self.pool)

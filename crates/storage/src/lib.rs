@@ -57,7 +57,8 @@ pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, S
 pub use follows::{Follow, FollowState};
 pub use gate::RequestBusy;
 pub use groups::{
-    GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
+    GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy,
+    ReplyPolicy,
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};

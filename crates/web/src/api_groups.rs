@@ -44,6 +44,8 @@ struct GroupView {
     title: String,
     summary: Option<String>,
     members: i64,
+    /// `public`, `members` or `hidden`.
+    visibility: String,
 }
 
 fn group_view(g: &Actor, members: i64) -> GroupView {
@@ -54,6 +56,7 @@ fn group_view(g: &Actor, members: i64) -> GroupView {
         title: display_name(g),
         summary: g.summary.clone(),
         members,
+        visibility: g.visibility.clone(),
     }
 }
 

@@ -177,6 +177,8 @@ pub struct GroupForm {
     pub join_policy: Option<String>,
     /// `members`, `anyone` or `moderators`.
     pub post_policy: Option<String>,
+    /// `public` (the default), `members` or `hidden`.
+    pub visibility: Option<String>,
 }
 
 /// Creates a group from the form's fields, owned by `owner`.
@@ -191,6 +193,9 @@ pub async fn create_group_from(
     let posting = form.post_policy.as_deref().unwrap_or("members");
     let post_policy = PostPolicy::parse(posting)
         .ok_or_else(|| ApiError::BadRequest(format!("{posting:?} is not a post policy")))?;
+    let seen = form.visibility.as_deref().unwrap_or("public");
+    let visibility = kith_storage::GroupVisibility::parse(seen)
+        .ok_or_else(|| ApiError::BadRequest(format!("{seen:?} is not a visibility")))?;
     groups::check_creation_cap(&state.ctx, owner).await?;
     let group = groups::create_group(
         &state.ctx,
@@ -200,6 +205,7 @@ pub async fn create_group_from(
             title: form.title.clone(),
             summary: form.summary.clone(),
             join_policy,
+            visibility,
         },
     )
     .await?;
