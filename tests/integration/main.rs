@@ -32,6 +32,7 @@ mod outsiders;
 mod peer;
 mod peer_rfc9421;
 mod private_groups;
+mod private_leaks;
 mod processes;
 mod recovery;
 mod rejections;

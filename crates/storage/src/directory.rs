@@ -65,13 +65,16 @@ impl Database {
             .collect()
     }
 
-    /// A person's latest public posts and replies, newest first.
+    /// A person's latest public posts and replies, newest first; none in a members-only or
+    /// hidden group.
     pub async fn posts_by_author(&self, actor_id: &str, limit: i64) -> Result<Vec<StoredObject>> {
         Ok(sqlx::query_as(concat!(
             "SELECT ",
             object_columns!(),
             " FROM objects WHERE attributed_to = $1 AND kind IN ('Note', 'Page', 'Article') \
              AND visibility = 'public' AND deleted_at IS NULL AND held_reason IS NULL \
+             AND (group_id IS NULL OR group_id NOT IN \
+             (SELECT id FROM actors WHERE visibility <> 'public')) \
              ORDER BY published_at DESC, id DESC LIMIT $2"
         ))
         .bind(actor_id)
