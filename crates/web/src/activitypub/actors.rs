@@ -270,6 +270,21 @@ async fn get_group_activity(
             activity_json(&documents::tombstone(&object)),
         ));
     }
+    if object.held_reason.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    // A non-public group's activity id names its own copy of the post (never an `Announce` of
+    // a non-public post: Mastodon-family servers drop those).
+    if !group.is_public() {
+        let copy = kith_federation::activities::announce::served_copy(
+            &state.ctx,
+            &group,
+            &object,
+            &announce_id,
+        )
+        .await?;
+        return Ok(access::mark(&group, activity_json(&copy)));
+    }
     let announce =
         kith_federation::activities::announce::announce_object(&group, &object, &announce_id);
     Ok(access::mark(&group, activity_json(&announce)))
