@@ -74,7 +74,12 @@ fn leaks(body: &str) -> Option<&'static str> {
 
 #[tokio::test]
 async fn nothing_of_a_private_group_reaches_anyone_but_its_members_and_their_servers() {
-    let kith = Instance::start().await;
+    for test_db in kith_storage::testing::all().await {
+        walk(Instance::start_on(test_db).await).await;
+    }
+}
+
+async fn walk(kith: Instance) {
     let olga = kith.person("olga").await;
     let nina = kith.person("nina").await;
     let circle = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;

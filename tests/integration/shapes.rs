@@ -187,7 +187,7 @@ fn post_or_comment(private: bool, v1: bool, a: &Value, actor: &str) -> Option<St
             "the post's creator {creator:?} is not the actor {actor}"
         ));
     }
-    if !private && !(is_public(object) || is_public(a)) {
+    if !(private || is_public(object) || is_public(a)) {
         return Some("the post is not public".into());
     }
     None

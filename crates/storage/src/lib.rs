@@ -21,6 +21,7 @@ mod events;
 mod flag;
 mod follows;
 mod gate;
+mod group_access;
 mod groups;
 mod hosts;
 mod hot;
