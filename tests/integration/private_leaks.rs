@@ -236,6 +236,22 @@ async fn walk(kith: Instance) {
         let (_, body) = signed_get(&peer, key_of(&felix), url, accept).await;
         assert!(leaks(&body).is_some(), "{url}: {body}");
     }
+    // Right after the member's server read them (the cache keeps anonymous answers a second,
+    // signed ones included when they may be shared): nothing of it goes to anyone else.
+    for (url, accept) in content.iter().chain(&hidden_itself) {
+        let (status, _) = signed_get(&peer, key_of(&felix), url, accept).await;
+        assert_eq!(status, 200, "{url}");
+        let (status, _, body) = get(url, &[("accept", accept)]).await;
+        assert_eq!(status, 404, "anonymous after a member's server {url}");
+        assert_eq!(
+            leaks(&body),
+            None,
+            "anonymous after a member's server {url}"
+        );
+        let (status, body) = signed_get(&stranger_peer, key_of(&stranger), url, accept).await;
+        assert_eq!(status, 404, "a stranger after a member's server {url}");
+        assert_eq!(leaks(&body), None);
+    }
 
     // Felix is banned from the circle: his server, which holds no other member, reads
     // nothing of it from now on; the hidden group, where he still is, stays readable.

@@ -312,6 +312,18 @@ async fn get_object(
             uri: &uri,
         };
         access::require_read(&state, group, asker).await?;
+        // A post kept from before, or one a remote member addressed widely, is served to
+        // members' servers addressed to the members alone, as it was delivered.
+        if wants_activity_json(&headers)
+            && object.held_reason.is_none()
+            && object.local
+            && object.visibility != kith_storage::Visibility::Direct.as_str()
+            && !matches!(object.kind.as_str(), "Event" | "Question")
+        {
+            let mut doc = kith_federation::actions::posts::object_document(&object);
+            kith_federation::activities::private_copy::address_to_members(&mut doc, &group.id);
+            return Ok(access::mark(group, activity_json(&doc)));
+        }
         let response = object_response(&state, &object, &headers, &viewer).await?;
         return Ok(access::mark(group, response));
     }
