@@ -115,6 +115,7 @@ impl Instance {
             title: Some(format!("The {name}")),
             summary: Some("We meet on Saturdays.".into()),
             join_policy,
+            visibility: kith_storage::GroupVisibility::Public,
         };
         groups::create_group(&self.ctx, &new).await.unwrap()
     }

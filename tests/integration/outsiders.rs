@@ -12,7 +12,7 @@ use crate::online_link::get;
 
 const AP: &str = "application/activity+json";
 
-async fn cookie(kith: &Instance, account: &Account) -> String {
+pub async fn cookie(kith: &Instance, account: &Account) -> String {
     let session = sessions::open_session(&kith.ctx, account.clone())
         .await
         .unwrap();

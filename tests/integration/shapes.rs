@@ -122,27 +122,35 @@ fn lemmy(v1: bool, a: &Value, doc_of: &dyn Fn(&str) -> Option<Value>) -> Option<
                 return Some("an Announce by something else than a community".into());
             }
             let private = doc_of(actor).is_some_and(|g| g["manuallyApprovesFollowers"] == true);
-            if v1 && private && is_public(a) {
+            // Lemmy 1.0 `verify_visibility`: a private community's content must not be public
+            // (the announce, the activity, the post), a public one's must be.
+            let inner_public = is_public(&a["object"]) || is_public(&a["object"]["object"]);
+            if v1 && private && (is_public(a) || inner_public) {
                 return Some("ObjectIsNotPrivate: a public Announce in a private community".into());
             }
             match &a["object"] {
                 Value::String(_) => Some("CannotReceivePage".into()),
                 inner if inner.get("actor").is_none() => Some("CannotReceivePage".into()),
-                inner => announcable(v1, inner, kind_of),
+                inner => announcable(v1 && private, v1, inner, kind_of),
             }
         }
-        _ => announcable(v1, a, kind_of),
+        _ => announcable(false, v1, a, kind_of),
     }
 }
 
-fn announcable(v1: bool, a: &Value, kind_of: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+fn announcable(
+    private: bool,
+    v1: bool,
+    a: &Value,
+    kind_of: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     let kind = a["type"].as_str().unwrap_or_default();
     let actor = a["actor"].as_str().unwrap_or_default();
     if !is_person(kind_of(actor)) {
         return Some(format!("{kind}: the actor {actor} is not a person"));
     }
     match kind {
-        "Create" | "Update" => post_or_comment(v1, a, actor),
+        "Create" | "Update" => post_or_comment(private, v1, a, actor),
         "Delete" | "Like" | "Dislike" | "Lock" => None,
         "Block" | "Add" | "Remove" if a.get("target").is_some() => None,
         "Undo" => match a["object"]["type"].as_str() {
@@ -153,7 +161,7 @@ fn announcable(v1: bool, a: &Value, kind_of: &dyn Fn(&str) -> Option<String>) ->
     }
 }
 
-fn post_or_comment(v1: bool, a: &Value, actor: &str) -> Option<String> {
+fn post_or_comment(private: bool, v1: bool, a: &Value, actor: &str) -> Option<String> {
     let object = &a["object"];
     let kind = object["type"].as_str().unwrap_or_default();
     if !POST_KINDS.contains(&kind) {
@@ -179,7 +187,7 @@ fn post_or_comment(v1: bool, a: &Value, actor: &str) -> Option<String> {
             "the post's creator {creator:?} is not the actor {actor}"
         ));
     }
-    if !(is_public(object) || is_public(a)) {
+    if !(private || is_public(object) || is_public(a)) {
         return Some("the post is not public".into());
     }
     None

@@ -112,19 +112,36 @@ impl Plan {
         forms: &[Form],
         include: impl Fn(&str) -> bool,
     ) -> Result<()> {
+        // A members-only or hidden group never boosts to a Mastodon-family server (or one
+        // that may be: Mastodon and GoToSocial drop an `Announce` of a non-public post), and
+        // never addresses anyone but its members (`activities::private_copy`).
+        let private = actor.local && actor.kind == "Group" && !actor.is_public();
         for form in forms {
+            let boost = private && form.activity.kind == "Announce";
             let inboxes: Vec<String> = self
                 .inboxes
                 .iter()
-                .filter(|(inbox, dialect)| form.readers.contains(*dialect) && include(inbox))
+                .filter(|(inbox, dialect)| {
+                    form.readers.contains(*dialect)
+                        && include(inbox)
+                        && (!boost || matches!(dialect, Dialect::Lemmy | Dialect::Groups))
+                })
                 .map(|(inbox, _)| inbox.clone())
                 .collect();
             if inboxes.is_empty() {
                 continue;
             }
-            let body = serde_json::to_string(&form.activity).map_err(|e| {
-                FederationError::BadRequest(format!("serialising an activity: {e}"))
-            })?;
+            let body = if private {
+                let mut value = serde_json::to_value(&form.activity).map_err(|e| {
+                    FederationError::BadRequest(format!("serialising an activity: {e}"))
+                })?;
+                crate::activities::private_copy::address_to_members(&mut value, &actor.id);
+                value.to_string()
+            } else {
+                serde_json::to_string(&form.activity).map_err(|e| {
+                    FederationError::BadRequest(format!("serialising an activity: {e}"))
+                })?
+            };
             self.deliveries.push(NewDelivery {
                 activity_id: form.activity.id.clone(),
                 actor_id: actor.id.clone(),

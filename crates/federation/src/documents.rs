@@ -24,7 +24,8 @@ pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocumen
 /// (LemmyNet/lemmy `crates/apub/objects/src/utils/functions.rs`, `community_visibility` and
 /// `verify_visibility`), while a Lemmy user's follow waits for Kith's `Accept` anyway, so an
 /// organiser still approves each of them. Every other reader gets the flag as it is (Mastodon
-/// shows a pending request by it).
+/// shows a pending request by it). A members-only or hidden group is told to Lemmy as it is:
+/// a private community, whose content Lemmy takes only when not public.
 pub async fn actor_document_for(
     ctx: &Context,
     actor: &Actor,
@@ -63,8 +64,10 @@ pub async fn actor_document_for(
         endpoints: Endpoints {
             shared_inbox: Some(ctx.urls().shared_inbox()),
         },
+        // A members-only or hidden group is a private community to Lemmy 1.0, which then
+        // takes only its non-public posts (`private_copy`).
         manually_approves_followers: actor.manually_approves_followers
-            && !(group && reader == Dialect::Lemmy),
+            && !(group && reader == Dialect::Lemmy && actor.is_public()),
         discoverable: actor.kind != "Application",
         posting_restricted_to_mods: restricted,
         public_key: PublicKey {

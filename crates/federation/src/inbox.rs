@@ -92,7 +92,10 @@ async fn receive_checked(ctx: &Context, request: &InboxRequest<'_>) -> Result<Ou
         Counters::bump(&ctx.counters().inbox_blocked);
         return Err(FederationError::Forbidden(format!("{host} is blocked")));
     }
-    let Some(signer) = verify_signer(ctx, &check, &envelope)
+    let self_delete = envelope.kind == "Delete"
+        && envelope.object_id.is_some()
+        && envelope.object_id == envelope.actor;
+    let Some(signer) = verify_signer(ctx, &check, self_delete)
         .await
         .map_err(|refusal| refused(ctx, refusal))?
     else {
@@ -183,15 +186,13 @@ fn refused(ctx: &Context, refusal: Refusal) -> FederationError {
 }
 
 /// The actor whose key made the signature; `None` for an actor deleting itself whose key can
-/// no longer be fetched (answered 202: docs/protocol.md, Signatures).
-async fn verify_signer(
+/// no longer be fetched (answered 202: docs/protocol.md, Signatures). Also checks the signed
+/// `GET`s of a non-public group's documents (`crate::authorised_fetch`).
+pub(crate) async fn verify_signer(
     ctx: &Context,
     check: &SignatureCheck,
-    envelope: &Envelope,
+    self_delete: bool,
 ) -> std::result::Result<Option<Actor>, Refusal> {
-    let self_delete = envelope.kind == "Delete"
-        && envelope.object_id.is_some()
-        && envelope.object_id == envelope.actor;
     for refresh in [false, true] {
         let owner = match key_lookup::actor_for_key(ctx, &check.key_id, refresh).await {
             Ok(owner) => owner,

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod activities;
 mod addresses;
 pub mod answers;
+pub mod authorised_fetch;
 pub mod background;
 pub mod change;
 pub mod client;

@@ -44,6 +44,13 @@ pub struct JrdLink {
 /// [`FederationError::NotFound`]; a resource that is neither form is
 /// [`FederationError::BadRequest`].
 pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
+    Ok(descriptor(ctx, &lookup_actor(ctx, resource).await?))
+}
+
+/// The local actor a WebFinger `resource` names (`acct:NAME@DOMAIN` or an id), for callers
+/// that decide whether the asker may know of it (a hidden group) before describing it with
+/// [`describe`].
+pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
     let resource = resource.trim();
     let actor = if resource.starts_with("https://") || resource.starts_with("http://") {
         ctx.db.actor(resource).await
@@ -63,12 +70,17 @@ pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
         ctx.db.local_actor_by_username(name).await
     };
     match actor {
-        Ok(actor) if actor.local => Ok(descriptor(ctx, &actor)),
+        Ok(actor) if actor.local => Ok(actor),
         Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
             "no actor here for {resource:?}"
         ))),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The JRD of a local actor.
+pub fn describe(ctx: &Context, actor: &Actor) -> Jrd {
+    descriptor(ctx, actor)
 }
 
 fn descriptor(ctx: &Context, actor: &Actor) -> Jrd {

@@ -23,6 +23,7 @@ fn group(name: &str, owner: &str) -> NewGroup {
         title: Some("Sunday Runners".into()),
         summary: Some("Easy 5k every Sunday".into()),
         join_policy: JoinPolicy::Open,
+        visibility: kith_storage::GroupVisibility::Public,
     }
 }
 

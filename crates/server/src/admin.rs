@@ -9,7 +9,7 @@ use kith_federation::{
     Context, FederationSettings,
     actions::{accounts, groups},
 };
-use kith_storage::{Database, JoinPolicy};
+use kith_storage::{Database, GroupVisibility, JoinPolicy};
 
 use crate::{
     cli::{CreateGroup, CreateUser},
@@ -46,7 +46,8 @@ pub async fn create_user(config: &Config, args: CreateUser) -> anyhow::Result<()
     Ok(())
 }
 
-/// `kith group create NAME --owner USER [--title T] [--summary S] [--approval]`.
+/// `kith group create NAME --owner USER [--title T] [--summary S] [--approval]
+/// [--visibility public|members|hidden]`.
 pub async fn create_group(config: &Config, args: CreateGroup) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
     let new = groups::NewGroup {
@@ -59,10 +60,13 @@ pub async fn create_group(config: &Config, args: CreateGroup) -> anyhow::Result<
         } else {
             JoinPolicy::Open
         },
+        visibility: GroupVisibility::parse(&args.visibility)
+            .with_context(|| format!("{:?} is not a visibility", args.visibility))?,
     };
     let group = groups::create_group(&ctx, &new).await?;
     println!(
-        "created group @{}@{} ({}), owned by {}",
+        "created {} group @{}@{} ({}), owned by {}",
+        group.visibility,
         group.username,
         ctx.urls().domain(),
         group.id,

@@ -200,6 +200,11 @@ pub struct CreateGroup {
     /// Members must be approved by an organiser (default: anyone may join).
     #[arg(long)]
     pub approval: bool,
+    /// Who may see the group: public (everyone), members (its name, description and rules are
+    /// public; posts, events and members are for members only) or hidden (as members, and
+    /// the group itself is unknown to anyone else). members and hidden always need approval.
+    #[arg(long, default_value = "public", value_parser = ["public", "members", "hidden"])]
+    pub visibility: String,
 }
 
 /// Event commands. They write to the database; a running `kith serve` delivers what they

@@ -129,6 +129,9 @@ pub struct Actor {
     pub created_at: i64,
     /// When the row last changed.
     pub updated_at: i64,
+    /// Who may see a local group ([`crate::GroupVisibility`] as stored); `public` for every
+    /// other actor.
+    pub visibility: String,
 }
 
 impl Actor {
@@ -136,13 +139,26 @@ impl Actor {
     pub fn actor_kind(&self) -> Option<ActorKind> {
         ActorKind::parse(&self.kind)
     }
+
+    /// Whether everyone may see this actor and what it publishes: every actor but a local
+    /// group whose visibility is `members` or `hidden`. An unknown stored value counts as
+    /// not public (a newer build's visibility is never served to everyone by an older one).
+    pub fn is_public(&self) -> bool {
+        self.visibility == crate::GroupVisibility::Public.as_str()
+    }
+
+    /// Whether this actor is a `hidden` group: unknown to anyone but its members and their
+    /// servers.
+    pub fn is_hidden(&self) -> bool {
+        self.visibility == crate::GroupVisibility::Hidden.as_str()
+    }
 }
 
 macro_rules! actor_columns {
     () => {
         "id, kind, local, username, domain, display_name, summary, url, \
     inbox_url, shared_inbox_url, outbox_url, followers_url, key_id, public_key_pem, \
-    private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at"
+    private_key_pem, manually_approves_followers, data, fetched_at, created_at, updated_at, visibility"
     };
 }
 

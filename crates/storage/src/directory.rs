@@ -38,12 +38,12 @@ fn qualified_actor_columns() -> String {
 
 impl Database {
     /// Local groups whose name, title or description contains `term` (all when it is empty),
-    /// largest first.
+    /// largest first; never a hidden group (unknown to anyone but its members).
     pub async fn search_local_groups(&self, term: &str, limit: i64) -> Result<Vec<GroupListing>> {
         let sql = format!(
             "SELECT {cols}, (SELECT COUNT(*) FROM memberships m WHERE m.group_id = actors.id \
              AND m.state = 'accepted') AS members FROM actors \
-             WHERE kind = 'Group' AND local AND (LOWER(username) LIKE $1 ESCAPE '\\' \
+             WHERE kind = 'Group' AND local AND visibility <> 'hidden' AND (LOWER(username) LIKE $1 ESCAPE '\\' \
              OR LOWER(COALESCE(display_name, '')) LIKE $1 ESCAPE '\\' \
              OR LOWER(COALESCE(summary, '')) LIKE $1 ESCAPE '\\') \
              ORDER BY members DESC, username LIMIT $2",
@@ -65,13 +65,16 @@ impl Database {
             .collect()
     }
 
-    /// A person's latest public posts and replies, newest first.
+    /// A person's latest public posts and replies, newest first; none in a members-only or
+    /// hidden group.
     pub async fn posts_by_author(&self, actor_id: &str, limit: i64) -> Result<Vec<StoredObject>> {
         Ok(sqlx::query_as(concat!(
             "SELECT ",
             object_columns!(),
             " FROM objects WHERE attributed_to = $1 AND kind IN ('Note', 'Page', 'Article') \
              AND visibility = 'public' AND deleted_at IS NULL AND held_reason IS NULL \
+             AND (group_id IS NULL OR group_id NOT IN \
+             (SELECT id FROM actors WHERE visibility <> 'public')) \
              ORDER BY published_at DESC, id DESC LIMIT $2"
         ))
         .bind(actor_id)

@@ -109,7 +109,8 @@ macro_rules! event_columns {
 pub enum CalendarScope<'a> {
     /// The events of one group (by actor id).
     Group(&'a str),
-    /// This instance's events and those of remote groups a local actor follows.
+    /// This instance's events and those of remote groups a local actor follows, but for
+    /// members-only and hidden groups' (shown to their members in the group alone).
     Instance,
     /// The events a person answered going, maybe, or waits for.
     Attendee(&'a str),
@@ -220,7 +221,9 @@ impl Database {
             CalendarScope::Group(_) => "objects.group_id = $3",
             CalendarScope::Instance => {
                 "(objects.local OR objects.group_id IN (SELECT followee_id FROM follows \
-                 WHERE state = 'accepted')) AND $3 = $3"
+                 WHERE state = 'accepted')) AND $3 = $3 \
+                 AND (objects.group_id IS NULL OR objects.group_id NOT IN \
+                 (SELECT id FROM actors WHERE visibility <> 'public'))"
             }
             CalendarScope::Attendee(_) => {
                 "objects.id IN (SELECT event_id FROM rsvps WHERE actor_id = $3 \

@@ -18,6 +18,20 @@ text_enum!(
 );
 
 text_enum!(
+    /// Who may see a local group and what it publishes (stored on its actor row).
+    GroupVisibility {
+        /// Everyone: its pages, feeds and documents are public, its activities are addressed
+        /// to `Public`.
+        Public = "public",
+        /// Its name, description, rules, join button and member count are public; its posts,
+        /// replies, events, members and feeds are for accepted members and their servers.
+        Members = "members",
+        /// As `Members`, and the group itself answers 404 to anyone else.
+        Hidden = "hidden",
+    }
+);
+
+text_enum!(
     /// Who may post into a group.
     PostPolicy {
         /// Accepted members.
@@ -126,13 +140,21 @@ impl Database {
     pub async fn create_group(
         &self,
         actor: &NewActor,
-        join_policy: JoinPolicy,
+        (join_policy, visibility): (JoinPolicy, GroupVisibility),
         owner_actor_id: &str,
         created_by: Option<&str>,
     ) -> Result<Actor> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let group = insert_actor_in(&mut tx, actor).await?;
+        let mut group = insert_actor_in(&mut tx, actor).await?;
+        if visibility != GroupVisibility::Public {
+            sqlx::query("UPDATE actors SET visibility = $1 WHERE id = $2")
+                .bind(visibility.as_str())
+                .bind(&group.id)
+                .execute(&mut *tx)
+                .await?;
+            group.visibility = visibility.as_str().to_owned();
+        }
         sqlx::query(
             "INSERT INTO local_groups (actor_id, join_policy, created_by, created_at) \
              VALUES ($1, $2, $3, $4)",

@@ -136,6 +136,14 @@ impl Database {
             .await
     }
 
+    /// Like [`Database::actor`], from memory within [`KEYS_TTL`]: the group of an object
+    /// served at its id, whose visibility decides who may read it (a group's visibility
+    /// changes only from private to public, or while it has no content; this process forgets
+    /// its copy at once).
+    pub async fn actor_by_id_cached(&self, id: &str) -> Result<Actor> {
+        self.actor_cached(format!("id {id}"), self.actor(id)).await
+    }
+
     /// An actor from the copy, or from `load` (stored unless the copy was cleared meanwhile).
     /// Misses are not kept: a new actor is found at once.
     async fn actor_cached(

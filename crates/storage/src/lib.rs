@@ -21,6 +21,7 @@ mod events;
 mod flag;
 mod follows;
 mod gate;
+mod group_access;
 mod groups;
 mod hosts;
 mod hot;
@@ -57,7 +58,8 @@ pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, S
 pub use follows::{Follow, FollowState};
 pub use gate::RequestBusy;
 pub use groups::{
-    GroupSettings, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy, ReplyPolicy,
+    GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy,
+    ReplyPolicy,
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};

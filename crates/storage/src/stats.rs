@@ -11,9 +11,9 @@ pub struct UsageStats {
     pub users_active_month: i64,
     /// Local accounts active in the last 180 days.
     pub users_active_halfyear: i64,
-    /// Live posts, replies and events published here.
+    /// Live posts, replies and events published here, but for hidden groups'.
     pub local_posts: i64,
-    /// Groups hosted here.
+    /// Groups hosted here, but for hidden ones.
     pub local_groups: i64,
 }
 
@@ -35,13 +35,19 @@ impl Database {
             .fetch_one(&self.pool)
             .await?;
         let local_posts: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM objects WHERE local = TRUE AND deleted_at IS NULL",
+            "SELECT COUNT(*) FROM objects WHERE local = TRUE AND deleted_at IS NULL \
+             AND (group_id IS NULL OR group_id NOT IN \
+             (SELECT id FROM actors WHERE local AND visibility = 'hidden'))",
         )
         .fetch_one(&self.pool)
         .await?;
-        let local_groups: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM local_groups")
-            .fetch_one(&self.pool)
-            .await?;
+        // A hidden group is unknown to anyone but its members: not even counted.
+        let local_groups: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM local_groups g JOIN actors a ON a.id = g.actor_id \
+             WHERE a.visibility <> 'hidden'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(UsageStats {
             users_total,
             users_active_month,

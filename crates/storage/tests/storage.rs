@@ -44,7 +44,12 @@ async fn people_and_groups_share_one_namespace() {
         let mut g = actor("alice", ActorKind::Group, true, "kith.test");
         g.id = "https://kith.test/g/alice".into();
         let clash = db
-            .create_group(&g, JoinPolicy::Open, &alice.actor_id, Some(&alice.id))
+            .create_group(
+                &g,
+                (JoinPolicy::Open, kith_storage::GroupVisibility::Public),
+                &alice.actor_id,
+                Some(&alice.id),
+            )
             .await;
         assert!(
             matches!(clash, Err(StorageError::Conflict { .. })),
@@ -76,7 +81,7 @@ async fn groups_start_with_their_owner_and_track_members() {
         let group = db
             .create_group(
                 &actor("runners", ActorKind::Group, true, "kith.test"),
-                JoinPolicy::Approval,
+                (JoinPolicy::Approval, kith_storage::GroupVisibility::Public),
                 &owner.actor_id,
                 Some(&owner.id),
             )
@@ -351,7 +356,7 @@ async fn usage_stats_count_accounts_and_groups() {
         db.touch_account(&a.id).await.unwrap();
         db.create_group(
             &actor("knit", ActorKind::Group, true, "kith.test"),
-            JoinPolicy::Open,
+            (JoinPolicy::Open, kith_storage::GroupVisibility::Public),
             &a.actor_id,
             None,
         )

@@ -5,14 +5,16 @@
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use kith_federation::actions::{joining, moderation, posts};
 use kith_storage::{Actor, CalendarScope, MemberState, StoredObject, now_millis};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Authed;
+use crate::access::{self, Asker};
+use crate::auth::{Authed, MaybeAuthed};
 use crate::pages::groups::{GroupForm, create_group_from};
 use crate::pages::views::{display_name, handle};
 use crate::{ApiError, AppState};
@@ -44,6 +46,8 @@ struct GroupView {
     title: String,
     summary: Option<String>,
     members: i64,
+    /// `public`, `members` or `hidden`.
+    visibility: String,
 }
 
 fn group_view(g: &Actor, members: i64) -> GroupView {
@@ -54,6 +58,7 @@ fn group_view(g: &Actor, members: i64) -> GroupView {
         title: display_name(g),
         summary: g.summary.clone(),
         members,
+        visibility: g.visibility.clone(),
     }
 }
 
@@ -96,17 +101,27 @@ struct GroupDetail {
 async fn group(
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<GroupDetail>, ApiError> {
+    MaybeAuthed(account): MaybeAuthed,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let g = joining::local_group(ctx, &name).await?;
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_known(&state, &g, asker).await?;
     let settings = ctx.db.group_settings(&g.id).await?;
     let members = ctx.db.count_members(&g.id, MemberState::Accepted).await?;
-    Ok(Json(GroupDetail {
+    let detail = Json(GroupDetail {
         group: group_view(&g, members),
         rules: settings.rules,
         join_policy: settings.join_policy,
         post_policy: settings.post_policy,
-    }))
+    });
+    Ok(access::mark(&g, detail.into_response()))
 }
 
 #[derive(Serialize)]
@@ -175,14 +190,24 @@ async fn group_posts(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(page): Query<PageQuery>,
-) -> Result<Json<Vec<PostView>>, ApiError> {
+    MaybeAuthed(account): MaybeAuthed,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let g = joining::local_group(&state.ctx, &name).await?;
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &g, asker).await?;
     let list = state
         .ctx
         .db
         .group_posts_page(&g.id, page.before, 50)
         .await?;
-    Ok(Json(list.iter().map(post_view).collect()))
+    let list = Json(list.iter().map(post_view).collect::<Vec<_>>());
+    Ok(access::mark(&g, list.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -213,16 +238,26 @@ struct IdQuery {
 async fn thread(
     State(state): State<AppState>,
     Query(q): Query<IdQuery>,
-) -> Result<Json<Vec<PostView>>, ApiError> {
+    MaybeAuthed(account): MaybeAuthed,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let object = ctx.db.object(&q.id).await?;
-    if object.group_id.is_none() {
+    let Some(group_id) = object.group_id.as_deref() else {
         return Err(ApiError::NotFound);
-    }
+    };
+    let group = ctx.db.actor_by_id_cached(group_id).await?;
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
     let (root, replies) = posts::thread(ctx, object).await?;
     let mut list = vec![post_view(&root)];
     list.extend(replies.iter().map(post_view));
-    Ok(Json(list))
+    Ok(access::mark(&group, Json(list).into_response()))
 }
 
 async fn held(

@@ -55,6 +55,9 @@ struct PolicyForm {
     join_question: Option<String>,
     post_policy: Option<String>,
     reply_policy: Option<String>,
+    /// `public`, `members` or `hidden`; public to private is refused once the group has
+    /// content.
+    visibility: Option<String>,
 }
 
 async fn put_policy(
@@ -69,8 +72,26 @@ async fn put_policy(
         post_policy: form.post_policy,
         reply_policy: form.reply_policy,
     };
+    // Visibility first: a group becoming private must approve members, and a refused change
+    // (it has public content) leaves every policy as it was.
+    let mut visibility = None;
+    if let Some(seen) = form.visibility.as_deref() {
+        let wanted = kith_storage::GroupVisibility::parse(seen)
+            .ok_or_else(|| ApiError::BadRequest(format!("{seen:?} is not a visibility")))?;
+        let group = groups::set_visibility(&state.ctx, &name, Some(&account), wanted).await?;
+        visibility = Some(group.visibility);
+    }
     let now = groups::change_policies(&state.ctx, &name, Some(&account), &change).await?;
+    let visibility = match visibility {
+        Some(v) => v,
+        None => {
+            kith_federation::actions::joining::local_group(&state.ctx, &name)
+                .await?
+                .visibility
+        }
+    };
     Ok(Json(json!({
+        "visibility": visibility,
         "join_policy": now.join_policy,
         "join_question": now.join_question,
         "post_policy": now.post_policy,

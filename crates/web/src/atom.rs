@@ -5,12 +5,14 @@ use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::{
     Router,
     extract::{Path, State},
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, Uri, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use kith_storage::{StorageError, StoredObject};
 
+use crate::access::{self, Asker};
+use crate::auth::MaybeAuthed;
 use crate::pages::views::{display_name, thread_url};
 use crate::{ApiError, AppState};
 
@@ -91,9 +93,18 @@ async fn entry(state: &AppState, object: &StoredObject) -> Result<Entry, ApiErro
 async fn group_feed(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    MaybeAuthed(account): MaybeAuthed,
+    headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let group = kith_federation::actions::joining::local_group(ctx, &name).await?;
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
     let posts = ctx.db.group_posts_page(&group.id, None, FEED_POSTS).await?;
     let mut entries = Vec::with_capacity(posts.len());
     for post in &posts {
@@ -120,12 +131,13 @@ async fn group_feed(
         entries,
         ..Feed::default()
     };
-    Ok((
+    let response = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/atom+xml; charset=utf-8"),
         )],
         feed.to_string(),
     )
-        .into_response())
+        .into_response();
+    Ok(access::mark(&group, response))
 }

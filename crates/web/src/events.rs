@@ -16,7 +16,9 @@ use kith_storage::{
     CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis,
 };
 
+use crate::access::{self, Asker};
 use crate::activitypub::{activity_json, wants_activity_json};
+use crate::auth::MaybeAuthed;
 use crate::{ApiError, AppState};
 
 /// How many events a feed or list holds at most.
@@ -155,24 +157,60 @@ async fn get_instance_feed(State(state): State<AppState>) -> Result<Response, Ap
 async fn get_group_feed(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    MaybeAuthed(account): MaybeAuthed,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let group = match state.ctx.db.local_actor_by_username(&name).await {
         Ok(actor) if actor.kind == "Group" => actor,
         Ok(_) | Err(StorageError::NotFound) => return Err(ApiError::NotFound),
         Err(other) => return Err(other.into()),
     };
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
     let title = group.display_name.clone().unwrap_or_else(|| name.clone());
-    feed(&state, &title, CalendarScope::Group(&group.id), None).await
+    let response = feed(&state, &title, CalendarScope::Group(&group.id), None).await?;
+    Ok(access::mark(&group, response))
 }
 
 async fn get_event_feed(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    MaybeAuthed(account): MaybeAuthed,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let event = state.ctx.db.event(&state.ctx.urls().object(&key)).await?;
     if !event.object.local || event.object.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
+    // A members-only or hidden group's event: its members and their servers alone.
+    let group = match event.object.group_id.as_deref() {
+        Some(id) => Some(state.ctx.db.actor_by_id_cached(id).await?),
+        None => None,
+    };
+    if let Some(group) = group.as_ref().filter(|g| !g.is_public()) {
+        let asker = Asker {
+            account: account.as_ref(),
+            headers: &headers,
+            uri: &uri,
+        };
+        access::require_read(&state, group, asker).await?;
+        let response = event_feed(&state, event).await?;
+        return Ok(access::mark(group, response));
+    }
+    event_feed(&state, event).await
+}
+
+/// One event's calendar, once the asker may read it.
+async fn event_feed(
+    state: &AppState,
+    event: kith_storage::StoredEvent,
+) -> Result<Response, ApiError> {
     let name = event.object.name.clone().unwrap_or_else(|| "Event".into());
     let base = state.ctx.urls().base().to_string();
     let events = [event];

@@ -1,6 +1,7 @@
 //! Kith's HTTP face: the axum routes. Handlers stay thin; what they do is decided in
 //! `kith-federation` and stored through `kith-storage`.
 
+mod access;
 mod activitypub;
 mod api;
 mod api_accounts;

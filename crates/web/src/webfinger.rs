@@ -3,13 +3,15 @@
 use axum::{
     Json, Router,
     extract::{Query, State},
-    http::header,
+    http::{HeaderMap, Uri, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use kith_federation::webfinger;
 use serde::Deserialize;
 
+use crate::access::{self, Asker};
+use crate::auth::MaybeAuthed;
 use crate::{ApiError, AppState};
 
 /// The discovery routes.
@@ -24,16 +26,28 @@ struct WebfingerQuery {
     resource: Option<String>,
 }
 
-/// The JRD of a local actor, as `application/jrd+json`.
+/// The JRD of a local actor, as `application/jrd+json`; a hidden group's only to its members
+/// and their servers (404 to anyone else, as for a name never taken).
 async fn get_webfinger(
     State(state): State<AppState>,
     Query(query): Query<WebfingerQuery>,
+    MaybeAuthed(account): MaybeAuthed,
+    headers: HeaderMap,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
     let resource = query
         .resource
         .ok_or_else(|| ApiError::BadRequest("the resource parameter is missing".into()))?;
-    let jrd = webfinger::lookup(&state.ctx, &resource).await?;
-    Ok(([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response())
+    let actor = webfinger::lookup_actor(&state.ctx, &resource).await?;
+    let asker = Asker {
+        account: account.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_known(&state, &actor, asker).await?;
+    let jrd = webfinger::describe(&state.ctx, &actor);
+    let response = ([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response();
+    Ok(access::mark(&actor, response))
 }
 
 /// The XRD pointing at WebFinger.

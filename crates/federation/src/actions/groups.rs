@@ -1,6 +1,8 @@
 //! Local groups: creating them.
 
-use kith_storage::{Account, Actor, ActorKind, JoinPolicy, PostPolicy, StorageError};
+use kith_storage::{
+    Account, Actor, ActorKind, GroupVisibility, JoinPolicy, PostPolicy, StorageError,
+};
 
 use crate::change::Change;
 use crate::{Context, FederationError, Result, actions, keys, names};
@@ -16,8 +18,10 @@ pub struct NewGroup {
     pub title: Option<String>,
     /// A short description (plain text).
     pub summary: Option<String>,
-    /// Who may join.
+    /// Who may join (a members-only or hidden group always approves each member).
     pub join_policy: JoinPolicy,
+    /// Who may see it and what it publishes.
+    pub visibility: GroupVisibility,
 }
 
 /// Creates a group with its `Group` actor and key pair, its owner as first member.
@@ -43,11 +47,59 @@ pub async fn create_group(ctx: &Context, new: &NewGroup) -> Result<Actor> {
         new.summary.clone().filter(|s| !s.trim().is_empty()),
         keys,
     );
-    actor.manually_approves_followers = new.join_policy == JoinPolicy::Approval;
+    // Content for members only is worth nothing if anyone can become a member by following.
+    let join_policy = if new.visibility == GroupVisibility::Public {
+        new.join_policy
+    } else {
+        JoinPolicy::Approval
+    };
+    actor.manually_approves_followers = join_policy == JoinPolicy::Approval;
     ctx.db
-        .create_group(&actor, new.join_policy, &owner.actor_id, Some(&owner.id))
+        .create_group(
+            &actor,
+            (join_policy, new.visibility),
+            &owner.actor_id,
+            Some(&owner.id),
+        )
         .await
         .map_err(actions::name_taken(&name))
+}
+
+/// Changes who may see a group, as one of its organisers. A group that has published or kept
+/// anything may not go from public to members-only or hidden: its past was served to everyone
+/// and copied by other servers, and calling it private now would mislead its members. A group
+/// that becomes private approves each new member from then on.
+pub async fn set_visibility(
+    ctx: &Context,
+    name: &str,
+    by: Option<&Account>,
+    visibility: GroupVisibility,
+) -> Result<Actor> {
+    let group = crate::actions::membership::moderated_group(ctx, name, by).await?;
+    if group.visibility == visibility.as_str() {
+        return Ok(group);
+    }
+    if group.is_public() && ctx.db.group_has_content(&group.id).await? {
+        return Err(FederationError::BadRequest(format!(
+            "{name} has posts or events that were public: they were served to everyone and \
+             copied by other servers, so the group cannot become {visibility} now (create a \
+             new {visibility} group instead)"
+        )));
+    }
+    if visibility != GroupVisibility::Public {
+        change_policies(
+            ctx,
+            name,
+            by,
+            &PolicyChange {
+                join_policy: Some(JoinPolicy::Approval.as_str().into()),
+                ..PolicyChange::default()
+            },
+        )
+        .await?;
+    }
+    ctx.db.set_group_visibility(&group.id, visibility).await?;
+    Ok(ctx.db.actor(&group.id).await?)
 }
 
 /// The longest rules kept.
@@ -140,6 +192,13 @@ pub async fn change_policies(
         return Err(FederationError::BadRequest(format!(
             "the question is longer than {MAX_QUESTION} characters"
         )));
+    }
+    if join_policy == JoinPolicy::Open && !group.is_public() {
+        return Err(FederationError::BadRequest(
+            "a members-only or hidden group approves each member: anyone could otherwise \
+             follow it and read everything"
+                .into(),
+        ));
     }
     let plan = if current.join_policy != join_policy.as_str() {
         let mut changed = group.clone();

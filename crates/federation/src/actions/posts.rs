@@ -48,8 +48,21 @@ pub async fn post_to_group(
     let published = now_millis();
     let content = plain_to_html(text);
     let mention = format!("@{}@{}", group.username, group.domain);
-    let to = vec![PUBLIC.to_owned()];
-    let cc = vec![Urls::followers(&author.id), group.id.clone()];
+    // Into a members-only or hidden group: to its members alone (its followers collection in
+    // `to`, as Mastodon addresses "mentioned people only" to a group), never the author's
+    // followers nor `Public`.
+    let private = group.local && !group.is_public();
+    let (to, cc) = if private {
+        (
+            vec![group.id.clone(), Urls::followers(&group.id)],
+            Vec::new(),
+        )
+    } else {
+        (
+            vec![PUBLIC.to_owned()],
+            vec![Urls::followers(&author.id), group.id.clone()],
+        )
+    };
     let note = json!({
         "@context": context(),
         "id": id,
@@ -93,6 +106,11 @@ pub async fn post_to_group(
             content: Some(content),
             activity: Some(create_value.to_string()),
             held_reason: held_reason.clone(),
+            visibility: if private {
+                kith_storage::Visibility::Followers
+            } else {
+                kith_storage::Visibility::Public
+            },
             ..NewObject::local(&id, "Note", &author.id, note.to_string(), published)
         })
         .await?;

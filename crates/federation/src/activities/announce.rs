@@ -7,6 +7,7 @@
 use kith_storage::{Actor, ReplyPolicy, StoredObject};
 use serde_json::Value;
 
+use crate::activities::private_copy;
 use crate::change::Change;
 use crate::deliver::{Form, Plan};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
@@ -84,6 +85,9 @@ impl Redistribution {
         object: &StoredObject,
         create: &Value,
     ) -> Result<Redistribution> {
+        if !group.is_public() {
+            return Redistribution::plan_private(ctx, group, object, create).await;
+        }
         let announce_id = boosted(ctx, group, object)
             .await?
             .then(|| Urls::new_activity(&group.id));
@@ -107,6 +111,26 @@ impl Redistribution {
         Ok(Redistribution { announce_id, plan })
     }
 
+    /// A members-only or hidden group's redistribution (`private_copy`): every post and reply
+    /// to accepted members alone, as the group's own copy (whose id is recorded as the post's
+    /// group activity) or a followers-only `Announce{Create}`.
+    async fn plan_private(
+        ctx: &Context,
+        group: &Actor,
+        object: &StoredObject,
+        create: &Value,
+    ) -> Result<Redistribution> {
+        let copy_id = Urls::new_activity(&group.id);
+        let copy = served_copy(ctx, group, object, &copy_id).await?;
+        let inboxes = ctx.db.member_inboxes(&group.id).await?;
+        let mut plan = Plan::new(ctx, inboxes).await?;
+        plan.add(group, &private_copy::private_forms(group, &copy, create))?;
+        Ok(Redistribution {
+            announce_id: Some(copy_id),
+            plan,
+        })
+    }
+
     /// Publishes the post (recording the `Announce` id) and queues the deliveries, in the
     /// change's transaction.
     pub async fn write(self, change: &mut Change<'_>, object_id: &str) -> Result<()> {
@@ -117,6 +141,38 @@ impl Redistribution {
         change.queue(self.plan).await?;
         Ok(())
     }
+}
+
+/// A non-public group's own copy of a post (`private_copy`), as sent and as served at
+/// `copy_id`: naming its author, under the group's copy of the post it answers.
+pub async fn served_copy(
+    ctx: &Context,
+    group: &Actor,
+    object: &StoredObject,
+    copy_id: &str,
+) -> Result<Value> {
+    let author = match ctx.db.actor(&object.attributed_to).await {
+        Ok(author) => Some(author),
+        Err(kith_storage::StorageError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let parent_copy = match &object.in_reply_to {
+        Some(parent) => match ctx.db.object(parent).await {
+            Ok(parent) if parent.group_id.as_deref() == Some(group.id.as_str()) => {
+                parent.announce_id
+            }
+            Ok(_) | Err(kith_storage::StorageError::NotFound) => None,
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
+    };
+    Ok(private_copy::group_copy(
+        group,
+        object,
+        author.as_ref(),
+        copy_id,
+        parent_copy.as_deref(),
+    ))
 }
 
 /// Whether the group boosts this post to microblog timelines: top-level posts always, replies
@@ -195,6 +251,9 @@ pub fn outbox_item(group: &Actor, object: &StoredObject, reader: Dialect) -> Res
             _ => create,
         });
     let activity = match create {
+        Some(create) if !group.is_public() => {
+            private_copy::announce_to_members(group, &create, format!("{announce_id}/create"))
+        }
         Some(create) => announce_activity(group, &create, format!("{announce_id}/create")),
         None => announce_object(group, object, &announce_id),
     };

@@ -10,6 +10,7 @@ pub mod follow;
 mod followed;
 mod poll;
 pub(crate) mod post;
+pub mod private_copy;
 pub mod remote_events;
 mod rsvp;
 mod update;

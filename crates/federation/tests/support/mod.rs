@@ -58,6 +58,7 @@ pub async fn group_with_remote(t: &TestDatabase, member: bool) -> (Context, Acto
         title: None,
         summary: None,
         join_policy: JoinPolicy::Open,
+        visibility: kith_storage::GroupVisibility::Public,
     };
     create_group(&ctx, &group).await.unwrap();
     let bob = remote_person(&t.db, "bob").await;

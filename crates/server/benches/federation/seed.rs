@@ -62,6 +62,7 @@ pub async fn seed(url: &str, domain: &str, sink: &Sink, scale: Scale) -> anyhow:
                 title: Some(format!("Bench {name}")),
                 summary: Some("A group the benchmark fills.".into()),
                 join_policy: JoinPolicy::Open,
+                visibility: kith_storage::GroupVisibility::Public,
             },
         )
         .await?;

@@ -78,7 +78,12 @@ pub async fn group_with_owner(db: &Database) -> (Account, Actor) {
     let owner = person(db, "olga").await;
     let local = actor("runners", ActorKind::Group, true, "kith.test");
     let group = db
-        .create_group(&local, JoinPolicy::Open, &owner.actor_id, None)
+        .create_group(
+            &local,
+            (JoinPolicy::Open, kith_storage::GroupVisibility::Public),
+            &owner.actor_id,
+            None,
+        )
         .await
         .unwrap();
     (owner, group)

@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::HeaderMap,
+    http::{HeaderMap, Uri},
     response::Response,
     routing::get,
 };
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::{
     activity_json, page_with_calendar, plain_page, reader, vary_by_reader, wants_activity_json,
 };
+use crate::access::{self, Asker};
 use crate::auth::Viewer;
 use crate::pages::{self, groups::DoneQuery};
 use crate::{ApiError, AppState};
@@ -61,7 +62,7 @@ async fn actor_response(
     actor: &Actor,
     headers: &HeaderMap,
     viewer: &Viewer,
-    done: Option<&str>,
+    (done, readable): (Option<&str>, bool),
 ) -> Result<Response, ApiError> {
     let calendar = (actor.kind == "Group").then(|| format!("{}/events.ics", actor.id));
     if wants_activity_json(headers) {
@@ -88,7 +89,7 @@ async fn actor_response(
         return Ok(response);
     }
     match actor.kind.as_str() {
-        "Group" => return pages::group_page(state, viewer, actor, done).await,
+        "Group" => return pages::group_page(state, viewer, actor, (done, readable)).await,
         "Person" => return pages::person_page(state, viewer, actor, done).await,
         _ => {}
     }
@@ -114,7 +115,7 @@ async fn get_instance_actor(
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let actor = ensure_instance_actor(&state.ctx).await?;
-    actor_response(&state, &actor, &headers, &viewer, None).await
+    actor_response(&state, &actor, &headers, &viewer, (None, true)).await
 }
 
 async fn get_person(
@@ -125,18 +126,33 @@ async fn get_person(
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Person").await?;
-    actor_response(&state, &actor, &headers, &viewer, done.done.as_deref()).await
+    let done = done.done.as_deref();
+    actor_response(&state, &actor, &headers, &viewer, (done, true)).await
 }
 
 async fn get_group(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
     viewer: Viewer,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Group").await?;
-    actor_response(&state, &actor, &headers, &viewer, done.done.as_deref()).await
+    // A hidden group is 404 to anyone but its members and their servers; a members-only
+    // group's page shows others its name, description, rules and join button alone.
+    let asker = Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    let readable = access::may_read(&state, &actor, asker).await?;
+    if actor.is_hidden() && !readable {
+        return Err(ApiError::NotFound);
+    }
+    let done = done.done.as_deref();
+    let response = actor_response(&state, &actor, &headers, &viewer, (done, readable)).await?;
+    Ok(access::mark(&actor, response))
 }
 
 /// A collection of a local person (`outbox`, `followers`) or group (also `featured`,
@@ -194,17 +210,35 @@ async fn get_group_collection(
     Path((name, which)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
+    uri: Uri,
+    viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Group").await?;
-    collection(&state, &actor, &which, &query, &headers).await
+    let asker = Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &actor, asker).await?;
+    let response = collection(&state, &actor, &which, &query, &headers).await?;
+    Ok(access::mark(&actor, response))
 }
 
 /// The relay a group follows other servers' groups through (kith-federation `actions::relay`).
 async fn get_group_relay(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let group = local_actor(&state, &name, "Group").await?;
+    let asker = Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_known(&state, &group, asker).await?;
     let relay = state
         .ctx
         .db
@@ -217,25 +251,92 @@ async fn get_group_relay(
 async fn get_group_activity(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+    viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let group = local_actor(&state, &name, "Group").await?;
+    let asker = Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
     let announce_id = format!("{}/activities/{id}", group.id);
     let object = state.ctx.db.object_by_announce_id(&announce_id).await?;
     if object.deleted_at.is_some() {
-        return Ok(activity_json(&documents::tombstone(&object)));
+        return Ok(access::mark(
+            &group,
+            activity_json(&documents::tombstone(&object)),
+        ));
+    }
+    if object.held_reason.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    // A non-public group's activity id names its own copy of the post (never an `Announce` of
+    // a non-public post: Mastodon-family servers drop those).
+    if !group.is_public() {
+        let copy = kith_federation::activities::announce::served_copy(
+            &state.ctx,
+            &group,
+            &object,
+            &announce_id,
+        )
+        .await?;
+        return Ok(access::mark(&group, activity_json(&copy)));
     }
     let announce =
         kith_federation::activities::announce::announce_object(&group, &object, &announce_id);
-    Ok(activity_json(&announce))
+    Ok(access::mark(&group, activity_json(&announce)))
 }
 
 async fn get_object(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
+    uri: Uri,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
+    // A members-only or hidden group's post, event or tombstone: to its members and their
+    // servers alone. The group row comes from memory (its visibility seldom changes); the
+    // membership is read on each request.
+    let group = match object.group_id.as_deref() {
+        Some(id) => Some(state.ctx.db.actor_by_id_cached(id).await?),
+        None => None,
+    };
+    if let Some(group) = group.as_ref().filter(|g| !g.is_public()) {
+        let asker = Asker {
+            account: viewer.account(),
+            headers: &headers,
+            uri: &uri,
+        };
+        access::require_read(&state, group, asker).await?;
+        // A post kept from before, or one a remote member addressed widely, is served to
+        // members' servers addressed to the members alone, as it was delivered.
+        if wants_activity_json(&headers)
+            && object.held_reason.is_none()
+            && object.local
+            && object.visibility != kith_storage::Visibility::Direct.as_str()
+            && !matches!(object.kind.as_str(), "Event" | "Question")
+        {
+            let mut doc = kith_federation::actions::posts::object_document(&object);
+            kith_federation::activities::private_copy::address_to_members(&mut doc, &group.id);
+            return Ok(access::mark(group, activity_json(&doc)));
+        }
+        let response = object_response(&state, &object, &headers, &viewer).await?;
+        return Ok(access::mark(group, response));
+    }
+    object_response(&state, &object, &headers, &viewer).await
+}
+
+/// A post, event or poll at its id, once the asker may read it.
+async fn object_response(
+    state: &AppState,
+    object: &kith_storage::StoredObject,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+) -> Result<Response, ApiError> {
     // A direct message (the group's answer to one person, perhaps with an event's online link)
     // went to its addressee alone and is served to nobody.
     if !object.local || object.visibility == kith_storage::Visibility::Direct.as_str() {
@@ -247,11 +348,11 @@ async fn get_object(
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
-        return crate::events::event_or_poll(&state, &object, &headers, &viewer).await;
+        return crate::events::event_or_poll(state, object, headers, viewer).await;
     }
-    if wants_activity_json(&headers) {
+    if wants_activity_json(headers) {
         return Ok(activity_json(
-            &kith_federation::actions::posts::object_document(&object),
+            &kith_federation::actions::posts::object_document(object),
         ));
     }
     if object.deleted_at.is_some() {
@@ -262,5 +363,5 @@ async fn get_object(
             &object.id,
         ));
     }
-    pages::thread_page(&state, &viewer, &object).await
+    pages::thread_page(state, viewer, object).await
 }

@@ -53,6 +53,12 @@ struct GroupPage {
     can_post: bool,
     posts: Vec<PostView>,
     events: Vec<EventItem>,
+    /// Whether the viewer may read the group's content (always, for a public group).
+    readable: bool,
+    /// Whether the group is members-only or hidden (the page says what that means).
+    private: bool,
+    /// For a private group's organisers: the servers that hold members, with how many each.
+    member_hosts: Vec<(String, i64)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -63,12 +69,14 @@ pub struct DoneQuery {
 /// How many posts a group page shows.
 const POSTS_ON_PAGE: i64 = 30;
 
-/// The page of a local group (served at its id to browsers).
+/// The page of a local group (served at its id to browsers). `readable`: whether the viewer
+/// may read its content (`crate::access`); a members-only group shows others its name,
+/// description, rules, join button and member count alone.
 pub async fn group_page(
     state: &AppState,
     viewer: &Viewer,
     group: &Actor,
-    done: Option<&str>,
+    (done, readable): (Option<&str>, bool),
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let settings = ctx.db.group_settings(&group.id).await?;
@@ -97,28 +105,43 @@ pub async fn group_page(
             Some(PostPolicy::Moderators) => is_moderator,
             _ => accepted,
         };
-    let objects = ctx
-        .db
-        .group_posts_page(&group.id, None, POSTS_ON_PAGE)
-        .await?;
-    let events = ctx
-        .db
-        .calendar_events(CalendarScope::Group(&group.id), now_millis(), 10)
-        .await?;
+    let (objects, events) = if readable {
+        let objects = ctx
+            .db
+            .group_posts_page(&group.id, None, POSTS_ON_PAGE)
+            .await?;
+        let events = ctx
+            .db
+            .calendar_events(CalendarScope::Group(&group.id), now_millis(), 10)
+            .await?;
+        (objects, events)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let member_hosts = if !group.is_public() && is_moderator {
+        ctx.db.member_hosts(&group.id).await?
+    } else {
+        Vec::new()
+    };
     let mut layout = Layout::new(state, viewer, display_name(group)).with_notice(done);
     layout.json_href = Some(group.id.clone());
-    layout.alternates = vec![
-        Alternate {
-            media_type: "application/atom+xml",
-            title: format!("{} posts", display_name(group)),
-            href: format!("{}/feed.atom", group.id),
-        },
-        Alternate {
-            media_type: "text/calendar",
-            title: format!("{} events", display_name(group)),
-            href: format!("{}/events.ics", group.id),
-        },
-    ];
+    layout.noindex = !group.is_public();
+    layout.alternates = if !readable {
+        Vec::new()
+    } else {
+        vec![
+            Alternate {
+                media_type: "application/atom+xml",
+                title: format!("{} posts", display_name(group)),
+                href: format!("{}/feed.atom", group.id),
+            },
+            Alternate {
+                media_type: "text/calendar",
+                title: format!("{} events", display_name(group)),
+                href: format!("{}/events.ics", group.id),
+            },
+        ]
+    };
     let page = GroupPage {
         layout,
         group: GroupView {
@@ -137,6 +160,9 @@ pub async fn group_page(
         can_post,
         posts: post_views(state, &objects).await?,
         events: events.iter().map(event_item).collect(),
+        readable,
+        private: !group.is_public(),
+        member_hosts,
     };
     super::render_with_remote_form(state, viewer, &page)
 }
@@ -177,6 +203,8 @@ pub struct GroupForm {
     pub join_policy: Option<String>,
     /// `members`, `anyone` or `moderators`.
     pub post_policy: Option<String>,
+    /// `public` (the default), `members` or `hidden`.
+    pub visibility: Option<String>,
 }
 
 /// Creates a group from the form's fields, owned by `owner`.
@@ -191,6 +219,9 @@ pub async fn create_group_from(
     let posting = form.post_policy.as_deref().unwrap_or("members");
     let post_policy = PostPolicy::parse(posting)
         .ok_or_else(|| ApiError::BadRequest(format!("{posting:?} is not a post policy")))?;
+    let seen = form.visibility.as_deref().unwrap_or("public");
+    let visibility = kith_storage::GroupVisibility::parse(seen)
+        .ok_or_else(|| ApiError::BadRequest(format!("{seen:?} is not a visibility")))?;
     groups::check_creation_cap(&state.ctx, owner).await?;
     let group = groups::create_group(
         &state.ctx,
@@ -200,6 +231,7 @@ pub async fn create_group_from(
             title: form.title.clone(),
             summary: form.summary.clone(),
             join_policy,
+            visibility,
         },
     )
     .await?;

@@ -120,6 +120,8 @@ pub struct Layout {
     pub alternates: Vec<Alternate>,
     /// A message after an action ("You joined.").
     pub notice: Option<String>,
+    /// Asks search engines not to index the page (a members-only or hidden group's pages).
+    pub noindex: bool,
 }
 
 impl Layout {
@@ -134,6 +136,7 @@ impl Layout {
             json_href: None,
             alternates: Vec::new(),
             notice: None,
+            noindex: false,
         }
     }
 

@@ -57,6 +57,11 @@ pub async fn person_page(
         if pending && !is_self {
             continue;
         }
+        // A members-only group's members are for its members to know; a hidden group is
+        // unknown to anyone else.
+        if !group.is_public() && !is_self {
+            continue;
+        }
         let note = if pending {
             "asked to join"
         } else if m.role == MemberRole::Owner.as_str() {
@@ -127,6 +132,7 @@ pub async fn thread_page(
     if root.local {
         layout.json_href = Some(root.id.clone());
     }
+    layout.noindex = group.as_ref().is_some_and(|g| !g.is_public());
     let page = ThreadPage {
         layout,
         group_url: group.as_ref().and_then(super::views::actor_url),
@@ -147,14 +153,32 @@ async fn remote_thread(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<IdQuery>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
     let object = state.ctx.db.object(&q.id).await.or_page(&state, &viewer)?;
-    if object.group_id.is_none() {
+    let Some(group_id) = object.group_id.as_deref() else {
         return Err(PageError::new(&state, &viewer, ApiError::NotFound));
-    }
-    thread_page(&state, &viewer, &object)
+    };
+    // A members-only or hidden group's thread: its members alone.
+    let group = state
+        .ctx
+        .db
+        .actor_by_id_cached(group_id)
         .await
-        .or_page(&state, &viewer)
+        .or_page(&state, &viewer)?;
+    let asker = crate::access::Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    crate::access::require_read(&state, &group, asker)
+        .await
+        .or_page(&state, &viewer)?;
+    let page = thread_page(&state, &viewer, &object)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(crate::access::mark(&group, page))
 }
 
 #[derive(Deserialize)]

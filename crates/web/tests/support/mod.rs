@@ -52,6 +52,7 @@ pub async fn state_with_group(db: &Database) -> AppState {
         title: None,
         summary: None,
         join_policy: JoinPolicy::Open,
+        visibility: kith_storage::GroupVisibility::Public,
     };
     create_group(&ctx, &group).await.unwrap();
     AppState::new(ctx, WebSettings::new("Test Kith"))

@@ -1,0 +1,94 @@
+//! Who may read a members-only or hidden group's content (issue 26; FEDERATION.md, Non-public
+//! groups): a logged-in accepted member, or a `GET` signed by an actor of a server that holds an
+//! accepted member (kith-federation `authorised_fetch`). Everyone else is answered 404, as if
+//! the content did not exist. Checked on every request against the database, so a leave or a
+//! ban counts at once.
+//!
+//! A public group costs nothing here: its visibility comes with the actor row the handler
+//! loaded anyway. Every answer about a non-public group says `Cache-Control: private, no-store`
+//! (so the document cache, `cache.rs`, never stores nor serves it to anyone else) and
+//! `X-Robots-Tag: noindex`.
+
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::Response;
+use kith_federation::authorised_fetch;
+use kith_storage::{Account, Actor};
+
+use crate::{ApiError, AppState};
+
+/// Who asks, as far as a group's visibility cares.
+#[derive(Clone, Copy, Debug)]
+pub struct Asker<'a> {
+    /// The logged-in account, if any (a session cookie or a bearer token).
+    pub account: Option<&'a Account>,
+    /// The request's headers (its signature, if any).
+    pub headers: &'a HeaderMap,
+    /// The request's path and query, as signed.
+    pub uri: &'a Uri,
+}
+
+/// Whether the one asking may read the group's content: always for a public group; for a
+/// members-only or hidden group, an accepted member or a member's server.
+pub async fn may_read(state: &AppState, group: &Actor, asker: Asker<'_>) -> Result<bool, ApiError> {
+    if group.is_public() {
+        return Ok(true);
+    }
+    let ctx = &state.ctx;
+    if let Some(account) = asker.account
+        && ctx
+            .db
+            .is_accepted_member(&group.id, &account.actor_id)
+            .await?
+    {
+        return Ok(true);
+    }
+    let path = asker
+        .uri
+        .path_and_query()
+        .map_or_else(|| asker.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let Some(signer) = authorised_fetch::signer_of_get(ctx, &path, asker.headers).await else {
+        return Ok(false);
+    };
+    Ok(authorised_fetch::server_may_read(ctx, group, &signer).await?)
+}
+
+/// `Ok` when the one asking may read the group's content, else [`ApiError::NotFound`].
+pub async fn require_read(
+    state: &AppState,
+    group: &Actor,
+    asker: Asker<'_>,
+) -> Result<(), ApiError> {
+    if may_read(state, group, asker).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// `Ok` when the group may be known to the one asking: any group but a hidden one, which only
+/// its members and their servers know exists.
+pub async fn require_known(
+    state: &AppState,
+    group: &Actor,
+    asker: Asker<'_>,
+) -> Result<(), ApiError> {
+    if group.is_hidden() {
+        require_read(state, group, asker).await
+    } else {
+        Ok(())
+    }
+}
+
+/// Marks an answer about a non-public group as for its asker alone, never cached nor indexed;
+/// an answer about a public group is left as it is.
+pub fn mark(group: &Actor, mut response: Response) -> Response {
+    if !group.is_public() {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    }
+    response
+}

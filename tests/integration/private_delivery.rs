@@ -1,0 +1,155 @@
+//! What a members-only group sends (issue 26): to accepted members alone, never `Public`, the
+//! group's followers collection in `to`; Mastodon-family servers (and servers not known yet)
+//! get the group's own followers-only `Create{Note}` naming the author, never an `Announce` of
+//! a non-public post; Lemmy and the other group servers get the FEP-1b12 `Announce{Create}`
+//! addressed to the followers only. The copy is served at its id to members' servers alone.
+
+use kith_federation::actions::{events, membership, posts};
+use kith_federation::software::Dialect;
+use kith_storage::{GroupVisibility, MemberState};
+use serde_json::Value;
+
+use crate::events::draft;
+use crate::forms::{Member, all_sent, join, looked_up, of_type, refusals};
+use crate::instance::{Instance, eventually};
+use crate::private_groups::private_group;
+use crate::shapes::Shape;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Whether an activity, its object or the object's object is addressed to everyone.
+fn addressed_publicly(body: &Value) -> bool {
+    let levels = [body, &body["object"], &body["object"]["object"]];
+    levels.iter().any(|doc| {
+        ["to", "cc", "bto", "bcc"].iter().any(|field| {
+            let text = doc[*field].to_string();
+            text.contains(PUBLIC) || text.contains("\"as:Public\"") || text.contains("\"Public\"")
+        })
+    })
+}
+
+async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
+    eventually("the request to join", || async {
+        let m = kith.ctx.db.membership(group_id, member.id()).await.ok()?;
+        (m.state == MemberState::Pending.as_str()).then_some(())
+    })
+    .await;
+    membership::approve_member(&kith.ctx, group, member.id(), None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothing_public() {
+    let kith = Instance::start().await;
+    let olga_account = kith.person("olga").await;
+    let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
+    let followers = format!("{}/followers", group.id);
+    let mastodon = join(&group, Shape::Mastodon).await;
+    let gotosocial = join(&group, Shape::GoToSocial).await;
+    let lemmy = join(&group, Shape::Lemmy10).await;
+    let nodebb = join(&group, Shape::NodeBB).await;
+    let unknown = join(&group, Shape::Unknown).await;
+    for m in [&mastodon, &gotosocial, &lemmy, &nodebb, &unknown] {
+        let_in(&kith, "circle", &group.id, m).await;
+    }
+    assert_eq!(looked_up(&kith, &mastodon.peer).await, Dialect::Microblog);
+    assert_eq!(looked_up(&kith, &lemmy.peer).await, Dialect::Lemmy);
+    assert_eq!(looked_up(&kith, &nodebb.peer).await, Dialect::Groups);
+    assert_eq!(looked_up(&kith, &unknown.peer).await, Dialect::Unknown);
+    let olga = kith.actor("olga").await;
+    let post = posts::post_to_group(&kith.ctx, &olga, &group, "Tuesday we meet again", None)
+        .await
+        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "circle",
+        Some(&olga_account),
+        &draft("Quiet walk", 3, None),
+    )
+    .await
+    .unwrap();
+    all_sent(&kith).await;
+
+    for member in [&mastodon, &gotosocial, &lemmy, &nodebb, &unknown] {
+        for got in member.peer.received() {
+            assert!(
+                !addressed_publicly(&got.body),
+                "{}: {}",
+                member.id(),
+                got.body
+            );
+        }
+    }
+    for member in [&mastodon, &gotosocial, &unknown] {
+        assert_eq!(
+            of_type(&member.peer, "Announce"),
+            Vec::<Value>::new(),
+            "no Announce of a non-public post to a Mastodon-family host"
+        );
+        let creates = of_type(&member.peer, "Create");
+        let copy = creates
+            .iter()
+            .find(|c| c["object"]["type"] == "Note")
+            .unwrap_or_else(|| panic!("{}: {creates:?}", member.id()));
+        // The group's own post, followers in `to` (never only in `cc`), naming the author.
+        assert_eq!(copy["actor"], group.id.as_str());
+        assert_eq!(copy["object"]["attributedTo"], group.id.as_str());
+        assert_eq!(copy["to"][0], followers.as_str(), "{copy}");
+        assert_eq!(copy["object"]["to"][0], followers.as_str(), "{copy}");
+        let content = copy["object"]["content"].as_str().unwrap();
+        assert!(content.contains("Tuesday we meet again"), "{content}");
+        assert!(
+            content.contains(&post.id),
+            "links to the original: {content}"
+        );
+        assert!(content.contains("@olga@"), "{content}");
+        assert_eq!(copy["object"]["tag"][0]["href"], olga.id.as_str());
+        let policy = &copy["object"]["interactionPolicy"];
+        assert_eq!(
+            policy["canAnnounce"]["automaticApproval"][0],
+            group.id.as_str()
+        );
+        assert_eq!(
+            policy["canQuote"]["automaticApproval"][0],
+            group.id.as_str()
+        );
+        assert_eq!(policy["canReply"]["automaticApproval"][0], PUBLIC);
+        // The event, the group's own too.
+        assert!(
+            creates
+                .iter()
+                .any(|c| c["object"]["id"] == event.object.id.as_str()),
+            "{}: {creates:?}",
+            member.id()
+        );
+    }
+    for member in [&lemmy, &nodebb] {
+        let announces = of_type(&member.peer, "Announce");
+        let shared = announces
+            .iter()
+            .find(|a| {
+                a["object"]["object"]["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("Tuesday we meet again"))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: {announces:?} {:?} {:?}",
+                    member.id(),
+                    member.peer.received(),
+                    refusals(&member.peer)
+                )
+            });
+        assert_eq!(shared["to"], serde_json::json!([followers]), "{shared}");
+        assert_eq!(shared["object"]["type"], "Create");
+        assert_eq!(shared["object"]["actor"], olga.id.as_str());
+        assert!(
+            of_type(&member.peer, "Create")
+                .iter()
+                .all(|c| c["object"]["type"] != "Note")
+        );
+    }
+    assert_eq!(refusals(&lemmy.peer), Vec::<String>::new());
+    kith.stop().await;
+}

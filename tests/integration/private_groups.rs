@@ -1,0 +1,151 @@
+//! Members-only and hidden groups (issue 26): chosen when a group is made, kept, told in the
+//! JSON API; a public group with content cannot become private.
+
+use kith_federation::actions::{groups, posts};
+use kith_storage::{GroupVisibility, JoinPolicy};
+use serde_json::Value;
+
+use crate::instance::Instance;
+use crate::online_link::get;
+use crate::support::{kith, sites, text};
+
+/// A group of `owner` with this visibility, asked to be open to anyone.
+pub async fn private_group(
+    kith: &Instance,
+    name: &str,
+    owner: &str,
+    visibility: GroupVisibility,
+) -> kith_storage::Actor {
+    let new = groups::NewGroup {
+        name: name.into(),
+        owner: owner.into(),
+        title: Some(format!("The {name}")),
+        summary: Some("We talk about hard things.".into()),
+        join_policy: JoinPolicy::Open,
+        visibility,
+    };
+    groups::create_group(&kith.ctx, &new).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_command_line_makes_members_only_and_hidden_groups() {
+    for site in sites().await {
+        let (dir, url) = (site.dir.path(), site.url.as_str());
+        assert!(kith(dir, url, &["user", "create", "ann"]).status.success());
+        for visibility in ["members", "hidden", "public"] {
+            let name = format!("g{visibility}");
+            let args = [
+                "group",
+                "create",
+                &name,
+                "--owner",
+                "ann",
+                "--visibility",
+                visibility,
+            ];
+            let out = kith(dir, url, &args);
+            assert!(out.status.success(), "{}: {}", site.label, text(&out));
+            assert!(
+                text(&out).contains(&format!("created {visibility} group @{name}@")),
+                "{}",
+                text(&out)
+            );
+        }
+        let out = kith(
+            dir,
+            url,
+            &[
+                "group",
+                "create",
+                "x",
+                "--owner",
+                "ann",
+                "--visibility",
+                "secret",
+            ],
+        );
+        assert!(!out.status.success(), "{}", text(&out));
+    }
+}
+
+#[tokio::test]
+async fn visibility_is_kept_told_and_private_groups_approve_members() {
+    let kith = Instance::start().await;
+    let ann = kith.person("ann").await;
+    for visibility in [GroupVisibility::Members, GroupVisibility::Hidden] {
+        let name = format!("circle_{visibility}");
+        let group = private_group(&kith, &name, "ann", visibility).await;
+        assert_eq!(group.visibility, visibility.as_str());
+        assert!(
+            group.manually_approves_followers,
+            "asked open, made approval"
+        );
+        let settings = kith.ctx.db.group_settings(&group.id).await.unwrap();
+        assert_eq!(settings.join_policy, "approval");
+        // Opening it to anyone is refused: anyone could follow and read everything.
+        let open = groups::change_policies(
+            &kith.ctx,
+            &name,
+            Some(&ann),
+            &groups::PolicyChange {
+                join_policy: Some("open".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(open.is_err(), "{open:?}");
+    }
+    // The API tells a member (the owner) the visibility.
+    let session = crate::outsiders::cookie(&kith, &ann).await;
+    let (status, _, body) = get(
+        &format!("{}/api/v1/groups/circle_members", kith.base),
+        &[("cookie", &session)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["visibility"], "members");
+    assert_eq!(doc["join_policy"], "approval");
+    kith.stop().await;
+}
+
+#[tokio::test]
+async fn a_public_group_with_content_cannot_become_private() {
+    let kith = Instance::start().await;
+    let ann = kith.person("ann").await;
+    let empty = kith.group("quiet", "ann", JoinPolicy::Open).await;
+    let busy = kith.group("busy", "ann", JoinPolicy::Open).await;
+    let author = kith.ctx.db.actor(&ann.actor_id).await.unwrap();
+    posts::post_to_group(&kith.ctx, &author, &busy, "hello everyone", None)
+        .await
+        .unwrap();
+    let refused = groups::set_visibility(&kith.ctx, "busy", Some(&ann), GroupVisibility::Members)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("copied by other servers"),
+        "{refused}"
+    );
+    let still = kith.ctx.db.actor(&busy.id).await.unwrap();
+    assert_eq!(still.visibility, "public");
+    // Without content it may, and then approves each member; back to public is always allowed.
+    let quiet = groups::set_visibility(&kith.ctx, "quiet", Some(&ann), GroupVisibility::Hidden)
+        .await
+        .unwrap();
+    assert_eq!(quiet.visibility, "hidden");
+    assert!(quiet.manually_approves_followers);
+    assert_eq!(
+        kith.ctx
+            .db
+            .group_settings(&empty.id)
+            .await
+            .unwrap()
+            .join_policy,
+        "approval"
+    );
+    let back = groups::set_visibility(&kith.ctx, "quiet", Some(&ann), GroupVisibility::Public)
+        .await
+        .unwrap();
+    assert_eq!(back.visibility, "public");
+    kith.stop().await;
+}
