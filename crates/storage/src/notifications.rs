@@ -378,3 +378,30 @@ impl Tx {
         .await?)
     }
 }
+
+impl Tx {
+    /// The local people who answered an event and still wait for it or go (going, maybe,
+    /// waitlisted, waiting for approval), read in this transaction.
+    pub async fn local_answerers(&mut self, event_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT r.actor_id FROM rsvps r JOIN accounts a ON a.actor_id = r.actor_id \
+             WHERE r.event_id = $1 AND r.status IN ('going', 'maybe', 'waitlisted', 'pending') \
+             ORDER BY r.actor_id",
+        )
+        .bind(event_id)
+        .fetch_all(self.conn())
+        .await?)
+    }
+}
+
+impl Tx {
+    /// Who wrote an object, read in this transaction; `None` when it is not stored.
+    pub async fn object_author(&mut self, id: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT attributed_to FROM objects WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?,
+        )
+    }
+}
