@@ -154,7 +154,7 @@ fn title(item: &DigestItem) -> String {
 }
 
 /// A time as people read it in an email (UTC, to the minute).
-pub(crate) fn when(millis: i64) -> String {
+pub fn when(millis: i64) -> String {
     Timestamp::from_millisecond(millis)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()

@@ -44,3 +44,8 @@ pub struct MailSettings {
     /// The `From` address: `Kith <kith@example.org>` or `kith@example.org`.
     pub from: String,
 }
+
+/// Whether `text` is an address as `From` takes it (`kith@example.org`, `Kith <kith@example.org>`).
+pub fn is_mailbox(text: &str) -> bool {
+    text.parse::<lettre::message::Mailbox>().is_ok()
+}
