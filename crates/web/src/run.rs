@@ -87,7 +87,10 @@ pub async fn run(
         stopped.clone(),
     ));
     // Outgoing mail from its queue, and the hourly reminders and digests (kith_federation::mail).
-    let mail = background.spawn(kith_federation::mail::send::run(bg.clone(), stopped.clone()));
+    let mail = background.spawn(kith_federation::mail::send::run(
+        bg.clone(),
+        stopped.clone(),
+    ));
     let mail_jobs = background.spawn(kith_federation::mail::digest::run(
         bg.clone(),
         std::time::Duration::from_secs(3600),

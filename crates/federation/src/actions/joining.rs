@@ -82,7 +82,12 @@ pub async fn join_group(
         )
         .await?;
     if state == MemberState::Pending {
-        change.notify_organisers(&group.id, &crate::mail::notify::join_request(ctx, &group, &me)).await?;
+        change
+            .notify_organisers(
+                &group.id,
+                &crate::mail::notify::join_request(ctx, &group, &me),
+            )
+            .await?;
     }
     change.commit().await?;
     if let Some(answer) = answer

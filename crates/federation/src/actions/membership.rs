@@ -151,7 +151,12 @@ pub async fn approve_member(
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
-    change.notify(&member.id, &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Approved, &group)).await?;
+    change
+        .notify(
+            &member.id,
+            &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Approved, &group),
+        )
+        .await?;
     change.commit().await?;
     Ok(member)
 }
@@ -183,7 +188,12 @@ pub async fn remove_member(
         change.queue(plan).await?;
     }
     if membership.state == MemberState::Pending.as_str() {
-        change.notify(&member.id, &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Refused, &group)).await?;
+        change
+            .notify(
+                &member.id,
+                &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Refused, &group),
+            )
+            .await?;
     }
     change.commit().await?;
     Ok(member)

@@ -67,7 +67,12 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         change.queue(plan).await?;
     }
     if needs_approval && state != Some(MemberState::Pending.as_str()) {
-        change.notify_organisers(&target.id, &crate::mail::notify::join_request(ctx, &target, sender)).await?;
+        change
+            .notify_organisers(
+                &target.id,
+                &crate::mail::notify::join_request(ctx, &target, sender),
+            )
+            .await?;
     }
     change.commit().await?;
     if needs_approval {

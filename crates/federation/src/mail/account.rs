@@ -23,7 +23,9 @@ pub fn check_address(address: &str) -> Result<String> {
         return Err(bad());
     }
     match address.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') => {
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.contains('@') =>
+        {
             Ok(address.to_owned())
         }
         _ => Err(bad()),
@@ -34,7 +36,9 @@ pub fn check_address(address: &str) -> Result<String> {
 /// the link is opened. Refused when this instance sends no mail.
 pub async fn request_confirmation(ctx: &Context, account: &Account, address: &str) -> Result<()> {
     if !ctx.mail_on() {
-        return Err(FederationError::BadRequest("this server sends no email".into()));
+        return Err(FederationError::BadRequest(
+            "this server sends no email".into(),
+        ));
     }
     let address = check_address(address)?;
     let mut tx = ctx.db.begin().await?;
@@ -54,8 +58,12 @@ pub async fn request_confirmation(ctx: &Context, account: &Account, address: &st
         account.username,
         ctx.settings().domain
     );
-    tx.queue_mail(&compose::required_mail(&address, "Confirm your email address", &text))
-        .await?;
+    tx.queue_mail(&compose::required_mail(
+        &address,
+        "Confirm your email address",
+        &text,
+    ))
+    .await?;
     tx.commit().await?;
     ctx.wake_mail();
     Ok(())
@@ -66,7 +74,9 @@ pub async fn confirm(ctx: &Context, token: &str) -> Result<String> {
     let (account_id, address) = match ctx.db.use_mail_token(&hash(token), "verify").await {
         Ok(found) => found,
         Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound("this link is used or expired".into()));
+            return Err(FederationError::NotFound(
+                "this link is used or expired".into(),
+            ));
         }
         Err(other) => return Err(other.into()),
     };
@@ -84,7 +94,9 @@ pub async fn confirm(ctx: &Context, token: &str) -> Result<String> {
 /// account.
 pub async fn request_reset(ctx: &Context, address: &str) -> Result<()> {
     if !ctx.mail_on() {
-        return Err(FederationError::BadRequest("this server sends no email".into()));
+        return Err(FederationError::BadRequest(
+            "this server sends no email".into(),
+        ));
     }
     let Some(recipient) = ctx.db.recipient_by_email(address.trim()).await? else {
         tracing::info!("password reset asked for an address no account confirmed");
@@ -129,11 +141,15 @@ pub async fn reset_password(ctx: &Context, token: &str, password: &str) -> Resul
     let (account_id, _) = match ctx.db.use_mail_token(&hash(token), "reset").await {
         Ok(found) => found,
         Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound("this link is used or expired".into()));
+            return Err(FederationError::NotFound(
+                "this link is used or expired".into(),
+            ));
         }
         Err(other) => return Err(other.into()),
     };
-    ctx.db.set_password_hash(&account_id, &password_hash).await?;
+    ctx.db
+        .set_password_hash(&account_id, &password_hash)
+        .await?;
     ctx.db
         .delete_other_sessions(&account_id, "", kith_storage::now_millis())
         .await?;

@@ -125,15 +125,8 @@ async fn send_digest(ctx: &Context, due: &DueDigest, now: i64) -> Result<bool> {
         _ => "daily",
     };
     let subject = format!("Your {period} digest from {}", ctx.settings().domain);
-    let mail = compose::optional_mail(
-        ctx,
-        &mut tx,
-        &due.recipient.account_id,
-        to,
-        &subject,
-        &text,
-    )
-    .await?;
+    let mail = compose::optional_mail(ctx, &mut tx, &due.recipient.account_id, to, &subject, &text)
+        .await?;
     tx.queue_mail(&mail).await?;
     tx.commit().await?;
     ctx.wake_mail();
@@ -150,7 +143,11 @@ fn title(item: &DigestItem) -> String {
         .as_deref()
         .map(|html| crate::sanitize::text_prefix(html, 80).0)
         .unwrap_or_default();
-    if text.is_empty() { "A post".into() } else { text }
+    if text.is_empty() {
+        "A post".into()
+    } else {
+        text
+    }
 }
 
 /// A time as people read it in an email (UTC, to the minute).

@@ -138,7 +138,11 @@ pub fn group_notice(ctx: &Context, kind: Kind, group: &kith_storage::Actor) -> N
 }
 
 /// "Someone asks to join GROUP", for its organisers, linking to the group's moderation page.
-pub fn join_request(ctx: &Context, group: &kith_storage::Actor, who: &kith_storage::Actor) -> Notice {
+pub fn join_request(
+    ctx: &Context,
+    group: &kith_storage::Actor,
+    who: &kith_storage::Actor,
+) -> Notice {
     let summary = format!(
         "{} asks to join {}",
         crate::untrusted::clean_name(&handle(who)),
@@ -174,7 +178,11 @@ pub async fn event_changed(
     let (kind, summary) = if after.fields.status == cancelled && before.fields.status != cancelled {
         (Kind::EventCancelled, format!("Cancelled: {title}"))
     } else {
-        let when = after.object.start_time.map(crate::mail::digest::when).unwrap_or_default();
+        let when = after
+            .object
+            .start_time
+            .map(crate::mail::digest::when)
+            .unwrap_or_default();
         (Kind::EventChanged, format!("Changed: {title}, now {when}"))
     };
     let notice = Notice {
@@ -212,7 +220,12 @@ pub async fn report_filed(change: &mut Change<'_>, report: &kith_storage::Report
     let Some(group_id) = report.group_id.clone() else {
         return Ok(());
     };
-    let notice = Notice::new(change.ctx(), Kind::Report, "A report to review", "moderation");
+    let notice = Notice::new(
+        change.ctx(),
+        Kind::Report,
+        "A report to review",
+        "moderation",
+    );
     change.notify_organisers(&group_id, &notice).await
 }
 

@@ -72,10 +72,10 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
             continue;
         }
         let wait = match ctx.db.next_mail_due().await {
-            Ok(Some(due)) => Duration::from_millis(
-                u64::try_from((due - now_millis()).max(0)).unwrap_or(0),
-            )
-            .min(IDLE),
+            Ok(Some(due)) => {
+                Duration::from_millis(u64::try_from((due - now_millis()).max(0)).unwrap_or(0))
+                    .min(IDLE)
+            }
             _ => IDLE,
         };
         tokio::select! {
@@ -133,7 +133,9 @@ pub fn transport(
         Security::Starttls => {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).map_err(bad)?
         }
-        Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(bad)?,
+        Security::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(bad)?
+        }
         Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host),
     };
     // The EHLO name is the instance's host, without a port.

@@ -56,7 +56,10 @@ async fn notifications_page(
 ) -> Result<Response, PageError> {
     let account = viewer.require().or_page(&state, &viewer)?;
     let db = &state.ctx.db;
-    let rows = db.notifications(&account.id, 100).await.or_page(&state, &viewer)?;
+    let rows = db
+        .notifications(&account.id, 100)
+        .await
+        .or_page(&state, &viewer)?;
     db.mark_notifications_read(&account.id)
         .await
         .or_page(&state, &viewer)?;
@@ -98,7 +101,10 @@ async fn settings_page(
         .notification_settings(&account.id)
         .await
         .or_page(&state, &viewer)?;
-    let email = db.confirmed_email(&account.id).await.or_page(&state, &viewer)?;
+    let email = db
+        .confirmed_email(&account.id)
+        .await
+        .or_page(&state, &viewer)?;
     let page = SettingsPage {
         layout: Layout::new(&state, &viewer, "Notifications and email")
             .with_notice(q.done.as_deref()),

@@ -1,0 +1,372 @@
+//! Email against a real SMTP server: Python's aiosmtpd (`tests/peers/smtp/server.py`, installed
+//! from PyPI into a venv under `target/` once), started on a free loopback port and writing each
+//! message it receives as a JSON file the test reads. Mail queued while the server is down
+//! arrives once it is up; each notification reaches the right person with its subject and
+//! link; the one-click unsubscribe and the link work without logging in; address
+//! confirmation and password reset work end to end; a day of activity is one digest.
+//!
+//! Skipped with a message when python3 with venv is missing, unless `KITH_REQUIRE_SMTP` is set
+//! (`.ci/run` sets it, so CI fails rather than skips).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+use kith_federation::actions::{joining, membership, posts};
+use kith_federation::mail::{MailSettings, Security, account, digest};
+use kith_storage::{Digest, JoinPolicy, NotificationSettings};
+use serde_json::Value;
+
+use crate::instance::{Instance, eventually};
+use crate::support::free_port;
+
+fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers/smtp")
+}
+
+/// The venv's python with aiosmtpd, made once (one test at a time).
+fn install() -> Option<PathBuf> {
+    static INSTALL: Mutex<()> = Mutex::new(());
+    let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/smtp-venv");
+    let python = venv.join("bin/python3");
+    let stamp = venv.join("installed.txt");
+    let wanted = std::fs::read_to_string(peer_dir().join("requirements.txt")).ok()?;
+    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
+        return Some(python);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .and_then(|out| {
+            if !out.status.success() {
+                return Ok(out);
+            }
+            Command::new(&python)
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(peer_dir().join("requirements.txt"))
+                .output()
+        });
+    match made {
+        Ok(out) if out.status.success() => {
+            std::fs::write(&stamp, wanted).ok()?;
+            Some(python)
+        }
+        other => {
+            let why = match other {
+                Ok(out) => String::from_utf8_lossy(&out.stderr).into_owned(),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                std::env::var_os("KITH_REQUIRE_SMTP").is_none(),
+                "KITH_REQUIRE_SMTP is set but installing aiosmtpd failed: {why}"
+            );
+            eprintln!(
+                "mail tests skipped: installing aiosmtpd into target/smtp-venv failed: {why}"
+            );
+            None
+        }
+    }
+}
+
+/// The SMTP server, stopped when dropped.
+struct Smtp {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Smtp {
+    fn start(python: &Path, port: u16) -> Smtp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(python)
+            .arg(peer_dir().join("server.py"))
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        Smtp { child, dir }
+    }
+
+    /// Every message received so far, in order.
+    fn received(&self) -> Vec<Value> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+            .collect()
+    }
+
+    /// Waits for a message to `to` whose subject contains `subject`.
+    async fn wait_for(&self, to: &str, subject: &str) -> Value {
+        eventually(&format!("mail to {to}: {subject}"), || async {
+            self.received().into_iter().find(|m| {
+                m["rcpt"][0] == to && m["subject"].as_str().unwrap_or("").contains(subject)
+            })
+        })
+        .await
+    }
+}
+
+/// The first link in a message's body starting with `prefix`.
+fn link(mail: &Value, prefix: &str) -> String {
+    let body = mail["body"].as_str().unwrap();
+    body.split_whitespace()
+        .find(|w| w.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no link {prefix} in {body}"))
+        .to_owned()
+}
+
+fn settings(port: u16) -> MailSettings {
+    MailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        username: None,
+        password: None,
+        from: "Kith <kith@kith.test>".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_reach_people_by_email_after_the_server_comes_up_and_unsubscribe_works() {
+    let Some(python) = install() else { return };
+    let port = free_port();
+    let inst =
+        Instance::start_with_mail(kith_storage::testing::sqlite().await, settings(port)).await;
+    let ctx = &inst.ctx;
+    let ann = inst.person("ann").await;
+    let bob = inst.person("bob").await;
+    inst.group("runners", "ann", JoinPolicy::Approval).await;
+
+    // The SMTP server is down: the confirmation links wait in the queue, and fail at least once.
+    account::request_confirmation(ctx, &ann, "ann@mail.test")
+        .await
+        .unwrap();
+    account::request_confirmation(ctx, &bob, "bob@mail.test")
+        .await
+        .unwrap();
+    eventually("a failed attempt", || async {
+        let (queued, failed) = ctx.db.pending_mail().await.unwrap();
+        (queued == 2 && failed > 0).then_some(())
+    })
+    .await;
+    let smtp = Smtp::start(&python, port);
+    let client = reqwest::Client::new();
+    for (who, to) in [("ann", "ann@mail.test"), ("bob", "bob@mail.test")] {
+        let mail = smtp.wait_for(to, "Confirm your email address").await;
+        assert!(mail["headers"].get("List-Unsubscribe").is_none());
+        let verify = link(&mail, &format!("{}/mail/verify/", inst.base));
+        let page = client.get(&verify).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{who}");
+        assert!(page.text().await.unwrap().contains(to));
+        // Used once.
+        assert_eq!(client.get(&verify).send().await.unwrap().status(), 404);
+    }
+
+    // A join request reaches the organiser; the approval reaches the member.
+    joining::join_group(ctx, &bob, "runners", None)
+        .await
+        .unwrap();
+    let request = smtp.wait_for("ann@mail.test", "bob@").await;
+    assert!(
+        request["subject"]
+            .as_str()
+            .unwrap()
+            .contains("asks to join")
+    );
+    assert!(link(&request, &inst.base).ends_with("/moderation"));
+    membership::approve_member(ctx, "runners", "bob", Some(&ann))
+        .await
+        .unwrap();
+    let approved = smtp.wait_for("bob@mail.test", "You are now a member").await;
+    assert!(link(&approved, &inst.base).ends_with("/g/runners"));
+    assert_eq!(
+        approved["headers"]["List-Unsubscribe-Post"],
+        "List-Unsubscribe=One-Click"
+    );
+    let notes = ctx.db.notifications(&bob.id, 10).await.unwrap();
+    assert_eq!(notes[0].kind, "approved");
+
+    // A reply to bob's post.
+    let group = inst.actor("runners").await;
+    let post = posts::post_to_group(
+        ctx,
+        &inst.actor("bob").await,
+        &group,
+        "Who runs on Sunday?",
+        None,
+    )
+    .await
+    .unwrap();
+    posts::post_to_group(
+        ctx,
+        &inst.actor("ann").await,
+        &group,
+        "I do",
+        Some(&post.id),
+    )
+    .await
+    .unwrap();
+    let reply = smtp.wait_for("bob@mail.test", "replied to your post").await;
+    assert!(link(&reply, &inst.base).starts_with(&post.id));
+
+    // One-click unsubscribe, without a session: nothing more is queued for bob.
+    let header = approved["headers"]["List-Unsubscribe"].as_str().unwrap();
+    let url = header.trim_start_matches('<').trim_end_matches('>');
+    let done = client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(
+        !ctx.db
+            .notification_settings(&bob.id)
+            .await
+            .unwrap()
+            .email_each
+    );
+    eventually("the queue empty", || async {
+        (ctx.db.pending_mail().await.unwrap().0 == 0).then_some(())
+    })
+    .await;
+    posts::post_to_group(
+        ctx,
+        &inst.actor("ann").await,
+        &group,
+        "Me too",
+        Some(&post.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ctx.db.pending_mail().await.unwrap().0,
+        0,
+        "bob unsubscribed"
+    );
+    assert_eq!(
+        ctx.db.notifications(&bob.id, 10).await.unwrap()[0].kind,
+        "reply"
+    );
+    // The link in the body shows a page with the button.
+    let body_link = link(&reply, &format!("{}/mail/unsubscribe/", inst.base));
+    let page = client.get(&body_link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+
+    // Password reset by email, end to end.
+    account::request_reset(ctx, "ANN@mail.test").await.unwrap();
+    let reset = smtp.wait_for("ann@mail.test", "Reset your password").await;
+    let reset_link = link(&reset, &format!("{}/password/reset/", inst.base));
+    assert_eq!(client.get(&reset_link).send().await.unwrap().status(), 200);
+    let token = reset_link.rsplit('/').next().unwrap();
+    account::reset_password(ctx, token, "a brand new password")
+        .await
+        .unwrap();
+    let ann_now = ctx.db.account_by_username("ann").await.unwrap();
+    assert!(kith_federation::actions::accounts::verify_password(
+        "a brand new password",
+        &ann_now.password_hash
+    ));
+    assert!(
+        account::reset_password(ctx, token, "another new password")
+            .await
+            .is_err()
+    );
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_of_activity_is_one_digest() {
+    let Some(python) = install() else { return };
+    let port = free_port();
+    let smtp = Smtp::start(&python, port);
+    let inst =
+        Instance::start_with_mail(kith_storage::testing::sqlite().await, settings(port)).await;
+    let ctx = &inst.ctx;
+    inst.person("ann").await;
+    let bob = inst.person("bob").await;
+    let group = inst.group("runners", "ann", JoinPolicy::Open).await;
+    joining::join_group(ctx, &bob, "runners", None)
+        .await
+        .unwrap();
+    ctx.db
+        .confirm_email(&bob.id, "bob@mail.test")
+        .await
+        .unwrap();
+    let quiet = NotificationSettings {
+        email_each: false,
+        rsvp_alerts: false,
+        digest: Digest::Daily,
+    };
+    ctx.db
+        .set_notification_settings(&bob.id, quiet)
+        .await
+        .unwrap();
+    let busy = posts::post_to_group(
+        ctx,
+        &inst.actor("ann").await,
+        &group,
+        "Route for Sunday",
+        None,
+    )
+    .await
+    .unwrap();
+    for text in ["Looks good", "Can we start later?", "Fine by me"] {
+        posts::post_to_group(ctx, &inst.actor("ann").await, &group, text, Some(&busy.id))
+            .await
+            .unwrap();
+    }
+    posts::post_to_group(ctx, &inst.actor("ann").await, &group, "A quiet one", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ctx.db.pending_mail().await.unwrap().0,
+        0,
+        "no mail per post"
+    );
+
+    let tomorrow = kith_storage::now_millis() + 24 * 3600 * 1000 + 1;
+    assert_eq!(digest::send_digests(ctx, tomorrow).await.unwrap(), 1);
+    assert_eq!(
+        digest::send_digests(ctx, tomorrow).await.unwrap(),
+        0,
+        "once a day"
+    );
+    let mail = smtp.wait_for("bob@mail.test", "Your daily digest").await;
+    let body = mail["body"].as_str().unwrap();
+    assert!(
+        body.contains("Route for Sunday (runners): 4 new posts"),
+        "{body}"
+    );
+    assert!(body.contains("A quiet one (runners): 1 new post"), "{body}");
+    assert!(
+        body.find("Route for Sunday") < body.find("A quiet one"),
+        "busiest first"
+    );
+    assert!(mail["headers"].get("List-Unsubscribe").is_some());
+    assert_eq!(smtp.received().len(), 1, "one message for the day");
+    inst.stop().await;
+}
