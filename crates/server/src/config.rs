@@ -313,3 +313,38 @@ mod example_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod mail_tests {
+    // figment's test jail returns its own (large) error type.
+    #![allow(clippy::unwrap_used, clippy::result_large_err)]
+    use super::*;
+    use kith_federation::mail::Security;
+
+    #[test]
+    fn mail_is_off_without_a_host_and_picks_the_usual_port() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None).unwrap();
+            assert!(config.mail_settings().unwrap().is_none());
+            jail.set_env("KITH_DOMAIN", "kith.example:8443");
+            jail.set_env("KITH_SMTP_HOST", "smtp.example");
+            jail.set_env("KITH_SMTP_SECURITY", "tls");
+            let mail = Config::load(None).unwrap().mail_settings().unwrap().unwrap();
+            assert_eq!((mail.port, mail.security), (465, Security::Tls));
+            assert_eq!(mail.from, "kith@kith.example");
+            assert!(mail.username.is_none());
+            jail.set_env("KITH_SMTP_PORT", "2525");
+            jail.set_env("KITH_SMTP_USERNAME", "kith");
+            jail.set_env("KITH_SMTP_PASSWORD", "secret");
+            jail.set_env("KITH_MAIL_FROM", "Runners <runners@example.org>");
+            let mail = Config::load(None).unwrap().mail_settings().unwrap().unwrap();
+            assert_eq!(mail.port, 2525);
+            assert_eq!(mail.password.as_deref(), Some("secret"));
+            jail.set_env("KITH_MAIL_FROM", "not an address");
+            assert!(Config::load(None).unwrap().mail_settings().is_err());
+            jail.set_env("KITH_SMTP_SECURITY", "ssl");
+            assert!(Config::load(None).is_err(), "an unknown security is refused");
+            Ok(())
+        });
+    }
+}
