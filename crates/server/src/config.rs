@@ -329,7 +329,11 @@ mod mail_tests {
             jail.set_env("KITH_DOMAIN", "kith.example:8443");
             jail.set_env("KITH_SMTP_HOST", "smtp.example");
             jail.set_env("KITH_SMTP_SECURITY", "tls");
-            let mail = Config::load(None).unwrap().mail_settings().unwrap().unwrap();
+            let mail = Config::load(None)
+                .unwrap()
+                .mail_settings()
+                .unwrap()
+                .unwrap();
             assert_eq!((mail.port, mail.security), (465, Security::Tls));
             assert_eq!(mail.from, "kith@kith.example");
             assert!(mail.username.is_none());
@@ -337,13 +341,20 @@ mod mail_tests {
             jail.set_env("KITH_SMTP_USERNAME", "kith");
             jail.set_env("KITH_SMTP_PASSWORD", "secret");
             jail.set_env("KITH_MAIL_FROM", "Runners <runners@example.org>");
-            let mail = Config::load(None).unwrap().mail_settings().unwrap().unwrap();
+            let mail = Config::load(None)
+                .unwrap()
+                .mail_settings()
+                .unwrap()
+                .unwrap();
             assert_eq!(mail.port, 2525);
             assert_eq!(mail.password.as_deref(), Some("secret"));
             jail.set_env("KITH_MAIL_FROM", "not an address");
             assert!(Config::load(None).unwrap().mail_settings().is_err());
             jail.set_env("KITH_SMTP_SECURITY", "ssl");
-            assert!(Config::load(None).is_err(), "an unknown security is refused");
+            assert!(
+                Config::load(None).is_err(),
+                "an unknown security is refused"
+            );
             Ok(())
         });
     }
