@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
-use kith_federation::actions::{joining, membership, posts};
+use kith_federation::actions::{events, joining, membership, posts, reports, rsvp};
 use kith_federation::mail::{MailSettings, Security, account, digest};
-use kith_storage::{Digest, JoinPolicy, NotificationSettings};
+use kith_storage::{Digest, JoinPolicy, NotificationSettings, RsvpStatus, RsvpVia};
 use serde_json::Value;
 
 use crate::instance::{Instance, eventually};
@@ -151,9 +151,14 @@ fn settings(port: u16) -> MailSettings {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_reach_people_by_email_after_the_server_comes_up_and_unsubscribe_works() {
     let Some(python) = install() else { return };
+    for test_db in kith_storage::testing::all().await {
+        mail_journey(&python, test_db).await;
+    }
+}
+
+async fn mail_journey(python: &Path, test_db: kith_storage::testing::TestDatabase) {
     let port = free_port();
-    let inst =
-        Instance::start_with_mail(kith_storage::testing::sqlite().await, settings(port)).await;
+    let inst = Instance::start_with_mail(test_db, settings(port)).await;
     let ctx = &inst.ctx;
     let ann = inst.person("ann").await;
     let bob = inst.person("bob").await;
@@ -171,7 +176,7 @@ async fn notifications_reach_people_by_email_after_the_server_comes_up_and_unsub
         (queued == 2 && failed > 0).then_some(())
     })
     .await;
-    let smtp = Smtp::start(&python, port);
+    let smtp = Smtp::start(python, port);
     let client = reqwest::Client::new();
     for (who, to) in [("ann", "ann@mail.test"), ("bob", "bob@mail.test")] {
         let mail = smtp.wait_for(to, "Confirm your email address").await;
@@ -301,10 +306,15 @@ async fn notifications_reach_people_by_email_after_the_server_comes_up_and_unsub
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_of_activity_is_one_digest() {
     let Some(python) = install() else { return };
+    for test_db in kith_storage::testing::all().await {
+        one_digest(&python, test_db).await;
+    }
+}
+
+async fn one_digest(python: &Path, test_db: kith_storage::testing::TestDatabase) {
     let port = free_port();
-    let smtp = Smtp::start(&python, port);
-    let inst =
-        Instance::start_with_mail(kith_storage::testing::sqlite().await, settings(port)).await;
+    let smtp = Smtp::start(python, port);
+    let inst = Instance::start_with_mail(test_db, settings(port)).await;
     let ctx = &inst.ctx;
     inst.person("ann").await;
     let bob = inst.person("bob").await;
@@ -368,5 +378,132 @@ async fn a_day_of_activity_is_one_digest() {
     );
     assert!(mail["headers"].get("List-Unsubscribe").is_some());
     assert_eq!(smtp.received().len(), 1, "one message for the day");
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_waitlists_reminders_cancellations_and_reports_are_mailed() {
+    let Some(python) = install() else { return };
+    for test_db in kith_storage::testing::all().await {
+        event_journey(&python, test_db).await;
+    }
+}
+
+async fn event_journey(python: &Path, test_db: kith_storage::testing::TestDatabase) {
+    let port = free_port();
+    let smtp = Smtp::start(python, port);
+    let inst = Instance::start_with_mail(test_db, settings(port)).await;
+    let ctx = &inst.ctx;
+    let ann = inst.person("ann").await;
+    let bob = inst.person("bob").await;
+    let cat = inst.person("cat").await;
+    let group = inst.group("runners", "ann", JoinPolicy::Open).await;
+    for (account, address) in [
+        (&ann, "ann@mail.test"),
+        (&bob, "bob@mail.test"),
+        (&cat, "cat@mail.test"),
+    ] {
+        joining::join_group(ctx, account, "runners", None)
+            .await
+            .ok();
+        ctx.db.confirm_email(&account.id, address).await.unwrap();
+    }
+    let alerts = NotificationSettings {
+        rsvp_alerts: true,
+        ..Default::default()
+    };
+    ctx.db
+        .set_notification_settings(&ann.id, alerts)
+        .await
+        .unwrap();
+
+    // Starts in two hours, one place, with an online link only those going may see.
+    let mut draft = crate::events::draft("Evening run", 0, Some(1));
+    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    draft.start = start.to_string();
+    draft.end = (start + jiff::SignedDuration::from_mins(60)).to_string();
+    draft.online_url = Some("https://meet.example/secret-room".into());
+    let event = events::create_event(ctx, "runners", Some(&ann), &draft)
+        .await
+        .unwrap();
+    let bob_actor = inst.actor("bob").await;
+    let cat_actor = inst.actor("cat").await;
+    rsvp::answer_local(
+        ctx,
+        &event,
+        &bob_actor,
+        Some(RsvpStatus::Going),
+        None,
+        RsvpVia::Join,
+    )
+    .await
+    .unwrap();
+    let going = smtp.wait_for("ann@mail.test", "bob@").await;
+    assert!(
+        going["subject"]
+            .as_str()
+            .unwrap()
+            .contains("is going to Evening run")
+    );
+    assert!(link(&going, &inst.base).starts_with(&event.object.id));
+    rsvp::answer_local(
+        ctx,
+        &event,
+        &cat_actor,
+        Some(RsvpStatus::Going),
+        None,
+        RsvpVia::Join,
+    )
+    .await
+    .unwrap();
+    smtp.wait_for("ann@mail.test", "is on the waitlist of")
+        .await;
+
+    // Bob withdraws: Cat moves up.
+    rsvp::answer_local(ctx, &event, &bob_actor, None, None, RsvpVia::Join)
+        .await
+        .unwrap();
+    let place = smtp.wait_for("cat@mail.test", "A place opened up").await;
+    assert!(link(&place, &inst.base).starts_with(&event.object.id));
+
+    // The reminder goes once, to the one going.
+    let now = kith_storage::now_millis();
+    assert_eq!(digest::send_reminders(ctx, now).await.unwrap(), 1);
+    assert_eq!(digest::send_reminders(ctx, now).await.unwrap(), 0);
+    smtp.wait_for("cat@mail.test", "Reminder: Evening run")
+        .await;
+
+    // Cancelled: Cat hears of it.
+    events::cancel_event(ctx, &event.object.id, Some(&ann))
+        .await
+        .unwrap();
+    smtp.wait_for("cat@mail.test", "Cancelled: Evening run")
+        .await;
+
+    // A report reaches the group's organiser, saying nothing of what it says.
+    let post = posts::post_to_group(ctx, &inst.actor("ann").await, &group, "Hello", None)
+        .await
+        .unwrap();
+    let request = reports::ReportRequest {
+        post: Some(post.id.clone()),
+        person: None,
+        comment: "Something private".into(),
+    };
+    reports::report(ctx, &bob, &request).await.unwrap();
+    let report = smtp.wait_for("ann@mail.test", "A report to review").await;
+    assert!(link(&report, &inst.base).ends_with("/moderation"));
+
+    eventually("every message sent", || async {
+        (ctx.db.pending_mail().await.unwrap().0 == 0).then_some(())
+    })
+    .await;
+    for mail in smtp.received() {
+        let text = mail.to_string();
+        assert!(!text.contains("secret-room"), "an online link in {text}");
+        assert!(
+            !text.contains("Something private"),
+            "a report's text in {text}"
+        );
+    }
     inst.stop().await;
 }

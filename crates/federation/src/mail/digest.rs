@@ -45,7 +45,7 @@ pub async fn send_reminders(ctx: &Context, now: i64) -> Result<usize> {
         let name = reminder.name.as_deref().unwrap_or("An event");
         let notice = Notice {
             kind: Kind::Reminder,
-            summary: format!("Tomorrow: {name} starts at {}", when(reminder.start_time)),
+            summary: format!("Reminder: {name} starts {}", when(reminder.start_time)),
             link: compose::object_page(ctx, &reminder.event_id),
         };
         let mut change = Change::begin(ctx).await?;
