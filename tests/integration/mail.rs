@@ -507,3 +507,255 @@ async fn event_journey(python: &Path, test_db: kith_storage::testing::TestDataba
     }
     inst.stop().await;
 }
+
+/// A visitor with cookies, through the pages' forms (the CSRF token read from each page).
+struct Visitor {
+    client: reqwest::Client,
+    base: String,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Visitor {
+    fn new(base: &str) -> Visitor {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Visitor {
+            client,
+            base: base.to_owned(),
+            cookies: Default::default(),
+        }
+    }
+
+    fn keep(&mut self, res: &reqwest::Response) {
+        for value in res.headers().get_all("set-cookie") {
+            let pair = value.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.insert(name.to_owned(), value.to_owned());
+        }
+    }
+
+    fn cookie(&self) -> String {
+        let pairs: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        pairs.join("; ")
+    }
+
+    /// GETs a page (a path or a whole URL): status, body.
+    async fn get(&mut self, path: &str) -> (u16, String) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let res = self
+            .client
+            .get(url)
+            .header("cookie", self.cookie())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    /// Posts a form with the CSRF token of the page `from`: status, `Location`, body.
+    async fn post(
+        &mut self,
+        from: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let (_, page) = self.get(from).await;
+        let at = page
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token")
+            + 19;
+        let csrf = page[at..].split('"').next().unwrap().to_owned();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        form.extend_from_slice(fields);
+        let url = if action.starts_with("http") {
+            action.to_owned()
+        } else {
+            format!("{}{action}", self.base)
+        };
+        let res = self
+            .client
+            .post(url)
+            .header("cookie", self.cookie())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encoded(&form))
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, location, res.text().await.unwrap())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_confirm_an_address_save_settings_and_reset_a_password() {
+    let Some(python) = install() else { return };
+    let port = free_port();
+    let smtp = Smtp::start(&python, port);
+    let inst =
+        Instance::start_with_mail(kith_storage::testing::sqlite().await, settings(port)).await;
+    let bob = inst.person("bob").await;
+    let mut web = Visitor::new(&inst.base);
+    let (status, location, _) = web
+        .post(
+            "/login",
+            "/login",
+            &[
+                ("username", "bob"),
+                ("password", "correct horse"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+
+    let (_, page) = web.get("/settings/notifications").await;
+    assert!(page.contains("no confirmed address"), "{page}");
+    let (status, location, _) = web
+        .post(
+            "/settings/notifications",
+            "/settings/email",
+            &[("email", "bob@mail.test")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/settings/notifications?done=confirm_sent")
+    );
+    let confirm = smtp.wait_for("bob@mail.test", "Confirm").await;
+    let (status, _) = web
+        .get(&link(&confirm, &format!("{}/mail/verify/", inst.base)))
+        .await;
+    assert_eq!(status, 200);
+    let (_, page) = web.get("/settings/notifications").await;
+    assert!(
+        page.contains("Mail goes to <strong>bob@mail.test</strong>"),
+        "{page}"
+    );
+
+    let (status, _, _) = web
+        .post(
+            "/settings/notifications",
+            "/settings/notifications",
+            &[("email_each", "on"), ("digest", "weekly")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let saved = inst.ctx.db.notification_settings(&bob.id).await.unwrap();
+    assert_eq!(
+        (saved.email_each, saved.rsvp_alerts, saved.digest),
+        (true, false, Digest::Weekly)
+    );
+    let (_, page) = web.get("/notifications").await;
+    assert!(page.contains("Nothing yet."), "{page}");
+
+    // Logged out, a forgotten password is reset through the emailed link.
+    let mut stranger = Visitor::new(&inst.base);
+    let (status, _, answer) = stranger
+        .post(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "bob@mail.test")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(answer.contains("If an account has this address"));
+    let (_, _, same) = stranger
+        .post(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@mail.test")],
+        )
+        .await;
+    assert!(
+        same.contains("If an account has this address"),
+        "the same answer"
+    );
+    let reset = smtp.wait_for("bob@mail.test", "Reset your password").await;
+    let reset_link = link(&reset, &format!("{}/password/reset/", inst.base));
+    let (status, location, _) = stranger
+        .post(&reset_link, &reset_link, &[("new", "a brand new password")])
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/login?done=password_reset")
+    );
+    let (status, _) = stranger.get(&reset_link).await;
+    assert_eq!(status, 200, "the page says the link is used");
+    let mut again = Visitor::new(&inst.base);
+    let (status, location, _) = again
+        .post(
+            "/login",
+            "/login",
+            &[
+                ("username", "bob"),
+                ("password", "a brand new password"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/"),
+        "the new password works"
+    );
+    // The old session ended with the reset.
+    let (status, _) = web.get("/notifications").await;
+    assert_ne!(status, 200);
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_settings_the_pages_say_no_email_is_sent() {
+    let inst = Instance::start().await;
+    let mut web = Visitor::new(&inst.base);
+    let (_, page) = web.get("/password/forgot").await;
+    assert!(page.contains("This server does not send email"), "{page}");
+    inst.person("ann").await;
+    web.post(
+        "/login",
+        "/login",
+        &[
+            ("username", "ann"),
+            ("password", "correct horse"),
+            ("next", "/"),
+        ],
+    )
+    .await;
+    let (_, page) = web.get("/settings/notifications").await;
+    assert!(page.contains("This server does not send email"), "{page}");
+    assert!(!page.contains("/settings/email"), "no address form");
+    let (status, _, _) = web
+        .post(
+            "/settings/notifications",
+            "/settings/email",
+            &[("email", "ann@mail.test")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(inst.ctx.db.pending_mail().await.unwrap().0, 0);
+    inst.stop().await;
+}
+
+/// A form's fields, `application/x-www-form-urlencoded`.
+fn encoded(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
