@@ -718,6 +718,25 @@ async fn the_pages_confirm_an_address_save_settings_and_reset_a_password() {
     // The old session ended with the reset.
     let (status, _) = web.get("/notifications").await;
     assert_ne!(status, 200);
+    // Asked again and again, at most three reset links go within their hour.
+    for _ in 0..3 {
+        stranger
+            .post(
+                "/password/forgot",
+                "/password/forgot",
+                &[("email", "bob@mail.test")],
+            )
+            .await;
+    }
+    eventually("every message sent", || async {
+        (inst.ctx.db.pending_mail().await.unwrap().0 == 0).then_some(())
+    })
+    .await;
+    let resets = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m["subject"] == "Reset your password");
+    assert_eq!(resets.count(), 3);
     inst.stop().await;
 }
 

@@ -405,3 +405,28 @@ impl Tx {
         )
     }
 }
+
+impl Database {
+    /// How many unexpired secrets of `purpose` an account has (how many were sent lately: a
+    /// reset link lives an hour, a confirmation link two days), to bound how often they go.
+    pub async fn open_mail_tokens(&self, account_id: &str, purpose: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mail_tokens WHERE account_id = $1 AND purpose = $2 \
+             AND expires_at > $3",
+        )
+        .bind(account_id)
+        .bind(purpose)
+        .bind(now_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Forgets secrets expired before `now`; returns how many.
+    pub async fn prune_mail_tokens(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM mail_tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *self.write().await?)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

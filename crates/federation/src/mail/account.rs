@@ -10,6 +10,12 @@ use crate::{Context, FederationError, Result};
 
 /// The longest address accepted.
 const MAX_ADDRESS: usize = 254;
+/// Confirmation links an account may have open at once (each lives two days): someone else's
+/// address cannot be flooded from one account.
+const MAX_OPEN_CONFIRMATIONS: i64 = 5;
+/// Reset links an account may be sent within their hour: a stranger asking again and again does
+/// not flood the person's mailbox.
+const MAX_OPEN_RESETS: i64 = 3;
 
 /// Checks an address's shape (one `@`, something either side, no spaces or angle brackets):
 /// whether it exists is what the confirmation link finds out.
@@ -41,6 +47,9 @@ pub async fn request_confirmation(ctx: &Context, account: &Account, address: &st
         ));
     }
     let address = check_address(address)?;
+    if ctx.db.open_mail_tokens(&account.id, "verify").await? >= MAX_OPEN_CONFIRMATIONS {
+        return Err(FederationError::RateLimited(3600));
+    }
     let mut tx = ctx.db.begin().await?;
     let link = compose::secret_link(
         ctx,
@@ -105,6 +114,15 @@ pub async fn request_reset(ctx: &Context, address: &str) -> Result<()> {
     let Some(to) = recipient.email.clone() else {
         return Ok(());
     };
+    if ctx
+        .db
+        .open_mail_tokens(&recipient.account_id, "reset")
+        .await?
+        >= MAX_OPEN_RESETS
+    {
+        tracing::info!(account = %recipient.account_id, "password reset asked too often; not sent");
+        return Ok(());
+    }
     let mut tx = ctx.db.begin().await?;
     let link = compose::secret_link(
         ctx,

@@ -25,6 +25,7 @@ const THREADS: i64 = 5;
 pub async fn run(ctx: Context, every: Duration, shutdown: watch::Receiver<bool>) {
     crate::scheduled::run_once_per(ctx, "mail", every, shutdown, |ctx| async move {
         let now = now_millis();
+        ctx.db.prune_mail_tokens(now).await?;
         send_reminders(&ctx, now).await?;
         if ctx.mail_on() {
             send_digests(&ctx, now).await?;
