@@ -63,10 +63,28 @@ impl Instance {
         limits: Limits,
         configure: impl FnOnce(&mut WebSettings),
     ) -> Instance {
+        Instance::start_full(test_db, limits, configure, None).await
+    }
+
+    /// An instance that sends mail through `mail` (tests/integration/mail.rs).
+    pub async fn start_with_mail(
+        test_db: TestDatabase,
+        mail: kith_federation::mail::MailSettings,
+    ) -> Instance {
+        Instance::start_full(test_db, Limits::default(), |_| {}, Some(mail)).await
+    }
+
+    async fn start_full(
+        test_db: TestDatabase,
+        limits: Limits,
+        configure: impl FnOnce(&mut WebSettings),
+        mail: Option<kith_federation::mail::MailSettings>,
+    ) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = listener.local_addr().unwrap().to_string();
         let mut settings = FederationSettings::new(domain.clone(), true);
         settings.limits = limits;
+        settings.mail = mail;
         let ctx = Context::new(test_db.db.clone(), settings).unwrap();
         ensure_instance_actor(&ctx).await.unwrap();
         let mut web = WebSettings::new(format!("Kith test {domain}"));

@@ -23,6 +23,7 @@ mod instance;
 mod keys;
 mod kith_to_kith;
 mod lemmy_forms;
+mod mail;
 mod mastodon;
 mod members;
 mod moderation;

@@ -74,6 +74,8 @@ pub struct Change<'c> {
     new_hosts: Vec<String>,
     /// Whether this transaction records the received id of the activity being applied.
     records_received: bool,
+    /// Whether mail was queued (`crate::mail::notify`): the mail worker is woken after commit.
+    mail_queued: bool,
 }
 
 impl<'c> Change<'c> {
@@ -95,7 +97,18 @@ impl<'c> Change<'c> {
             queued: 0,
             new_hosts: Vec::new(),
             records_received: received.is_some(),
+            mail_queued: false,
         })
+    }
+
+    /// The context the change was opened with.
+    pub(crate) fn ctx(&self) -> &'c Context {
+        self.ctx
+    }
+
+    /// Notes that mail was queued in this change: the mail worker is woken once it commits.
+    pub(crate) fn mail_queued(&mut self) {
+        self.mail_queued = true;
     }
 
     /// The transaction, for the change's own rows.
@@ -127,6 +140,9 @@ impl<'c> Change<'c> {
         if self.records_received {
             // Dropped without committing, a change leaves the record to the next one.
             let _ = RECEIVING.try_with(|r| r.borrow_mut().recorded = true);
+        }
+        if self.mail_queued {
+            self.ctx.wake_mail();
         }
         if self.queued > 0 {
             self.ctx.hosts_noted(&self.new_hosts).await;

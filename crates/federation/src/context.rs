@@ -24,6 +24,8 @@ pub struct FederationSettings {
     pub limits: Limits,
     /// Private addresses outgoing requests may reach outside development mode.
     pub allowed_private_addresses: Vec<std::net::IpAddr>,
+    /// Outgoing email; `None`: no mail is queued or sent (`crate::mail`).
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl FederationSettings {
@@ -34,6 +36,7 @@ impl FederationSettings {
             dev,
             limits: Limits::default(),
             allowed_private_addresses: Vec::new(),
+            mail: None,
         }
     }
 }
@@ -75,6 +78,8 @@ struct Shared {
     /// Hosts that asked (with `Retry-After`) not to be sent anything before a time: until then
     /// their deliveries wait without a request.
     paused_hosts: Cache<String, i64>,
+    /// Wakes the mail worker (`crate::mail::send`).
+    mail_wakeup: Notify,
 }
 
 impl std::fmt::Debug for Shared {
@@ -222,6 +227,7 @@ impl Context {
                     .max_capacity(100_000)
                     .time_to_live(std::time::Duration::from_secs(6 * 60 * 60))
                     .build(),
+                mail_wakeup: Notify::new(),
             }),
         })
     }
@@ -284,6 +290,21 @@ impl Context {
     /// The inbound queue's batch and the inbox worker's wake-up.
     pub(crate) fn ingress(&self) -> &crate::ingress::Ingress {
         &self.shared.ingress
+    }
+
+    /// Whether this instance sends email.
+    pub fn mail_on(&self) -> bool {
+        self.settings.mail.is_some()
+    }
+
+    /// Wakes the mail worker: a message was queued.
+    pub fn wake_mail(&self) {
+        self.shared.mail_wakeup.notify_one();
+    }
+
+    /// Waits until [`Context::wake_mail`] is called.
+    pub async fn mail_woken(&self) {
+        self.shared.mail_wakeup.notified().await;
     }
 
     /// Wakes the delivery worker: something was queued that should go out at once.

@@ -24,6 +24,7 @@ pub mod key_lookup;
 pub mod keys;
 pub mod knock;
 pub mod legacy_html;
+pub mod mail;
 pub mod names;
 pub mod processes;
 pub mod protocol;

@@ -29,6 +29,7 @@ pub async fn open_context(config: &Config) -> anyhow::Result<Context> {
     if config.inbox_per_ip_per_minute > 0 {
         settings.limits.inbox_per_ip_per_minute = config.inbox_per_ip_per_minute;
     }
+    settings.mail = config.mail_settings()?;
     Context::new(db, settings).context("the configured domain")
 }
 

@@ -45,6 +45,18 @@ pub struct Config {
     /// list, or one comma-separated text. Empty (the default): the header is ignored.
     #[serde(deserialize_with = "list_or_text")]
     pub trusted_proxies: Vec<String>,
+    /// The SMTP server mail is sent through; empty (the default): Kith sends no email.
+    pub smtp_host: String,
+    /// Its port; 0 picks the usual one for `smtp_security` (587, 465, or 25).
+    pub smtp_port: u16,
+    /// `starttls` (the default), `tls`, or `none` (a relay on this machine or network only).
+    pub smtp_security: kith_federation::mail::Security,
+    /// The SMTP login, if the server asks for one.
+    pub smtp_username: String,
+    /// The SMTP password, with the login.
+    pub smtp_password: String,
+    /// The `From` of every email: `Kith <kith@example.org>`; empty: `kith@` the domain.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -60,6 +72,12 @@ impl Default for Config {
             inbox_per_host_per_minute: 0,
             inbox_per_ip_per_minute: 0,
             trusted_proxies: Vec::new(),
+            smtp_host: String::new(),
+            smtp_port: 0,
+            smtp_security: kith_federation::mail::Security::default(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            mail_from: String::new(),
         }
     }
 }
@@ -76,6 +94,12 @@ const FIELDS: &[&str] = &[
     "inbox_per_host_per_minute",
     "inbox_per_ip_per_minute",
     "trusted_proxies",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_username",
+    "smtp_password",
+    "mail_from",
 ];
 
 impl Config {
@@ -97,6 +121,39 @@ impl Config {
     pub fn trusted_proxies(&self) -> anyhow::Result<kith_web::TrustedProxies> {
         kith_web::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|reason| anyhow::anyhow!("trusted_proxies: {reason}"))
+    }
+
+    /// The mail settings; `None` when no SMTP server is configured (no email is sent).
+    pub fn mail_settings(&self) -> anyhow::Result<Option<kith_federation::mail::MailSettings>> {
+        use kith_federation::mail::{MailSettings, Security};
+        let host = self.smtp_host.trim();
+        if host.is_empty() {
+            return Ok(None);
+        }
+        let port = match (self.smtp_port, self.smtp_security) {
+            (0, Security::Starttls) => 587,
+            (0, Security::Tls) => 465,
+            (0, Security::None) => 25,
+            (port, _) => port,
+        };
+        let from = if self.mail_from.trim().is_empty() {
+            let domain = self.domain.split(':').next().unwrap_or(&self.domain);
+            format!("kith@{domain}")
+        } else {
+            self.mail_from.trim().to_owned()
+        };
+        if !kith_federation::mail::is_mailbox(&from) {
+            bail!("mail_from: {from:?} is not an email address");
+        }
+        let login = Some(self.smtp_username.clone()).filter(|u| !u.is_empty());
+        Ok(Some(MailSettings {
+            host: host.to_owned(),
+            port,
+            security: self.smtp_security,
+            password: login.as_ref().map(|_| self.smtp_password.clone()),
+            username: login,
+            from,
+        }))
     }
 
     /// Loads the settings. `file` is the file named on the command line or in `KITH_CONFIG`;
@@ -254,5 +311,51 @@ mod example_tests {
             FIELDS.len(),
             "kith.example.toml has a setting Kith does not know"
         );
+    }
+}
+
+#[cfg(test)]
+mod mail_tests {
+    // figment's test jail returns its own (large) error type.
+    #![allow(clippy::unwrap_used, clippy::result_large_err)]
+    use super::*;
+    use kith_federation::mail::Security;
+
+    #[test]
+    fn mail_is_off_without_a_host_and_picks_the_usual_port() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None).unwrap();
+            assert!(config.mail_settings().unwrap().is_none());
+            jail.set_env("KITH_DOMAIN", "kith.example:8443");
+            jail.set_env("KITH_SMTP_HOST", "smtp.example");
+            jail.set_env("KITH_SMTP_SECURITY", "tls");
+            let mail = Config::load(None)
+                .unwrap()
+                .mail_settings()
+                .unwrap()
+                .unwrap();
+            assert_eq!((mail.port, mail.security), (465, Security::Tls));
+            assert_eq!(mail.from, "kith@kith.example");
+            assert!(mail.username.is_none());
+            jail.set_env("KITH_SMTP_PORT", "2525");
+            jail.set_env("KITH_SMTP_USERNAME", "kith");
+            jail.set_env("KITH_SMTP_PASSWORD", "secret");
+            jail.set_env("KITH_MAIL_FROM", "Runners <runners@example.org>");
+            let mail = Config::load(None)
+                .unwrap()
+                .mail_settings()
+                .unwrap()
+                .unwrap();
+            assert_eq!(mail.port, 2525);
+            assert_eq!(mail.password.as_deref(), Some("secret"));
+            jail.set_env("KITH_MAIL_FROM", "not an address");
+            assert!(Config::load(None).unwrap().mail_settings().is_err());
+            jail.set_env("KITH_SMTP_SECURITY", "ssl");
+            assert!(
+                Config::load(None).is_err(),
+                "an unknown security is refused"
+            );
+            Ok(())
+        });
     }
 }

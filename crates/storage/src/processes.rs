@@ -216,6 +216,15 @@ impl Database {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Mail claims too (migration 0020); not counted apart: a message is sent at most a
+        // lease later otherwise.
+        sqlx::query(
+            "UPDATE mail_queue SET claimed_until = NULL, claimed_by = NULL \
+             WHERE claimed_by = $1 AND claimed_until IS NOT NULL",
+        )
+        .bind(process)
+        .execute(&mut *tx)
+        .await?;
         let gone = sqlx::query("DELETE FROM processes WHERE id = $1")
             .bind(process)
             .execute(&mut *tx)

@@ -86,6 +86,16 @@ pub async fn run(
         kith_federation::software::lookup::LookupSettings::default(),
         stopped.clone(),
     ));
+    // Outgoing mail from its queue, and the hourly reminders and digests (kith_federation::mail).
+    let mail = background.spawn(kith_federation::mail::send::run(
+        bg.clone(),
+        stopped.clone(),
+    ));
+    let mail_jobs = background.spawn(kith_federation::mail::digest::run(
+        bg.clone(),
+        std::time::Duration::from_secs(3600),
+        stopped.clone(),
+    ));
     // Connections with a header timeout; the peer address keys the login throttle and the
     // inbox's per-address limit (see `connections`, `client_addr`).
     let header_timeout = state.web.header_timeout;
@@ -107,6 +117,8 @@ pub async fn run(
     let _ = legacy_html.await;
     let _ = retention.await;
     let _ = lookups.await;
+    let _ = mail.await;
+    let _ = mail_jobs.await;
     if let Err(error) = ingress.await {
         tracing::error!(%error, "the inbox worker failed");
     }

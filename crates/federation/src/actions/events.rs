@@ -361,6 +361,7 @@ async fn write_and_announce(
     // A larger capacity gives places to people waiting.
     let promoted = change.tx().fill_from_waitlist(id).await?;
     crate::actions::rsvp::tell_promoted(ctx, &mut change, &updated, &promoted).await?;
+    crate::mail::notify::event_changed(&mut change, event, &updated).await?;
     change.commit().await?;
     Ok(updated)
 }

@@ -68,8 +68,11 @@ pub async fn join_group(
             "an answer is at most {MAX_ANSWER} characters"
         )));
     }
-    let mut membership = ctx
-        .db
+    let me = ctx.db.actor(&account.actor_id).await?;
+    // The membership and the organisers' notification of a request commit together.
+    let mut change = crate::change::Change::begin(ctx).await?;
+    let mut membership = change
+        .tx()
         .upsert_membership(
             &group.id,
             &account.actor_id,
@@ -78,6 +81,15 @@ pub async fn join_group(
             None,
         )
         .await?;
+    if state == MemberState::Pending {
+        change
+            .notify_organisers(
+                &group.id,
+                &crate::mail::notify::join_request(ctx, &group, &me),
+            )
+            .await?;
+    }
+    change.commit().await?;
     if let Some(answer) = answer
         && state == MemberState::Pending
     {

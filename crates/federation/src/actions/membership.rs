@@ -151,6 +151,12 @@ pub async fn approve_member(
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
+    change
+        .notify(
+            &member.id,
+            &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Approved, &group),
+        )
+        .await?;
     change.commit().await?;
     Ok(member)
 }
@@ -180,6 +186,14 @@ pub async fn remove_member(
     change.tx().delete_membership(&group.id, &member.id).await?;
     if let Some(plan) = plan {
         change.queue(plan).await?;
+    }
+    if membership.state == MemberState::Pending.as_str() {
+        change
+            .notify(
+                &member.id,
+                &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Refused, &group),
+            )
+            .await?;
     }
     change.commit().await?;
     Ok(member)

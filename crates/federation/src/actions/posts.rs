@@ -114,6 +114,9 @@ pub async fn post_to_group(
             ..NewObject::local(&id, "Note", &author.id, note.to_string(), published)
         })
         .await?;
+    if held_reason.is_none() {
+        crate::mail::notify::replied(&mut change, &stored, author).await?;
+    }
     if held_reason.is_some() {
         // Kept for the group's moderators; nothing is sent until one releases it.
     } else if let Some(plan) = remote {

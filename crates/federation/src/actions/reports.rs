@@ -58,8 +58,10 @@ pub async fn report(ctx: &Context, by: &Account, request: &ReportRequest) -> Res
         Some(object) => local_group_of(ctx, object).await?,
         None => None,
     };
-    Ok(ctx
-        .db
+    // The report and its moderators' notification commit together.
+    let mut change = crate::change::Change::begin(ctx).await?;
+    let report = change
+        .tx()
         .create_report(&NewReport {
             reporter_id: Some(by.actor_id.clone()),
             target_id: target.id,
@@ -68,7 +70,10 @@ pub async fn report(ctx: &Context, by: &Account, request: &ReportRequest) -> Res
             comment: comment.to_owned(),
             activity_id: None,
         })
-        .await?)
+        .await?;
+    crate::mail::notify::report_filed(&mut change, &report).await?;
+    change.commit().await?;
+    Ok(report)
 }
 
 async fn live_object(ctx: &Context, id: &str) -> Result<StoredObject> {

@@ -77,6 +77,9 @@ pub async fn answer_local(
         }
     };
     tell(ctx, &mut change, event, person, activity_id, via, &answer).await?;
+    if let Answer::Recorded(recorded) = &answer {
+        crate::mail::notify::new_answer(&mut change, event, person, recorded).await?;
+    }
     change.commit().await?;
     Ok(answer)
 }

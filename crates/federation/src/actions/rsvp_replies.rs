@@ -91,6 +91,9 @@ pub async fn tell_promoted(
             continue;
         };
         tracing::info!(event = %event.object.id, person = %person.id, "moved up from the waitlist");
+        change
+            .notify(&person.id, &crate::mail::notify::promoted(ctx, event))
+            .await?;
         if person.local {
             continue;
         }

@@ -94,6 +94,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     // Planning reads (the members, their hosts) while the transaction waits.
     let redistribution = Redistribution::plan(ctx, &group, &stored, create).await?;
     redistribution.write(&mut change, &stored.id).await?;
+    crate::mail::notify::replied_by_id(&mut change, &stored).await?;
     change.commit().await?;
     Ok(Outcome::Applied)
 }

@@ -70,6 +70,7 @@ pub async fn receive_flag(ctx: &Context, activity: &Activity, sender: &Actor) ->
     let created = change.tx().create_report(&new).await;
     match created {
         Ok(report) => {
+            crate::mail::notify::report_filed(&mut change, &report).await?;
             change.commit().await?;
             tracing::info!(report = %report.id, from = %sender.id, "report received");
             Ok(Outcome::Applied)

@@ -66,6 +66,14 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
+    if needs_approval && state != Some(MemberState::Pending.as_str()) {
+        change
+            .notify_organisers(
+                &target.id,
+                &crate::mail::notify::join_request(ctx, &target, sender),
+            )
+            .await?;
+    }
     change.commit().await?;
     if needs_approval {
         tracing::info!(group = %target.id, member = %sender.id, "join request waits for a moderator");

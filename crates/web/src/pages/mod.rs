@@ -13,6 +13,7 @@ mod events;
 pub mod groups;
 mod home;
 mod moderation;
+mod notifications;
 mod people;
 mod safety;
 pub mod views;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(moderation::router())
         .merge(admin::router())
         .merge(safety::router())
+        .merge(notifications::router())
 }
 
 async fn stylesheet() -> Response {
@@ -170,6 +172,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "decided" => "Done.",
         "reported" => "Thank you. The moderators will look at your report.",
         "removed" => "The post is removed; the group's members' servers are told.",
+        "confirm_sent" => "A confirmation link is on its way to that address.",
+        "password_reset" => "Your password is changed. Log in with it.",
         _ => return None,
     })
 }
