@@ -11,6 +11,7 @@ mod cli_safety;
 mod connections;
 mod delivery;
 mod event_fixtures;
+mod event_pages;
 mod events;
 mod fedify;
 mod feeds;

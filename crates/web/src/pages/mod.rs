@@ -9,6 +9,7 @@ mod auth;
 pub mod auth_cookies {
     pub use super::auth::{parse_mode, session_cookie, with_cookie};
 }
+mod event_forms;
 mod events;
 pub mod groups;
 mod home;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(groups::router())
         .merge(events::router())
+        .merge(event_forms::router())
         .merge(moderation::router())
         .merge(admin::router())
         .merge(safety::router())
@@ -155,6 +157,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "held" => "Your post waits for an organiser.",
         "answered" => "Your answer is recorded.",
         "created" => "Created.",
+        "updated" => "The event is updated; members and people who answered are told.",
+        "cancelled" => "The event is cancelled; members and people who answered are told.",
+        "deleted" => "The event is deleted.",
         "registered" => "Welcome! Your account is ready.",
         "applied" => {
             "Thank you. An administrator will read your application; log in once it is approved."
