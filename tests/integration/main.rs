@@ -36,6 +36,7 @@ mod processes;
 mod recovery;
 mod rejections;
 mod safety;
+mod series_pages;
 mod serve;
 mod server_fixtures;
 mod shapes;

@@ -15,7 +15,9 @@ use kith_storage::{
 };
 use serde::Deserialize;
 
-use super::views::{EventItem, PostView, display_name, event_item, handle, paragraphs, post_views};
+use super::views::{
+    EventItem, PostView, display_name, event_items, handle, paragraphs, post_views,
+};
 use super::{Alternate, CsrfForm, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -103,7 +105,7 @@ pub async fn group_page(
         .await?;
     let events = ctx
         .db
-        .calendar_events(CalendarScope::Group(&group.id), now_millis(), 10)
+        .calendar_events(CalendarScope::Group(&group.id), now_millis(), 60)
         .await?;
     let mut layout = Layout::new(state, viewer, display_name(group)).with_notice(done);
     layout.json_href = Some(group.id.clone());
@@ -136,7 +138,7 @@ pub async fn group_page(
         is_owner,
         can_post,
         posts: post_views(state, &objects).await?,
-        events: events.iter().map(event_item).collect(),
+        events: event_items(&events, 10),
     };
     super::render_with_remote_form(state, viewer, &page)
 }
