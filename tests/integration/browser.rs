@@ -450,7 +450,8 @@ async fn width(client: &Client, px: u32) {
 
 /// An organiser manages an event from the pages (issue 23), at laptop and phone width: a
 /// form with a mistake comes back with the problem beside its field and what was typed kept;
-/// fixed, the event repeats weekly; then it is edited, cancelled and deleted from its page.
+/// fixed, the event repeats weekly; then it is edited, cancelled and deleted from its page;
+/// then the group is renamed in its settings and its member list shown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event() {
     let Some(driver) = driver().await else { return };
@@ -551,6 +552,18 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     assert_eq!(client.current_url().await.unwrap().path(), "/g/runners");
     assert!(page_text(&client).await.contains("The event is deleted."));
     shot(&client, "event-deleted-390").await;
+
+    // The group's settings and member list, on the phone.
+    submit(&client, "a[href$='/g/runners/settings']").await;
+    fill(&client, "#title", "Riverside Runners").await;
+    fill(&client, "#rules", "Nobody is left behind.").await;
+    shot(&client, "group-settings-390").await;
+    submit(&client, "form[action$='/settings'] button[type=submit]").await;
+    assert!(page_text(&client).await.contains("Saved."));
+    submit(&client, "a[href$='/g/runners/members']").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("@olga@") && text.contains("owner"), "{text}");
+    shot(&client, "group-members-390").await;
 
     client.close().await.unwrap();
     drop(driver);

@@ -17,6 +17,7 @@ mod fedify;
 mod feeds;
 mod fixtures;
 mod forms;
+mod group_pages;
 mod hostile_html;
 mod hostile_peers;
 mod inbound;

@@ -11,6 +11,7 @@ pub mod auth_cookies {
 }
 mod event_forms;
 mod events;
+mod group_admin;
 pub mod groups;
 mod home;
 mod moderation;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::router())
         .merge(events::router())
         .merge(event_forms::router())
+        .merge(group_admin::router())
         .merge(moderation::router())
         .merge(admin::router())
         .merge(safety::router())
@@ -160,6 +162,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "updated" => "The event is updated; members and people who answered are told.",
         "cancelled" => "The event is cancelled; members and people who answered are told.",
         "deleted" => "The event is deleted.",
+        "member-removed" => "The member is removed; their server is told.",
+        "banned" => "The person is banned from the group.",
         "registered" => "Welcome! Your account is ready.",
         "applied" => {
             "Thank you. An administrator will read your application; log in once it is approved."
