@@ -28,6 +28,7 @@ mod lemmy_forms;
 mod mastodon;
 mod members;
 mod moderation;
+mod moderation_pages;
 mod online_link;
 mod online_link_remote;
 mod outsiders;

@@ -137,7 +137,12 @@ pub async fn group_page(
         is_moderator,
         is_owner,
         can_post,
-        posts: post_views(state, &objects).await?,
+        posts: {
+            let mut posts = post_views(state, &objects).await?;
+            let me = viewer.account().map(|a| a.actor_id.as_str());
+            posts.iter_mut().for_each(|p| p.allow(me, is_moderator));
+            posts
+        },
         events: event_items(&events, 10),
     };
     super::render_with_remote_form(state, viewer, &page)

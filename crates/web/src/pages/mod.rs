@@ -16,6 +16,7 @@ pub mod groups;
 mod home;
 mod moderation;
 mod people;
+mod post_actions;
 mod safety;
 pub mod views;
 
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(event_forms::router())
         .merge(group_admin::router())
+        .merge(post_actions::router())
         .merge(moderation::router())
         .merge(admin::router())
         .merge(safety::router())
@@ -164,6 +166,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "deleted" => "The event is deleted.",
         "member-removed" => "The member is removed; their server is told.",
         "banned" => "The person is banned from the group.",
+        "post-deleted" => "Your post is deleted; the group's members' servers are told.",
         "registered" => "Welcome! Your account is ready.",
         "applied" => {
             "Thank you. An administrator will read your application; log in once it is approved."

@@ -40,6 +40,22 @@ pub struct PostView {
     pub published_iso: String,
     /// How many replies it has.
     pub replies: i64,
+    /// Its author's actor id.
+    pub author_id: String,
+    /// A post (not an event, whose organisers manage it on its page).
+    pub is_post: bool,
+    /// The viewer organises its group: a Remove button is shown.
+    pub can_remove: bool,
+    /// The viewer wrote it: a Delete button is shown.
+    pub can_delete: bool,
+}
+
+impl PostView {
+    /// Offers the viewer what they may do with the post: organisers remove, authors delete.
+    pub fn allow(&mut self, viewer_actor: Option<&str>, organiser: bool) {
+        self.can_remove = organiser && self.is_post;
+        self.can_delete = self.is_post && viewer_actor == Some(self.author_id.as_str());
+    }
 }
 
 /// `@name@host` of an actor.
@@ -106,6 +122,10 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
         published: human_time(object.published_at),
         published_iso: rfc3339(object.published_at),
         replies,
+        author_id: object.attributed_to.clone(),
+        is_post: !matches!(object.kind.as_str(), "Event" | "Question"),
+        can_remove: false,
+        can_delete: false,
     }
 }
 
