@@ -1,7 +1,7 @@
 //! Moderation in place (issue 23), by form posts with a session cookie: organisers remove a
 //! post from the group page and act on a report from the report itself (remove the post, ban
 //! the person); a report closes when acted on, wherever; authors delete their own posts; other
-//! people are refused.
+//! people are refused. The navigation counts what waits.
 
 use kith_federation::actions::{posts, reports};
 use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, StoredObject};
@@ -62,6 +62,12 @@ async fn organisers_remove_and_ban_in_place_and_reports_close_when_acted_on() {
     let dan_report = report(&kith, &reporter, &dans).await;
     let organiser = Browser::of(&kith, &olga).await;
     let author = Browser::of(&kith, &mia).await;
+
+    // The navigation counts what waits for organisers: the two reports.
+    let (_, page) = organiser.get(&kith, "/").await;
+    assert!(page.contains("title=\"2 waiting\""), "{page}");
+    let (_, page) = author.get(&kith, "/events").await;
+    assert!(!page.contains(" waiting\""), "nothing waits for a member");
 
     // The group page offers organisers Remove on each post, authors Delete on their own.
     let (_, page) = organiser.get(&kith, "/g/runners").await;
@@ -169,5 +175,6 @@ async fn organisers_remove_and_ban_in_place_and_reports_close_when_acted_on() {
     );
     let (_, page) = organiser.get(&kith, "/moderation").await;
     assert!(page.contains("No report waits."), "{page}");
+    assert!(!page.contains(" waiting\""), "nothing waits any more");
     kith.stop().await;
 }

@@ -192,7 +192,7 @@ pub async fn event_page(
         in_series: f.series_id.is_some(),
         my_status: mine.as_deref().map(status_words),
     };
-    let mut layout = Layout::new(state, viewer, view.title.clone());
+    let mut layout = super::layout_with_waiting(state, viewer, view.title.clone()).await?;
     layout.json_href = Some(object.id.clone());
     layout.alternates.push(Alternate {
         media_type: "text/calendar",

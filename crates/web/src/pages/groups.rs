@@ -107,7 +107,9 @@ pub async fn group_page(
         .db
         .calendar_events(CalendarScope::Group(&group.id), now_millis(), 60)
         .await?;
-    let mut layout = Layout::new(state, viewer, display_name(group)).with_notice(done);
+    let mut layout = super::layout_with_waiting(state, viewer, display_name(group))
+        .await?
+        .with_notice(done);
     layout.json_href = Some(group.id.clone());
     layout.alternates = vec![
         Alternate {

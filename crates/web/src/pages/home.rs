@@ -76,7 +76,9 @@ async fn front_page(
         .calendar_events(CalendarScope::Instance, now_millis(), 60)
         .await
         .or_page(&state, &viewer)?;
-    let mut layout = Layout::new(&state, &viewer, state.web.instance_name.clone())
+    let mut layout = super::layout_with_waiting(&state, &viewer, state.web.instance_name.clone())
+        .await
+        .or_page(&state, &viewer)?
         .with_notice(query.done.as_deref());
     layout.json_href = Some(ctx.urls().instance_actor());
     layout.alternates.push(calendar_alternate(&state));
@@ -107,7 +109,9 @@ async fn events_page(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .calendar_events(CalendarScope::Instance, now_millis(), 200)
         .await
         .or_page(&state, &viewer)?;
-    let mut layout = Layout::new(&state, &viewer, "Coming events");
+    let mut layout = super::layout_with_waiting(&state, &viewer, "Coming events")
+        .await
+        .or_page(&state, &viewer)?;
     layout.alternates.push(calendar_alternate(&state));
     let page = EventsPage {
         layout,

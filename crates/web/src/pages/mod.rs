@@ -33,6 +33,7 @@ use crate::{ApiError, AppState};
 
 pub use events::event_page;
 pub use groups::group_page;
+pub use moderation::layout_with_waiting;
 pub use people::{person_page, thread_page};
 
 /// Every page route that is not also an ActivityPub id (those are routed in `activitypub`).
@@ -126,6 +127,8 @@ pub struct Layout {
     pub alternates: Vec<Alternate>,
     /// A message after an action ("You joined.").
     pub notice: Option<String>,
+    /// How many things wait for the viewer as a moderator (shown beside Moderation).
+    pub waiting: i64,
 }
 
 impl Layout {
@@ -140,6 +143,7 @@ impl Layout {
             json_href: None,
             alternates: Vec::new(),
             notice: None,
+            waiting: 0,
         }
     }
 
