@@ -43,4 +43,5 @@ mod serve;
 mod server_fixtures;
 mod shapes;
 mod spellings;
+mod state_pages;
 mod support;

@@ -232,9 +232,12 @@ async fn get_group_activity(
 async fn get_object(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    Query(done): Query<DoneQuery>,
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
+    // The message an action's redirect names (only known codes are shown).
+    let done = done.done.as_deref();
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
     // A direct message (the group's answer to one person, perhaps with an event's online link)
     // went to its addressee alone and is served to nobody.
@@ -247,7 +250,7 @@ async fn get_object(
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
-        return crate::events::event_or_poll(&state, &object, &headers, &viewer).await;
+        return crate::events::event_or_poll(&state, &object, &headers, &viewer, done).await;
     }
     if wants_activity_json(&headers) {
         return Ok(activity_json(
@@ -262,5 +265,5 @@ async fn get_object(
             &object.id,
         ));
     }
-    pages::thread_page(&state, &viewer, &object).await
+    pages::thread_page(&state, &viewer, &object, done).await
 }

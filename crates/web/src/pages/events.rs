@@ -60,6 +60,9 @@ struct EventView {
     /// One date of a repeating series.
     in_series: bool,
     my_status: Option<&'static str>,
+    /// The viewer's answer as the buttons spell it (`going`, `maybe`, `not_going`), or empty:
+    /// that button is shown pressed.
+    my_answer: &'static str,
 }
 
 /// One answer, as organisers see it.
@@ -109,6 +112,7 @@ pub async fn event_page(
     state: &AppState,
     viewer: &Viewer,
     object: &StoredObject,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let event = ctx.db.event(&object.id).await?;
@@ -191,8 +195,16 @@ pub async fn event_page(
         organiser,
         in_series: f.series_id.is_some(),
         my_status: mine.as_deref().map(status_words),
+        my_answer: match mine.as_deref().and_then(RsvpStatus::parse) {
+            Some(RsvpStatus::Going) => "going",
+            Some(RsvpStatus::Maybe) => "maybe",
+            Some(RsvpStatus::NotGoing) => "not_going",
+            _ => "",
+        },
     };
-    let mut layout = super::layout_with_waiting(state, viewer, view.title.clone()).await?;
+    let mut layout = super::layout_with_waiting(state, viewer, view.title.clone())
+        .await?
+        .with_notice(done);
     layout.json_href = Some(object.id.clone());
     layout.alternates.push(Alternate {
         media_type: "text/calendar",

@@ -82,10 +82,19 @@ pub async fn group_page(
         Some(a) => joining::membership_of(ctx, group, &a.actor_id).await?,
         None => None,
     };
-    let state_of = membership
-        .as_ref()
-        .map(|m| m.state.clone())
-        .unwrap_or_default();
+    // A ban ends the membership and is kept on its own: a banned person is told so rather
+    // than offered Join again.
+    let banned = match viewer.account() {
+        Some(a) => ctx.db.is_banned(&group.id, &a.actor_id).await?,
+        None => false,
+    };
+    let state_of = match banned {
+        true => MemberState::Banned.as_str().to_owned(),
+        false => membership
+            .as_ref()
+            .map(|m| m.state.clone())
+            .unwrap_or_default(),
+    };
     let accepted = state_of == MemberState::Accepted.as_str();
     let is_moderator = accepted && membership.as_ref().is_some_and(|m| m.is_moderator())
         || viewer.account().is_some_and(|a| a.is_admin);

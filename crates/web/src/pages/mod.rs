@@ -162,7 +162,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "requested" => "Your request to join was sent to the organisers.",
         "left" => "You left the group.",
         "posted" => "Posted.",
-        "held" => "Your post waits for an organiser.",
+        "held" => "Your post is held for the organisers: it appears once one of them approves it.",
         "answered" => "Your answer is recorded.",
         "created" => "Created.",
         "updated" => "The event is updated; members and people who answered are told.",

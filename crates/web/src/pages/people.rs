@@ -111,6 +111,7 @@ pub async fn thread_page(
     state: &AppState,
     viewer: &Viewer,
     object: &StoredObject,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let (root, replies) = posts::thread(ctx, object.clone()).await?;
@@ -123,7 +124,8 @@ pub async fn thread_page(
     all.extend(replies);
     let list = post_views(state, &all).await?;
     let can_reply = viewer.account().is_some() && group.is_some();
-    let mut layout = Layout::new(state, viewer, format!("Post by {}", list[0].author_name));
+    let mut layout =
+        Layout::new(state, viewer, format!("Post by {}", list[0].author_name)).with_notice(done);
     if root.local {
         layout.json_href = Some(root.id.clone());
     }
@@ -141,6 +143,7 @@ pub async fn thread_page(
 #[derive(Deserialize)]
 struct IdQuery {
     id: String,
+    done: Option<String>,
 }
 
 async fn remote_thread(
@@ -152,7 +155,7 @@ async fn remote_thread(
     if object.group_id.is_none() {
         return Err(PageError::new(&state, &viewer, ApiError::NotFound));
     }
-    thread_page(&state, &viewer, &object)
+    thread_page(&state, &viewer, &object, q.done.as_deref())
         .await
         .or_page(&state, &viewer)
 }
