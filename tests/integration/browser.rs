@@ -54,6 +54,8 @@ async fn driver() -> Option<Driver> {
         .port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        // The browser's own zone, whatever the machine's: pages compare it with events' zones.
+        .env("TZ", "UTC")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -550,7 +552,24 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     click(&client, "details summary").await;
     submit(&client, "form[action$='/delete'] button").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/g/runners");
-    assert!(page_text(&client).await.contains("The event is deleted."));
+    let text = page_text(&client).await;
+    assert!(text.contains("The event is deleted."), "{text}");
+    // The series' other dates: one entry, with the viewer's time (UTC) beside Paris time.
+    assert!(text.contains("Repeats · next:"), "{text}");
+    let shown = client
+        .execute(
+            "var el = document.querySelector('li .viewer-time'); \
+             return el && !el.hidden ? el.textContent : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|t| t.starts_with("Your time (UTC)")),
+        "{shown}"
+    );
     shot(&client, "event-deleted-390").await;
 
     // The group's settings and member list, on the phone.

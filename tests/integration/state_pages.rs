@@ -1,6 +1,7 @@
 //! Pages tell the truth about where someone stands (issue 23): the answer given is the pressed
 //! button; a reply held for the organisers says so after posting instead of vanishing; people
-//! banned from a group are told why instead of being shown Join and answer buttons.
+//! banned from a group are told why instead of being shown Join and answer buttons. Addresses
+//! in posts are links.
 
 use kith_federation::actions::{bans, events, posts};
 use kith_storage::{JoinPolicy, MemberRole, MemberState};
@@ -51,9 +52,18 @@ async fn the_answer_given_is_pressed_held_replies_say_so_and_banned_people_see_w
 
     // A reply from someone outside the group (members post) is held, and they are told.
     let olga_actor = kith.ctx.db.actor(&olga.actor_id).await.unwrap();
-    let post = posts::post_to_group(&kith.ctx, &olga_actor, &group, "Who runs Sunday?", None)
+    let text = "Who runs Sunday? Route: https://example.org/route?a=1&b=2.";
+    let post = posts::post_to_group(&kith.ctx, &olga_actor, &group, text, None)
         .await
         .unwrap();
+    // Its address is a link on the page (after sanitising), the sentence's full stop not in it.
+    let (_, page) = member.get(&kith, "/g/runners").await;
+    assert!(
+        page.contains(
+            "<a href=\"https://example.org/route?a=1&amp;b=2\" rel=\"nofollow noopener ugc\">"
+        ),
+        "{page}"
+    );
     let outsider = kith.person("zed").await;
     let zed = Browser::of(&kith, &outsider).await;
     let (status, location, _) = zed

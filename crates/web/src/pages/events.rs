@@ -182,7 +182,7 @@ pub async fn event_page(
         online: f.online_url.is_some(),
         online_url: safe_link_of(online_url.as_deref()),
         cannot_answer,
-        description: object.content.clone().unwrap_or_default(),
+        description: super::linkify::linkify(object.content.as_deref().unwrap_or_default()),
         going: counts.going,
         maybe: counts.maybe,
         waitlisted: counts.waitlisted,

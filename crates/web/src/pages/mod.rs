@@ -14,6 +14,7 @@ mod events;
 mod group_admin;
 pub mod groups;
 mod home;
+pub mod linkify;
 mod moderation;
 mod people;
 mod post_actions;

@@ -117,7 +117,7 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
             None => safe_link(&object.attributed_to),
         },
         title: title(object.name.as_deref()).filter(|_| object.kind != "Note"),
-        content: object.content.clone().unwrap_or_default(),
+        content: super::linkify::linkify(object.content.as_deref().unwrap_or_default()),
         warning: content_warning(object),
         published: human_time(object.published_at),
         published_iso: rfc3339(object.published_at),
@@ -185,6 +185,8 @@ pub struct EventItem {
     pub place: String,
     /// Whether it is cancelled.
     pub cancelled: bool,
+    /// The event's own zone (the script adds the viewer's time when theirs differs).
+    pub zone: String,
     /// One date of a repeating series, listed once with its next dates.
     pub repeats: bool,
     /// The series' next dates after this one (at most [`NEXT_DATES`]).
@@ -271,6 +273,7 @@ pub fn event_item(event: &StoredEvent) -> EventItem {
             .or_else(|| f.online_url.as_ref().map(|_| "Online".to_owned()))
             .unwrap_or_default(),
         cancelled: f.status == EventStatus::Cancelled.as_str(),
+        zone: f.timezone.clone(),
         repeats: false,
         next: Vec::new(),
     }
