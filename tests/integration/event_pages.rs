@@ -42,6 +42,23 @@ impl Browser {
         (status, response.text().await.unwrap())
     }
 
+    /// GETs a page that redirects: its status and where to.
+    pub async fn redirect(&self, kith: &Instance, path: &str) -> (u16, String) {
+        let response = client()
+            .get(format!("{}{path}", kith.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (response.status().as_u16(), location)
+    }
+
     /// POSTs a form (with the CSRF token): its status, redirect and body.
     pub async fn post(
         &self,

@@ -52,8 +52,11 @@ async fn the_answer_given_is_pressed_held_replies_say_so_and_banned_people_see_w
 
     // A reply from someone outside the group (members post) is held, and they are told.
     let olga_actor = kith.ctx.db.actor(&olga.actor_id).await.unwrap();
-    let text = "Who runs Sunday? Route: https://example.org/route?a=1&b=2.";
-    let post = posts::post_to_group(&kith.ctx, &olga_actor, &group, text, None)
+    let text = format!(
+        "Who runs Sunday? Route: https://example.org/route?a=1&b=2. Ask {}.",
+        kith.handle("mia")
+    );
+    let post = posts::post_to_group(&kith.ctx, &olga_actor, &group, &text, None)
         .await
         .unwrap();
     // Its address is a link on the page (after sanitising), the sentence's full stop not in it.
@@ -64,6 +67,19 @@ async fn the_answer_given_is_pressed_held_replies_say_so_and_banned_people_see_w
         ),
         "{page}"
     );
+    // The mention leads to mia's page; one of someone Kith does not know is a 404 page.
+    let mention = format!("/mention/{}", kith.handle("mia"));
+    assert!(
+        page.contains(&format!("<a href=\"{mention}\" class=\"mention\"")),
+        "{page}"
+    );
+    let (status, location) = member.redirect(&kith, &mention).await;
+    assert_eq!((status, location), (303, format!("{}/u/mia", kith.base)));
+    let (status, page) = member
+        .get(&kith, "/mention/@nobody@elsewhere.example")
+        .await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Not found"), "an HTML page: {page}");
     let outsider = kith.person("zed").await;
     let zed = Browser::of(&kith, &outsider).await;
     let (status, location, _) = zed

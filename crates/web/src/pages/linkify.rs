@@ -2,6 +2,8 @@
 //! already safe (sanitised on arrival, or written by Kith from plain text), so only its text
 //! between tags is looked at, never text already inside a link, and an address becomes a link
 //! only when `untrusted::safe_link` takes it (http(s), no credentials, no odd characters).
+//! Mentions (`@name@host`) link to `/mention/@name@host`, which sends the reader to the
+//! person's page here or their profile elsewhere, when Kith knows them.
 
 use kith_federation::untrusted::safe_link;
 
@@ -41,6 +43,54 @@ pub fn linkify(html: &str) -> String {
 }
 
 fn link_text(text: &str, out: &mut String) {
+    let mut rest = text;
+    // Mentions first, between them the addresses.
+    while let Some((start, end)) = next_mention(rest) {
+        link_addresses(&rest[..start], out);
+        let mention = &rest[start..end];
+        out.push_str("<a href=\"/mention/");
+        out.push_str(mention);
+        out.push_str("\" class=\"mention\" rel=\"nofollow\">");
+        out.push_str(mention);
+        out.push_str("</a>");
+        rest = &rest[end..];
+    }
+    link_addresses(rest, out);
+}
+
+/// The next `@name@host` in escaped text that starts a word: its byte range.
+fn next_mention(text: &str) -> Option<(usize, usize)> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-';
+    let host_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':';
+    let mut from = 0;
+    while let Some(i) = text[from..].find('@').map(|i| i + from) {
+        from = i + 1;
+        let starts_word = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || c == '(' || c == '>');
+        if !starts_word {
+            continue;
+        }
+        let after = &text[i + 1..];
+        let name_len = after.find(|c: char| !name_char(c)).unwrap_or(after.len());
+        if name_len == 0 || !after[name_len..].starts_with('@') {
+            continue;
+        }
+        let host = &after[name_len + 1..];
+        let mut host_len = host.find(|c: char| !host_char(c)).unwrap_or(host.len());
+        while host_len > 0 && host[..host_len].ends_with(['.', ':', '-']) {
+            host_len -= 1;
+        }
+        if host_len == 0 || !host[..host_len].contains('.') && !host[..host_len].contains(':') {
+            continue;
+        }
+        return Some((i, i + 1 + name_len + 1 + host_len));
+    }
+    None
+}
+
+fn link_addresses(text: &str, out: &mut String) {
     let mut rest = text;
     // One pass: each `http` is looked at once (no search that starts over from the same place).
     while let Some(at) = rest.find("http") {
@@ -124,5 +174,25 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn mentions_become_links_to_the_resolver() {
+        assert_eq!(
+            linkify("<p>Thanks @mia@runners.example.</p>"),
+            "<p>Thanks <a href=\"/mention/@mia@runners.example\" class=\"mention\" \
+             rel=\"nofollow\">@mia@runners.example</a>.</p>"
+        );
+        // Not mentions: an e-mail-like word, a lone @name, a name with odd characters.
+        for text in [
+            "<p>mail mia@runners.example</p>",
+            "<p>hi @mia</p>",
+            "<p>@mi&quot;a@x.example</p>",
+        ] {
+            assert_eq!(linkify(text), text);
+        }
+        // In a link already: left alone.
+        let linked = "<p><a href=\"https://m.example/@mia\">@mia@m.example</a></p>";
+        assert_eq!(linkify(linked), linked);
     }
 }

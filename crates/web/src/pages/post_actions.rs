@@ -1,9 +1,14 @@
 //! Moderation in place: an organiser removes a post from where it is shown, and an author
 //! deletes their own; both go back to the group's page. Open reports of the post close with it
-//! (the action closes them in its transaction).
+//! (the action closes them in its transaction). And where a mention in a post leads.
 
-use axum::{Form, Router, extract::State, response::Response, routing::post};
-use kith_federation::actions::group_safety;
+use axum::{
+    Form, Router,
+    extract::{Path, State},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::{group_safety, membership};
 use serde::Deserialize;
 
 use super::{OrPage, PageError, see_other};
@@ -14,6 +19,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/posts/remove", post(remove_post))
         .route("/posts/delete", post(delete_post))
+        .route("/mention/{handle}", get(mention))
+}
+
+/// A mention's link (`linkify`): to the person or group's page here, or their profile
+/// elsewhere, when Kith knows them; nothing is fetched for a page view.
+async fn mention(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(handle): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = membership::find_actor(&state.ctx, &handle)
+        .await
+        .or_page(&state, &viewer)?;
+    match super::views::actor_url(&actor) {
+        Some(url) => Ok(see_other(&url)),
+        None => Err(PageError::new(&state, &viewer, crate::ApiError::NotFound)),
+    }
 }
 
 #[derive(Deserialize)]
