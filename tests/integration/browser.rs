@@ -54,6 +54,8 @@ async fn driver() -> Option<Driver> {
         .port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        // The browser's own zone, whatever the machine's: pages compare it with events' zones.
+        .env("TZ", "UTC")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -440,4 +442,150 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
     tokio::time::sleep(Duration::from_millis(10)).await;
     a.stop().await;
     b.stop().await;
+}
+
+/// Sets the window's width (the height stays a phone's or a laptop's).
+async fn width(client: &Client, px: u32) {
+    let height = if px < 600 { 844 } else { 900 };
+    client.set_window_size(px, height).await.unwrap();
+}
+
+/// An organiser manages an event from the pages (issue 23), at laptop and phone width: a
+/// form with a mistake comes back with the problem beside its field and what was typed kept;
+/// fixed, the event repeats weekly; then it is edited, cancelled and deleted from its page;
+/// then the group is renamed in its settings and its member list shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event() {
+    let Some(driver) = driver().await else { return };
+    let a = Instance::start().await;
+    accounts::create_account(&a.ctx, "olga", "olga password", false)
+        .await
+        .unwrap();
+    a.group("runners", "olga", kith_storage::JoinPolicy::Open)
+        .await;
+    let client = browser(&driver).await;
+    width(&client, 1280).await;
+    log_in(&client, &a.base, "olga", "olga password").await;
+
+    client
+        .goto(&format!("{}/g/runners/events/new", a.base))
+        .await
+        .unwrap();
+    let day = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .checked_add(jiff::Span::new().days(3))
+        .unwrap()
+        .date();
+    fill(&client, "#title", "Evening run").await;
+    fill(&client, "#description", "Easy pace, all welcome.").await;
+    set_value(&client, "start", &format!("{day}T18:30")).await;
+    set_value(&client, "end", &format!("{day}T17:30")).await;
+    set_value(&client, "timezone", "Europe/Paris").await;
+    submit(
+        &client,
+        "form[action$='/g/runners/events'] button[type=submit]",
+    )
+    .await;
+    let error = client
+        .find(Locator::Css("#end-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(error, "the end must come after the start");
+    let kept = client
+        .find(Locator::Css("#title"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Evening run"));
+    shot(&client, "event-form-problem-1280").await;
+    width(&client, 390).await;
+    shot(&client, "event-form-problem-390").await;
+    width(&client, 1280).await;
+
+    set_value(&client, "end", &format!("{day}T19:30")).await;
+    client
+        .find(Locator::Css("#repeat option[value='weekly']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&client, "#repeat_count", "3").await;
+    submit(
+        &client,
+        "form[action$='/g/runners/events'] button[type=submit]",
+    )
+    .await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Evening run") && text.contains("18:30–19:30"),
+        "{text}"
+    );
+    shot(&client, "event-organiser-1280").await;
+
+    // Edited: renamed and moved half an hour later.
+    submit(&client, "a[href$='/edit']").await;
+    fill(&client, "#title", "Evening run (new time)").await;
+    set_value(&client, "start", &format!("{day}T19:00")).await;
+    set_value(&client, "end", &format!("{day}T20:00")).await;
+    submit(&client, "form[action$='/edit'] button[type=submit]").await;
+    let text = page_text(&client).await;
+    assert!(
+        text.contains("Evening run (new time)") && text.contains("19:00–20:00"),
+        "{text}"
+    );
+
+    // On a phone: cancelled, then deleted.
+    width(&client, 390).await;
+    shot(&client, "event-organiser-390").await;
+    submit(&client, "form[action$='/cancel'] button").await;
+    assert!(
+        page_text(&client)
+            .await
+            .contains("This event is cancelled.")
+    );
+    click(&client, "details summary").await;
+    submit(&client, "form[action$='/delete'] button").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/g/runners");
+    let text = page_text(&client).await;
+    assert!(text.contains("The event is deleted."), "{text}");
+    // The series' other dates: one entry, with the viewer's time (UTC) beside Paris time.
+    assert!(text.contains("Repeats · next:"), "{text}");
+    let shown = client
+        .execute(
+            "var el = document.querySelector('li .viewer-time'); \
+             return el && !el.hidden ? el.textContent : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|t| t.starts_with("Your time (UTC)")),
+        "{shown}"
+    );
+    shot(&client, "event-deleted-390").await;
+
+    // The group's settings and member list, on the phone.
+    submit(&client, "a[href$='/g/runners/settings']").await;
+    fill(&client, "#title", "Riverside Runners").await;
+    fill(&client, "#rules", "Nobody is left behind.").await;
+    shot(&client, "group-settings-390").await;
+    submit(&client, "form[action$='/settings'] button[type=submit]").await;
+    assert!(page_text(&client).await.contains("Saved."));
+    submit(&client, "a[href$='/g/runners/members']").await;
+    let text = page_text(&client).await;
+    assert!(text.contains("@olga@") && text.contains("owner"), "{text}");
+    shot(&client, "group-members-390").await;
+
+    client.close().await.unwrap();
+    drop(driver);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    a.stop().await;
 }

@@ -399,6 +399,28 @@ pub(crate) async fn upsert_remote_in(
 }
 
 impl crate::Tx {
+    /// Changes a local actor's display name and description (a group's settings), in this
+    /// transaction; the copy in memory is forgotten once it commits.
+    pub async fn set_actor_profile(
+        &mut self,
+        id: &str,
+        display_name: Option<&str>,
+        summary: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE actors SET display_name = $1, summary = $2, updated_at = $3 \
+             WHERE id = $4 AND local = TRUE",
+        )
+        .bind(display_name)
+        .bind(summary)
+        .bind(now_millis())
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        self.changed_actor(id);
+        Ok(())
+    }
+
     /// [`Database::set_manually_approves`] inside this transaction (the actor's copy in memory
     /// forgotten once it commits).
     pub async fn set_manually_approves(&mut self, id: &str, approves: bool) -> Result<()> {

@@ -196,7 +196,9 @@ impl Database {
         delete_object_in(&mut *self.write().await?, id).await
     }
 
-    /// A page of a group's live top-level posts, newest first, published before `before`.
+    /// A page of a group's live top-level posts, newest first, published before `before`. A
+    /// repeating series is there once, as its first date: the later dates are listed in the
+    /// group's calendar, not its timeline (they are not announced either).
     pub async fn group_posts_page(
         &self,
         group_id: &str,
@@ -208,6 +210,9 @@ impl Database {
             object_columns!(),
             " FROM objects WHERE group_id = $1 AND in_reply_to IS NULL \
              AND deleted_at IS NULL AND held_reason IS NULL AND published_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM events later WHERE later.object_id = objects.id \
+               AND later.series_id IS NOT NULL AND later.occurrence > (SELECT MIN(earliest.occurrence) \
+               FROM events earliest WHERE earliest.series_id = later.series_id)) \
              ORDER BY published_at DESC, id DESC LIMIT $3"
         ))
         .bind(group_id)

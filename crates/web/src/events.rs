@@ -49,6 +49,7 @@ pub async fn event_or_poll(
     object: &StoredObject,
     headers: &HeaderMap,
     viewer: &crate::auth::Viewer,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     if object.kind == "Question" {
@@ -70,7 +71,7 @@ pub async fn event_or_poll(
         }
         return Ok(response);
     }
-    crate::pages::event_page(state, viewer, object).await
+    crate::pages::event_page(state, viewer, object, done).await
 }
 
 /// A feed; `private` for a person's own (it may hold online links): no shared cache keeps it.

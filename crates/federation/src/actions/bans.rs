@@ -124,6 +124,9 @@ pub async fn ban(
             reason.as_deref(),
         )
         .await?;
+    let about = |r: &kith_storage::Report| r.target_id == person.id;
+    crate::actions::reports::close_answered(ctx, &mut change, &group.id, about, "banned", by)
+        .await?;
     change.commit().await?;
     Ok(person)
 }

@@ -13,6 +13,7 @@ use crate::actions::event_forms::{
     announce_form, change_forms, deletion_forms, organiser_person, poll_form,
 };
 use crate::actions::membership::moderated_group;
+use crate::actions::series::Occurrence;
 use crate::activities::announce::announce_object;
 use crate::change::Change;
 use crate::events::document::{EventContext, event_document, question_document};
@@ -108,14 +109,14 @@ pub async fn create_event(
     publish_new(ctx, &group, &organiser, draft, None).await
 }
 
-/// Stores and publishes one event from a draft (`series`: the series and occurrence start), in
-/// a transaction of its own.
+/// Stores and publishes one event from a draft (`series`: the date of a series it is), in a
+/// transaction of its own.
 pub(crate) async fn publish_new(
     ctx: &Context,
     group: &Actor,
     organiser: &str,
     draft: &EventDraft,
-    series: Option<(&str, i64)>,
+    series: Option<Occurrence<'_>>,
 ) -> Result<StoredEvent> {
     // The event, its poll, how it went out and the activities announcing it commit together:
     // a crash leaves all of it or none (an occurrence of a series is created again by the
@@ -127,14 +128,15 @@ pub(crate) async fn publish_new(
     Ok(event)
 }
 
-/// Stores and publishes one event from a draft in `change`.
+/// Stores and publishes one event from a draft in `change`; a quiet date of a series is stored
+/// and served at its id but delivered to no one (`Occurrence`).
 pub(crate) async fn publish_in(
     ctx: &Context,
     change: &mut Change<'_>,
     group: &Actor,
     organiser: &str,
     draft: &EventDraft,
-    series: Option<(&str, i64)>,
+    series: Option<Occurrence<'_>>,
 ) -> Result<StoredEvent> {
     let checked = draft.check()?;
     let id = ctx.urls().new_object();
@@ -147,9 +149,10 @@ pub(crate) async fn publish_in(
     if rsvp_open {
         fields.question_id = Some(ctx.urls().new_object());
     }
-    if let Some((series_id, occurrence)) = series {
-        fields.series_id = Some(series_id.to_owned());
-        fields.occurrence = Some(occurrence);
+    let announced = series.as_ref().is_none_or(|o| o.announced);
+    if let Some(o) = series {
+        fields.series_id = Some(o.series_id.to_owned());
+        fields.occurrence = Some(o.start);
     }
     let published = now_millis();
     let new = NewObject {
@@ -211,9 +214,11 @@ pub(crate) async fn publish_in(
             .await?;
         forms.push(poll_form(group_activity("Create", group, question)));
     }
-    change
-        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
-        .await?;
+    if announced {
+        change
+            .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+            .await?;
+    }
     Ok(event)
 }
 

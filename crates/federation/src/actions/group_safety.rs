@@ -247,6 +247,22 @@ pub async fn remove_post(
     reason: Option<&str>,
     by: Option<&Account>,
 ) -> Result<StoredObject> {
+    remove_or_delete(ctx, post_url, reason, by, false).await
+}
+
+/// An author deletes their own post in a local group: removed as an organiser removes it (the
+/// group announces the `Delete` to members' servers), without being an organiser.
+pub async fn delete_own_post(ctx: &Context, post_url: &str, by: &Account) -> Result<StoredObject> {
+    remove_or_delete(ctx, post_url, None, Some(by), true).await
+}
+
+async fn remove_or_delete(
+    ctx: &Context,
+    post_url: &str,
+    reason: Option<&str>,
+    by: Option<&Account>,
+    author_deleted: bool,
+) -> Result<StoredObject> {
     let object = match ctx.db.object(post_url.trim()).await {
         Ok(o) if o.deleted_at.is_none() => o,
         Ok(_) | Err(StorageError::NotFound) => {
@@ -265,7 +281,15 @@ pub async fn remove_post(
             group.id
         )));
     }
-    let group = moderated_group(ctx, &group.username, by).await?;
+    let group = match (author_deleted, by) {
+        (true, Some(author)) if author.actor_id == object.attributed_to => group,
+        (true, _) => {
+            return Err(FederationError::Forbidden(
+                "only its author deletes a post this way".into(),
+            ));
+        }
+        (false, _) => moderated_group(ctx, &group.username, by).await?,
+    };
     let reason = reason_of(reason);
     let actor = acting_actor(ctx, &group, by).await?;
     let mut delete = group_activity("Delete", &actor, &group, json!(object.id));
@@ -296,6 +320,14 @@ pub async fn remove_post(
             Some(&group.id),
             reason.as_deref(),
         )
+        .await?;
+    let about = |r: &kith_storage::Report| r.objects().contains(&object.id);
+    let resolution = if author_deleted {
+        "deleted by its author"
+    } else {
+        "post removed"
+    };
+    crate::actions::reports::close_answered(ctx, &mut change, &group.id, about, resolution, by)
         .await?;
     change.commit().await?;
     Ok(object)

@@ -126,6 +126,54 @@ pub async fn set_group_rules(
         .await?)
 }
 
+/// The longest group title.
+const MAX_GROUP_TITLE: usize = 100;
+/// The longest group description.
+const MAX_GROUP_SUMMARY: usize = 2_000;
+
+/// Changes a group's title and description (plain text), as one of its organisers; members'
+/// servers are told with `Update{Group}`, written with the change.
+pub async fn set_group_profile(
+    ctx: &Context,
+    name: &str,
+    by: Option<&Account>,
+    title: &str,
+    summary: &str,
+) -> Result<Actor> {
+    let group = crate::actions::membership::moderated_group(ctx, name, by).await?;
+    let title = title.trim();
+    let summary = summary.trim();
+    if title.is_empty() || title.chars().count() > MAX_GROUP_TITLE {
+        return Err(FederationError::BadRequest(format!(
+            "the title must have 1 to {MAX_GROUP_TITLE} characters"
+        )));
+    }
+    if summary.chars().count() > MAX_GROUP_SUMMARY {
+        return Err(FederationError::BadRequest(format!(
+            "the description is longer than {MAX_GROUP_SUMMARY} characters"
+        )));
+    }
+    let summary = (!summary.is_empty()).then_some(summary);
+    if group.display_name.as_deref() == Some(title) && group.summary.as_deref() == summary {
+        return Ok(group);
+    }
+    let mut changed = group.clone();
+    changed.display_name = Some(title.to_owned());
+    changed.summary = summary.map(str::to_owned);
+    let settings = ctx.db.group_settings(&group.id).await?;
+    let post_policy = PostPolicy::parse(&settings.post_policy).unwrap_or(PostPolicy::Members);
+    let plan = crate::actions::group_safety::plan_group_update(ctx, &changed, post_policy).await?;
+    // The new profile and the `Update{Group}` telling of it commit together.
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
+        .set_actor_profile(&group.id, Some(title), summary)
+        .await?;
+    change.queue(plan).await?;
+    change.commit().await?;
+    Ok(ctx.db.actor(&group.id).await?)
+}
+
 /// The longest join question.
 const MAX_QUESTION: usize = 500;
 

@@ -114,6 +114,37 @@ async fn may_handle(ctx: &Context, report: &Report, by: Option<&Account>) -> Res
         .is_ok())
 }
 
+/// Closes the open reports of a group that an action answers (`about` tells which: those of a
+/// removed post, those about a banned person), in the action's own transaction, so a report
+/// closes when its moderator acts on it, wherever they acted (the post, the member list, the
+/// report). Returns how many were closed.
+pub(crate) async fn close_answered(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    group_id: &str,
+    about: impl Fn(&Report) -> bool,
+    resolution: &str,
+    by: Option<&Account>,
+) -> Result<usize> {
+    let mut closed = 0;
+    for report in ctx.db.reports(false, 500).await? {
+        if report.group_id.as_deref() != Some(group_id) || !about(&report) {
+            continue;
+        }
+        match change
+            .tx()
+            .resolve_report(&report.id, resolution, acting_name(by), false)
+            .await
+        {
+            Ok(_) => closed += 1,
+            // Resolved meanwhile by someone else: nothing left to close.
+            Err(StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(closed)
+}
+
 /// Reports `by` may handle: open ones only unless `all`, newest first.
 pub async fn reports(ctx: &Context, all: bool, by: Option<&Account>) -> Result<Vec<Report>> {
     let mut list = ctx.db.reports(all, 500).await?;

@@ -1,5 +1,8 @@
-//! Recurring events: each occurrence of a series is created ahead, as its own event published
-//! like any other (the rule itself is only emitted in iCalendar feeds).
+//! Recurring events: each occurrence of a series is created ahead as its own event, served at
+//! its id, listed in the group's calendars (the rule itself is emitted in iCalendar feeds). A
+//! series is announced once: the dates created with it are one change, and only the first of
+//! them is delivered to members; the dates created later by the hourly run are quiet (members'
+//! timelines get one post per series, not one per date; FEDERATION.md, Recurring events).
 
 use kith_storage::{Actor, EventSeries, StorageError, StoredEvent};
 
@@ -7,6 +10,16 @@ use crate::actions::events::{publish_in, publish_new};
 use crate::change::Change;
 use crate::events::{EventDraft, local_rfc3339, recurrence};
 use crate::{Context, FederationError, Result};
+
+/// A date of a series, as it is published.
+pub(crate) struct Occurrence<'a> {
+    /// The series.
+    pub series_id: &'a str,
+    /// The date's start, milliseconds.
+    pub start: i64,
+    /// Delivered to the group's members (the series' first date); else stored and served only.
+    pub announced: bool,
+}
 
 /// Creates the occurrences of every open series that fall within the horizon; returns how many.
 pub async fn extend_all_series(ctx: &Context, now: i64) -> Result<usize> {
@@ -27,7 +40,11 @@ pub async fn extend_series(ctx: &Context, series: &EventSeries, now: i64) -> Res
     let due = due_occurrences(ctx, series, now).await?;
     let mut created = 0;
     for (start, draft) in &due.drafts {
-        let occurrence = Some((series.id.as_str(), *start));
+        let occurrence = Some(Occurrence {
+            series_id: &series.id,
+            start: *start,
+            announced: false,
+        });
         match publish_new(ctx, &due.group, &due.organiser, draft, occurrence).await {
             Ok(_) => created += 1,
             Err(FederationError::Storage(StorageError::Conflict { .. })) => {}
@@ -52,7 +69,11 @@ pub(crate) async fn start_series(
     let due = due_occurrences(ctx, series, now).await?;
     let mut first = None;
     for (start, draft) in &due.drafts {
-        let occurrence = Some((series.id.as_str(), *start));
+        let occurrence = Some(Occurrence {
+            series_id: &series.id,
+            start: *start,
+            announced: first.is_none(),
+        });
         let event = publish_in(ctx, change, &due.group, &due.organiser, draft, occurrence).await?;
         first.get_or_insert(event);
     }

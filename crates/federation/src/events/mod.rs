@@ -2,6 +2,7 @@
 //! (ActivityPub documents, iCalendar feeds, the one-line summary Mastodon shows).
 
 pub mod calendar;
+mod check;
 pub mod document;
 pub mod forms;
 pub mod incoming;
@@ -9,10 +10,12 @@ pub mod patch;
 pub mod recurrence;
 
 use jiff::{Timestamp, tz::TimeZone};
-use kith_storage::{EventFields, EventStatus, JoinMode, RsvpStyle};
+use kith_storage::{EventFields, EventStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::{FederationError, Result};
+
+pub use check::{FieldProblem, MAX_DESCRIPTION, MAX_TITLE};
 
 /// An event as an organiser describes it (CLI, JSON API). Times are RFC 3339 with an offset;
 /// `timezone` is the IANA zone people see them in.
@@ -83,116 +86,6 @@ pub struct CheckedEvent {
     pub fields: EventFields,
 }
 
-impl EventDraft {
-    /// Checks every field and turns the draft into what is stored.
-    pub fn check(&self) -> Result<CheckedEvent> {
-        let title = self.title.trim();
-        if title.is_empty() || title.chars().count() > 200 {
-            return Err(bad("the title must have 1 to 200 characters"));
-        }
-        let start = parse_time("start", &self.start)?;
-        let end = parse_time("end", &self.end)?;
-        if end <= start {
-            return Err(bad("the end must come after the start"));
-        }
-        zone(&self.timezone)?;
-        let join_mode = match self.join_mode.as_deref() {
-            None => JoinMode::Free,
-            Some(mode) => JoinMode::parse(mode)
-                .ok_or_else(|| bad("join mode must be free, approval, external or none"))?,
-        };
-        if join_mode == JoinMode::External && self.external_url.is_none() {
-            return Err(bad("an external join mode needs --external-url"));
-        }
-        let status = match self.status.as_deref() {
-            None => EventStatus::Confirmed,
-            Some(s) => match EventStatus::parse(s) {
-                Some(EventStatus::Cancelled) | None => {
-                    return Err(bad("status must be confirmed or tentative"));
-                }
-                Some(status) => status,
-            },
-        };
-        if let Some(capacity) = self.capacity
-            && !(1..=1_000_000).contains(&capacity)
-        {
-            return Err(bad("capacity must be between 1 and 1000000"));
-        }
-        if let Some(lat) = self.latitude
-            && !(-90.0..=90.0).contains(&lat)
-        {
-            return Err(bad("latitude must be between -90 and 90"));
-        }
-        if let Some(lon) = self.longitude
-            && !(-180.0..=180.0).contains(&lon)
-        {
-            return Err(bad("longitude must be between -180 and 180"));
-        }
-        if self.latitude.is_some() != self.longitude.is_some() {
-            return Err(bad("give both latitude and longitude, or neither"));
-        }
-        for url in [&self.online_url, &self.external_url].into_iter().flatten() {
-            web_url(url)?;
-        }
-        if let Some(category) = &self.category
-            && (category.is_empty()
-                || category.len() > 40
-                || !category.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-        {
-            return Err(bad("the category is an upper-case id such as SPORTS"));
-        }
-        let mut tags = Vec::new();
-        for tag in &self.tags {
-            let tag = tag.trim_start_matches('#');
-            if tag.is_empty()
-                || tag.len() > 50
-                || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
-            {
-                return Err(bad(format!("{tag:?} is not a hashtag")));
-            }
-            tags.push(tag.to_owned());
-        }
-        tags.truncate(10);
-        Ok(CheckedEvent {
-            title: title.to_owned(),
-            content: self
-                .description
-                .as_deref()
-                .filter(|d| !d.trim().is_empty())
-                .map(crate::documents::plain_to_html),
-            start,
-            end,
-            fields: EventFields {
-                organizer_id: None,
-                timezone: self.timezone.clone(),
-                status: status.as_str().to_owned(),
-                join_mode: join_mode.as_str().to_owned(),
-                external_url: self.external_url.clone(),
-                place_name: non_empty(&self.place),
-                place_address: non_empty(&self.address),
-                latitude: self.latitude,
-                longitude: self.longitude,
-                online_url: self.online_url.clone(),
-                capacity: self.capacity,
-                category: self.category.clone(),
-                tags: serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into()),
-                question_id: None,
-                series_id: None,
-                occurrence: None,
-                rsvp_style: RsvpStyle::Join.as_str().to_owned(),
-            },
-        })
-    }
-}
-
-fn non_empty(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
 fn bad(reason: impl Into<String>) -> FederationError {
     FederationError::BadRequest(reason.into())
 }
@@ -229,14 +122,6 @@ pub fn wall_clock_rfc3339(what: &str, local: &str, zone_name: &str) -> Result<St
 /// An IANA time zone by name.
 pub fn zone(name: &str) -> Result<TimeZone> {
     TimeZone::get(name).map_err(|_| bad(format!("{name:?} is not an IANA time zone")))
-}
-
-/// Organisers' links follow the rule remote ones do (`untrusted::safe_link`).
-fn web_url(text: &str) -> Result<()> {
-    match crate::untrusted::safe_link(text) {
-        Some(_) => Ok(()),
-        None => Err(bad(format!("{text:?} is not an http(s) link"))),
-    }
 }
 
 /// A time in the event's zone, with its offset (`2026-12-05T09:30:00+00:00`): what
@@ -359,6 +244,30 @@ mod tests {
         ] {
             assert!(broken.check().is_err(), "{broken:?}");
         }
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_field_and_descriptions_have_a_limit() {
+        let long = EventDraft {
+            title: String::new(),
+            description: Some("a".repeat(MAX_DESCRIPTION + 1)),
+            end: "2026-12-05T09:00:00Z".into(),
+            timezone: "Mars/Olympus".into(),
+            ..draft()
+        };
+        let fields: Vec<&str> = long.problems().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["title", "description", "end", "timezone"]);
+        let message = long
+            .check()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("title"), "{message}");
+        let just_fits = EventDraft {
+            description: Some("é".repeat(MAX_DESCRIPTION)),
+            ..draft()
+        };
+        assert!(just_fits.problems().is_empty());
     }
 
     #[test]

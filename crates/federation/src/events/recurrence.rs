@@ -43,6 +43,70 @@ pub fn check_rule(rule: &str, first_start: i64, timezone: &str) -> Result<String
     Ok(rule.trim().trim_start_matches("RRULE:").to_owned())
 }
 
+/// The longest simple repeat, in occurrences.
+pub const MAX_COUNT: u32 = 200;
+
+/// The rule of a simple repeat as the pages offer it: `weekly` or `monthly` (on the first
+/// start's weekday or day of month), ending on a date (`YYYY-MM-DD`, the last day an occurrence
+/// may start, in the series' zone) or after a number of occurrences, or neither (until the
+/// organiser stops it). `none` (or empty) is no repeat. The problem names the field it is
+/// about (`repeat`, `repeat_until`, `repeat_count`).
+pub fn simple_rule(
+    frequency: &str,
+    until: Option<&str>,
+    count: Option<&str>,
+    timezone: &str,
+) -> std::result::Result<Option<String>, super::FieldProblem> {
+    use super::FieldProblem;
+    let freq = match frequency.trim() {
+        "" | "none" => return Ok(None),
+        "weekly" => "WEEKLY",
+        "monthly" => "MONTHLY",
+        _ => {
+            return Err(FieldProblem::new(
+                "repeat",
+                "repeat weekly, monthly or not at all",
+            ));
+        }
+    };
+    let end = match (until, count) {
+        (Some(_), Some(_)) => {
+            return Err(FieldProblem::new(
+                "repeat_count",
+                "give an end date or a number of times, not both",
+            ));
+        }
+        (Some(date), None) => {
+            let date: jiff::civil::Date = date.trim().parse().map_err(|_| {
+                FieldProblem::new(
+                    "repeat_until",
+                    "the end date must be a date such as 2027-06-30",
+                )
+            })?;
+            let zone =
+                super::zone(timezone).map_err(|e| FieldProblem::from_error("timezone", e))?;
+            // The whole of that day in the series' zone; RFC 5545 wants UNTIL in UTC when the
+            // start has a zone.
+            let last = date
+                .at(23, 59, 59, 0)
+                .to_zoned(zone)
+                .map_err(|e| FieldProblem::new("repeat_until", e.to_string()))?;
+            format!(";UNTIL={}", last.timestamp().strftime("%Y%m%dT%H%M%SZ"))
+        }
+        (None, Some(count)) => match count.trim().parse::<u32>() {
+            Ok(n) if (2..=MAX_COUNT).contains(&n) => format!(";COUNT={n}"),
+            _ => {
+                return Err(FieldProblem::new(
+                    "repeat_count",
+                    format!("the number of times must be a whole number from 2 to {MAX_COUNT}"),
+                ));
+            }
+        },
+        (None, None) => String::new(),
+    };
+    Ok(Some(format!("FREQ={freq}{end}")))
+}
+
 fn at(millis: i64) -> Option<chrono::DateTime<Tz>> {
     Tz::UTC.timestamp_millis_opt(millis).single()
 }
@@ -150,5 +214,44 @@ mod tests {
         assert!(more);
         assert!(check_rule("FREQ=SOMETIMES", 0, "UTC").is_err());
         assert!(check_rule("FREQ=DAILY\nDTSTART:2020", 0, "UTC").is_err());
+    }
+
+    #[test]
+    fn simple_repeats_end_on_a_day_in_the_series_zone_or_after_a_count() {
+        let rule = |f, u, c| simple_rule(f, u, c, "Europe/Paris");
+        assert_eq!(rule("none", None, None), Ok(None));
+        assert_eq!(
+            rule("weekly", None, Some("6")),
+            Ok(Some("FREQ=WEEKLY;COUNT=6".into()))
+        );
+        // The end of 30 June in Paris (summer time, UTC+2) is 21:59:59 UTC.
+        assert_eq!(
+            rule("monthly", Some("2027-06-30"), None),
+            Ok(Some("FREQ=MONTHLY;UNTIL=20270630T215959Z".into()))
+        );
+        assert_eq!(rule("weekly", None, None), Ok(Some("FREQ=WEEKLY".into())));
+        let field = |r: std::result::Result<Option<String>, crate::events::FieldProblem>| {
+            r.err().map(|p| p.field)
+        };
+        assert_eq!(field(rule("daily", None, None)), Some("repeat"));
+        assert_eq!(field(rule("weekly", None, Some("1"))), Some("repeat_count"));
+        assert_eq!(
+            field(rule("weekly", None, Some("lots"))),
+            Some("repeat_count")
+        );
+        assert_eq!(
+            field(rule("weekly", Some("soon"), None)),
+            Some("repeat_until")
+        );
+        assert_eq!(
+            field(rule("weekly", Some("2027-01-01"), Some("3"))),
+            Some("repeat_count")
+        );
+        // What it builds is a rule the series accepts.
+        let built = rule("monthly", Some("2027-06-30"), None)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert!(check_rule(&built, 1_800_000_000_000, "Europe/Paris").is_ok());
     }
 }

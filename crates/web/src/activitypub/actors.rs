@@ -293,10 +293,13 @@ async fn get_group_activity(
 async fn get_object(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    Query(done): Query<DoneQuery>,
     headers: HeaderMap,
     uri: Uri,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
+    // The message an action's redirect names (only known codes are shown).
+    let done = done.done.as_deref();
     let object = state.ctx.db.object(&state.ctx.urls().object(&key)).await?;
     // A members-only or hidden group's post, event or tombstone: to its members and their
     // servers alone. The group row comes from memory (its visibility seldom changes); the
@@ -324,10 +327,10 @@ async fn get_object(
             kith_federation::activities::private_copy::address_to_members(&mut doc, &group.id);
             return Ok(access::mark(group, activity_json(&doc)));
         }
-        let response = object_response(&state, &object, &headers, &viewer).await?;
+        let response = object_response(&state, &object, &headers, &viewer, done).await?;
         return Ok(access::mark(group, response));
     }
-    object_response(&state, &object, &headers, &viewer).await
+    object_response(&state, &object, &headers, &viewer, done).await
 }
 
 /// A post, event or poll at its id, once the asker may read it.
@@ -336,6 +339,7 @@ async fn object_response(
     object: &kith_storage::StoredObject,
     headers: &HeaderMap,
     viewer: &Viewer,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     // A direct message (the group's answer to one person, perhaps with an event's online link)
     // went to its addressee alone and is served to nobody.
@@ -348,7 +352,7 @@ async fn object_response(
         return Err(ApiError::NotFound);
     }
     if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
-        return crate::events::event_or_poll(state, object, headers, viewer).await;
+        return crate::events::event_or_poll(state, object, headers, viewer, done).await;
     }
     if wants_activity_json(headers) {
         return Ok(activity_json(
@@ -363,5 +367,5 @@ async fn object_response(
             &object.id,
         ));
     }
-    pages::thread_page(state, viewer, object).await
+    pages::thread_page(state, viewer, object, done).await
 }

@@ -7,25 +7,23 @@ use axum::{
     Form, Router,
     extract::{Path, State},
     response::Response,
-    routing::{get, post},
+    routing::post,
 };
 use kith_federation::FederationError;
-use kith_federation::actions::{events, joining, online_link, rsvp};
-use kith_federation::events::{EventDraft, wall_clock_rfc3339, when_line};
+use kith_federation::actions::{joining, online_link, rsvp};
+use kith_federation::events::when_line;
 use kith_federation::protocol::rfc3339;
 use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject, now_millis};
 use serde::Deserialize;
 
 use super::views::{actor_url, display_name, handle, title};
-use super::{Alternate, HandleForm, Layout, OrPage, PageError, render, see_other};
+use super::{Alternate, HandleForm, Layout, OrPage, PageError, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
 use kith_federation::untrusted::safe_link_of;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/g/{name}/events/new", get(new_event_page))
-        .route("/g/{name}/events", post(create_event))
         .route("/o/{key}/rsvp", post(answer))
         .route("/o/{key}/remote", post(remote_answer))
 }
@@ -57,7 +55,14 @@ struct EventView {
     external_url: Option<String>,
     cancelled: bool,
     past: bool,
+    /// The viewer organises it: edit, cancel and delete are offered.
+    organiser: bool,
+    /// One date of a repeating series.
+    in_series: bool,
     my_status: Option<&'static str>,
+    /// The viewer's answer as the buttons spell it (`going`, `maybe`, `not_going`), or empty:
+    /// that button is shown pressed.
+    my_answer: &'static str,
 }
 
 /// One answer, as organisers see it.
@@ -107,6 +112,7 @@ pub async fn event_page(
     state: &AppState,
     viewer: &Viewer,
     object: &StoredObject,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let event = ctx.db.event(&object.id).await?;
@@ -176,7 +182,7 @@ pub async fn event_page(
         online: f.online_url.is_some(),
         online_url: safe_link_of(online_url.as_deref()),
         cannot_answer,
-        description: object.content.clone().unwrap_or_default(),
+        description: super::linkify::linkify(object.content.as_deref().unwrap_or_default()),
         going: counts.going,
         maybe: counts.maybe,
         waitlisted: counts.waitlisted,
@@ -186,9 +192,19 @@ pub async fn event_page(
         external_url: safe_link_of(f.external_url.as_deref()),
         cancelled: f.status == EventStatus::Cancelled.as_str(),
         past: end < now_millis(),
+        organiser,
+        in_series: f.series_id.is_some(),
         my_status: mine.as_deref().map(status_words),
+        my_answer: match mine.as_deref().and_then(RsvpStatus::parse) {
+            Some(RsvpStatus::Going) => "going",
+            Some(RsvpStatus::Maybe) => "maybe",
+            Some(RsvpStatus::NotGoing) => "not_going",
+            _ => "",
+        },
     };
-    let mut layout = Layout::new(state, viewer, view.title.clone());
+    let mut layout = super::layout_with_waiting(state, viewer, view.title.clone())
+        .await?
+        .with_notice(done);
     layout.json_href = Some(object.id.clone());
     layout.alternates.push(Alternate {
         media_type: "text/calendar",
@@ -213,117 +229,6 @@ pub async fn event_page(
         );
     }
     Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "event_form.html")]
-struct NewEventPage {
-    layout: Layout,
-    group_url: String,
-    group_title: String,
-    timezone: String,
-    zones: Vec<&'static str>,
-}
-
-/// Zones offered first in the form (any IANA name is accepted).
-const COMMON_ZONES: [&str; 12] = [
-    "UTC",
-    "Europe/London",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "Europe/Madrid",
-    "Europe/Rome",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-];
-
-async fn new_event_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(name): Path<String>,
-) -> Result<Response, PageError> {
-    let account = viewer.require().or_page(&state, &viewer)?;
-    let group =
-        kith_federation::actions::membership::moderated_group(&state.ctx, &name, Some(account))
-            .await
-            .or_page(&state, &viewer)?;
-    let page = NewEventPage {
-        layout: Layout::new(&state, &viewer, "Announce an event"),
-        // A local group: its page is its id.
-        group_url: group.id.clone(),
-        group_title: display_name(&group),
-        timezone: "UTC".into(),
-        zones: COMMON_ZONES.to_vec(),
-    };
-    render(&viewer, &page).or_page(&state, &viewer)
-}
-
-#[derive(Deserialize)]
-struct EventForm {
-    csrf: String,
-    title: String,
-    #[serde(default)]
-    description: String,
-    start: String,
-    end: String,
-    timezone: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    online_url: String,
-    #[serde(default)]
-    capacity: String,
-    #[serde(default)]
-    join_mode: String,
-}
-
-fn filled(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-impl EventForm {
-    fn draft(&self) -> Result<EventDraft, ApiError> {
-        let capacity = match filled(&self.capacity) {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::BadRequest("the number of places must be a whole number".into())
-            })?),
-            None => None,
-        };
-        Ok(EventDraft {
-            title: self.title.clone(),
-            description: filled(&self.description),
-            start: wall_clock_rfc3339("the start", &self.start, &self.timezone)?,
-            end: wall_clock_rfc3339("the end", &self.end, &self.timezone)?,
-            timezone: self.timezone.trim().to_owned(),
-            place: filled(&self.place),
-            address: filled(&self.address),
-            online_url: filled(&self.online_url),
-            capacity,
-            join_mode: filled(&self.join_mode),
-            ..EventDraft::default()
-        })
-    }
-}
-
-async fn create_event(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(name): Path<String>,
-    Form(form): Form<EventForm>,
-) -> Result<Response, PageError> {
-    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let draft = form.draft().or_page(&state, &viewer)?;
-    let event = events::create_event(&state.ctx, &name, Some(account), &draft)
-        .await
-        .or_page(&state, &viewer)?;
-    Ok(see_other(&format!("{}?done=created", event.object.id)))
 }
 
 #[derive(Deserialize)]

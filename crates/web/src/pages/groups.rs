@@ -15,7 +15,9 @@ use kith_storage::{
 };
 use serde::Deserialize;
 
-use super::views::{EventItem, PostView, display_name, event_item, handle, paragraphs, post_views};
+use super::views::{
+    EventItem, PostView, display_name, event_items, handle, paragraphs, post_views,
+};
 use super::{Alternate, CsrfForm, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -88,10 +90,19 @@ pub async fn group_page(
         Some(a) => joining::membership_of(ctx, group, &a.actor_id).await?,
         None => None,
     };
-    let state_of = membership
-        .as_ref()
-        .map(|m| m.state.clone())
-        .unwrap_or_default();
+    // A ban ends the membership and is kept on its own: a banned person is told so rather
+    // than offered Join again.
+    let banned = match viewer.account() {
+        Some(a) => ctx.db.is_banned(&group.id, &a.actor_id).await?,
+        None => false,
+    };
+    let state_of = match banned {
+        true => MemberState::Banned.as_str().to_owned(),
+        false => membership
+            .as_ref()
+            .map(|m| m.state.clone())
+            .unwrap_or_default(),
+    };
     let accepted = state_of == MemberState::Accepted.as_str();
     let is_moderator = accepted && membership.as_ref().is_some_and(|m| m.is_moderator())
         || viewer.account().is_some_and(|a| a.is_admin);
@@ -112,7 +123,7 @@ pub async fn group_page(
             .await?;
         let events = ctx
             .db
-            .calendar_events(CalendarScope::Group(&group.id), now_millis(), 10)
+            .calendar_events(CalendarScope::Group(&group.id), now_millis(), 60)
             .await?;
         (objects, events)
     } else {
@@ -123,7 +134,9 @@ pub async fn group_page(
     } else {
         Vec::new()
     };
-    let mut layout = Layout::new(state, viewer, display_name(group)).with_notice(done);
+    let mut layout = super::layout_with_waiting(state, viewer, display_name(group))
+        .await?
+        .with_notice(done);
     layout.json_href = Some(group.id.clone());
     layout.noindex = !group.is_public();
     layout.alternates = if !readable {
@@ -158,8 +171,13 @@ pub async fn group_page(
         is_moderator,
         is_owner,
         can_post,
-        posts: post_views(state, &objects).await?,
-        events: events.iter().map(event_item).collect(),
+        posts: {
+            let mut posts = post_views(state, &objects).await?;
+            let me = viewer.account().map(|a| a.actor_id.as_str());
+            posts.iter_mut().for_each(|p| p.allow(me, is_moderator));
+            posts
+        },
+        events: event_items(&events, 10),
         readable,
         private: !group.is_public(),
         member_hosts,

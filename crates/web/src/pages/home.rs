@@ -12,7 +12,7 @@ use kith_federation::actions::registration::instance_settings;
 use kith_storage::{CalendarScope, now_millis};
 use serde::Deserialize;
 
-use super::views::{EventItem, GroupCard, event_item, group_card, paragraphs};
+use super::views::{EventItem, GroupCard, event_items, group_card, paragraphs};
 use super::{Alternate, Layout, OrPage, PageError, render};
 use crate::AppState;
 use crate::auth::Viewer;
@@ -73,10 +73,12 @@ async fn front_page(
         .or_page(&state, &viewer)?;
     let events = ctx
         .db
-        .calendar_events(CalendarScope::Instance, now_millis(), 10)
+        .calendar_events(CalendarScope::Instance, now_millis(), 60)
         .await
         .or_page(&state, &viewer)?;
-    let mut layout = Layout::new(&state, &viewer, state.web.instance_name.clone())
+    let mut layout = super::layout_with_waiting(&state, &viewer, state.web.instance_name.clone())
+        .await
+        .or_page(&state, &viewer)?
         .with_notice(query.done.as_deref());
     layout.json_href = Some(ctx.urls().instance_actor());
     layout.alternates.push(calendar_alternate(&state));
@@ -88,7 +90,7 @@ async fn front_page(
             .iter()
             .map(|l| group_card(&l.group, l.members, ""))
             .collect(),
-        events: events.iter().map(event_item).collect(),
+        events: event_items(&events, 10),
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }
@@ -107,11 +109,13 @@ async fn events_page(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .calendar_events(CalendarScope::Instance, now_millis(), 200)
         .await
         .or_page(&state, &viewer)?;
-    let mut layout = Layout::new(&state, &viewer, "Coming events");
+    let mut layout = super::layout_with_waiting(&state, &viewer, "Coming events")
+        .await
+        .or_page(&state, &viewer)?;
     layout.alternates.push(calendar_alternate(&state));
     let page = EventsPage {
         layout,
-        events: events.iter().map(event_item).collect(),
+        events: event_items(&events, 200),
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }

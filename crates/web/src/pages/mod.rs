@@ -9,12 +9,16 @@ mod auth;
 pub mod auth_cookies {
     pub use super::auth::{parse_mode, session_cookie, with_cookie};
 }
+mod event_forms;
 mod events;
+mod group_admin;
 pub mod groups;
 mod home;
+pub mod linkify;
 mod moderation;
 mod notifications;
 mod people;
+mod post_actions;
 mod safety;
 pub mod views;
 
@@ -31,6 +35,7 @@ use crate::{ApiError, AppState};
 
 pub use events::event_page;
 pub use groups::group_page;
+pub use moderation::layout_with_waiting;
 pub use people::{person_page, thread_page};
 
 /// Every page route that is not also an ActivityPub id (those are routed in `activitypub`).
@@ -42,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(groups::router())
         .merge(events::router())
+        .merge(event_forms::router())
+        .merge(group_admin::router())
+        .merge(post_actions::router())
         .merge(moderation::router())
         .merge(admin::router())
         .merge(safety::router())
@@ -124,6 +132,8 @@ pub struct Layout {
     pub notice: Option<String>,
     /// Asks search engines not to index the page (a members-only or hidden group's pages).
     pub noindex: bool,
+    /// How many things wait for the viewer as a moderator (shown beside Moderation).
+    pub waiting: i64,
 }
 
 impl Layout {
@@ -139,6 +149,7 @@ impl Layout {
             alternates: Vec::new(),
             notice: None,
             noindex: false,
+            waiting: 0,
         }
     }
 
@@ -157,9 +168,15 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "requested" => "Your request to join was sent to the organisers.",
         "left" => "You left the group.",
         "posted" => "Posted.",
-        "held" => "Your post waits for an organiser.",
+        "held" => "Your post is held for the organisers: it appears once one of them approves it.",
         "answered" => "Your answer is recorded.",
         "created" => "Created.",
+        "updated" => "The event is updated; members and people who answered are told.",
+        "cancelled" => "The event is cancelled; members and people who answered are told.",
+        "deleted" => "The event is deleted.",
+        "member-removed" => "The member is removed; their server is told.",
+        "banned" => "The person is banned from the group.",
+        "post-deleted" => "Your post is deleted; the group's members' servers are told.",
         "registered" => "Welcome! Your account is ready.",
         "applied" => {
             "Thank you. An administrator will read your application; log in once it is approved."

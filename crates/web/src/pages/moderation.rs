@@ -67,6 +67,45 @@ struct QueuePage {
     groups: Vec<GroupQueue>,
 }
 
+/// How many things wait for `account` as a moderator: open reports they may handle, requests to
+/// join, held posts and answers waiting for approval in the groups they organise (the count
+/// the navigation shows).
+pub async fn waiting_count(
+    state: &AppState,
+    account: &kith_storage::Account,
+) -> Result<i64, ApiError> {
+    let ctx = &state.ctx;
+    let groups = moderation::moderated_groups(ctx, account).await?;
+    if groups.is_empty() && !account.is_admin {
+        return Ok(0);
+    }
+    let mut waiting = kith_federation::actions::reports::reports(ctx, false, Some(account))
+        .await?
+        .len() as i64;
+    for group in &groups {
+        waiting += ctx
+            .db
+            .count_members(&group.id, kith_storage::MemberState::Pending)
+            .await?;
+        waiting += ctx.db.held_posts(&group.id).await?.len() as i64;
+        waiting += moderation::pending_answers(ctx, group).await?.len() as i64;
+    }
+    Ok(waiting)
+}
+
+/// The layout for `viewer`, with the count of what waits for them as a moderator.
+pub async fn layout_with_waiting(
+    state: &AppState,
+    viewer: &Viewer,
+    title: impl Into<String>,
+) -> Result<Layout, ApiError> {
+    let mut layout = Layout::new(state, viewer, title);
+    if let Some(account) = viewer.account() {
+        layout.waiting = waiting_count(state, account).await?;
+    }
+    Ok(layout)
+}
+
 async fn queue(
     state: &AppState,
     account: &kith_storage::Account,
@@ -140,7 +179,10 @@ async fn queue_page(
         .or_page(&state, &viewer)?;
     let page = QueuePage {
         reports,
-        layout: Layout::new(&state, &viewer, "Moderation").with_notice(q.done.as_deref()),
+        layout: layout_with_waiting(&state, &viewer, "Moderation")
+            .await
+            .or_page(&state, &viewer)?
+            .with_notice(q.done.as_deref()),
         groups,
     };
     render(&viewer, &page).or_page(&state, &viewer)

@@ -116,6 +116,7 @@ pub async fn thread_page(
     state: &AppState,
     viewer: &Viewer,
     object: &StoredObject,
+    done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let (root, replies) = posts::thread(ctx, object.clone()).await?;
@@ -128,7 +129,8 @@ pub async fn thread_page(
     all.extend(replies);
     let list = post_views(state, &all).await?;
     let can_reply = viewer.account().is_some() && group.is_some();
-    let mut layout = Layout::new(state, viewer, format!("Post by {}", list[0].author_name));
+    let mut layout =
+        Layout::new(state, viewer, format!("Post by {}", list[0].author_name)).with_notice(done);
     if root.local {
         layout.json_href = Some(root.id.clone());
     }
@@ -147,6 +149,7 @@ pub async fn thread_page(
 #[derive(Deserialize)]
 struct IdQuery {
     id: String,
+    done: Option<String>,
 }
 
 async fn remote_thread(
@@ -175,7 +178,7 @@ async fn remote_thread(
     crate::access::require_read(&state, &group, asker)
         .await
         .or_page(&state, &viewer)?;
-    let page = thread_page(&state, &viewer, &object)
+    let page = thread_page(&state, &viewer, &object, q.done.as_deref())
         .await
         .or_page(&state, &viewer)?;
     Ok(crate::access::mark(&group, page))

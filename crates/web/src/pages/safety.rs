@@ -73,6 +73,8 @@ pub struct ReportLine {
     pub comment: String,
     /// Whether the reported person is elsewhere (the report can be forwarded).
     pub remote: bool,
+    /// The name of the local group it is about, when it is (to ban from it).
+    pub group: Option<String>,
 }
 
 /// The open reports `account` may handle.
@@ -98,7 +100,12 @@ async fn report_line(state: &AppState, report: &Report) -> Result<ReportLine, Ap
             .unwrap_or_else(|_| id.clone()),
         None => "someone whose account is gone".into(),
     };
+    let group = match &report.group_id {
+        Some(id) => db.actor(id).await.ok().map(|g| g.username),
+        None => None,
+    };
     Ok(ReportLine {
+        group,
         id: report.id.clone(),
         remote: !target.local,
         target: person_line(&target, None),

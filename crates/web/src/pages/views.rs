@@ -40,6 +40,22 @@ pub struct PostView {
     pub published_iso: String,
     /// How many replies it has.
     pub replies: i64,
+    /// Its author's actor id.
+    pub author_id: String,
+    /// A post (not an event, whose organisers manage it on its page).
+    pub is_post: bool,
+    /// The viewer organises its group: a Remove button is shown.
+    pub can_remove: bool,
+    /// The viewer wrote it: a Delete button is shown.
+    pub can_delete: bool,
+}
+
+impl PostView {
+    /// Offers the viewer what they may do with the post: organisers remove, authors delete.
+    pub fn allow(&mut self, viewer_actor: Option<&str>, organiser: bool) {
+        self.can_remove = organiser && self.is_post;
+        self.can_delete = self.is_post && viewer_actor == Some(self.author_id.as_str());
+    }
 }
 
 /// `@name@host` of an actor.
@@ -101,11 +117,15 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
             None => safe_link(&object.attributed_to),
         },
         title: title(object.name.as_deref()).filter(|_| object.kind != "Note"),
-        content: object.content.clone().unwrap_or_default(),
+        content: super::linkify::linkify(object.content.as_deref().unwrap_or_default()),
         warning: content_warning(object),
         published: human_time(object.published_at),
         published_iso: rfc3339(object.published_at),
         replies,
+        author_id: object.attributed_to.clone(),
+        is_post: !matches!(object.kind.as_str(), "Event" | "Question"),
+        can_remove: false,
+        can_delete: false,
     }
 }
 
@@ -165,6 +185,73 @@ pub struct EventItem {
     pub place: String,
     /// Whether it is cancelled.
     pub cancelled: bool,
+    /// The event's own zone (the script adds the viewer's time when theirs differs).
+    pub zone: String,
+    /// One date of a repeating series, listed once with its next dates.
+    pub repeats: bool,
+    /// The series' next dates after this one (at most [`NEXT_DATES`]).
+    pub next: Vec<NextDate>,
+}
+
+/// A later date of a series in a list.
+#[derive(Clone, Debug)]
+pub struct NextDate {
+    /// Its page.
+    pub url: Option<String>,
+    /// The day, in the series' zone (`Tue 8 Dec`).
+    pub day: String,
+    /// Whether that date is cancelled.
+    pub cancelled: bool,
+}
+
+/// How many later dates of a series a list shows.
+pub const NEXT_DATES: usize = 4;
+
+/// Events as lists show them, soonest first, at most `limit` entries: a repeating series is
+/// one entry (its soonest date) with its next dates, not one entry per date.
+pub fn event_items(events: &[StoredEvent], limit: usize) -> Vec<EventItem> {
+    let mut items: Vec<EventItem> = Vec::new();
+    let mut series_at: HashMap<&str, usize> = HashMap::new();
+    for event in events {
+        let series = event
+            .fields
+            .series_id
+            .as_deref()
+            .filter(|_| event.object.local);
+        if let Some(at) = series.and_then(|s| series_at.get(s)) {
+            let item = &mut items[*at];
+            if item.next.len() < NEXT_DATES {
+                let o = &event.object;
+                let when = when_line(
+                    o.start_time.unwrap_or_default(),
+                    o.start_time.unwrap_or_default(),
+                    &event.fields.timezone,
+                );
+                item.next.push(NextDate {
+                    url: Some(o.id.clone()),
+                    // `Tue 8 Dec 2026, 18:30–18:30`: the day, without the year.
+                    day: when
+                        .split(", ")
+                        .next()
+                        .map(|d| d.rsplit_once(' ').map_or(d, |(day, _)| day))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    cancelled: event.fields.status == EventStatus::Cancelled.as_str(),
+                });
+            }
+            continue;
+        }
+        if items.len() == limit {
+            continue;
+        }
+        let mut item = event_item(event);
+        if let Some(series) = series {
+            item.repeats = true;
+            series_at.insert(series, items.len());
+        }
+        items.push(item);
+    }
+    items
 }
 
 /// An event as lists show it.
@@ -186,6 +273,9 @@ pub fn event_item(event: &StoredEvent) -> EventItem {
             .or_else(|| f.online_url.as_ref().map(|_| "Online".to_owned()))
             .unwrap_or_default(),
         cancelled: f.status == EventStatus::Cancelled.as_str(),
+        zone: f.timezone.clone(),
+        repeats: false,
+        next: Vec::new(),
     }
 }
 
