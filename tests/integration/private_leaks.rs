@@ -224,6 +224,30 @@ async fn walk(kith: Instance) {
     assert!(body.contains(r#"<meta name="robots" content="noindex">"#));
     assert!(cache.contains("no-store"), "{cache}");
 
+    // A mention's link does not tell an outsider the hidden group exists (no redirect to it).
+    let mention = format!("{base}/mention/hushgroup@{domain}");
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for cookie in [None, Some(&nina_cookie)] {
+        let mut request = no_follow.get(&mention).header("accept", "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie.as_str());
+        }
+        let status = request.send().await.unwrap().status().as_u16();
+        assert_eq!(status, 404, "{mention} with {cookie:?}");
+    }
+    let status = no_follow
+        .get(&mention)
+        .header("cookie", olga_cookie.as_str())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 303, "a member is sent to the hidden group's page");
+
     // The member and the member's server read everything.
     for (url, accept) in content.iter().chain(&hidden_itself) {
         let (status, cache, body) = get(url, &[("accept", accept), ("cookie", &olga_cookie)]).await;

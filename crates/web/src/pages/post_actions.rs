@@ -28,8 +28,19 @@ async fn mention(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(handle): Path<String>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
     let actor = membership::find_actor(&state.ctx, &handle)
+        .await
+        .or_page(&state, &viewer)?;
+    // A hidden group is not known to outsiders: no redirect that would tell it exists.
+    let asker = crate::access::Asker {
+        account: viewer.account(),
+        headers: &headers,
+        uri: &uri,
+    };
+    crate::access::require_known(&state, &actor, asker)
         .await
         .or_page(&state, &viewer)?;
     match super::views::actor_url(&actor) {
