@@ -453,7 +453,8 @@ async fn width(client: &Client, px: u32) {
 /// An organiser manages an event from the pages (issue 23), at laptop and phone width: a
 /// form with a mistake comes back with the problem beside its field and what was typed kept;
 /// fixed, the event repeats weekly; then it is edited, cancelled and deleted from its page;
-/// then the group is renamed in its settings and its member list shown.
+/// then the group is renamed in its settings and its member list shown; then a member answers
+/// the series' next date and sees their answer pressed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event() {
     let Some(driver) = driver().await else { return };
@@ -461,8 +462,23 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     accounts::create_account(&a.ctx, "olga", "olga password", false)
         .await
         .unwrap();
-    a.group("runners", "olga", kith_storage::JoinPolicy::Open)
+    let group = a
+        .group("runners", "olga", kith_storage::JoinPolicy::Open)
         .await;
+    let mia = accounts::create_account(&a.ctx, "mia", "mia password", false)
+        .await
+        .unwrap();
+    a.ctx
+        .db
+        .upsert_membership(
+            &group.id,
+            &mia.actor_id,
+            kith_storage::MemberState::Accepted,
+            kith_storage::MemberRole::Member,
+            None,
+        )
+        .await
+        .unwrap();
     let client = browser(&driver).await;
     width(&client, 1280).await;
     log_in(&client, &a.base, "olga", "olga password").await;
@@ -583,6 +599,27 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     let text = page_text(&client).await;
     assert!(text.contains("@olga@") && text.contains("owner"), "{text}");
     shot(&client, "group-members-390").await;
+
+    // A member, on the phone: the series' next date, answered "maybe", shows that pressed.
+    log_out(&client).await;
+    log_in(&client, &a.base, "mia", "mia password").await;
+    client.goto(&format!("{}/g/runners", a.base)).await.unwrap();
+    submit(&client, "li.event a").await;
+    submit(&client, "button[value='maybe']").await;
+    let pressed = client
+        .find(Locator::Css("button[aria-pressed='true']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pressed.ends_with("Maybe"), "{pressed}");
+    assert!(
+        page_text(&client)
+            .await
+            .contains("Your answer is recorded.")
+    );
+    shot(&client, "event-member-390").await;
 
     client.close().await.unwrap();
     drop(driver);
