@@ -444,6 +444,18 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
     b.stop().await;
 }
 
+/// Nothing on the page is wider than the window (no sideways scrolling on a phone).
+async fn assert_fits(client: &Client, what: &str) {
+    let wider = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wider, json!(0), "{what} is wider than the window");
+}
+
 /// Sets the window's width (the height stays a phone's or a laptop's).
 async fn width(client: &Client, px: u32) {
     let height = if px < 600 { 844 } else { 900 };
@@ -521,6 +533,7 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     shot(&client, "event-form-problem-1280").await;
     width(&client, 390).await;
     shot(&client, "event-form-problem-390").await;
+    assert_fits(&client, "the event form with a problem").await;
     width(&client, 1280).await;
 
     set_value(&client, "end", &format!("{day}T19:30")).await;
@@ -599,6 +612,7 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     let text = page_text(&client).await;
     assert!(text.contains("@olga@") && text.contains("owner"), "{text}");
     shot(&client, "group-members-390").await;
+    assert_fits(&client, "the member list").await;
 
     // A member, on the phone: the series' next date, answered "maybe", shows that pressed.
     log_out(&client).await;
@@ -620,6 +634,7 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
             .contains("Your answer is recorded.")
     );
     shot(&client, "event-member-390").await;
+    assert_fits(&client, "the event page").await;
 
     client.close().await.unwrap();
     drop(driver);
