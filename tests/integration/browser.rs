@@ -444,6 +444,18 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
     b.stop().await;
 }
 
+/// Nothing on the page is wider than the window (no sideways scrolling on a phone).
+async fn assert_fits(client: &Client, what: &str) {
+    let wider = client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wider, json!(0), "{what} is wider than the window");
+}
+
 /// Sets the window's width (the height stays a phone's or a laptop's).
 async fn width(client: &Client, px: u32) {
     let height = if px < 600 { 844 } else { 900 };
@@ -453,7 +465,8 @@ async fn width(client: &Client, px: u32) {
 /// An organiser manages an event from the pages (issue 23), at laptop and phone width: a
 /// form with a mistake comes back with the problem beside its field and what was typed kept;
 /// fixed, the event repeats weekly; then it is edited, cancelled and deleted from its page;
-/// then the group is renamed in its settings and its member list shown.
+/// then the group is renamed in its settings and its member list shown; then a member answers
+/// the series' next date and sees their answer pressed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event() {
     let Some(driver) = driver().await else { return };
@@ -461,8 +474,23 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     accounts::create_account(&a.ctx, "olga", "olga password", false)
         .await
         .unwrap();
-    a.group("runners", "olga", kith_storage::JoinPolicy::Open)
+    let group = a
+        .group("runners", "olga", kith_storage::JoinPolicy::Open)
         .await;
+    let mia = accounts::create_account(&a.ctx, "mia", "mia password", false)
+        .await
+        .unwrap();
+    a.ctx
+        .db
+        .upsert_membership(
+            &group.id,
+            &mia.actor_id,
+            kith_storage::MemberState::Accepted,
+            kith_storage::MemberRole::Member,
+            None,
+        )
+        .await
+        .unwrap();
     let client = browser(&driver).await;
     width(&client, 1280).await;
     log_in(&client, &a.base, "olga", "olga password").await;
@@ -505,6 +533,7 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     shot(&client, "event-form-problem-1280").await;
     width(&client, 390).await;
     shot(&client, "event-form-problem-390").await;
+    assert_fits(&client, "the event form with a problem").await;
     width(&client, 1280).await;
 
     set_value(&client, "end", &format!("{day}T19:30")).await;
@@ -583,6 +612,29 @@ async fn an_organiser_fixes_a_mistake_repeats_edits_cancels_and_deletes_an_event
     let text = page_text(&client).await;
     assert!(text.contains("@olga@") && text.contains("owner"), "{text}");
     shot(&client, "group-members-390").await;
+    assert_fits(&client, "the member list").await;
+
+    // A member, on the phone: the series' next date, answered "maybe", shows that pressed.
+    log_out(&client).await;
+    log_in(&client, &a.base, "mia", "mia password").await;
+    client.goto(&format!("{}/g/runners", a.base)).await.unwrap();
+    submit(&client, "li.event a").await;
+    submit(&client, "button[value='maybe']").await;
+    let pressed = client
+        .find(Locator::Css("button[aria-pressed='true']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pressed.ends_with("Maybe"), "{pressed}");
+    assert!(
+        page_text(&client)
+            .await
+            .contains("Your answer is recorded.")
+    );
+    shot(&client, "event-member-390").await;
+    assert_fits(&client, "the event page").await;
 
     client.close().await.unwrap();
     drop(driver);
