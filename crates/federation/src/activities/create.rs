@@ -52,7 +52,13 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored("not addressed to a local group"));
     };
     let visibility = post::visibility(&post, sender);
-    if matches!(visibility, Visibility::Direct | Visibility::Followers) {
+    let private_group = group.local && !group.is_public();
+    if private_group && matches!(visibility, Visibility::Public | Visibility::Unlisted) {
+        return super::private_posts::refuse_public(ctx, &group, sender, &post.id).await;
+    }
+    // A members-only group keeps what its members address to it alone (and shares it with
+    // the members only); any other group never redistributes a non-public post.
+    if !private_group && matches!(visibility, Visibility::Direct | Visibility::Followers) {
         // Guppe re-broadcast private mentions to every member; Kith never does.
         return Ok(Outcome::ignored(format!(
             "a {} post is never redistributed",

@@ -40,9 +40,11 @@ pub fn parse_post(document: &Value) -> Result<IncomingObject> {
 
 /// The stored post an incoming one answers, when Kith has it.
 pub async fn parent_of(ctx: &Context, post: &IncomingObject) -> Option<StoredObject> {
-    match &post.in_reply_to {
-        Some(id) => ctx.db.object(id).await.ok(),
-        None => None,
+    let id = post.in_reply_to.as_deref()?;
+    match ctx.db.object(id).await {
+        Ok(parent) => Some(parent),
+        // A reply to a members-only group's own copy of a post answers the post.
+        Err(_) => ctx.db.object_by_announce_id(id).await.ok(),
     }
 }
 
