@@ -151,6 +151,21 @@ async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothin
         );
     }
     assert_eq!(refusals(&lemmy.peer), Vec::<String>::new());
+
+    // Removed, the GoToSocial member's follow is ended the one way GoToSocial honours once it
+    // accepted: the group's `Block` (it ignores `Reject{Follow}` then).
+    assert_eq!(
+        looked_up(&kith, &gotosocial.peer).await,
+        Dialect::GoToSocial
+    );
+    membership::remove_member(&kith.ctx, "circle", gotosocial.id(), None)
+        .await
+        .unwrap();
+    all_sent(&kith).await;
+    let blocks = of_type(&gotosocial.peer, "Block");
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    assert_eq!(blocks[0]["object"], gotosocial.id());
+    assert!(of_type(&mastodon.peer, "Block").is_empty());
     kith.stop().await;
 }
 

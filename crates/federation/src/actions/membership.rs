@@ -169,12 +169,34 @@ pub async fn remove_member(
             "the owner cannot be removed".into(),
         ));
     }
-    let plan = match &membership.follow_activity_id {
+    let mut plan = match &membership.follow_activity_id {
         Some(follow_id) if !member.local => {
             Some(plan_answer(ctx, "Reject", &group, &member, follow_id).await?)
         }
         _ => None,
     };
+    // GoToSocial ignores `Reject{Follow}` and `Undo{Accept}` once it was accepted; only the
+    // group's `Block` ends the follow there. For a members-only group that matters: the removed
+    // member's server would otherwise still count as a member's (issue 26).
+    if !group.is_public()
+        && !member.local
+        && let Some(plan) = plan.as_mut()
+    {
+        let block = OutgoingActivity::new(
+            "Block",
+            Urls::new_activity(&group.id),
+            &group.id,
+            Value::String(member.id.clone()),
+            vec![member.id.clone()],
+        );
+        plan.add(
+            &group,
+            &[deliver::Form::for_readers(
+                block,
+                crate::software::Readers::of(&[crate::software::Dialect::GoToSocial]),
+            )],
+        )?;
+    }
     // The membership ends with its `Reject`, together.
     let mut change = Change::begin(ctx).await?;
     change.tx().delete_membership(&group.id, &member.id).await?;
