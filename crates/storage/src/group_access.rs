@@ -80,4 +80,28 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Whether a local person may see what a followed remote group shared with its followers
+    /// only (a private community's posts, a followers-only event): they follow it themselves,
+    /// or they are an accepted member of a local group that follows it (through its relay,
+    /// `{group}/relay`, or as itself). Read on each request.
+    pub async fn may_see_remote_private(
+        &self,
+        remote_group_id: &str,
+        person_id: &str,
+    ) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT f.follower_id FROM follows f WHERE f.followee_id = $1 \
+             AND f.state = 'accepted' AND (f.follower_id = $2 OR f.follower_id IN \
+             (SELECT m.group_id FROM memberships m WHERE m.member_id = $2 \
+             AND m.state = 'accepted') OR f.follower_id IN \
+             (SELECT m.group_id || '/relay' FROM memberships m WHERE m.member_id = $2 \
+             AND m.state = 'accepted')) LIMIT 1",
+        )
+        .bind(remote_group_id)
+        .bind(person_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
 }

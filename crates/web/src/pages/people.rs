@@ -175,9 +175,18 @@ async fn remote_thread(
     crate::access::require_read(&state, &group, asker)
         .await
         .or_page(&state, &viewer)?;
-    let page = thread_page(&state, &viewer, &object)
+    let remote_private = crate::access::require_remote_visible(&state, &object, viewer.account())
         .await
         .or_page(&state, &viewer)?;
+    let mut page = thread_page(&state, &viewer, &object)
+        .await
+        .or_page(&state, &viewer)?;
+    if remote_private {
+        page.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
     Ok(crate::access::mark(&group, page))
 }
 
