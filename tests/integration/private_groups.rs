@@ -213,3 +213,42 @@ async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_foll
     assert!(cache.contains("no-store"), "{cache}");
     kith.stop().await;
 }
+
+#[tokio::test]
+async fn a_person_chooses_whether_their_groups_show_and_private_ones_never_do() {
+    let kith = Instance::start().await;
+    let olga = kith.person("olga").await;
+    kith.group("openrunners", "olga", JoinPolicy::Open).await;
+    private_group(&kith, "quietcircle", "olga", GroupVisibility::Members).await;
+    let page = |query: &'static str| {
+        let url = format!("{}{query}", olga.actor_id);
+        async move { get(&url, &[("accept", "text/html")]).await.2 }
+    };
+    let body = page("").await;
+    assert!(body.contains("openrunners"), "{body}");
+    assert!(
+        !body.contains("quietcircle"),
+        "a members-only group on a person's page"
+    );
+    kith.ctx
+        .db
+        .set_memberships_shown(&olga.actor_id, false)
+        .await
+        .unwrap();
+    // (Another address than the first visit's: the change was made outside a request, which
+    // the one-second cache of anonymous pages would not know of.)
+    let body = page("?after").await;
+    assert!(!body.contains("openrunners"), "hidden by her choice");
+    let session = crate::outsiders::cookie(&kith, &olga).await;
+    let (_, _, body) = get(
+        &olga.actor_id,
+        &[("accept", "text/html"), ("cookie", &session)],
+    )
+    .await;
+    assert!(
+        body.contains("openrunners") && body.contains("quietcircle"),
+        "she sees hers"
+    );
+    assert!(body.contains("Show my groups to others"));
+    kith.stop().await;
+}

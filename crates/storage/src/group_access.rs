@@ -104,4 +104,36 @@ impl Database {
         .await?;
         Ok(found.is_some())
     }
+
+    /// Whether a person shows their group memberships on their page (the default) or chose
+    /// not to.
+    pub async fn memberships_shown(&self, actor_id: &str) -> Result<bool> {
+        let hidden: Option<String> =
+            sqlx::query_scalar("SELECT actor_id FROM hidden_memberships WHERE actor_id = $1")
+                .bind(actor_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(hidden.is_none())
+    }
+
+    /// Records whether a person shows their group memberships on their page.
+    pub async fn set_memberships_shown(&self, actor_id: &str, shown: bool) -> Result<()> {
+        let mut conn = self.write().await?;
+        if shown {
+            sqlx::query("DELETE FROM hidden_memberships WHERE actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *conn)
+                .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO hidden_memberships (actor_id, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (actor_id) DO NOTHING",
+            )
+            .bind(actor_id)
+            .bind(now_millis())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
 }
