@@ -231,3 +231,41 @@ async fn a_members_public_post_is_not_shared_and_its_author_is_told_but_mentione
     assert!(of_type(&other.peer, "Announce").is_empty());
     kith.stop().await;
 }
+
+#[tokio::test]
+async fn a_members_non_public_post_sent_by_id_is_fetched_signed_as_the_group() {
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
+    let author = join(&group, Shape::Mastodon).await;
+    let_in(&kith, "circle", &group.id, &author).await;
+    all_sent(&kith).await;
+    let key = author.actor["publicKey"]["id"].as_str().unwrap().to_owned();
+    let handle = format!("@circle@{}", kith.domain());
+    let mut create =
+        crate::mastodon::post_mentioning(&author.peer, &author.actor, &group.id, &handle, 3);
+    for doc in ["to", "cc"] {
+        let value = if doc == "to" {
+            serde_json::json!([group.id])
+        } else {
+            serde_json::json!([])
+        };
+        create[doc] = value.clone();
+        create["object"][doc] = value;
+    }
+    let note_id = create["object"]["id"].as_str().unwrap().to_owned();
+    // Served, as Mastodon serves a "mentioned people only" post, to the group alone.
+    author.peer.serve_only_to(&create["object"], &group.id);
+    create["object"] = serde_json::json!(note_id);
+    assert_eq!(author.peer.send(&key, &group.inbox_url, &create).await, 202);
+    kith.settled().await;
+    let kept = kith.ctx.db.object(&note_id).await;
+    assert!(kept.is_ok(), "fetched signed as the group: {kept:?}");
+    assert!(
+        author
+            .peer
+            .gets(reqwest::Url::parse(&note_id).unwrap().path())
+            >= 2
+    );
+    kith.stop().await;
+}

@@ -13,11 +13,24 @@ use crate::{Context, FederationError, Result, fetch, sanitize, untrusted};
 /// The object of an activity, trusted only when it comes from its author's host: an embedded
 /// object from elsewhere, or one sent by id, is fetched from its own id.
 pub async fn verified_object(ctx: &Context, object: &Value, sender: &Actor) -> Result<Value> {
+    verified_object_as(ctx, object, sender, None).await
+}
+
+/// [`verified_object`], fetched signed as `signer` when given (a members-only group fetching
+/// its member's non-public post), else as the instance actor.
+pub async fn verified_object_as(
+    ctx: &Context,
+    object: &Value,
+    sender: &Actor,
+    signer: Option<&Actor>,
+) -> Result<Value> {
     let id = crate::protocol::id_of(object)
         .ok_or_else(|| FederationError::BadRequest("an activity without an object".into()))?;
     let embedded = object.is_object() && object.get("type").is_some();
     let value = if embedded && host_of(id).as_deref() == Some(sender.domain.as_str()) {
         object.clone()
+    } else if let Some(signer) = signer {
+        fetch::fetch_json_as(ctx, id, signer).await?
     } else {
         fetch::fetch_json(ctx, id).await?
     };

@@ -5,7 +5,7 @@
 //! author is told at once, by a direct message from the group, how to write to members only.
 
 use kith_storage::{Actor, NewObject, Visibility, now_millis};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::change::Change;
 use crate::documents::escape_html;
@@ -13,6 +13,33 @@ use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::{Context, Result, deliver};
 
 use super::Outcome;
+
+/// The local members-only or hidden group an activity is addressed to (`to`, `cc`,
+/// `audience`), if any: the actor a member's non-public post is fetched as.
+pub async fn addressed_private_group(ctx: &Context, activity: &Value) -> Result<Option<Actor>> {
+    let prefix = format!("{}g/", ctx.urls().base());
+    let mut ids = Vec::new();
+    for key in ["to", "cc", "audience"] {
+        match &activity[key] {
+            Value::String(s) => ids.push(s.clone()),
+            Value::Array(items) => {
+                ids.extend(items.iter().filter_map(|v| v.as_str().map(str::to_owned)))
+            }
+            _ => {}
+        }
+    }
+    for id in ids {
+        let Some(name) = id.strip_prefix(&prefix).filter(|n| !n.contains('/')) else {
+            continue;
+        };
+        match ctx.db.local_actor_by_username(name).await {
+            Ok(group) if group.kind == "Group" && !group.is_public() => return Ok(Some(group)),
+            Ok(_) | Err(kith_storage::StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(None)
+}
 
 /// What the author of a public post into a members-only group is told.
 pub const NOT_SHARED: &str = "was public, so it was not shared with the group: everyone can \
