@@ -34,6 +34,15 @@ async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
         (m.state == MemberState::Pending.as_str()).then_some(())
     })
     .await;
+    // Each peer is its own server: the organisers are warned it would keep copies.
+    let requests = membership::join_requests(&kith.ctx, group, None)
+        .await
+        .unwrap();
+    let request = requests
+        .iter()
+        .find(|r| r.member.id == member.id())
+        .unwrap();
+    assert!(request.new_server, "{}", member.id());
     membership::approve_member(&kith.ctx, group, member.id(), None)
         .await
         .unwrap();

@@ -22,6 +22,10 @@ pub struct JoinRequest {
     pub requested_at: i64,
     /// Their answer to the group's question.
     pub answer: Option<String>,
+    /// For a members-only or hidden group: whether they would be the first member from their
+    /// server, which would then keep copies of everything the group shares (organisers are
+    /// warned before approving).
+    pub new_server: bool,
 }
 
 /// The local group named `name`, if `by` may moderate it (any group for the operator).
@@ -60,10 +64,18 @@ pub async fn join_requests(
         let last = page.len() < 100;
         for m in page {
             after = Some(m.member_id.clone());
+            let member = ctx.db.actor(&m.member_id).await?;
+            let new_server = !group.is_public()
+                && !member.local
+                && !ctx
+                    .db
+                    .host_has_accepted_member(&group.id, &member.domain)
+                    .await?;
             requests.push(JoinRequest {
-                member: ctx.db.actor(&m.member_id).await?,
+                member,
                 requested_at: m.created_at,
                 answer: m.answer,
+                new_server,
             });
         }
         if last {
