@@ -73,11 +73,17 @@ impl Drop for FedifyPeer {
 
 impl FedifyPeer {
     fn start(node: &Path, first_knock: &str, rfc9421_only: bool) -> FedifyPeer {
+        FedifyPeer::start_as(node, first_knock, rfc9421_only, "")
+    }
+
+    /// A peer whose NodeInfo names `software` (none when empty).
+    fn start_as(node: &Path, first_knock: &str, rfc9421_only: bool, software: &str) -> FedifyPeer {
         let mut child = Command::new(node)
             .arg("peer.mjs")
             .current_dir(peer_dir())
             .env("FIRST_KNOCK", first_knock)
             .env("RFC9421_ONLY", if rfc9421_only { "1" } else { "0" })
+            .env("SOFTWARE", software)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -263,5 +269,85 @@ async fn a_fedify_member_signing_rfc9421_first_and_reading_only_it_gets_rfc9421_
         Some("rfc9421")
     );
     assert!(counters.refusals().is_empty(), "{:?}", counters.refusals());
+    kith.stop().await;
+}
+
+/// A Fedify member whose NodeInfo says Mastodon, in a members-only group: it receives the
+/// group's own followers-only copy of a post (the followers collection in `to`, no `Public`)
+/// and never an `Announce` (issue 26).
+#[tokio::test]
+async fn a_mastodon_shaped_fedify_member_gets_the_members_only_groups_own_copy() {
+    let Some(node) = install() else { return };
+    let peer = FedifyPeer::start_as(&node, "draft-cavage-http-signatures-12", false, "mastodon");
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let group = crate::private_groups::private_group(
+        &kith,
+        "circle",
+        "olga",
+        kith_storage::GroupVisibility::Members,
+    )
+    .await;
+    let alice = peer.alice();
+    peer.control("follow", json!({"group": group.id})).await;
+    eventually("the request to join", || async {
+        let m = kith.ctx.db.membership(&group.id, &alice).await.ok()?;
+        (m.state == "pending").then_some(())
+    })
+    .await;
+    kith_federation::actions::membership::approve_member(&kith.ctx, "circle", &alice, None)
+        .await
+        .unwrap();
+    peer.wait_for("the Accept of the Follow", of_type("Accept"))
+        .await;
+    eventually("the peer's software looked up", || async {
+        let rows = kith
+            .ctx
+            .db
+            .host_software(&[peer.host().to_owned()])
+            .await
+            .unwrap();
+        rows.first().and_then(|r| r.checked_at).map(|_| ())
+    })
+    .await;
+    assert_eq!(
+        kith.ctx.dialect_of(peer.host()).await.unwrap(),
+        kith_federation::software::Dialect::Microblog
+    );
+    let olga = kith.actor("olga").await;
+    kith_federation::actions::posts::post_to_group(&kith.ctx, &olga, &group, "Quiet words", None)
+        .await
+        .unwrap();
+    let create = peer
+        .wait_for("the group's copy", |a| a["type"] == "Create")
+        .await;
+    crate::forms::all_sent(&kith).await;
+    let followers = format!("{}/followers", group.id);
+    let to = |v: &Value| match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    assert_eq!(create["actor"], group.id.as_str(), "{create}");
+    assert!(to(&create["to"]).contains(&followers), "{create}");
+    for doc in [&create, &create["object"]] {
+        for field in ["to", "cc"] {
+            let audience = to(&doc[field]);
+            assert!(
+                audience.iter().all(|a| !a.ends_with("Public")),
+                "{field}: {create}"
+            );
+        }
+    }
+    assert!(to(&create["object"]["to"]).contains(&followers), "{create}");
+    assert!(create.to_string().contains("Quiet words"), "{create}");
+    let received = peer.received().await;
+    assert!(
+        received.iter().all(|a| a["type"] != "Announce"),
+        "{received:?}"
+    );
     kith.stop().await;
 }

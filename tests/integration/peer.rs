@@ -58,6 +58,9 @@ struct Shared {
     refused_cavage: Arc<std::sync::atomic::AtomicUsize>,
     refused: Arc<Mutex<Vec<Refused>>>,
     shape: Shape,
+    /// Documents served only to GETs whose `keyId` starts with the given text (as Mastodon
+    /// serves a followers-only post only to a follower: the signer decides), by path.
+    restricted: Arc<Mutex<HashMap<String, (Value, String)>>>,
     /// While true, deliveries are recorded but not answered (a slow server).
     held: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -101,6 +104,7 @@ impl Peer {
             docs: Arc::default(),
             received: Arc::default(),
             gets: Arc::default(),
+            restricted: Arc::default(),
             rfc9421_only: Arc::default(),
             refused_cavage: Arc::default(),
             refused: Arc::default(),
@@ -158,6 +162,18 @@ impl Peer {
             .lock()
             .unwrap()
             .insert(path.to_owned(), doc.clone());
+    }
+
+    /// Serves a document at the path of its id only to GETs signed with a `keyId` that starts
+    /// with `signer` (404 to anyone else).
+    pub fn serve_only_to(&self, doc: &Value, signer: &str) {
+        let id = doc["id"].as_str().unwrap();
+        let path = reqwest::Url::parse(id).unwrap().path().to_owned();
+        self.shared
+            .restricted
+            .lock()
+            .unwrap()
+            .insert(path, (doc.clone(), signer.to_owned()));
     }
 
     /// Serves a document at the path of its id (whatever spelling of this peer's address the
@@ -388,6 +404,23 @@ async fn serve_or_receive(
     if method == axum::http::Method::GET {
         let full = uri.path_and_query().map_or(path.clone(), |p| p.to_string());
         *shared.gets.lock().unwrap().entry(full).or_default() += 1;
+        let restricted = shared.restricted.lock().unwrap().get(&path).cloned();
+        if let Some((doc, signer)) = restricted {
+            let signature = headers
+                .get("signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let allowed = signature.contains(&format!("keyId=\"{signer}"));
+            return if allowed {
+                (
+                    [("content-type", "application/activity+json")],
+                    doc.to_string(),
+                )
+                    .into_response()
+            } else {
+                StatusCode::NOT_FOUND.into_response()
+            };
+        }
         let doc = shared.docs.lock().unwrap().get(&path).cloned();
         return match doc {
             Some(doc) => (

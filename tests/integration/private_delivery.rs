@@ -34,6 +34,15 @@ async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
         (m.state == MemberState::Pending.as_str()).then_some(())
     })
     .await;
+    // Each peer is its own server: the organisers are warned it would keep copies.
+    let requests = membership::join_requests(&kith.ctx, group, None)
+        .await
+        .unwrap();
+    let request = requests
+        .iter()
+        .find(|r| r.member.id == member.id())
+        .unwrap();
+    assert!(request.new_server, "{}", member.id());
     membership::approve_member(&kith.ctx, group, member.id(), None)
         .await
         .unwrap();
@@ -151,5 +160,121 @@ async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothin
         );
     }
     assert_eq!(refusals(&lemmy.peer), Vec::<String>::new());
+
+    // Removed, the GoToSocial member's follow is ended the one way GoToSocial honours once it
+    // accepted: the group's `Block` (it ignores `Reject{Follow}` then).
+    assert_eq!(
+        looked_up(&kith, &gotosocial.peer).await,
+        Dialect::GoToSocial
+    );
+    membership::remove_member(&kith.ctx, "circle", gotosocial.id(), None)
+        .await
+        .unwrap();
+    all_sent(&kith).await;
+    let blocks = of_type(&gotosocial.peer, "Block");
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    assert_eq!(blocks[0]["object"], gotosocial.id());
+    assert!(of_type(&mastodon.peer, "Block").is_empty());
+    kith.stop().await;
+}
+
+#[tokio::test]
+async fn a_members_public_post_is_not_shared_and_its_author_is_told_but_mentioned_only_is() {
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
+    let followers = format!("{}/followers", group.id);
+    let author = join(&group, Shape::Mastodon).await;
+    let other = join(&group, Shape::GoToSocial).await;
+    for m in [&author, &other] {
+        let_in(&kith, "circle", &group.id, m).await;
+    }
+    all_sent(&kith).await;
+    let key = author.actor["publicKey"]["id"].as_str().unwrap().to_owned();
+    let handle = format!("@circle@{}", kith.domain());
+
+    // Public (Mastodon's default): not kept, not shared; the author is told, alone.
+    let public =
+        crate::mastodon::post_mentioning(&author.peer, &author.actor, &group.id, &handle, 1);
+    let public_id = public["object"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(author.peer.send(&key, &group.inbox_url, &public).await, 202);
+    kith.settled().await;
+    all_sent(&kith).await;
+    assert!(kith.ctx.db.object(&public_id).await.is_err(), "kept");
+    let told = of_type(&author.peer, "Create")
+        .into_iter()
+        .find(|c| c["object"]["inReplyTo"] == public_id.as_str())
+        .expect("the author is told");
+    assert_eq!(told["to"], serde_json::json!([author.id()]), "{told}");
+    assert!(
+        told["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("mentioned people only")
+    );
+    assert!(
+        of_type(&other.peer, "Create").is_empty(),
+        "the other member got nothing of it"
+    );
+
+    // "Mentioned people only", to the group: shared with the members as the group's copy.
+    let mut direct =
+        crate::mastodon::post_mentioning(&author.peer, &author.actor, &group.id, &handle, 2);
+    direct["to"] = serde_json::json!([group.id]);
+    direct["cc"] = serde_json::json!([]);
+    direct["object"]["to"] = serde_json::json!([group.id]);
+    direct["object"]["cc"] = serde_json::json!([]);
+    let direct_id = direct["object"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(author.peer.send(&key, &group.inbox_url, &direct).await, 202);
+    kith.settled().await;
+    all_sent(&kith).await;
+    let kept = kith.ctx.db.object(&direct_id).await.unwrap();
+    assert_eq!(kept.visibility, "direct");
+    let copy = of_type(&other.peer, "Create")
+        .into_iter()
+        .find(|c| c["object"]["url"] == direct_id.as_str())
+        .expect("the other member gets the group's copy");
+    assert_eq!(copy["object"]["attributedTo"], group.id.as_str());
+    assert_eq!(copy["to"][0], followers.as_str());
+    assert!(!addressed_publicly(&copy));
+    assert!(of_type(&other.peer, "Announce").is_empty());
+    kith.stop().await;
+}
+
+#[tokio::test]
+async fn a_members_non_public_post_sent_by_id_is_fetched_signed_as_the_group() {
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
+    let author = join(&group, Shape::Mastodon).await;
+    let_in(&kith, "circle", &group.id, &author).await;
+    all_sent(&kith).await;
+    let key = author.actor["publicKey"]["id"].as_str().unwrap().to_owned();
+    let handle = format!("@circle@{}", kith.domain());
+    let mut create =
+        crate::mastodon::post_mentioning(&author.peer, &author.actor, &group.id, &handle, 3);
+    for doc in ["to", "cc"] {
+        let value = if doc == "to" {
+            serde_json::json!([group.id])
+        } else {
+            serde_json::json!([])
+        };
+        create[doc] = value.clone();
+        create["object"][doc] = value;
+    }
+    let note_id = create["object"]["id"].as_str().unwrap().to_owned();
+    // Served, as Mastodon serves a "mentioned people only" post, to the group alone.
+    author.peer.serve_only_to(&create["object"], &group.id);
+    create["object"] = serde_json::json!(note_id);
+    assert_eq!(author.peer.send(&key, &group.inbox_url, &create).await, 202);
+    kith.settled().await;
+    let kept = kith.ctx.db.object(&note_id).await;
+    assert!(kept.is_ok(), "fetched signed as the group: {kept:?}");
+    assert!(
+        author
+            .peer
+            .gets(reqwest::Url::parse(&note_id).unwrap().path())
+            >= 2
+    );
     kith.stop().await;
 }

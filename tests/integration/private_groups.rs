@@ -149,3 +149,106 @@ async fn a_public_group_with_content_cannot_become_private() {
     assert_eq!(back.visibility, "public");
     kith.stop().await;
 }
+
+#[tokio::test]
+async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_followers_alone() {
+    use kith_storage::{ActorKind, FollowState, NewActor, NewObject, Visibility};
+    let kith = Instance::start().await;
+    let olga = kith.person("olga").await;
+    let nina = kith.person("nina").await;
+    let remote = |name: &str, kind| NewActor {
+        id: format!("https://lemmy.test/c/{name}"),
+        kind,
+        local: false,
+        username: name.into(),
+        domain: "lemmy.test".into(),
+        display_name: None,
+        summary: None,
+        url: None,
+        inbox_url: format!("https://lemmy.test/c/{name}/inbox"),
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: Some(format!("https://lemmy.test/c/{name}/followers")),
+        key_id: format!("https://lemmy.test/c/{name}#main-key"),
+        public_key_pem: "PEM".into(),
+        private_key_pem: None,
+        manually_approves_followers: true,
+        data: None,
+    };
+    let db = &kith.ctx.db;
+    let community = db
+        .upsert_remote_actor(&remote("quiet", ActorKind::Group))
+        .await
+        .unwrap();
+    let author = db
+        .upsert_remote_actor(&remote("ann", ActorKind::Person))
+        .await
+        .unwrap();
+    let id = "https://lemmy.test/post/1";
+    db.insert_object(&NewObject {
+        local: false,
+        group_id: Some(community.id.clone()),
+        visibility: Visibility::Followers,
+        content: Some("<p>quietremoteword</p>".into()),
+        ..NewObject::local(id, "Note", &author.id, "{}".into(), 1)
+    })
+    .await
+    .unwrap();
+    db.upsert_follow(&olga.actor_id, &community.id, FollowState::Accepted, "f1")
+        .await
+        .unwrap();
+    let url = format!("{}/thread?id={id}", kith.base);
+    let (status, _, body) = get(&url, &[("accept", "text/html")]).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("quietremoteword"));
+    let nina_cookie = crate::outsiders::cookie(&kith, &nina).await;
+    let (status, _, body) = get(&url, &[("accept", "text/html"), ("cookie", &nina_cookie)]).await;
+    assert_eq!(status, 404, "a local person who does not follow it");
+    assert!(!body.contains("quietremoteword"));
+    let olga_cookie = crate::outsiders::cookie(&kith, &olga).await;
+    let (status, cache, body) =
+        get(&url, &[("accept", "text/html"), ("cookie", &olga_cookie)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("quietremoteword"));
+    assert!(cache.contains("no-store"), "{cache}");
+    kith.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_chooses_whether_their_groups_show_and_private_ones_never_do() {
+    let kith = Instance::start().await;
+    let olga = kith.person("olga").await;
+    kith.group("openrunners", "olga", JoinPolicy::Open).await;
+    private_group(&kith, "quietcircle", "olga", GroupVisibility::Members).await;
+    let page = |query: &'static str| {
+        let url = format!("{}{query}", olga.actor_id);
+        async move { get(&url, &[("accept", "text/html")]).await.2 }
+    };
+    let body = page("").await;
+    assert!(body.contains("openrunners"), "{body}");
+    assert!(
+        !body.contains("quietcircle"),
+        "a members-only group on a person's page"
+    );
+    kith.ctx
+        .db
+        .set_memberships_shown(&olga.actor_id, false)
+        .await
+        .unwrap();
+    // (Another address than the first visit's: the change was made outside a request, which
+    // the one-second cache of anonymous pages would not know of.)
+    let body = page("?after").await;
+    assert!(!body.contains("openrunners"), "hidden by her choice");
+    let session = crate::outsiders::cookie(&kith, &olga).await;
+    let (_, _, body) = get(
+        &olga.actor_id,
+        &[("accept", "text/html"), ("cookie", &session)],
+    )
+    .await;
+    assert!(
+        body.contains("openrunners") && body.contains("quietcircle"),
+        "she sees hers"
+    );
+    assert!(body.contains("Show my groups to others"));
+    kith.stop().await;
+}

@@ -259,6 +259,20 @@ async fn walk(kith: Instance) {
     for (url, accept) in [(&post.id, AP), (&event.object.id, AP)] {
         let (_, body) = signed_get(&peer, key_of(&felix), url, accept).await;
         assert!(leaks(&body).is_some(), "{url}: {body}");
+        // Addressed to the members, as delivered.
+        let doc: Value = serde_json::from_str(&body).unwrap();
+        for field in ["to", "cc"] {
+            assert!(
+                !doc[field].to_string().contains("#Public"),
+                "{url} {field}: {doc}"
+            );
+        }
+        assert!(
+            doc["to"]
+                .to_string()
+                .contains(&format!("{}/followers", circle.id)),
+            "{doc}"
+        );
     }
     // Right after the member's server read them (the cache keeps anonymous answers a second,
     // signed ones included when they may be shared): nothing of it goes to anyone else.

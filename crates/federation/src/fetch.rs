@@ -15,14 +15,30 @@ const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Fetches an ActivityPub document. The document's `id` must be on the host it came from.
 pub async fn fetch_json(ctx: &Context, url: &str) -> Result<Value> {
+    let key = instance_key(ctx).await?;
+    fetch_json_with(ctx, url, &key).await
+}
+
+/// [`fetch_json`] signed as a local actor: a members-only group fetching a member's
+/// non-public post, which Mastodon serves only to its author's followers and the actors it
+/// mentions (`StatusPolicy#show?`), never to the instance actor.
+pub async fn fetch_json_as(ctx: &Context, url: &str, signer: &Actor) -> Result<Value> {
+    let key = ctx.signing_key(signer).await?;
+    fetch_json_with(ctx, url, &key).await
+}
+
+async fn fetch_json_with(
+    ctx: &Context,
+    url: &str,
+    key: &std::sync::Arc<signatures::SigningKey>,
+) -> Result<Value> {
     let parsed = Url::parse(url).map_err(|e| FederationError::BadRequest(format!("{url}: {e}")))?;
     ctx.guard().check_url(&parsed)?;
     refuse_blocked(ctx, url).await?;
-    let key = instance_key(ctx).await?;
     let accept = format!(
         "{ACTIVITY_JSON}, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
     );
-    let mut response = crate::knock::get(ctx, &key, &parsed, &accept).await?;
+    let mut response = crate::knock::get(ctx, key, &parsed, &accept).await?;
     match response.status().as_u16() {
         200..=299 => {}
         404 => return Err(FederationError::NotFound(url.to_owned())),

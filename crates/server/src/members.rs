@@ -14,7 +14,18 @@ pub async fn list_requests(config: &Config, group: &str) -> anyhow::Result<()> {
     }
     for request in requests {
         let member = request.member;
-        println!("@{}@{}\t{}", member.username, member.domain, member.id);
+        let warning = if request.new_server {
+            format!(
+                "\tfirst member from {}: it will keep copies of everything the group shares",
+                member.domain
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "@{}@{}\t{}{warning}",
+            member.username, member.domain, member.id
+        );
     }
     Ok(())
 }

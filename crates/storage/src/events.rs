@@ -110,7 +110,8 @@ pub enum CalendarScope<'a> {
     /// The events of one group (by actor id).
     Group(&'a str),
     /// This instance's events and those of remote groups a local actor follows, but for
-    /// members-only and hidden groups' (shown to their members in the group alone).
+    /// members-only and hidden groups' (shown to their members in the group alone) and remote
+    /// events shared with followers only.
     Instance,
     /// The events a person answered going, maybe, or waits for.
     Attendee(&'a str),
@@ -223,7 +224,8 @@ impl Database {
                 "(objects.local OR objects.group_id IN (SELECT followee_id FROM follows \
                  WHERE state = 'accepted')) AND $3 = $3 \
                  AND (objects.group_id IS NULL OR objects.group_id NOT IN \
-                 (SELECT id FROM actors WHERE visibility <> 'public'))"
+                 (SELECT id FROM actors WHERE visibility <> 'public')) \
+                 AND objects.visibility IN ('public', 'unlisted')"
             }
             CalendarScope::Attendee(_) => {
                 "objects.id IN (SELECT event_id FROM rsvps WHERE actor_id = $3 \

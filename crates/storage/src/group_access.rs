@@ -80,4 +80,60 @@ impl Database {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Whether a local person may see what a followed remote group shared with its followers
+    /// only (a private community's posts, a followers-only event): they follow it themselves,
+    /// or they are an accepted member of a local group that follows it (through its relay,
+    /// `{group}/relay`, or as itself). Read on each request.
+    pub async fn may_see_remote_private(
+        &self,
+        remote_group_id: &str,
+        person_id: &str,
+    ) -> Result<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT f.follower_id FROM follows f WHERE f.followee_id = $1 \
+             AND f.state = 'accepted' AND (f.follower_id = $2 OR f.follower_id IN \
+             (SELECT m.group_id FROM memberships m WHERE m.member_id = $2 \
+             AND m.state = 'accepted') OR f.follower_id IN \
+             (SELECT m.group_id || '/relay' FROM memberships m WHERE m.member_id = $2 \
+             AND m.state = 'accepted')) LIMIT 1",
+        )
+        .bind(remote_group_id)
+        .bind(person_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Whether a person shows their group memberships on their page (the default) or chose
+    /// not to.
+    pub async fn memberships_shown(&self, actor_id: &str) -> Result<bool> {
+        let hidden: Option<String> =
+            sqlx::query_scalar("SELECT actor_id FROM hidden_memberships WHERE actor_id = $1")
+                .bind(actor_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(hidden.is_none())
+    }
+
+    /// Records whether a person shows their group memberships on their page.
+    pub async fn set_memberships_shown(&self, actor_id: &str, shown: bool) -> Result<()> {
+        let mut conn = self.write().await?;
+        if shown {
+            sqlx::query("DELETE FROM hidden_memberships WHERE actor_id = $1")
+                .bind(actor_id)
+                .execute(&mut *conn)
+                .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO hidden_memberships (actor_id, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (actor_id) DO NOTHING",
+            )
+            .bind(actor_id)
+            .bind(now_millis())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
 }

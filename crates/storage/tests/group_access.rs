@@ -121,3 +121,64 @@ async fn access_reads_follow_memberships_and_hosts() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_followed_remote_groups_private_content_is_for_the_following_groups_members() {
+    for t in testing::all().await {
+        let db = &t.db;
+        let (owner, group) = group_with_owner(db).await;
+        let stranger = common::person(db, "sam").await;
+        let community = db
+            .upsert_remote_actor(&actor("quiet", ActorKind::Group, false, "lemmy.test"))
+            .await
+            .unwrap();
+        let mut relay = actor("runners_relay", ActorKind::Service, true, "kith.test");
+        relay.id = format!("{}/relay", group.id);
+        db.insert_actor(&relay).await.unwrap();
+        assert!(
+            !db.may_see_remote_private(&community.id, &owner.actor_id)
+                .await
+                .unwrap()
+        );
+        db.upsert_follow(
+            &relay.id,
+            &community.id,
+            kith_storage::FollowState::Pending,
+            "f1",
+        )
+        .await
+        .unwrap();
+        assert!(
+            !db.may_see_remote_private(&community.id, &owner.actor_id)
+                .await
+                .unwrap()
+        );
+        db.accept_follow(&community.id, "f1").await.unwrap();
+        assert!(
+            db.may_see_remote_private(&community.id, &owner.actor_id)
+                .await
+                .unwrap(),
+            "{}",
+            t.label
+        );
+        assert!(
+            !db.may_see_remote_private(&community.id, &stranger.actor_id)
+                .await
+                .unwrap()
+        );
+        // Following it oneself counts too.
+        db.upsert_follow(
+            &stranger.actor_id,
+            &community.id,
+            kith_storage::FollowState::Accepted,
+            "f2",
+        )
+        .await
+        .unwrap();
+        assert!(
+            db.may_see_remote_private(&community.id, &stranger.actor_id)
+                .await
+                .unwrap()
+        );
+    }
+}

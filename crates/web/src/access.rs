@@ -92,3 +92,32 @@ pub fn mark(group: &Actor, mut response: Response) -> Response {
     }
     response
 }
+
+/// Whether the one asking may see a kept remote object: anything public or unlisted (`false`:
+/// nothing private about it); what a followed remote group shared with its followers only (a
+/// private community's post, a followers-only event) only to a local person who follows that
+/// group or belongs to a local group that does (`true`: a private answer, to be marked).
+/// Everyone else gets [`ApiError::NotFound`].
+pub async fn require_remote_visible(
+    state: &AppState,
+    object: &kith_storage::StoredObject,
+    account: Option<&Account>,
+) -> Result<bool, ApiError> {
+    let open = ["public", "unlisted"];
+    if object.local || open.contains(&object.visibility.as_str()) {
+        return Ok(false);
+    }
+    let (Some(group_id), Some(account)) = (object.group_id.as_deref(), account) else {
+        return Err(ApiError::NotFound);
+    };
+    if state
+        .ctx
+        .db
+        .may_see_remote_private(group_id, &account.actor_id)
+        .await?
+    {
+        Ok(true)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}

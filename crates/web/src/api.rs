@@ -29,6 +29,9 @@ struct JoinRequestView {
     handle: String,
     name: Option<String>,
     requested_at: i64,
+    /// A members-only or hidden group's first member from this server (which would keep
+    /// copies of everything the group shares).
+    first_from_server: bool,
 }
 
 async fn list_join_requests(
@@ -45,6 +48,7 @@ async fn list_join_requests(
                 id: r.member.id,
                 name: r.member.display_name,
                 requested_at: r.requested_at,
+                first_from_server: r.new_server,
             })
             .collect(),
     ))

@@ -254,10 +254,18 @@ async fn thread(
         uri: &uri,
     };
     access::require_read(&state, &group, asker).await?;
+    let remote_private = access::require_remote_visible(&state, &object, account.as_ref()).await?;
     let (root, replies) = posts::thread(ctx, object).await?;
     let mut list = vec![post_view(&root)];
     list.extend(replies.iter().map(post_view));
-    Ok(access::mark(&group, Json(list).into_response()))
+    let mut response = access::mark(&group, Json(list).into_response());
+    if remote_private {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(response)
 }
 
 async fn held(

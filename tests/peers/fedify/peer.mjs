@@ -11,7 +11,9 @@
 //
 // Environment: FIRST_KNOCK (`draft-cavage-http-signatures-12` or `rfc9421`, Fedify's
 // `firstKnock`), RFC9421_ONLY=1 (inbox POSTs signed draft-cavage are answered 401 before
-// Fedify sees them: a server that reads only RFC 9421). It prints `listening on URL`.
+// Fedify sees them: a server that reads only RFC 9421), SOFTWARE=NAME (NodeInfo names that
+// software, so that Kith treats the peer as that kind of server, e.g. `mastodon`; without it
+// the peer serves no NodeInfo). It prints `listening on URL`.
 
 import { createServer } from "node:http";
 import { randomUUID } from "node:crypto";
@@ -50,6 +52,15 @@ const keys = [
 ];
 const received = [];
 const follows = new Map();
+
+const software = process.env.SOFTWARE;
+if (software) {
+  federation.setNodeInfoDispatcher("/nodeinfo/2.1", async () => ({
+    software: { name: software, version: "4.3.0" },
+    protocols: ["activitypub"],
+    usage: { users: { total: 1 }, localPosts: 0, localComments: 0 },
+  }));
+}
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {

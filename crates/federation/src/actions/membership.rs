@@ -22,6 +22,10 @@ pub struct JoinRequest {
     pub requested_at: i64,
     /// Their answer to the group's question.
     pub answer: Option<String>,
+    /// For a members-only or hidden group: whether they would be the first member from their
+    /// server, which would then keep copies of everything the group shares (organisers are
+    /// warned before approving).
+    pub new_server: bool,
 }
 
 /// The local group named `name`, if `by` may moderate it (any group for the operator).
@@ -60,10 +64,18 @@ pub async fn join_requests(
         let last = page.len() < 100;
         for m in page {
             after = Some(m.member_id.clone());
+            let member = ctx.db.actor(&m.member_id).await?;
+            let new_server = !group.is_public()
+                && !member.local
+                && !ctx
+                    .db
+                    .host_has_accepted_member(&group.id, &member.domain)
+                    .await?;
             requests.push(JoinRequest {
-                member: ctx.db.actor(&m.member_id).await?,
+                member,
                 requested_at: m.created_at,
                 answer: m.answer,
+                new_server,
             });
         }
         if last {
@@ -175,12 +187,34 @@ pub async fn remove_member(
             "the owner cannot be removed".into(),
         ));
     }
-    let plan = match &membership.follow_activity_id {
+    let mut plan = match &membership.follow_activity_id {
         Some(follow_id) if !member.local => {
             Some(plan_answer(ctx, "Reject", &group, &member, follow_id).await?)
         }
         _ => None,
     };
+    // GoToSocial ignores `Reject{Follow}` and `Undo{Accept}` once it was accepted; only the
+    // group's `Block` ends the follow there. For a members-only group that matters: the removed
+    // member's server would otherwise still count as a member's (issue 26).
+    if !group.is_public()
+        && !member.local
+        && let Some(plan) = plan.as_mut()
+    {
+        let block = OutgoingActivity::new(
+            "Block",
+            Urls::new_activity(&group.id),
+            &group.id,
+            Value::String(member.id.clone()),
+            vec![member.id.clone()],
+        );
+        plan.add(
+            &group,
+            &[deliver::Form::for_readers(
+                block,
+                crate::software::Readers::of(&[crate::software::Dialect::GoToSocial]),
+            )],
+        )?;
+    }
     // The membership ends with its `Reject`, together.
     let mut change = Change::begin(ctx).await?;
     change.tx().delete_membership(&group.id, &member.id).await?;

@@ -22,7 +22,18 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     {
         return Ok(Outcome::ignored(format!("Create of {kind} is not handled")));
     }
-    let document = post::verified_object(ctx, &activity.object, sender).await?;
+    let document = match post::verified_object(ctx, &activity.object, sender).await {
+        Ok(document) => document,
+        // A member's non-public post to a members-only group: Mastodon serves it only to the
+        // actors it is addressed to, so it is fetched again signed as the group.
+        Err(FederationError::NotFound(_) | FederationError::Remote(_))
+            if let Some(group) =
+                super::private_posts::addressed_private_group(ctx, &activity.raw).await? =>
+        {
+            post::verified_object_as(ctx, &activity.object, sender, Some(&group)).await?
+        }
+        Err(other) => return Err(other),
+    };
     let post = post::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!(
@@ -52,7 +63,13 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored("not addressed to a local group"));
     };
     let visibility = post::visibility(&post, sender);
-    if matches!(visibility, Visibility::Direct | Visibility::Followers) {
+    let private_group = group.local && !group.is_public();
+    if private_group && matches!(visibility, Visibility::Public | Visibility::Unlisted) {
+        return super::private_posts::refuse_public(ctx, &group, sender, &post.id).await;
+    }
+    // A members-only group keeps what its members address to it alone (and shares it with
+    // the members only); any other group never redistributes a non-public post.
+    if !private_group && matches!(visibility, Visibility::Direct | Visibility::Followers) {
         // Guppe re-broadcast private mentions to every member; Kith never does.
         return Ok(Outcome::ignored(format!(
             "a {} post is never redistributed",

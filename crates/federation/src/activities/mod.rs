@@ -11,6 +11,7 @@ mod followed;
 mod poll;
 pub(crate) mod post;
 pub mod private_copy;
+mod private_posts;
 pub mod remote_events;
 mod rsvp;
 mod update;

@@ -13,11 +13,24 @@ use crate::{Context, FederationError, Result, fetch, sanitize, untrusted};
 /// The object of an activity, trusted only when it comes from its author's host: an embedded
 /// object from elsewhere, or one sent by id, is fetched from its own id.
 pub async fn verified_object(ctx: &Context, object: &Value, sender: &Actor) -> Result<Value> {
+    verified_object_as(ctx, object, sender, None).await
+}
+
+/// [`verified_object`], fetched signed as `signer` when given (a members-only group fetching
+/// its member's non-public post), else as the instance actor.
+pub async fn verified_object_as(
+    ctx: &Context,
+    object: &Value,
+    sender: &Actor,
+    signer: Option<&Actor>,
+) -> Result<Value> {
     let id = crate::protocol::id_of(object)
         .ok_or_else(|| FederationError::BadRequest("an activity without an object".into()))?;
     let embedded = object.is_object() && object.get("type").is_some();
     let value = if embedded && host_of(id).as_deref() == Some(sender.domain.as_str()) {
         object.clone()
+    } else if let Some(signer) = signer {
+        fetch::fetch_json_as(ctx, id, signer).await?
     } else {
         fetch::fetch_json(ctx, id).await?
     };
@@ -40,9 +53,11 @@ pub fn parse_post(document: &Value) -> Result<IncomingObject> {
 
 /// The stored post an incoming one answers, when Kith has it.
 pub async fn parent_of(ctx: &Context, post: &IncomingObject) -> Option<StoredObject> {
-    match &post.in_reply_to {
-        Some(id) => ctx.db.object(id).await.ok(),
-        None => None,
+    let id = post.in_reply_to.as_deref()?;
+    match ctx.db.object(id).await {
+        Ok(parent) => Some(parent),
+        // A reply to a members-only group's own copy of a post answers the post.
+        Err(_) => ctx.db.object_by_announce_id(id).await.ok(),
     }
 }
 

@@ -4,7 +4,7 @@ use axum::{
     Router,
     extract::{Path, Query, State},
     http::{HeaderMap, Uri},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use kith_federation::{
@@ -328,9 +328,34 @@ async fn get_object(
             return Ok(access::mark(group, activity_json(&doc)));
         }
         let response = object_response(&state, &object, &headers, &viewer, done).await?;
+        if wants_activity_json(&headers) {
+            return Ok(access::mark(group, to_members(response, &group.id).await));
+        }
         return Ok(access::mark(group, response));
     }
     object_response(&state, &object, &headers, &viewer, done).await
+}
+
+/// A private group's event or poll document, readdressed to the members as it was delivered
+/// (`private_copy::address_to_members`); any other answer as it is.
+async fn to_members(response: Response, group_id: &str) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return ApiError::Internal("an event document too large to serve".into()).into_response();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut doc) if parts.status.is_success() => {
+            kith_federation::activities::private_copy::address_to_members(&mut doc, group_id);
+            let mut response = activity_json(&doc);
+            for (name, value) in &parts.headers {
+                if name != axum::http::header::CONTENT_LENGTH {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            response
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// A post, event or poll at its id, once the asker may read it.

@@ -31,6 +31,8 @@ struct Request {
     name: String,
     handle: String,
     answer: String,
+    /// The server a first member of a private group would bring in (it keeps copies), if so.
+    new_server: Option<String>,
 }
 
 struct Held {
@@ -121,6 +123,7 @@ async fn queue(
                 name: display_name(&r.member),
                 handle: handle(&r.member),
                 answer: r.answer.unwrap_or_default(),
+                new_server: r.new_server.then(|| r.member.domain.clone()),
             })
             .collect();
         let objects = ctx.db.held_posts(&group.id).await?;

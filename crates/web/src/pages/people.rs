@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/thread", get(remote_thread))
         .route("/thread/reply", post(reply))
         .route("/follow", post(follow))
+        .route("/settings/memberships", post(show_memberships))
         .route(
             "/authorize_interaction",
             get(authorize_page).post(authorize),
@@ -38,6 +39,9 @@ struct PersonPage {
     groups: Vec<GroupCard>,
     posts: Vec<PostView>,
     is_self: bool,
+    /// Whether the person shows their memberships to others (their choice; never those of
+    /// members-only or hidden groups).
+    memberships_shown: bool,
 }
 
 /// The page of a local person (served at their id to browsers).
@@ -49,8 +53,14 @@ pub async fn person_page(
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let is_self = viewer.account().is_some_and(|a| a.actor_id == person.id);
+    let memberships_shown = ctx.db.memberships_shown(&person.id).await?;
     let mut groups = Vec::new();
-    for (group, m) in ctx.db.memberships_of(&person.id).await? {
+    let listed = if is_self || memberships_shown {
+        ctx.db.memberships_of(&person.id).await?
+    } else {
+        Vec::new()
+    };
+    for (group, m) in listed {
         // Who asked to join what is between them and the group's organisers: a stranger
         // learning who applied to a support circle is the harm (issue 26).
         let pending = m.state == MemberState::Pending.as_str();
@@ -73,7 +83,12 @@ pub async fn person_page(
         };
         groups.push(group_card(&group, 0, note));
     }
-    for (group, follow_state) in ctx.db.followed_groups(&person.id).await? {
+    let followed = if is_self || memberships_shown {
+        ctx.db.followed_groups(&person.id).await?
+    } else {
+        Vec::new()
+    };
+    for (group, follow_state) in followed {
         if follow_state != "accepted" && !is_self {
             continue;
         }
@@ -95,8 +110,33 @@ pub async fn person_page(
         groups,
         posts: post_views(state, &objects).await?,
         is_self,
+        memberships_shown,
     };
     render(viewer, &page)
+}
+
+/// The choice on a person's own page: show their group memberships to others or not.
+#[derive(Deserialize)]
+struct MembershipsForm {
+    csrf: String,
+    /// `yes` or `no`.
+    show: String,
+}
+
+async fn show_memberships(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<MembershipsForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    state
+        .ctx
+        .db
+        .set_memberships_shown(&account.actor_id, form.show == "yes")
+        .await
+        .map_err(ApiError::from)
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&account.actor_id))
 }
 
 #[derive(Template)]
@@ -178,9 +218,18 @@ async fn remote_thread(
     crate::access::require_read(&state, &group, asker)
         .await
         .or_page(&state, &viewer)?;
-    let page = thread_page(&state, &viewer, &object, q.done.as_deref())
+    let remote_private = crate::access::require_remote_visible(&state, &object, viewer.account())
         .await
         .or_page(&state, &viewer)?;
+    let mut page = thread_page(&state, &viewer, &object, q.done.as_deref())
+        .await
+        .or_page(&state, &viewer)?;
+    if remote_private {
+        page.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
     Ok(crate::access::mark(&group, page))
 }
 
