@@ -220,5 +220,18 @@ async fn a_members_only_or_hidden_group_has_no_digest_actor() {
             == 0
     );
     assert!(peer.received().iter().all(|r| r.body["type"] != "Accept"));
+
+    // Nor does a hidden group's relay (made when it follows something) tell of the group.
+    for (group, status) in [(&open, 200), (&secret, 404)] {
+        kith_federation::actions::relay::ensure_relay(&inst.ctx, group)
+            .await
+            .unwrap();
+        let finger = format!(
+            "{}/.well-known/webfinger?resource=acct:{}.relay@{domain}",
+            inst.base, group.username
+        );
+        let answer = client.get(&finger).send().await.unwrap().status();
+        assert_eq!(answer.as_u16(), status, "{finger}");
+    }
     inst.stop().await;
 }

@@ -46,6 +46,29 @@ pub async fn ensure_relay(ctx: &Context, group: &Actor) -> Result<Actor> {
     ensure_group_service(ctx, group, service).await
 }
 
+/// The local group a group's `Service` actor (its relay or its digest) acts for, if `actor` is
+/// one: whoever may not know of the group may not know of it either.
+pub async fn owner_group(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> {
+    if !actor.local || actor.kind != "Service" {
+        return Ok(None);
+    }
+    let Some((group_id, _)) = actor.id.rsplit_once('/') else {
+        return Ok(None);
+    };
+    match ctx.db.actor(group_id).await {
+        Ok(group)
+            if group.local
+                && group.kind == "Group"
+                && (relay_id(&group) == actor.id
+                    || crate::group_digest::digest_id(&group) == actor.id) =>
+        {
+            Ok(Some(group))
+        }
+        Ok(_) | Err(StorageError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// A `Service` actor that acts for a local group: its relay, or its digest
 /// (`crate::group_digest`). Its name is the group's with a suffix after a dot, which no person
 /// or group can take; its page is the group's.

@@ -64,19 +64,12 @@ pub async fn served(ctx: &Context, group_name: &str) -> Result<(Actor, Actor)> {
 
 /// The group whose digest actor `actor` is, if it is one (any visibility: the caller decides).
 pub async fn group_of(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> {
-    if !actor.local || actor.kind != "Service" {
+    if !actor.id.ends_with(&format!("/{SUFFIX}")) {
         return Ok(None);
     }
-    let Some(group_id) = actor.id.strip_suffix(&format!("/{SUFFIX}")) else {
-        return Ok(None);
-    };
-    match ctx.db.actor(group_id).await {
-        Ok(group) if group.local && group.kind == "Group" && digest_id(&group) == actor.id => {
-            Ok(Some(group))
-        }
-        Ok(_) | Err(StorageError::NotFound) => Ok(None),
-        Err(other) => Err(other.into()),
-    }
+    Ok(crate::actions::relay::owner_group(ctx, actor)
+        .await?
+        .filter(|group| digest_id(group) == actor.id))
 }
 
 /// `Ok` unless `actor` is the digest actor of a group that is not public, which does not
