@@ -493,6 +493,25 @@ async fn event_journey(python: &Path, test_db: kith_storage::testing::TestDataba
     let report = smtp.wait_for("ann@mail.test", "A report to review").await;
     assert!(link(&report, &inst.base).ends_with("/moderation"));
 
+    // A report of a person, tied to no group, reaches the instance's administrators.
+    let dan = kith_federation::actions::accounts::create_account(ctx, "dan", "correct horse", true)
+        .await
+        .unwrap();
+    ctx.db
+        .confirm_email(&dan.id, "dan@mail.test")
+        .await
+        .unwrap();
+    let request = reports::ReportRequest {
+        post: None,
+        person: Some("cat".into()),
+        comment: "Something private".into(),
+    };
+    reports::report(ctx, &bob, &request).await.unwrap();
+    let report = smtp.wait_for("dan@mail.test", "A report to review").await;
+    assert!(link(&report, &inst.base).ends_with("/moderation"));
+    let told = ctx.db.notifications(&dan.id, 10).await.unwrap();
+    assert_eq!(told.len(), 1, "one notification for the administrator");
+
     eventually("every message sent", || async {
         (ctx.db.pending_mail().await.unwrap().0 == 0).then_some(())
     })
@@ -769,6 +788,31 @@ async fn without_smtp_settings_the_pages_say_no_email_is_sent() {
         .await;
     assert_eq!(status, 400);
     assert_eq!(inst.ctx.db.pending_mail().await.unwrap().0, 0);
+
+    // Notifications are kept all the same, and counted beside Notifications until seen.
+    let badge = "title=\"1 unread\"";
+    let (_, page) = web.get("/").await;
+    assert!(!page.contains("unread"), "{page}");
+    let ctx = &inst.ctx;
+    let ann = inst.actor("ann").await;
+    let bob = inst.person("bob").await;
+    let group = inst.group("runners", "ann", JoinPolicy::Open).await;
+    joining::join_group(ctx, &bob, "runners", None)
+        .await
+        .unwrap();
+    let first = posts::post_to_group(ctx, &ann, &group, "Route for Sunday", None)
+        .await
+        .unwrap();
+    let bob = inst.actor("bob").await;
+    posts::post_to_group(ctx, &bob, &group, "Looks good", Some(&first.id))
+        .await
+        .unwrap();
+    let (_, page) = web.get("/").await;
+    assert!(page.contains(badge), "{page}");
+    let (_, page) = web.get("/notifications").await;
+    assert!(!page.contains(badge), "seen on this page: {page}");
+    let (_, page) = web.get("/").await;
+    assert!(!page.contains("unread"), "{page}");
     inst.stop().await;
 }
 

@@ -10,6 +10,7 @@ mod cli_members;
 mod cli_safety;
 mod connections;
 mod delivery;
+mod digest_actor;
 mod event_fixtures;
 mod event_pages;
 mod events;

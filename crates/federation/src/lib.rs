@@ -18,6 +18,7 @@ mod error;
 pub mod events;
 pub mod fetch;
 pub mod forms;
+pub mod group_digest;
 pub mod inbox;
 pub mod ingress;
 pub mod key_lookup;

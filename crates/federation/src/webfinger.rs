@@ -67,10 +67,20 @@ pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
                 "{domain} is not this instance"
             )));
         }
-        ctx.db.local_actor_by_username(name).await
+        match ctx.db.local_actor_by_username(name).await {
+            // A public group's digest actor is made when first looked up.
+            Err(StorageError::NotFound) if crate::group_digest::group_name_of(name).is_some() => {
+                let group = crate::group_digest::group_name_of(name).unwrap_or_default();
+                return Ok(crate::group_digest::served(ctx, group).await?.1);
+            }
+            other => other,
+        }
     };
     match actor {
-        Ok(actor) if actor.local => Ok(actor),
+        Ok(actor) if actor.local => {
+            crate::group_digest::check_served(ctx, &actor).await?;
+            Ok(actor)
+        }
         Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
             "no actor here for {resource:?}"
         ))),

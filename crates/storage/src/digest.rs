@@ -57,6 +57,35 @@ const MY_GROUPS: &str =
 const VISIBLE: &str = "o.deleted_at IS NULL AND o.held_reason IS NULL \
      AND o.visibility IN ('public', 'unlisted')";
 
+/// The events published in `[$2, $3)` in the groups `o.group_id {groups}` names (`$1`), for
+/// the email digest and the groups' digest actors (`group_digest.rs`).
+pub(crate) fn events_sql(groups: &str, visible: &str) -> String {
+    format!(
+        "SELECT o.id, o.name, o.content, g.username AS group_name, o.start_time, \
+         CAST(1 AS BIGINT) AS posts FROM objects o JOIN actors g ON g.id = o.group_id \
+         JOIN events e ON e.object_id = o.id \
+         WHERE o.kind = 'Event' AND o.group_id {groups} AND {visible} \
+         AND e.status <> 'cancelled' AND o.published_at >= $2 AND o.published_at < $3 \
+         ORDER BY o.start_time, o.id LIMIT 20"
+    )
+}
+
+/// The `$4` threads with the most posts in `[$2, $3)` in the groups `p.group_id {groups}`
+/// names (`$1`), busiest first; only threads whose first post is `visible`.
+pub(crate) fn threads_sql(groups: &str, visible: &str) -> String {
+    format!(
+        "SELECT o.id, o.name, o.content, g.username AS group_name, o.start_time, t.posts \
+         FROM (SELECT COALESCE(p.thread_root, p.id) AS root, COUNT(*) AS posts \
+               FROM objects p WHERE p.kind <> 'Event' AND p.group_id {groups} \
+               AND p.deleted_at IS NULL AND p.held_reason IS NULL \
+               AND p.published_at >= $2 AND p.published_at < $3 \
+               GROUP BY COALESCE(p.thread_root, p.id)) t \
+         JOIN objects o ON o.id = t.root JOIN actors g ON g.id = o.group_id \
+         WHERE o.kind <> 'Event' AND {visible} \
+         ORDER BY t.posts DESC, o.id LIMIT $4"
+    )
+}
+
 impl Database {
     /// The digests due at `now`: people with a digest, a confirmed address, and a period
     /// passed since the last one.
@@ -92,14 +121,7 @@ impl Database {
         since: i64,
         until: i64,
     ) -> Result<Vec<DigestItem>> {
-        let sql = format!(
-            "SELECT o.id, o.name, o.content, g.username AS group_name, o.start_time, \
-             CAST(1 AS BIGINT) AS posts FROM objects o JOIN actors g ON g.id = o.group_id \
-             JOIN events e ON e.object_id = o.id \
-             WHERE o.kind = 'Event' AND o.group_id IN ({MY_GROUPS}) AND {VISIBLE} \
-             AND e.status <> 'cancelled' AND o.published_at >= $2 AND o.published_at < $3 \
-             ORDER BY o.start_time, o.id LIMIT 20"
-        );
+        let sql = events_sql(&format!("IN ({MY_GROUPS})"), VISIBLE);
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(actor_id)
             .bind(since)
@@ -116,17 +138,7 @@ impl Database {
         until: i64,
         limit: i64,
     ) -> Result<Vec<DigestItem>> {
-        let sql = format!(
-            "SELECT o.id, o.name, o.content, g.username AS group_name, o.start_time, t.posts \
-             FROM (SELECT COALESCE(p.thread_root, p.id) AS root, COUNT(*) AS posts \
-                   FROM objects p WHERE p.kind <> 'Event' AND p.group_id IN ({MY_GROUPS}) \
-                   AND p.deleted_at IS NULL AND p.held_reason IS NULL \
-                   AND p.published_at >= $2 AND p.published_at < $3 \
-                   GROUP BY COALESCE(p.thread_root, p.id)) t \
-             JOIN objects o ON o.id = t.root JOIN actors g ON g.id = o.group_id \
-             WHERE o.kind <> 'Event' AND {VISIBLE} \
-             ORDER BY t.posts DESC, o.id LIMIT $4"
-        );
+        let sql = threads_sql(&format!("IN ({MY_GROUPS})"), VISIBLE);
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(actor_id)
             .bind(since)

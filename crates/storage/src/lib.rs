@@ -23,6 +23,7 @@ mod flag;
 mod follows;
 mod gate;
 mod group_access;
+mod group_digest;
 mod groups;
 mod hosts;
 mod hot;
@@ -61,6 +62,7 @@ pub use error::{Result, StorageError};
 pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, StoredEvent};
 pub use follows::{Follow, FollowState};
 pub use gate::RequestBusy;
+pub use group_digest::DueGroupDigest;
 pub use groups::{
     GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy,
     ReplyPolicy,

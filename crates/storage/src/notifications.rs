@@ -366,6 +366,17 @@ impl Database {
 }
 
 impl Tx {
+    /// The instance's administrators who may log in (actor ids), read in this transaction.
+    pub async fn instance_admins(&mut self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT actor_id FROM accounts WHERE is_admin = $1 AND approved = $1 \
+             ORDER BY actor_id",
+        )
+        .bind(true)
+        .fetch_all(self.conn())
+        .await?)
+    }
+
     /// The local owner and moderators of a group (actor ids), read in this transaction.
     pub async fn group_organisers(&mut self, group_id: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(

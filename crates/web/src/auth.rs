@@ -38,6 +38,9 @@ pub struct Viewer {
     pub new_csrf_cookie: Option<Cookie<'static>>,
     /// The client's address, for throttling logins (see `client_addr`).
     pub client: String,
+    /// How many of the logged-in person's notifications are unread (0 for a visitor): one
+    /// count per signed-in request, shown beside Notifications.
+    pub unread: i64,
 }
 
 impl Viewer {
@@ -83,7 +86,13 @@ impl FromRequestParts<AppState> for Viewer {
             None => None,
         };
         if let Some(session) = session {
+            let unread = state
+                .ctx
+                .db
+                .unread_notifications(&session.account.id)
+                .await?;
             return Ok(Viewer {
+                unread,
                 csrf: session.csrf_token.clone(),
                 session: Some(session),
                 secret,
@@ -105,6 +114,7 @@ impl FromRequestParts<AppState> for Viewer {
             csrf,
             new_csrf_cookie,
             client,
+            unread: 0,
         })
     }
 }

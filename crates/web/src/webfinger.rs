@@ -44,7 +44,9 @@ async fn get_webfinger(
         headers: &headers,
         uri: &uri,
     };
-    access::require_known(&state, &actor, asker).await?;
+    // A group's relay or digest is known to whoever may know of the group.
+    let owner = kith_federation::actions::relay::owner_group(&state.ctx, &actor).await?;
+    access::require_known(&state, owner.as_ref().unwrap_or(&actor), asker).await?;
     let jrd = webfinger::describe(&state.ctx, &actor);
     let response = ([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response();
     Ok(access::mark(&actor, response))

@@ -25,6 +25,19 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         }
         Err(other) => return Err(other.into()),
     };
+    // A group's digest actor: only a public group has one, and whom the group banned may not
+    // follow it either.
+    if let Some(group) = crate::group_digest::group_of(ctx, &target).await? {
+        if !group.is_public() {
+            return Ok(Outcome::ignored(format!(
+                "{target_id} is not a local actor"
+            )));
+        }
+        if ctx.db.is_banned(&group.id, &sender.id).await? {
+            send_answer(ctx, "Reject", &target, sender, &activity.id).await?;
+            return Ok(Outcome::Applied);
+        }
+    }
     let existing = match ctx.db.membership(&target.id, &sender.id).await {
         Ok(m) => Some(m),
         Err(StorageError::NotFound) => None,

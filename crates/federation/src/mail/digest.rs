@@ -30,6 +30,8 @@ pub async fn run(ctx: Context, every: Duration, shutdown: watch::Receiver<bool>)
         if ctx.mail_on() {
             send_digests(&ctx, now).await?;
         }
+        // The groups' digest actors post to their followers on other servers, mail or not.
+        crate::group_digest::post_due(&ctx, now).await?;
         Ok(())
     })
     .await;
@@ -135,7 +137,7 @@ async fn send_digest(ctx: &Context, due: &DueDigest, now: i64) -> Result<bool> {
 }
 
 /// A title for an item: its name, or the start of its text.
-fn title(item: &DigestItem) -> String {
+pub(crate) fn title(item: &DigestItem) -> String {
     if let Some(name) = item.name.as_deref().filter(|n| !n.trim().is_empty()) {
         return crate::untrusted::clean_name(name);
     }

@@ -214,19 +214,25 @@ fn event_title(event: &kith_storage::StoredEvent) -> String {
         .map_or_else(|| "an event".to_owned(), crate::untrusted::clean_name)
 }
 
-/// Tells a group's organisers there is a report to review (nothing of what it says: that is on
-/// the moderation page, for them).
+/// Tells who handles a report that there is one to review (nothing of what it says: that is on
+/// the moderation page, for them): a group's organisers, or for a report not tied to a group
+/// (a person, a remote server's report of someone here) the instance's administrators.
 pub async fn report_filed(change: &mut Change<'_>, report: &kith_storage::Report) -> Result<()> {
-    let Some(group_id) = report.group_id.clone() else {
-        return Ok(());
-    };
     let notice = Notice::new(
         change.ctx(),
         Kind::Report,
         "A report to review",
         "moderation",
     );
-    change.notify_organisers(&group_id, &notice).await
+    match report.group_id.clone() {
+        Some(group_id) => change.notify_organisers(&group_id, &notice).await,
+        None => {
+            for admin in change.tx().instance_admins().await? {
+                change.notify(&admin, &notice).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Tells the author of the post `reply` answers, when it is someone else, that they have a

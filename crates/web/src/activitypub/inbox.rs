@@ -42,7 +42,7 @@ async fn post_actor_inbox(
     }
 }
 
-async fn receive(state: &AppState, request: Request) -> Result<Response, ApiError> {
+pub(super) async fn receive(state: &AppState, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     // Per client address, before anything is read: a flood from one address costs one lookup.
     if let Some(ip) = crate::client_addr::client_ip(&parts, &state.web.trusted_proxies)

@@ -2,6 +2,7 @@
 //! people, chosen by `Accept`), and the inboxes.
 
 mod actors;
+mod digest;
 mod inbox;
 
 use axum::{
@@ -17,7 +18,9 @@ use crate::AppState;
 
 /// The ActivityPub routes.
 pub fn router() -> Router<AppState> {
-    actors::router().merge(inbox::router())
+    actors::router()
+        .merge(digest::router())
+        .merge(inbox::router())
 }
 
 /// The media type Kith answers ActivityPub requests with.

@@ -42,6 +42,8 @@ pub struct GroupView {
     rules: String,
     members: i64,
     approval: bool,
+    /// A public group's digest actor, to follow for one post a day (none for a private one).
+    digest_handle: Option<String>,
 }
 
 #[derive(Template)]
@@ -166,6 +168,13 @@ pub async fn group_page(
             rules: paragraphs(settings.rules.as_deref()),
             members,
             approval: settings.join_policy == JoinPolicy::Approval.as_str(),
+            digest_handle: group.is_public().then(|| {
+                format!(
+                    "@{}@{}",
+                    kith_federation::group_digest::digest_name(group),
+                    group.domain
+                )
+            }),
         },
         membership: state_of,
         is_moderator,

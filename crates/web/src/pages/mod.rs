@@ -134,6 +134,8 @@ pub struct Layout {
     pub noindex: bool,
     /// How many things wait for the viewer as a moderator (shown beside Moderation).
     pub waiting: i64,
+    /// The viewer's unread notifications (shown beside Notifications).
+    pub unread: i64,
 }
 
 impl Layout {
@@ -150,6 +152,7 @@ impl Layout {
             notice: None,
             noindex: false,
             waiting: 0,
+            unread: viewer.unread,
         }
     }
 

@@ -72,10 +72,10 @@ async fn notifications_page(
             unread: n.read_at.is_none(),
         })
         .collect();
-    let page = NotificationsPage {
-        layout: Layout::new(&state, &viewer, "Notifications"),
-        items,
-    };
+    // Seen now: the count beside Notifications is gone from this page on.
+    let mut layout = Layout::new(&state, &viewer, "Notifications");
+    layout.unread = 0;
+    let page = NotificationsPage { layout, items };
     render(&viewer, &page).or_page(&state, &viewer)
 }
 
