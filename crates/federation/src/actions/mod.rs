@@ -5,6 +5,7 @@ pub mod bans;
 mod event_forms;
 pub mod events;
 pub mod group_safety;
+mod group_settings;
 pub mod groups;
 pub mod instance;
 pub mod instance_safety;

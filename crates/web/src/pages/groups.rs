@@ -190,6 +190,14 @@ pub async fn group_page(
 struct NewGroupPage {
     layout: Layout,
     domain: String,
+    /// The choices the form starts with (the fields it shares with the settings form).
+    v: NewGroupChoices,
+}
+
+/// A new group's first choices: public, members post.
+struct NewGroupChoices {
+    visibility: &'static str,
+    post_policy: &'static str,
 }
 
 async fn new_group_page(
@@ -200,6 +208,10 @@ async fn new_group_page(
     let page = NewGroupPage {
         layout: Layout::new(&state, &viewer, "Start a group"),
         domain: state.ctx.urls().domain().to_owned(),
+        v: NewGroupChoices {
+            visibility: "public",
+            post_policy: "members",
+        },
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }
