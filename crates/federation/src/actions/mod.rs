@@ -13,6 +13,7 @@ pub mod joining;
 pub mod membership;
 pub mod moderation;
 pub mod online_link;
+pub mod pictures;
 pub mod posts;
 pub mod registration;
 pub mod relay;

@@ -14,6 +14,7 @@ use kith_federation::actions::{group_safety, groups, membership};
 use kith_storage::{Account, Actor, MemberRole, MemberState};
 use serde::Deserialize;
 
+use super::group_pictures::{PictureSlot, group_pictures};
 use super::groups::DoneQuery;
 use super::views::{actor_url, display_name, handle};
 use super::{Layout, OrPage, PageError, render, see_other};
@@ -50,6 +51,8 @@ struct SettingsPage {
     group_title: String,
     v: SettingsForm,
     problem: Option<String>,
+    /// The avatar's and the banner's forms.
+    slots: Vec<PictureSlot>,
 }
 
 async fn settings_page(
@@ -66,6 +69,9 @@ async fn settings_page(
         .ctx
         .db
         .group_settings(&group.id)
+        .await
+        .or_page(&state, &viewer)?;
+    let (avatar, banner) = group_pictures(&state, &group.id)
         .await
         .or_page(&state, &viewer)?;
     let v = SettingsForm {
@@ -85,6 +91,7 @@ async fn settings_page(
         group_title: display_name(&group),
         v,
         problem: None,
+        slots: PictureSlot::both(avatar, banner),
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }
@@ -126,12 +133,16 @@ async fn save_settings(
         Err(kith_federation::FederationError::BadRequest(reason)) => reason,
         Err(other) => return Err(PageError::new(&state, &viewer, other)),
     };
+    let (avatar, banner) = group_pictures(&state, &group.id)
+        .await
+        .or_page(&state, &viewer)?;
     let page = SettingsPage {
         layout: Layout::new(&state, &viewer, "Group settings"),
         group_url: group.id.clone(),
         group_title: display_name(&group),
         v: form,
         problem: Some(problem),
+        slots: PictureSlot::both(avatar, banner),
     };
     let html = render(&viewer, &page).or_page(&state, &viewer)?;
     Ok((StatusCode::BAD_REQUEST, html).into_response())

@@ -61,6 +61,9 @@ struct GroupPage {
     private: bool,
     /// For a private group's organisers: the servers that hold members, with how many each.
     member_hosts: Vec<(String, i64)>,
+    /// The group's avatar and banner.
+    avatar: Option<super::group_pictures::PictureView>,
+    banner: Option<super::group_pictures::PictureView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -155,7 +158,10 @@ pub async fn group_page(
             },
         ]
     };
+    let (avatar, banner) = super::group_pictures::group_pictures(state, &group.id).await?;
     let page = GroupPage {
+        avatar,
+        banner,
         layout,
         group: GroupView {
             // A local group: its page is its id.
