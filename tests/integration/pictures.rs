@@ -7,7 +7,7 @@
 
 use std::io::Cursor;
 
-use kith_federation::actions::groups;
+use kith_federation::actions::{events, groups};
 use kith_storage::{GroupVisibility, JoinPolicy};
 
 use crate::event_pages::Browser;
@@ -73,11 +73,22 @@ fn bomb() -> Vec<u8> {
     png
 }
 
-/// Posts the picture form as a browser does (`multipart/form-data`): status, redirect, body.
+/// Posts a group's picture form as a browser does (`multipart/form-data`).
 async fn upload(
     kith: &Instance,
     who: &Browser,
     group: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String, String) {
+    upload_to(kith, who, &format!("/g/{group}/pictures"), fields, file).await
+}
+
+/// Posts a picture form at `path`: status, redirect, body.
+async fn upload_to(
+    kith: &Instance,
+    who: &Browser,
+    path: &str,
     fields: &[(&str, &str)],
     file: Option<(&str, &[u8])>,
 ) -> (u16, String, String) {
@@ -112,7 +123,7 @@ async fn upload(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .post(format!("{}/g/{group}/pictures", kith.base))
+        .post(format!("{}{path}", kith.base))
         .header("cookie", &who.cookie)
         .header(
             "content-type",
@@ -327,6 +338,101 @@ async fn a_members_only_groups_avatar_is_public_and_a_hidden_groups_is_its_membe
     );
     let member = reqwest::Client::new()
         .get(&urls[1])
+        .header("cookie", &organiser.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(member.status(), 200);
+    assert_eq!(member.headers()["cache-control"], "private, no-store");
+    kith.stop().await;
+}
+
+/// An event's picture is its `image` and first `Document` attachment (Mobilizon's picture,
+/// Mastodon's media attachment); a members-only group's event picture is its readers' only.
+#[tokio::test]
+async fn an_events_picture_is_in_its_document_and_a_members_only_groups_is_its_readers_only() {
+    let kith = Instance::start().await;
+    let olga = kith.person("olga").await;
+    let organiser = Browser::of(&kith, &olga).await;
+    kith.group("runners", "olga", JoinPolicy::Open).await;
+    kith.group("circle", "olga", JoinPolicy::Approval).await;
+    groups::set_visibility(&kith.ctx, "circle", None, GroupVisibility::Members)
+        .await
+        .unwrap();
+    let mut urls = Vec::new();
+    for (group, red) in [("runners", 10u8), ("circle", 20u8)] {
+        let event = events::create_event(
+            &kith.ctx,
+            group,
+            None,
+            &crate::events::draft("Evening run", 3, None),
+        )
+        .await
+        .unwrap();
+        let id = event.object.id.clone();
+        let key = id.rsplit('/').next().unwrap().to_owned();
+        let mut img = image::RgbImage::from_pixel(2400, 1600, image::Rgb([red, 90, 40]));
+        img.put_pixel(0, 0, image::Rgb([red, 0, 0]));
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        // A member who does not organise is refused; a bomb is refused.
+        let (status, _, page) = upload_to(
+            &kith,
+            &organiser,
+            &format!("/o/{key}/picture"),
+            &[("alt", "Runners at the start")],
+            Some(("bomb.png", &bomb())),
+        )
+        .await;
+        assert_eq!(status, 400, "{page}");
+        let (status, location, page) = upload_to(
+            &kith,
+            &organiser,
+            &format!("/o/{key}/picture"),
+            &[("alt", "Runners at the start")],
+            Some(("run.jpg", &jpeg)),
+        )
+        .await;
+        assert_eq!(status, 303, "{page}");
+        assert!(location.starts_with(&id), "{location}");
+        let stored = kith.ctx.db.object(&id).await.unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&stored.data).unwrap();
+        let first = &doc["attachment"][0];
+        assert_eq!(first["type"], "Document", "{doc}");
+        assert_eq!(first["mediaType"], "image/jpeg");
+        assert_eq!(first["name"], "Runners at the start");
+        assert_eq!(doc["image"]["url"], first["url"]);
+        let url = first["url"].as_str().unwrap().to_owned();
+        let (_, page) = organiser.get(&kith, &format!("/o/{key}")).await;
+        assert!(page.contains("alt=\"Runners at the start\""), "{page}");
+        urls.push((id, url));
+    }
+    // The public group's event: served to anyone, its document carries the picture.
+    let (_, doc) = get_activity_json(&urls[0].0).await;
+    assert_eq!(doc["attachment"][0]["url"], urls[0].1.as_str());
+    let public = reqwest::get(&urls[0].1).await.unwrap();
+    assert_eq!(public.status(), 200);
+    assert_eq!(
+        public.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let decoded = image::load_from_memory(&public.bytes().await.unwrap()).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1200, 800));
+    // The members-only group's event picture: 404 to others, served privately to members.
+    assert_eq!(reqwest::get(&urls[1].1).await.unwrap().status(), 404);
+    let sam = kith.person("sam").await;
+    let stranger = Browser::of(&kith, &sam).await;
+    let seen = reqwest::Client::new()
+        .get(&urls[1].1)
+        .header("cookie", &stranger.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), 404, "a signed-in non-member");
+    let member = reqwest::Client::new()
+        .get(&urls[1].1)
         .header("cookie", &organiser.cookie)
         .send()
         .await

@@ -24,6 +24,89 @@ pub struct PictureChange {
     pub remove: bool,
 }
 
+/// A stored picture as documents carry it.
+pub fn image_ref(ctx: &Context, p: &Picture) -> crate::protocol::ImageRef {
+    crate::protocol::ImageRef {
+        kind: "Image",
+        url: media::url(ctx, &p.hash, &p.content_type),
+        media_type: p.content_type.clone(),
+        name: p.alt.clone(),
+    }
+}
+
+/// Decodes, checks and stores an upload off the async threads.
+async fn process_and_store(ctx: &Context, bytes: &[u8], kind: Role) -> Result<media::Processed> {
+    let bytes = bytes.to_vec();
+    let processed = tokio::task::spawn_blocking(move || media::process(&bytes, kind))
+        .await
+        .map_err(|e| FederationError::Internal(format!("processing a picture: {e}")))??;
+    media::store(ctx, &processed).await?;
+    Ok(processed)
+}
+
+/// Sets, describes or removes an event's picture, as one of its group's organisers. The
+/// picture is its group's readers' only when the group is not public; the `Update{Event}` to
+/// its audience commits with it.
+pub async fn set_event_picture(
+    ctx: &Context,
+    event_id: &str,
+    by: Option<&Account>,
+    change: &PictureChange,
+) -> Result<kith_storage::StoredEvent> {
+    let (event, group) = crate::actions::events::organised_event(ctx, event_id, by).await?;
+    if event.object.deleted_at.is_some() {
+        return Err(FederationError::Gone(event.object.id));
+    }
+    let alt = check_alt(&change.alt)?;
+    let current = ctx
+        .db
+        .pictures_of(&event.object.id)
+        .await?
+        .into_iter()
+        .find(|p| p.role == "event");
+    let processed = match (&change.upload, change.remove) {
+        (Some(bytes), false) => Some(process_and_store(ctx, bytes, Role::Event).await?),
+        _ => None,
+    };
+    let shown: Option<(String, String)> = if change.remove {
+        None
+    } else if let Some(p) = &processed {
+        Some((p.hash.clone(), p.content_type.to_owned()))
+    } else if let Some(p) = &current {
+        Some((p.hash.clone(), p.content_type.clone()))
+    } else {
+        return Err(FederationError::BadRequest(
+            "choose a picture to upload".into(),
+        ));
+    };
+    let image = shown
+        .as_ref()
+        .map(|(hash, content_type)| crate::protocol::ImageRef {
+            kind: "Image",
+            url: media::url(ctx, hash, content_type),
+            media_type: content_type.clone(),
+            name: alt.clone(),
+        });
+    let mut tx_change = Change::begin(ctx).await?;
+    if let Some(p) = &processed {
+        tx_change
+            .tx()
+            .add_media(&p.hash, p.content_type, p.dimensions, p.bytes.len())
+            .await?;
+    }
+    tx_change
+        .tx()
+        .set_picture(
+            (&event.object.id, "event", &group.id),
+            shown.as_ref().map(|(h, _)| h.as_str()),
+            alt.as_deref(),
+        )
+        .await?;
+    crate::actions::events::announce_picture(ctx, &mut tx_change, &event, &group, image).await?;
+    tx_change.commit().await?;
+    Ok(ctx.db.event(&event.object.id).await?)
+}
+
 /// Checks an alt text.
 pub fn check_alt(alt: &str) -> Result<Option<String>> {
     let alt = alt.trim();
@@ -53,16 +136,7 @@ pub async fn set_group_picture(
     let mut pictures = ctx.db.pictures_of(&group.id).await?;
     let current = pictures.iter().position(|p| p.role == role);
     let processed = match (&change.upload, change.remove) {
-        (Some(bytes), false) => {
-            let bytes = bytes.clone();
-            let kind = change.role;
-            // Decoding and encoding take CPU time: off the async threads.
-            let processed = tokio::task::spawn_blocking(move || media::process(&bytes, kind))
-                .await
-                .map_err(|e| FederationError::Internal(format!("processing a picture: {e}")))??;
-            media::store(ctx, &processed).await?;
-            Some(processed)
-        }
+        (Some(bytes), false) => Some(process_and_store(ctx, bytes, change.role).await?),
         _ => None,
     };
     let shown = match (&processed, current) {

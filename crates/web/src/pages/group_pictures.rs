@@ -18,6 +18,7 @@ use crate::{ApiError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/g/{name}/pictures", post(save_picture))
+        .route("/o/{key}/picture", post(save_event_picture))
         // Room for the largest picture and the form's other fields; a larger body is refused
         // while it is read.
         .layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024))
@@ -84,6 +85,19 @@ pub async fn group_pictures(
     Ok((of("avatar"), of("banner")))
 }
 
+/// Something's picture in `role`, as the pages show it.
+pub async fn picture_of(
+    state: &AppState,
+    owner_id: &str,
+    role: &str,
+) -> Result<Option<PictureView>, ApiError> {
+    let pictures = state.ctx.db.pictures_of(owner_id).await?;
+    Ok(pictures
+        .iter()
+        .find(|p| p.role == role)
+        .map(|p| PictureView::of(state, p)))
+}
+
 /// The fields of the upload form.
 #[derive(Default)]
 struct Upload {
@@ -147,4 +161,24 @@ async fn save_picture(
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}/settings?done=saved", group.id)))
+}
+
+async fn save_event_picture(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let upload = read_form(form).await.or_page(&state, &viewer)?;
+    let account = viewer.signed_in(&upload.csrf).or_page(&state, &viewer)?;
+    let change = PictureChange {
+        role: Role::Event,
+        upload: upload.file,
+        alt: upload.alt,
+        remove: upload.remove,
+    };
+    let event = pictures::set_event_picture(&state.ctx, &key, Some(account), &change)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!("{}?done=saved", event.object.id)))
 }
