@@ -231,6 +231,16 @@ async fn an_organiser_uploads_a_groups_avatar_and_banner_and_bad_files_are_refus
     let banner_url = doc["image"]["url"].as_str().unwrap().to_owned();
     assert!(banner_url.starts_with(&format!("{}/media/", kith.base)));
 
+    // The JSON API gives them too.
+    let api: serde_json::Value = reqwest::get(format!("{}/api/v1/groups/runners", kith.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["banner"]["url"], banner_url.as_str());
+    assert_eq!(api["avatar"]["name"], "A running shoe");
+
     // Served with long caching, its type and nosniff; re-encoded without the EXIF segment.
     let response = reqwest::get(&banner_url).await.unwrap();
     assert_eq!(response.status(), 200);
