@@ -230,3 +230,81 @@ async fn the_member_list_shows_roles_and_organisers_remove_ban_and_name_moderato
     assert_eq!(status, 403);
     kith.stop().await;
 }
+
+/// Everything the settings form and the API send is checked before anything is written: a
+/// refusal in any field leaves every setting (and what members' servers are told) as it was.
+#[tokio::test]
+async fn a_refused_setting_leaves_every_setting_as_it_was() {
+    let kith = Instance::start().await;
+    let olga = kith.person("olga").await;
+    let group = kith.group("runners", "olga", JoinPolicy::Open).await;
+    let organiser = Browser::of(&kith, &olga).await;
+    let before = kith.ctx.db.actor(&group.id).await.unwrap();
+    let settings_before = kith.ctx.db.group_settings(&group.id).await.unwrap();
+
+    // The page: a new title, rules and policies, and a question too long (the last field
+    // checked when the form ran one action after another).
+    let long_question = "?".repeat(501);
+    let mut form = settings("Riverside Runners", "approval");
+    form.retain(|(k, _)| *k != "join_question");
+    form.push(("join_question", &long_question));
+    let (status, _, page) = organiser.post(&kith, "/g/runners/settings", &form).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("the question is longer than 500 characters"),
+        "{page}"
+    );
+
+    // The API: a new title, members-only, and open joining (refused: a private group
+    // approves each member; visibility was written first when it had its own action).
+    let token = kith_federation::actions::tokens::create_token(&kith.ctx, "olga", "t")
+        .await
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .put(format!("{}/api/v1/groups/runners/settings", kith.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "title": "Taken over",
+            "rules": "New rules",
+            "visibility": "members",
+            "join_policy": "open",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+
+    let after = kith.ctx.db.actor(&group.id).await.unwrap();
+    assert_eq!(after.display_name, before.display_name);
+    assert_eq!(after.summary, before.summary);
+    assert_eq!(after.visibility, "public");
+    assert!(!after.manually_approves_followers);
+    let s = kith.ctx.db.group_settings(&group.id).await.unwrap();
+    assert_eq!(s.rules, settings_before.rules);
+    assert_eq!(s.join_policy, "open");
+    assert_eq!(s.post_policy, settings_before.post_policy);
+    assert_eq!(s.reply_policy, settings_before.reply_policy);
+
+    // The same API change without the refused field is one change: all of it is saved.
+    let answer = reqwest::Client::new()
+        .put(format!("{}/api/v1/groups/runners/settings", kith.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "title": "Riverside Runners",
+            "rules": "New rules",
+            "visibility": "members",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let now: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(now["title"], "Riverside Runners");
+    assert_eq!(now["rules"], "New rules");
+    assert_eq!(now["visibility"], "members");
+    assert_eq!(
+        now["join_policy"], "approval",
+        "a private group approves members"
+    );
+    kith.stop().await;
+}

@@ -21,6 +21,8 @@ pub struct Instance {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _db: TestDatabase,
+    /// The media folder (pictures).
+    pub media: tempfile::TempDir,
 }
 
 /// Delivery paced for tests: retries after 100 ms instead of 30 s.
@@ -85,6 +87,8 @@ impl Instance {
         let mut settings = FederationSettings::new(domain.clone(), true);
         settings.limits = limits;
         settings.mail = mail;
+        let media = tempfile::tempdir().unwrap();
+        settings.media_dir = Some(media.path().to_path_buf());
         let ctx = Context::new(test_db.db.clone(), settings).unwrap();
         ensure_instance_actor(&ctx).await.unwrap();
         let mut web = WebSettings::new(format!("Kith test {domain}"));
@@ -105,6 +109,7 @@ impl Instance {
             stop: Some(stop),
             task: Some(task),
             _db: test_db,
+            media,
         }
     }
 

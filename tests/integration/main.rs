@@ -36,6 +36,7 @@ mod online_link_remote;
 mod outsiders;
 mod peer;
 mod peer_rfc9421;
+mod pictures;
 mod private_delivery;
 mod private_groups;
 mod private_leaks;

@@ -26,6 +26,8 @@ pub struct FederationSettings {
     pub allowed_private_addresses: Vec<std::net::IpAddr>,
     /// Outgoing email; `None`: no mail is queued or sent (`crate::mail`).
     pub mail: Option<crate::mail::MailSettings>,
+    /// Where pictures are stored (`crate::media`); `None`: uploads are refused.
+    pub media_dir: Option<std::path::PathBuf>,
 }
 
 impl FederationSettings {
@@ -37,6 +39,7 @@ impl FederationSettings {
             limits: Limits::default(),
             allowed_private_addresses: Vec::new(),
             mail: None,
+            media_dir: None,
         }
     }
 }

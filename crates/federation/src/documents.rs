@@ -4,7 +4,7 @@ use kith_storage::{Actor, MemberState, PostPolicy, StoredObject};
 use serde_json::{Value, json};
 
 use crate::protocol::{
-    ActorDocument, Collection, CollectionPage, Endpoints, PublicKey, context, rfc3339,
+    ActorDocument, Collection, CollectionPage, Endpoints, ImageRef, PublicKey, context, rfc3339,
 };
 use crate::software::Dialect;
 use crate::urls::Urls;
@@ -16,6 +16,22 @@ pub const PAGE_SIZE: i64 = 20;
 /// The document of a local actor.
 pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocument> {
     actor_document_for(ctx, actor, Dialect::Unknown).await
+}
+
+/// A group's avatar and banner as its document's `icon` and `image`.
+pub(crate) fn group_pictures(
+    ctx: &Context,
+    pictures: &[kith_storage::Picture],
+) -> (Option<ImageRef>, Option<ImageRef>) {
+    let of = |role: &str| {
+        pictures.iter().find(|p| p.role == role).map(|p| ImageRef {
+            kind: "Image",
+            url: crate::media::url(ctx, &p.hash, &p.content_type),
+            media_type: p.content_type.clone(),
+            name: p.alt.clone(),
+        })
+    };
+    (of("avatar"), of("banner"))
 }
 
 /// The document of a local actor as `reader` is served it. A Lemmy reader is told that a group
@@ -43,6 +59,12 @@ pub async fn actor_document_for(
     } else {
         None
     };
+    let pictures = if group {
+        ctx.db.pictures_of(&actor.id).await?
+    } else {
+        Vec::new()
+    };
+    let (icon, image) = group_pictures(ctx, &pictures);
     Ok(ActorDocument {
         context: context(),
         id: actor.id.clone(),
@@ -70,6 +92,8 @@ pub async fn actor_document_for(
             && !(group && reader == Dialect::Lemmy && actor.is_public()),
         discoverable: actor.kind != "Application",
         posting_restricted_to_mods: restricted,
+        icon,
+        image,
         public_key: PublicKey {
             id: actor.key_id.clone(),
             owner: actor.id.clone(),

@@ -26,6 +26,7 @@ pub mod keys;
 pub mod knock;
 pub mod legacy_html;
 pub mod mail;
+pub mod media;
 pub mod names;
 pub mod processes;
 pub mod protocol;

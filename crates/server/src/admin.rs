@@ -30,6 +30,7 @@ pub async fn open_context(config: &Config) -> anyhow::Result<Context> {
         settings.limits.inbox_per_ip_per_minute = config.inbox_per_ip_per_minute;
     }
     settings.mail = config.mail_settings()?;
+    settings.media_dir = Some(config.media_dir());
     Context::new(db, settings).context("the configured domain")
 }
 

@@ -57,6 +57,9 @@ pub struct Config {
     pub smtp_password: String,
     /// The `From` of every email: `Kith <kith@example.org>`; empty: `kith@` the domain.
     pub mail_from: String,
+    /// The folder uploaded pictures are kept in; empty (the default): a `media` folder beside
+    /// the SQLite database file, or `data/media` with PostgreSQL.
+    pub media_dir: String,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             smtp_username: String::new(),
             smtp_password: String::new(),
             mail_from: String::new(),
+            media_dir: String::new(),
         }
     }
 }
@@ -100,6 +104,7 @@ const FIELDS: &[&str] = &[
     "smtp_username",
     "smtp_password",
     "mail_from",
+    "media_dir",
 ];
 
 impl Config {
@@ -121,6 +126,24 @@ impl Config {
     pub fn trusted_proxies(&self) -> anyhow::Result<kith_web::TrustedProxies> {
         kith_web::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|reason| anyhow::anyhow!("trusted_proxies: {reason}"))
+    }
+
+    /// The folder pictures are kept in: `media_dir`, or a `media` folder beside the SQLite
+    /// database file (so a backup of its folder holds both), or `data/media`.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        use std::path::{Path, PathBuf};
+        if !self.media_dir.trim().is_empty() {
+            return PathBuf::from(self.media_dir.trim());
+        }
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest));
+        match file.and_then(|f| Path::new(f).parent()) {
+            Some(folder) => folder.join("media"),
+            None => PathBuf::from("data/media"),
+        }
     }
 
     /// The mail settings; `None` when no SMTP server is configured (no email is sent).
@@ -326,6 +349,7 @@ mod mail_tests {
         figment::Jail::expect_with(|jail| {
             let config = Config::load(None).unwrap();
             assert!(config.mail_settings().unwrap().is_none());
+            assert_eq!(config.media_dir(), std::path::PathBuf::from("data/media"));
             jail.set_env("KITH_DOMAIN", "kith.example:8443");
             jail.set_env("KITH_SMTP_HOST", "smtp.example");
             jail.set_env("KITH_SMTP_SECURITY", "tls");

@@ -137,3 +137,28 @@ impl Database {
         Ok(())
     }
 }
+
+impl crate::Tx {
+    /// [`Database::set_group_visibility`] inside this transaction (the group's copy in memory
+    /// forgotten once it commits).
+    pub async fn set_group_visibility(
+        &mut self,
+        group_id: &str,
+        visibility: GroupVisibility,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE actors SET visibility = $1, updated_at = $2 WHERE id = $3 AND local \
+             AND kind = 'Group'",
+        )
+        .bind(visibility.as_str())
+        .bind(now_millis())
+        .bind(group_id)
+        .execute(self.conn())
+        .await?;
+        self.changed_actor(group_id);
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+}

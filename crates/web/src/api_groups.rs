@@ -96,6 +96,9 @@ struct GroupDetail {
     rules: Option<String>,
     join_policy: String,
     post_policy: String,
+    /// The avatar and banner (`{type, url, mediaType, name}`, `name` the alt text), if any.
+    avatar: Option<kith_federation::protocol::ImageRef>,
+    banner: Option<kith_federation::protocol::ImageRef>,
 }
 
 async fn group(
@@ -115,7 +118,16 @@ async fn group(
     access::require_known(&state, &g, asker).await?;
     let settings = ctx.db.group_settings(&g.id).await?;
     let members = ctx.db.count_members(&g.id, MemberState::Accepted).await?;
+    let pictures = ctx.db.pictures_of(&g.id).await?;
+    let picture = |role: &str| {
+        pictures
+            .iter()
+            .find(|p| p.role == role)
+            .map(|p| kith_federation::actions::pictures::image_ref(ctx, p))
+    };
     let detail = Json(GroupDetail {
+        avatar: picture("avatar"),
+        banner: picture("banner"),
         group: group_view(&g, members),
         rules: settings.rules,
         join_policy: settings.join_policy,

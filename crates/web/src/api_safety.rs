@@ -19,6 +19,7 @@ use crate::{ApiError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/groups/{name}/policy", put(put_policy))
+        .route("/api/v1/groups/{name}/settings", put(put_policy))
         .route("/api/v1/groups/{name}/bans", get(bans).post(ban))
         .route("/api/v1/groups/{name}/bans/{who}", delete(unban))
         .route(
@@ -48,9 +49,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/audit", get(audit))
 }
 
-/// A group's membership and posting rules; fields left out keep their value.
+/// A group's settings; fields left out keep their value.
 #[derive(Deserialize)]
 struct PolicyForm {
+    title: Option<String>,
+    summary: Option<String>,
+    rules: Option<String>,
     join_policy: Option<String>,
     join_question: Option<String>,
     post_policy: Option<String>,
@@ -60,42 +64,34 @@ struct PolicyForm {
     visibility: Option<String>,
 }
 
+/// Changes a group's settings as one change: a refused field (400, with the reason) leaves
+/// every setting as it was.
 async fn put_policy(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(name): Path<String>,
     Json(form): Json<PolicyForm>,
 ) -> Result<Json<Value>, ApiError> {
-    let change = groups::PolicyChange {
+    let change = groups::SettingsChange {
+        title: form.title,
+        summary: form.summary,
+        rules: form.rules,
         join_policy: form.join_policy,
         join_question: form.join_question,
         post_policy: form.post_policy,
         reply_policy: form.reply_policy,
+        visibility: form.visibility,
     };
-    // Visibility first: a group becoming private must approve members, and a refused change
-    // (it has public content) leaves every policy as it was.
-    let mut visibility = None;
-    if let Some(seen) = form.visibility.as_deref() {
-        let wanted = kith_storage::GroupVisibility::parse(seen)
-            .ok_or_else(|| ApiError::BadRequest(format!("{seen:?} is not a visibility")))?;
-        let group = groups::set_visibility(&state.ctx, &name, Some(&account), wanted).await?;
-        visibility = Some(group.visibility);
-    }
-    let now = groups::change_policies(&state.ctx, &name, Some(&account), &change).await?;
-    let visibility = match visibility {
-        Some(v) => v,
-        None => {
-            kith_federation::actions::joining::local_group(&state.ctx, &name)
-                .await?
-                .visibility
-        }
-    };
+    let now = groups::change_settings(&state.ctx, &name, Some(&account), &change).await?;
     Ok(Json(json!({
-        "visibility": visibility,
-        "join_policy": now.join_policy,
-        "join_question": now.join_question,
-        "post_policy": now.post_policy,
-        "reply_policy": now.reply_policy,
+        "title": now.group.display_name,
+        "summary": now.group.summary,
+        "rules": now.settings.rules,
+        "visibility": now.group.visibility,
+        "join_policy": now.settings.join_policy,
+        "join_question": now.settings.join_question,
+        "post_policy": now.settings.post_policy,
+        "reply_policy": now.settings.reply_policy,
     })))
 }
 

@@ -17,6 +17,7 @@ mod error;
 mod events;
 mod health;
 mod html_errors;
+mod media;
 mod nodeinfo;
 mod pages;
 mod run;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(pages::router())
         .merge(atom::router())
+        .merge(media::router())
         .layer(axum::middleware::from_fn_with_state(cache, cache::layer))
         .layer(axum::middleware::from_fn(html_errors::layer))
         .layer(axum::middleware::map_response(security_headers::add))

@@ -246,6 +246,22 @@ pub async fn live_event_document(
     event: &StoredEvent,
     previous_start: Option<i64>,
 ) -> Result<Value> {
+    let pictures = ctx.db.pictures_of(&event.object.id).await?;
+    let picture = pictures
+        .iter()
+        .find(|p| p.role == "event")
+        .map(|p| crate::actions::pictures::image_ref(ctx, p));
+    live_event_document_showing(ctx, event, previous_start, picture).await
+}
+
+/// [`live_event_document`] with the picture as it will be once the change that sets it
+/// commits.
+pub async fn live_event_document_showing(
+    ctx: &Context,
+    event: &StoredEvent,
+    previous_start: Option<i64>,
+    picture: Option<crate::protocol::ImageRef>,
+) -> Result<Value> {
     let counts = ctx.db.rsvp_counts(&event.object.id).await?;
     let group_id = event.object.group_id.clone().unwrap_or_default();
     Ok(event_document(
@@ -254,8 +270,31 @@ pub async fn live_event_document(
             group_id: &group_id,
             counts,
             previous_start,
+            picture,
         },
     ))
+}
+
+/// Tells an event's audience that its picture changed (`Update{Event}` in `change`, with the
+/// stored document), as the edits above do.
+pub(crate) async fn announce_picture(
+    ctx: &Context,
+    change: &mut Change<'_>,
+    event: &StoredEvent,
+    group: &Actor,
+    picture: Option<crate::protocol::ImageRef>,
+) -> Result<()> {
+    let id = &event.object.id;
+    let doc = live_event_document_showing(ctx, event, None, picture).await?;
+    change.tx().set_object_data(id, &doc.to_string()).await?;
+    let update = group_activity("Update", group, doc);
+    let organiser = organiser_person(ctx, event).await?;
+    let forms = change_forms(group, &update, &update.object, organiser.as_ref());
+    let inboxes = audience(ctx, group, id).await?;
+    change
+        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .await?;
+    Ok(())
 }
 
 /// The document of a local event's poll with its current votes.

@@ -340,8 +340,21 @@ pub(crate) async fn plan_group_update(
     group: &Actor,
     post_policy: kith_storage::PostPolicy,
 ) -> Result<Plan> {
+    plan_group_update_showing(ctx, group, post_policy, None).await
+}
+
+/// [`plan_group_update`] with the group's pictures as they will be once the change commits.
+pub(crate) async fn plan_group_update_showing(
+    ctx: &Context,
+    group: &Actor,
+    post_policy: kith_storage::PostPolicy,
+    pictures: Option<&[kith_storage::Picture]>,
+) -> Result<Plan> {
     let mut document = crate::documents::actor_document(ctx, group).await?;
     document.posting_restricted_to_mods = Some(post_policy == kith_storage::PostPolicy::Moderators);
+    if let Some(pictures) = pictures {
+        (document.icon, document.image) = crate::documents::group_pictures(ctx, pictures);
+    }
     let document = serde_json::to_value(&document)
         .map_err(|e| FederationError::BadRequest(format!("serialising the group: {e}")))?;
     let mut update = OutgoingActivity::new(

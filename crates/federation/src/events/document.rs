@@ -60,6 +60,8 @@ pub struct EventContext<'a> {
     pub counts: RsvpCounts,
     /// The start before a reschedule, sent once in the `Update`.
     pub previous_start: Option<i64>,
+    /// The event's picture (`image`, and a `Document` among the attachments).
+    pub picture: Option<crate::protocol::ImageRef>,
 }
 
 /// The document of a local event.
@@ -127,6 +129,19 @@ pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
     }
     if let Some(url) = &f.external_url {
         map.insert("externalParticipationUrl".into(), url.clone().into());
+    }
+    if let Some(picture) = &cx.picture {
+        // Mobilizon takes the first `Document` attachment (or the one named "Banner") as the
+        // event's picture, Mastodon a `Document` as a media attachment with `name` as its
+        // description; `image` is the plain ActivityStreams form.
+        let document = json!({"type": "Document", "mediaType": picture.media_type,
+            "url": picture.url, "name": picture.name});
+        if let Some(list) = map.get_mut("attachment").and_then(Value::as_array_mut) {
+            list.insert(0, document);
+        }
+        if let Ok(image) = serde_json::to_value(picture) {
+            map.insert("image".into(), image);
+        }
     }
     if let Some(previous) = cx.previous_start {
         map.insert(

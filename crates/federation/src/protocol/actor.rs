@@ -70,10 +70,33 @@ pub struct ActorDocument {
     /// Lemmy's flag for groups where only moderators post.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub posting_restricted_to_mods: Option<bool>,
+    /// A group's avatar (Mastodon and Mobilizon read `icon.url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<ImageRef>,
+    /// A group's banner (Mastodon's header, Mobilizon's banner: `image.url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
     /// The key that signs the actor's requests.
     pub public_key: PublicKey,
     /// When the actor was created.
     pub published: String,
+}
+
+/// A picture in a document: `{"type": "Image", "url", "mediaType", "name"}` (`name` is the alt
+/// text, as Mastodon and Mobilizon read it on attachments).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageRef {
+    /// `Image` (an actor's icon and image) or `Document` (an attachment).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Where it is served.
+    pub url: String,
+    /// Its type.
+    pub media_type: String,
+    /// Its description for people who cannot see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// What Kith reads of a remote actor; everything else is ignored.

@@ -11,7 +11,9 @@ mod handle;
 mod object;
 
 pub use activity::{Activity, OutgoingActivity};
-pub use actor::{ActorDocument, Endpoints, PublicKey, PublishedKey, RemoteActor, key_owner};
+pub use actor::{
+    ActorDocument, Endpoints, ImageRef, PublicKey, PublishedKey, RemoteActor, key_owner,
+};
 pub use collection::{Collection, CollectionPage};
 pub use envelope::Envelope;
 pub use handle::Handle;

@@ -78,6 +78,8 @@ struct EventPage {
     layout: Layout,
     e: EventView,
     attendees: Vec<AttendeeView>,
+    /// The event's picture.
+    picture: Option<super::group_pictures::PictureView>,
 }
 
 /// An answer in words.
@@ -212,6 +214,7 @@ pub async fn event_page(
         href: format!("{}/calendar.ics", object.id),
     });
     let private = view.online_url.is_some();
+    let picture = super::group_pictures::picture_of(state, &object.id, "event").await?;
     let mut response = super::render_with_remote_form(
         state,
         viewer,
@@ -219,6 +222,7 @@ pub async fn event_page(
             layout,
             e: view,
             attendees,
+            picture,
         },
     )?;
     if private {

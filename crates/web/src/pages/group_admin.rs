@@ -11,9 +11,10 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::{group_safety, groups, membership};
-use kith_storage::{Account, Actor, MemberRole, MemberState, PostPolicy};
+use kith_storage::{Account, Actor, MemberRole, MemberState};
 use serde::Deserialize;
 
+use super::group_pictures::{PictureSlot, group_pictures};
 use super::groups::DoneQuery;
 use super::views::{actor_url, display_name, handle};
 use super::{Layout, OrPage, PageError, render, see_other};
@@ -39,7 +40,7 @@ pub struct SettingsForm {
     join_question: String,
     post_policy: String,
     reply_policy: String,
-    // Room for a members-only `visibility` field (issue 26), read by its own action.
+    visibility: String,
 }
 
 #[derive(Template)]
@@ -50,6 +51,8 @@ struct SettingsPage {
     group_title: String,
     v: SettingsForm,
     problem: Option<String>,
+    /// The avatar's and the banner's forms.
+    slots: Vec<PictureSlot>,
 }
 
 async fn settings_page(
@@ -68,6 +71,9 @@ async fn settings_page(
         .group_settings(&group.id)
         .await
         .or_page(&state, &viewer)?;
+    let (avatar, banner) = group_pictures(&state, &group.id)
+        .await
+        .or_page(&state, &viewer)?;
     let v = SettingsForm {
         title: display_name(&group),
         summary: group.summary.clone().unwrap_or_default(),
@@ -76,6 +82,7 @@ async fn settings_page(
         join_question: settings.join_question.unwrap_or_default(),
         post_policy: settings.post_policy,
         reply_policy: settings.reply_policy,
+        visibility: group.visibility.clone(),
         ..SettingsForm::default()
     };
     let page = SettingsPage {
@@ -84,34 +91,30 @@ async fn settings_page(
         group_title: display_name(&group),
         v,
         problem: None,
+        slots: PictureSlot::both(avatar, banner),
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }
 
-/// Saves the settings: the profile, then the rules and who may post, then the join and reply
-/// policies, each as its action does it (with what it tells members' servers).
+/// Saves the settings as one change: a refused field leaves every setting as it was.
 async fn apply(
     state: &AppState,
     name: &str,
     account: &Account,
     form: &SettingsForm,
 ) -> Result<(), kith_federation::FederationError> {
-    let ctx = &state.ctx;
-    let post_policy = PostPolicy::parse(&form.post_policy).ok_or_else(|| {
-        kith_federation::FederationError::BadRequest(format!(
-            "{:?} is not a post policy",
-            form.post_policy
-        ))
-    })?;
-    groups::set_group_profile(ctx, name, Some(account), &form.title, &form.summary).await?;
-    groups::set_group_rules(ctx, name, Some(account), post_policy, Some(&form.rules)).await?;
-    let change = groups::PolicyChange {
+    let change = groups::SettingsChange {
+        title: Some(form.title.clone()),
+        summary: Some(form.summary.clone()),
+        rules: Some(form.rules.clone()),
         join_policy: Some(form.join_policy.clone()),
         join_question: Some(form.join_question.clone()),
         post_policy: Some(form.post_policy.clone()),
         reply_policy: Some(form.reply_policy.clone()),
+        // A form without the field (an older page) leaves the visibility as it is.
+        visibility: Some(form.visibility.clone()).filter(|v| !v.is_empty()),
     };
-    groups::change_policies(ctx, name, Some(account), &change).await?;
+    groups::change_settings(&state.ctx, name, Some(account), &change).await?;
     Ok(())
 }
 
@@ -130,12 +133,16 @@ async fn save_settings(
         Err(kith_federation::FederationError::BadRequest(reason)) => reason,
         Err(other) => return Err(PageError::new(&state, &viewer, other)),
     };
+    let (avatar, banner) = group_pictures(&state, &group.id)
+        .await
+        .or_page(&state, &viewer)?;
     let page = SettingsPage {
         layout: Layout::new(&state, &viewer, "Group settings"),
         group_url: group.id.clone(),
         group_title: display_name(&group),
         v: form,
         problem: Some(problem),
+        slots: PictureSlot::both(avatar, banner),
     };
     let html = render(&viewer, &page).or_page(&state, &viewer)?;
     Ok((StatusCode::BAD_REQUEST, html).into_response())

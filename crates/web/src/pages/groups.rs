@@ -63,6 +63,9 @@ struct GroupPage {
     private: bool,
     /// For a private group's organisers: the servers that hold members, with how many each.
     member_hosts: Vec<(String, i64)>,
+    /// The group's avatar and banner.
+    avatar: Option<super::group_pictures::PictureView>,
+    banner: Option<super::group_pictures::PictureView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,7 +160,10 @@ pub async fn group_page(
             },
         ]
     };
+    let (avatar, banner) = super::group_pictures::group_pictures(state, &group.id).await?;
     let page = GroupPage {
+        avatar,
+        banner,
         layout,
         group: GroupView {
             // A local group: its page is its id.
@@ -199,6 +205,14 @@ pub async fn group_page(
 struct NewGroupPage {
     layout: Layout,
     domain: String,
+    /// The choices the form starts with (the fields it shares with the settings form).
+    v: NewGroupChoices,
+}
+
+/// A new group's first choices: public, members post.
+struct NewGroupChoices {
+    visibility: &'static str,
+    post_policy: &'static str,
 }
 
 async fn new_group_page(
@@ -209,6 +223,10 @@ async fn new_group_page(
     let page = NewGroupPage {
         layout: Layout::new(&state, &viewer, "Start a group"),
         domain: state.ctx.urls().domain().to_owned(),
+        v: NewGroupChoices {
+            visibility: "public",
+            post_policy: "members",
+        },
     };
     render(&viewer, &page).or_page(&state, &viewer)
 }

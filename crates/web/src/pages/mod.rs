@@ -12,6 +12,7 @@ pub mod auth_cookies {
 mod event_forms;
 mod events;
 mod group_admin;
+mod group_pictures;
 pub mod groups;
 mod home;
 pub mod linkify;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(event_forms::router())
         .merge(group_admin::router())
+        .merge(group_pictures::router())
         .merge(post_actions::router())
         .merge(moderation::router())
         .merge(admin::router())
