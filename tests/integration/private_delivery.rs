@@ -181,7 +181,7 @@ async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothin
 #[tokio::test]
 async fn a_members_public_post_is_not_shared_and_its_author_is_told_but_mentioned_only_is() {
     let kith = Instance::start().await;
-    kith.person("olga").await;
+    let olga = kith.person("olga").await;
     let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
     let followers = format!("{}/followers", group.id);
     let author = join(&group, Shape::Mastodon).await;
@@ -238,6 +238,16 @@ async fn a_members_public_post_is_not_shared_and_its_author_is_told_but_mentione
     assert_eq!(copy["to"][0], followers.as_str());
     assert!(!addressed_publicly(&copy));
     assert!(of_type(&other.peer, "Announce").is_empty());
+    // Kept here, the member's post reads as the group's content: to a local member, and to
+    // nobody outside.
+    let url = format!("{}/thread?id={direct_id}", kith.base);
+    let olga_cookie = crate::outsiders::cookie(&kith, &olga).await;
+    let (status, cache, body) =
+        crate::online_link::get(&url, &[("accept", "text/html"), ("cookie", &olga_cookie)]).await;
+    assert_eq!(status, 200, "a local member reads it: {body}");
+    assert!(cache.contains("no-store"), "{cache}");
+    let (status, _, _) = crate::online_link::get(&url, &[("accept", "text/html")]).await;
+    assert_eq!(status, 404, "an outsider does not");
     kith.stop().await;
 }
 

@@ -211,6 +211,55 @@ async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_foll
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("quietremoteword"));
     assert!(cache.contains("no-store"), "{cache}");
+
+    // The same kind of reply in a public thread: left out for everyone but those who may see it.
+    let root = "https://lemmy.test/post/2";
+    db.insert_object(&NewObject {
+        local: false,
+        group_id: Some(community.id.clone()),
+        visibility: Visibility::Public,
+        content: Some("<p>openrootword</p>".into()),
+        ..NewObject::local(root, "Note", &author.id, "{}".into(), 2)
+    })
+    .await
+    .unwrap();
+    db.insert_object(&NewObject {
+        local: false,
+        group_id: Some(community.id.clone()),
+        visibility: Visibility::Followers,
+        in_reply_to: Some(root.into()),
+        thread_root: Some(root.into()),
+        content: Some("<p>quietreplyword</p>".into()),
+        ..NewObject::local(
+            "https://lemmy.test/post/3",
+            "Note",
+            &author.id,
+            "{}".into(),
+            3,
+        )
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/thread?id={root}", kith.base);
+    let api = format!("{}/api/v1/thread?id={root}", kith.base);
+    for round in 0..2 {
+        for (url, accept) in [(&url, "text/html"), (&api, "application/json")] {
+            let (status, _, body) = get(url, &[("accept", accept)]).await;
+            assert_eq!(status, 200, "{url} ({round}): {body}");
+            assert!(body.contains("openrootword"), "{url}: {body}");
+            assert!(
+                !body.contains("quietreplyword"),
+                "anonymous {url} ({round})"
+            );
+            let (_, _, body) = get(url, &[("accept", accept), ("cookie", &nina_cookie)]).await;
+            assert!(!body.contains("quietreplyword"), "nina {url} ({round})");
+        }
+    }
+    let (status, cache, body) =
+        get(&url, &[("accept", "text/html"), ("cookie", &olga_cookie)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("quietreplyword"), "{body}");
+    assert!(cache.contains("no-store"), "{cache}");
     kith.stop().await;
 }
 

@@ -107,7 +107,15 @@ pub async fn require_remote_visible(
     if object.local || open.contains(&object.visibility.as_str()) {
         return Ok(false);
     }
-    let (Some(group_id), Some(account)) = (object.group_id.as_deref(), account) else {
+    let Some(group_id) = object.group_id.as_deref() else {
+        return Err(ApiError::NotFound);
+    };
+    // A member's non-public post in a local members-only group: who may read it is the
+    // group's rule ([`require_read`]), checked by the caller for the whole thread.
+    if state.ctx.db.actor_by_id_cached(group_id).await?.local {
+        return Ok(false);
+    }
+    let Some(account) = account else {
         return Err(ApiError::NotFound);
     };
     if state
@@ -120,4 +128,40 @@ pub async fn require_remote_visible(
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// A thread as the one asking may see it ([`require_remote_visible`] for its root and for each
+/// reply): `NotFound` when the root is hidden from them, a reply hidden from them left out
+/// (a followed remote group's followers-only reply can sit in a public thread); whether any
+/// post kept is private to them (the answer is then marked `private, no-store`).
+pub async fn visible_thread(
+    state: &AppState,
+    root: &kith_storage::StoredObject,
+    replies: Vec<kith_storage::StoredObject>,
+    account: Option<&Account>,
+) -> Result<(Vec<kith_storage::StoredObject>, bool), ApiError> {
+    let mut private = require_remote_visible(state, root, account).await?;
+    let mut kept = Vec::with_capacity(replies.len());
+    for reply in replies {
+        match require_remote_visible(state, &reply, account).await {
+            Ok(mine) => {
+                private |= mine;
+                kept.push(reply);
+            }
+            Err(ApiError::NotFound) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((kept, private))
+}
+
+/// Marks an answer as for its asker alone when it shows something private to them.
+pub fn mark_private(mut response: Response, private: bool) -> Response {
+    if private {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
 }

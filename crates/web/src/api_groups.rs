@@ -268,16 +268,15 @@ async fn thread(
     access::require_read(&state, &group, asker).await?;
     let remote_private = access::require_remote_visible(&state, &object, account.as_ref()).await?;
     let (root, replies) = posts::thread(ctx, object).await?;
+    let (replies, thread_private) =
+        access::visible_thread(&state, &root, replies, account.as_ref()).await?;
     let mut list = vec![post_view(&root)];
     list.extend(replies.iter().map(post_view));
-    let mut response = access::mark(&group, Json(list).into_response());
-    if remote_private {
-        response.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("private, no-store"),
-        );
-    }
-    Ok(response)
+    let response = access::mark(&group, Json(list).into_response());
+    Ok(access::mark_private(
+        response,
+        remote_private || thread_private,
+    ))
 }
 
 async fn held(

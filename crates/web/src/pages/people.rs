@@ -160,6 +160,8 @@ pub async fn thread_page(
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
     let (root, replies) = posts::thread(ctx, object.clone()).await?;
+    let (replies, private) =
+        crate::access::visible_thread(state, &root, replies, viewer.account()).await?;
     let group = match &root.group_id {
         Some(id) => Some(ctx.db.actor(id).await?),
         None => None,
@@ -183,7 +185,7 @@ pub async fn thread_page(
         posts: list,
         can_reply,
     };
-    render(viewer, &page)
+    Ok(crate::access::mark_private(render(viewer, &page)?, private))
 }
 
 #[derive(Deserialize)]
