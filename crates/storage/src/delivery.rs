@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use sqlx::FromRow;
 
 use crate::db::{BIND_BATCH, placeholders};
-use crate::{Backend, Database, Result, StorageError, now_millis};
+use crate::{Database, Result, StorageError, now_millis};
 
 /// An activity to deliver, and where.
 #[derive(Clone, Debug)]
@@ -36,23 +36,6 @@ pub struct Delivery {
     pub host: String,
     /// Attempts made before this one.
     pub attempts: i64,
-}
-
-/// Picks due, unclaimed deliveries for the process `$4` (`processes.rs`); the caller closes the
-/// sub-select (with a row lock where the database has one).
-macro_rules! claim_deliveries_sql {
-    () => {
-        "UPDATE deliveries SET claimed_until = $1, claimed_by = $4 WHERE id IN (\
-         SELECT id FROM deliveries WHERE next_attempt_at <= $2 \
-         AND (claimed_until IS NULL OR claimed_until < $2) \
-         ORDER BY next_attempt_at, id LIMIT $3"
-    };
-}
-
-macro_rules! claim_returning {
-    () => {
-        " RETURNING id, activity_id, inbox_url, host, attempts"
-    };
 }
 
 /// The host (and port, where given) an inbox is on, spelled as everywhere else
@@ -90,17 +73,11 @@ impl Database {
     /// out or their process is found gone (`processes.rs`), so a worker that dies loses nothing.
     pub async fn claim_deliveries(&self, limit: i64, lease_ms: i64) -> Result<Vec<Delivery>> {
         let now = now_millis();
-        // PostgreSQL may have several Kith processes claiming at once: SKIP LOCKED lets each
-        // take different rows without waiting. SQLite has one writer at a time, so the single
-        // UPDATE is atomic already.
-        let sql = match self.backend() {
-            Backend::Postgres => concat!(
-                claim_deliveries_sql!(),
-                " FOR UPDATE SKIP LOCKED)",
-                claim_returning!()
-            ),
-            Backend::Sqlite => concat!(claim_deliveries_sql!(), ")", claim_returning!()),
-        };
+        let sql = claim_due_sql!(
+            self.backend(),
+            "deliveries",
+            "id, activity_id, inbox_url, host, attempts"
+        );
         Ok(sqlx::query_as(sql)
             .bind(now + lease_ms)
             .bind(now)

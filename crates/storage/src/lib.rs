@@ -6,6 +6,36 @@
 //! ids, integer-millisecond timestamps, JSON as text); a dialect branch lives only inside the one
 //! function that needs it.
 
+/// The statement that claims up to `$3` due, unclaimed rows of a queue table (deliveries, mail)
+/// until `$1` for the process `$4`, `$2` being now, and returns `$returning`. PostgreSQL may have
+/// several Kith processes claiming at once: SKIP LOCKED lets each take different rows without
+/// waiting. SQLite has one writer at a time, so the single UPDATE is atomic already.
+macro_rules! claim_due_sql {
+    ($backend:expr, $table:literal, $returning:literal) => {{
+        macro_rules! pick {
+            ($lock:literal) => {
+                concat!(
+                    "UPDATE ",
+                    $table,
+                    " SET claimed_until = $1, claimed_by = $4 WHERE id IN (",
+                    "SELECT id FROM ",
+                    $table,
+                    " WHERE next_attempt_at <= $2 ",
+                    "AND (claimed_until IS NULL OR claimed_until < $2) ",
+                    "ORDER BY next_attempt_at, id LIMIT $3",
+                    $lock,
+                    ") RETURNING ",
+                    $returning
+                )
+            };
+        }
+        match $backend {
+            $crate::Backend::Postgres => pick!(" FOR UPDATE SKIP LOCKED"),
+            $crate::Backend::Sqlite => pick!(""),
+        }
+    }};
+}
+
 mod accounts;
 mod activities;
 mod actors;

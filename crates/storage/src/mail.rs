@@ -7,7 +7,7 @@
 
 use sqlx::FromRow;
 
-use crate::{Backend, Database, Result, Tx, now_millis};
+use crate::{Database, Result, Tx, now_millis};
 
 /// A message to queue.
 #[derive(Clone, Debug, Default)]
@@ -40,22 +40,6 @@ pub struct QueuedMail {
     pub attempts: i64,
 }
 
-/// Picks due, unclaimed messages for the process `$4`; the caller closes the sub-select.
-macro_rules! claim_mail_sql {
-    () => {
-        "UPDATE mail_queue SET claimed_until = $1, claimed_by = $4 WHERE id IN (\
-         SELECT id FROM mail_queue WHERE next_attempt_at <= $2 \
-         AND (claimed_until IS NULL OR claimed_until < $2) \
-         ORDER BY next_attempt_at, id LIMIT $3"
-    };
-}
-
-macro_rules! claim_mail_returning {
-    () => {
-        " RETURNING id, to_address, subject, body_text, unsubscribe_url, attempts"
-    };
-}
-
 impl Database {
     /// Queues one message on its own (what no other state change goes with).
     pub async fn queue_mail(&self, mail: &NewMail) -> Result<()> {
@@ -67,14 +51,11 @@ impl Database {
     /// Claims up to `limit` due messages for `lease_ms` milliseconds in this process's name.
     pub async fn claim_mail(&self, limit: i64, lease_ms: i64) -> Result<Vec<QueuedMail>> {
         let now = now_millis();
-        let sql = match self.backend() {
-            Backend::Postgres => concat!(
-                claim_mail_sql!(),
-                " FOR UPDATE SKIP LOCKED)",
-                claim_mail_returning!()
-            ),
-            Backend::Sqlite => concat!(claim_mail_sql!(), ")", claim_mail_returning!()),
-        };
+        let sql = claim_due_sql!(
+            self.backend(),
+            "mail_queue",
+            "id, to_address, subject, body_text, unsubscribe_url, attempts"
+        );
         Ok(sqlx::query_as(sql)
             .bind(now + lease_ms)
             .bind(now)
