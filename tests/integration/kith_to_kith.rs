@@ -2,7 +2,7 @@
 //! other members, and a B-side group follows A's group and keeps what it announces. Runs on
 //! SQLite, and with A on PostgreSQL when the suite has one.
 
-use kith_federation::actions::{membership, posts};
+use kith_federation::actions::{following, membership, posts};
 use kith_storage::{FollowState, JoinPolicy, MemberState};
 
 use crate::instance::{Instance, eventually};
@@ -29,7 +29,7 @@ async fn groups_federate_between_two_kith_instances() {
     // Bob on B joins A's group.
     b.person("bob").await;
     let bob = b.actor("bob").await;
-    let remote_group = membership::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
+    let remote_group = following::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
         .await
         .unwrap();
     assert_eq!(remote_group.id, group.id);

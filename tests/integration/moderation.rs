@@ -3,7 +3,9 @@
 //! nothing; removed posts disappear on both sides; reports come in as Flags (Mastodon's array
 //! form) and go out again when forwarded.
 
-use kith_federation::actions::{group_safety, instance_safety, membership, posts, reports};
+use kith_federation::actions::{
+    following, group_safety, instance_safety, membership, posts, reports,
+};
 use kith_storage::{FollowState, JoinPolicy, MemberState};
 use serde_json::{Value, json};
 
@@ -51,7 +53,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
     peer.wait_for("the Accept", |m| m["type"] == "Accept").await;
     b.person("bob").await;
     let bob = b.actor("bob").await;
-    membership::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
+    following::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
         .await
         .unwrap();
     eventually("bob accepted on B", || async {
@@ -321,7 +323,7 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
     // A Kith person reports a post by someone on Kith B; forwarded, B's admins see it.
     b.person("bob").await;
     let bob = b.actor("bob").await;
-    let remote = membership::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
+    let remote = following::follow_remote_group(&b.ctx, &bob, &a.handle("runners"))
         .await
         .unwrap();
     eventually("bob a member", || async {

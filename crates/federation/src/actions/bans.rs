@@ -10,7 +10,7 @@
 use kith_storage::{Account, Actor, MemberRole, StorageError};
 use serde_json::json;
 
-use crate::actions::group_safety::{
+use crate::actions::acting::{
     Direct, acting_actor, acting_name, group_activity, plan_moderation, reason_of, remote_inbox,
     resolve_person,
 };

@@ -243,7 +243,7 @@ pub async fn change_settings(
         tx.set_group_visibility(&group.id, w.visibility).await?;
     }
     tx.audit(
-        crate::actions::group_safety::acting_name(by),
+        crate::actions::acting::acting_name(by),
         "group.policy",
         &group.id,
         Some(&group.id),

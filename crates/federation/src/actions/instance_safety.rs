@@ -6,7 +6,7 @@ use kith_storage::{
     Account, Actor, ActorBlock, AuditEntry, DomainBlock, DomainSeverity, StorageError,
 };
 
-use crate::actions::group_safety::{acting_name, reason_of, resolve_person};
+use crate::actions::acting::{acting_name, reason_of, resolve_person};
 use crate::actions::registration::require_admin;
 use crate::{Context, FederationError, Result};
 

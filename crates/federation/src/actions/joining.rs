@@ -136,7 +136,7 @@ pub async fn follow_by_handle(ctx: &Context, account: &Account, handle: &str) ->
         return local_group(ctx, &name).await;
     }
     let person = ctx.db.actor(&account.actor_id).await?;
-    crate::actions::membership::follow_remote_group(ctx, &person, handle).await
+    crate::actions::following::follow_remote_group(ctx, &person, handle).await
 }
 
 /// A local person follows a group named by its id (what a remote "follow" button sends).
@@ -152,7 +152,7 @@ pub async fn follow_by_id(ctx: &Context, account: &Account, id: &str) -> Result<
     }
     let remote = fetch::resolve_actor(ctx, id, false).await?;
     let person = ctx.db.actor(&account.actor_id).await?;
-    crate::actions::membership::follow_remote_actor(ctx, &person, remote, id).await
+    crate::actions::following::follow_remote_actor(ctx, &person, remote, id).await
 }
 
 /// Where to send a visitor who gave their handle (`name@their.server`) to follow or answer

@@ -2,16 +2,14 @@
 //! make a local group follow a remote group. The CLI acts as the instance operator (`by: None`);
 //! the JSON API acts as a signed-in account, which must moderate the group.
 
-use kith_storage::{
-    Account, Actor, FollowState, MemberRole, MemberState, Membership, StorageError,
-};
+use kith_storage::{Account, Actor, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;
 
 use crate::activities::follow::plan_answer;
 use crate::change::Change;
 use crate::protocol::{Handle, OutgoingActivity};
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver, fetch};
+use crate::{Context, FederationError, Result, deliver};
 
 /// Someone waiting to join a group.
 #[derive(Clone, Debug)]
@@ -239,56 +237,5 @@ pub async fn remove_member(
 /// follower.
 pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, None).await?;
-    follow_remote_group(ctx, &group, handle).await
-}
-
-/// Makes a local actor (a person joining, or a group) follow a remote group by handle.
-pub async fn follow_remote_group(ctx: &Context, follower: &Actor, handle: &str) -> Result<Actor> {
-    let remote = fetch::webfinger_actor(ctx, handle).await?;
-    follow_remote_actor(ctx, follower, remote, handle).await
-}
-
-/// Makes a local actor follow a remote group already looked up (`named` is how it was asked
-/// for, for messages).
-pub async fn follow_remote_actor(
-    ctx: &Context,
-    follower: &Actor,
-    remote: Actor,
-    named: &str,
-) -> Result<Actor> {
-    let handle = named;
-    if remote.local {
-        return Err(FederationError::BadRequest(format!(
-            "{handle} is on this instance"
-        )));
-    }
-    if remote.kind != "Group" {
-        return Err(FederationError::BadRequest(format!(
-            "{handle} is a {}, not a group",
-            remote.kind
-        )));
-    }
-    // A local group follows through its relay; the follow recorded is the group's.
-    let sender = if follower.local && follower.kind == "Group" {
-        crate::actions::relay::ensure_relay(ctx, follower).await?
-    } else {
-        follower.clone()
-    };
-    let follow = OutgoingActivity::new(
-        "Follow",
-        Urls::new_activity(&sender.id),
-        &sender.id,
-        Value::String(remote.id.clone()),
-        vec![remote.id.clone()],
-    );
-    let plan = deliver::plan(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
-    // The follow recorded and the `Follow` sent commit together.
-    let mut change = Change::begin(ctx).await?;
-    change
-        .tx()
-        .upsert_follow(&follower.id, &remote.id, FollowState::Pending, &follow.id)
-        .await?;
-    change.queue(plan).await?;
-    change.commit().await?;
-    Ok(remote)
+    super::following::follow_remote_group(ctx, &group, handle).await
 }

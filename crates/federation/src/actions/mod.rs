@@ -1,9 +1,11 @@
 //! What people and organisers do, as one code path for the CLI, the JSON API and the pages.
 
 pub mod accounts;
+pub mod acting;
 pub mod bans;
 mod event_forms;
 pub mod events;
+pub mod following;
 pub mod group_safety;
 mod group_settings;
 pub mod groups;

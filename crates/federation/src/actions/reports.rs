@@ -7,7 +7,7 @@
 use kith_storage::{Account, Actor, NewReport, Report, StorageError, StoredObject};
 use serde_json::json;
 
-use crate::actions::group_safety::{acting_name, resolve_person};
+use crate::actions::acting::{acting_name, resolve_person};
 use crate::actions::membership::moderated_group;
 use crate::change::Change;
 use crate::deliver::Plan;

@@ -1,0 +1,123 @@
+//! Who acts and how their moderation activities are formed: the name the audit log keeps, the
+//! person an activity is sent as, a person named by handle or id, and the FEP-1b12 wrapping the
+//! group announces a moderation activity in. Shared by bans, reports and the other moderation
+//! actions, which call each other only downwards from here.
+
+use kith_storage::{Account, Actor};
+use serde_json::Value;
+
+use crate::actions::membership::find_actor;
+use crate::activities::announce;
+use crate::deliver::{Form, Plan};
+use crate::protocol::{OutgoingActivity, PUBLIC};
+use crate::software::Readers;
+use crate::urls::Urls;
+use crate::{Context, FederationError, Result, deliver, fetch};
+
+/// Who the audit log names for an action: the account, or `operator` for the command line.
+pub fn acting_name(by: Option<&Account>) -> &str {
+    by.map_or("operator", |a| a.username.as_str())
+}
+
+/// The person a moderation activity is sent as: the moderator acting, or for the command line
+/// the group's owner (Lemmy reads the actor of a mod action as a person of the group's instance).
+pub(crate) async fn acting_actor(
+    ctx: &Context,
+    group: &Actor,
+    by: Option<&Account>,
+) -> Result<Actor> {
+    if let Some(account) = by {
+        return Ok(ctx.db.actor(&account.actor_id).await?);
+    }
+    match ctx.db.group_owner(&group.id).await? {
+        Some(owner) => Ok(ctx.db.actor(&owner).await?),
+        None => Ok(group.clone()),
+    }
+}
+
+/// The inbox of a remote person, to tell them directly; nothing for local people.
+pub(crate) fn remote_inbox(person: &Actor) -> Vec<String> {
+    if person.local {
+        Vec::new()
+    } else {
+        vec![deliver::inbox_of(person)]
+    }
+}
+
+/// What a moderation activity also sends the person it concerns: `forms` to their own inbox.
+pub(crate) struct Direct<'a> {
+    pub(crate) inbox: String,
+    pub(crate) forms: &'a [Form],
+}
+
+/// Plans a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
+/// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
+/// concerned), with the `direct` forms in the same batch. Reads only: the caller queues it
+/// with the action (`crate::change`).
+pub(crate) async fn plan_moderation(
+    ctx: &Context,
+    group: &Actor,
+    inner: &OutgoingActivity,
+    extra: Vec<String>,
+    direct: Option<Direct<'_>>,
+) -> Result<Plan> {
+    let value = serde_json::to_value(inner)
+        .map_err(|e| FederationError::BadRequest(format!("serialising {}: {e}", inner.kind)))?;
+    let wrapped = announce::announce_activity(group, &value, Urls::new_activity(&group.id));
+    let mut announced_to = ctx.db.member_inboxes(&group.id).await?;
+    announced_to.extend(extra);
+    let mut inboxes = announced_to.clone();
+    inboxes.extend(direct.as_ref().map(|d| d.inbox.clone()));
+    let mut plan = Plan::new(ctx, inboxes).await?;
+    plan.add_to(
+        group,
+        &[Form::for_readers(wrapped, Readers::groups_and_unknown())],
+        &announced_to,
+    )?;
+    if let Some(direct) = direct {
+        plan.add_to(group, direct.forms, std::slice::from_ref(&direct.inbox))?;
+    }
+    Ok(plan)
+}
+
+/// A moderation activity by `actor` in `group`, public, with the group in `cc` and `audience`.
+pub(crate) fn group_activity(
+    kind: &'static str,
+    actor: &Actor,
+    group: &Actor,
+    object: Value,
+) -> OutgoingActivity {
+    let mut activity = OutgoingActivity::new(
+        kind,
+        Urls::new_activity(&actor.id),
+        &actor.id,
+        object,
+        vec![PUBLIC.to_owned()],
+    );
+    activity.cc = vec![group.id.clone()];
+    activity.audience = Some(group.id.clone());
+    activity
+}
+
+/// An actor named by `@name@host`, id or local name; a remote one not seen before is looked up
+/// with WebFinger (a ban can come before the first post).
+pub async fn resolve_person(ctx: &Context, who: &str) -> Result<Actor> {
+    match find_actor(ctx, who).await {
+        Ok(actor) => Ok(actor),
+        Err(FederationError::NotFound(_)) if who.trim_start_matches('@').contains('@') => {
+            fetch::webfinger_actor(ctx, who).await
+        }
+        Err(FederationError::NotFound(_)) if who.starts_with("http") => {
+            fetch::resolve_actor(ctx, who, false).await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// A reason as kept: trimmed, and none when blank.
+pub(crate) fn reason_of(reason: Option<&str>) -> Option<String> {
+    reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+}
