@@ -34,6 +34,7 @@ pub mod ratelimit;
 pub mod retention;
 pub mod sanitize;
 pub mod scheduled;
+pub mod secrets;
 pub mod signatures;
 pub mod software;
 pub mod untrusted;

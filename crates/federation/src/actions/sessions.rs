@@ -6,7 +6,7 @@
 use kith_storage::{Account, Session, StorageError, now_millis};
 
 use crate::actions::accounts::{hash_password, verify_password};
-use crate::actions::tokens::{hash, secret_of};
+use crate::secrets::{hash, secret_of};
 use crate::{Context, FederationError, Result};
 
 /// How long a session lasts without logging in again.

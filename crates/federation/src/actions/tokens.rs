@@ -1,11 +1,8 @@
 //! Bearer tokens for the JSON API: made from the CLI, shown once, stored only as a SHA-256.
 
-use aws_lc_rs::digest;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kith_storage::{Account, StorageError};
 
+pub use crate::secrets::{hash, secret_of};
 use crate::{Context, FederationError, Result};
 
 /// Makes a token for the account named `username`; the token is returned once and not kept.
@@ -38,16 +35,6 @@ fn secret() -> Result<String> {
     secret_of(32)
 }
 
-/// `len` random bytes (at most 64), URL-safe base64: session secrets, CSRF tokens, invite codes.
-pub fn secret_of(len: usize) -> Result<String> {
-    let mut buf = [0u8; 64];
-    let bytes = &mut buf[..len.min(64)];
-    SystemRandom::new()
-        .fill(bytes)
-        .map_err(|_| FederationError::Key("no randomness".into()))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
 /// Makes a new secret link to a person's private calendar (what they answered), replacing the
 /// previous link; the link is returned once and only its hash is kept.
 pub async fn create_calendar_link(ctx: &Context, account: &Account) -> Result<String> {
@@ -65,13 +52,4 @@ pub async fn account_for_calendar(ctx: &Context, token: &str) -> Result<Account>
         Err(StorageError::NotFound) => Err(FederationError::NotFound("no such calendar".into())),
         Err(other) => Err(other.into()),
     }
-}
-
-/// The SHA-256 of a secret, in hex: what is stored in place of tokens and session secrets.
-pub fn hash(token: &str) -> String {
-    digest::digest(&digest::SHA256, token.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

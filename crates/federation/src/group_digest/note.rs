@@ -129,7 +129,7 @@ fn note(
                 format!(
                     "<a href=\"{}\">{}</a>",
                     escape_html(&item.id),
-                    escape_html(&crate::mail::digest::title(item))
+                    escape_html(&crate::mail::compose::title(item))
                 )
             })
             .collect();

@@ -4,8 +4,8 @@
 
 use kith_storage::{Account, StorageError};
 
-use crate::actions::tokens::hash;
 use crate::mail::compose::{self, RESET_FOR_MS, VERIFY_FOR_MS};
+use crate::secrets::hash;
 use crate::{Context, FederationError, Result};
 
 /// The longest address accepted.

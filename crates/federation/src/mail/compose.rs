@@ -3,9 +3,10 @@
 //! alone is stored (`mail_tokens`), so they work without logging in and a leaked database
 //! does not leak working links.
 
-use kith_storage::{NewMail, Tx, now_millis};
+use jiff::Timestamp;
+use kith_storage::{DigestItem, NewMail, Tx, now_millis};
 
-use crate::actions::tokens::{hash, secret_of};
+use crate::secrets::{hash, secret_of};
 use crate::{Context, Result};
 
 /// How long an unsubscribe link keeps working.
@@ -95,5 +96,29 @@ pub fn object_page(ctx: &Context, id: &str) -> String {
     } else {
         let escaped: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
         format!("{base}thread?id={escaped}")
+    }
+}
+
+/// A time as people read it in an email (UTC, to the minute).
+pub fn when(millis: i64) -> String {
+    Timestamp::from_millisecond(millis)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A title for an item: its name, or the start of its text.
+pub(crate) fn title(item: &DigestItem) -> String {
+    if let Some(name) = item.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        return crate::untrusted::clean_name(name);
+    }
+    let text = item
+        .content
+        .as_deref()
+        .map(|html| crate::sanitize::text_prefix(html, 80).0)
+        .unwrap_or_default();
+    if text.is_empty() {
+        "A post".into()
+    } else {
+        text
     }
 }

@@ -6,12 +6,11 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
-use kith_storage::{DigestItem, DueDigest, now_millis};
+use kith_storage::{DueDigest, now_millis};
 use tokio::sync::watch;
 
 use crate::change::Change;
-use crate::mail::compose;
+use crate::mail::compose::{self, title, when};
 use crate::mail::notify::{Kind, Notice};
 use crate::{Context, Result};
 
@@ -134,28 +133,4 @@ async fn send_digest(ctx: &Context, due: &DueDigest, now: i64) -> Result<bool> {
     tx.commit().await?;
     ctx.wake_mail();
     Ok(true)
-}
-
-/// A title for an item: its name, or the start of its text.
-pub(crate) fn title(item: &DigestItem) -> String {
-    if let Some(name) = item.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        return crate::untrusted::clean_name(name);
-    }
-    let text = item
-        .content
-        .as_deref()
-        .map(|html| crate::sanitize::text_prefix(html, 80).0)
-        .unwrap_or_default();
-    if text.is_empty() {
-        "A post".into()
-    } else {
-        text
-    }
-}
-
-/// A time as people read it in an email (UTC, to the minute).
-pub fn when(millis: i64) -> String {
-    Timestamp::from_millisecond(millis)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
 }

@@ -181,7 +181,7 @@ pub async fn event_changed(
         let when = after
             .object
             .start_time
-            .map(crate::mail::digest::when)
+            .map(crate::mail::compose::when)
             .unwrap_or_default();
         (Kind::EventChanged, format!("Changed: {title}, now {when}"))
     };
