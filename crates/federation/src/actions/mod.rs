@@ -7,6 +7,7 @@ mod event_forms;
 pub mod events;
 pub mod following;
 pub mod group_safety;
+pub mod group_services;
 mod group_settings;
 pub mod groups;
 pub mod instance;

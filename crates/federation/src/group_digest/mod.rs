@@ -17,21 +17,10 @@ pub use note::{day_of, note_id, post_day, post_due, stored};
 
 use kith_storage::{Actor, StorageError};
 
-use crate::actions::relay::{GroupService, ensure_group_service};
+use crate::actions::group_services::{GroupService, ensure_group_service};
 use crate::{Context, FederationError, Result};
 
-/// What a digest actor's name and id add to its group's.
-pub const SUFFIX: &str = "digest";
-
-/// The id of a group's digest actor.
-pub fn digest_id(group: &Actor) -> String {
-    format!("{}/{SUFFIX}", group.id)
-}
-
-/// The name of a group's digest actor (`NAME.digest`).
-pub fn digest_name(group: &Actor) -> String {
-    format!("{}.{SUFFIX}", group.username)
-}
+pub use crate::actions::group_services::{DIGEST_SUFFIX as SUFFIX, digest_id, digest_name};
 
 /// The digest actor of the local group named `group_name`, made on first use; not found
 /// (as if it did not exist) unless the group exists and is public.
@@ -67,7 +56,7 @@ pub async fn group_of(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> {
     if !actor.id.ends_with(&format!("/{SUFFIX}")) {
         return Ok(None);
     }
-    Ok(crate::actions::relay::owner_group(ctx, actor)
+    Ok(crate::actions::group_services::owner_group(ctx, actor)
         .await?
         .filter(|group| digest_id(group) == actor.id))
 }

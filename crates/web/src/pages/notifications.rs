@@ -68,7 +68,7 @@ async fn notifications_page(
         .map(|n| Item {
             summary: n.summary,
             link: n.link,
-            when: kith_federation::mail::digest::when(n.created_at),
+            when: kith_federation::mail::compose::when(n.created_at),
             unread: n.read_at.is_none(),
         })
         .collect();
