@@ -2,6 +2,7 @@
 //! kept from followed actors, `Join`/`Leave` and `Accept`/`TentativeAccept` answered, and a
 //! local person's `Join` of a Mobilizon event accepted.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, rsvp};
 use kith_storage::{CalendarScope, FollowState, JoinPolicy, RsvpStatus};
 use serde_json::{Value, json};
@@ -46,9 +47,14 @@ async fn mobilizon_and_friendica_answers_are_read_and_answered() {
     let kith = Instance::start().await;
     kith.person("olga").await;
     kith.group("runners", "olga", JoinPolicy::Open).await;
-    let event = events::create_event(&kith.ctx, "runners", None, &draft("Park run", 5, Some(10)))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 5, Some(10)),
+    )
+    .await
+    .unwrap();
     let id = event.object.id.clone();
     let inbox = format!("{}/inbox", kith.base);
     let (peer, felix) = mastodon().await;

@@ -4,6 +4,7 @@
 //! the same rules as the JSON API; nothing is stored then.
 
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
+use kith_federation::actions::By;
 use kith_federation::actions::{events, sessions};
 use kith_federation::events::MAX_DESCRIPTION;
 use kith_storage::{
@@ -299,7 +300,7 @@ async fn a_form_with_problems_shows_each_beside_its_field_and_keeps_what_was_typ
     // The action holds the same limit for the API and the CLI.
     let mut api_draft = draft("Park run", 3, None);
     api_draft.description = Some(long.clone());
-    let refused = events::create_event(&kith.ctx, "runners", Some(&olga), &api_draft).await;
+    let refused = events::create_event(&kith.ctx, "runners", By::Account(&olga), &api_draft).await;
     assert!(
         refused.is_err_and(|e| e.to_string().contains("at most 10000 characters")),
         "the action refuses a long description"
@@ -337,7 +338,7 @@ async fn a_form_with_problems_shows_each_beside_its_field_and_keeps_what_was_typ
     let event = events::create_event(
         &kith.ctx,
         "runners",
-        Some(&olga),
+        By::Account(&olga),
         &draft("Park run", 3, None),
     )
     .await

@@ -2,6 +2,7 @@
 //! and the waitlist hold under concurrent joins, updates and cancellations propagate; Mastodon
 //! members answer with the poll.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, membership, rsvp};
 use kith_federation::events::EventDraft;
 use kith_storage::{CalendarScope, JoinPolicy, RsvpStatus};
@@ -84,9 +85,14 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
     .await;
 
     // Olga announces a run with three places; it lands in B's instance calendar.
-    let event = events::create_event(&a.ctx, "runners", None, &draft("Park run", 7, Some(3)))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &a.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 7, Some(3)),
+    )
+    .await
+    .unwrap();
     let id = event.object.id.clone();
     let on_b = eventually("the event on B", || async {
         b.ctx.db.event(&id).await.ok()
@@ -177,7 +183,7 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
         end: Some(later.end.clone()),
         ..Default::default()
     };
-    let moved = events::update_event(&a.ctx, &id, None, &patch)
+    let moved = events::update_event(&a.ctx, &id, By::Operator, &patch)
         .await
         .unwrap();
     let update = peer
@@ -194,7 +200,9 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
         (e.object.start_time == moved.object.start_time).then_some(())
     })
     .await;
-    events::cancel_event(&a.ctx, &id, None).await.unwrap();
+    events::cancel_event(&a.ctx, &id, By::Operator)
+        .await
+        .unwrap();
     eventually("the cancellation on B", || async {
         let e = b.ctx.db.event(&id).await.ok()?;
         (e.fields.status == "cancelled").then_some(())
@@ -257,9 +265,14 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
     peer.wait_for("Accept{Follow}", |m| m["type"] == "Accept")
         .await;
 
-    let event = events::create_event(&kith.ctx, "runners", None, &draft("Park run", 3, Some(1)))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 3, Some(1)),
+    )
+    .await
+    .unwrap();
     // Felix's timeline: the Event (readable: name, summary, link), its boost, and the poll.
     let create = peer
         .wait_for("Create{Event}", |m| {

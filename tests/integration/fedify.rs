@@ -8,6 +8,7 @@
 //! `tests/peers/fedify/node_modules`, once). Skipped with a message when npm is missing, unless
 //! `KITH_REQUIRE_NODE` is set (`.ci/run` sets it, so CI fails rather than skips).
 
+use kith_federation::actions::By;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -184,9 +185,14 @@ async fn journey(peer: &FedifyPeer) -> Instance {
         .await;
 
     // Answer an event of the group.
-    let event = events::create_event(&kith.ctx, "runners", None, &draft("Park run", 3, Some(10)))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 3, Some(10)),
+    )
+    .await
+    .unwrap();
     let event_id = event.object.id.clone();
     peer.control("join", json!({"event": event_id, "group": group.id}))
         .await;
@@ -295,7 +301,7 @@ async fn a_mastodon_shaped_fedify_member_gets_the_members_only_groups_own_copy()
         (m.state == "pending").then_some(())
     })
     .await;
-    kith_federation::actions::membership::approve_member(&kith.ctx, "circle", &alice, None)
+    kith_federation::actions::membership::approve_member(&kith.ctx, "circle", &alice, By::Operator)
         .await
         .unwrap();
     peer.wait_for("the Accept of the Follow", of_type("Accept"))

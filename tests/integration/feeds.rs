@@ -2,6 +2,7 @@
 //! group, per instance and private; the right instants through `TZID` and `VTIMEZONE`; a
 //! recurring event as one `RRULE`; pages and documents advertise their feed.
 
+use kith_federation::actions::By;
 use std::collections::HashMap;
 
 use ical::parser::ical::component::{IcalCalendar, IcalEvent};
@@ -70,7 +71,7 @@ async fn feeds_parse_and_carry_the_right_instants() {
         end: "2027-07-03T11:00:00+01:00".into(),
         ..draft("Summer run", 0, Some(20))
     };
-    let london = events::create_event(&kith.ctx, "runners", None, &summer)
+    let london = events::create_event(&kith.ctx, "runners", By::Operator, &summer)
         .await
         .unwrap();
     let new_york = EventDraft {
@@ -81,17 +82,17 @@ async fn feeds_parse_and_carry_the_right_instants() {
         longitude: None,
         ..draft("Winter meetup", 0, None)
     };
-    let ny = events::create_event(&kith.ctx, "runners", None, &new_york)
+    let ny = events::create_event(&kith.ctx, "runners", By::Operator, &new_york)
         .await
         .unwrap();
-    events::cancel_event(&kith.ctx, &ny.object.id, None)
+    events::cancel_event(&kith.ctx, &ny.object.id, By::Operator)
         .await
         .unwrap();
     let weekly = EventDraft {
         repeat: Some("FREQ=WEEKLY;COUNT=3".into()),
         ..draft("Tuesday run", 2, None)
     };
-    let first = events::create_event(&kith.ctx, "runners", None, &weekly)
+    let first = events::create_event(&kith.ctx, "runners", By::Operator, &weekly)
         .await
         .unwrap();
     let series = first.fields.series_id.clone().unwrap();

@@ -4,6 +4,7 @@
 //! tell (no NodeInfo) every form. The Lemmy peers refuse what Lemmy's inbox refuses
 //! (`shapes.rs`), so "nothing refused" means Lemmy took everything.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, group_safety, posts};
 use kith_federation::software::Dialect;
 use kith_storage::{Actor, JoinPolicy};
@@ -192,7 +193,7 @@ async fn a_ban_ends_the_follow_on_a_gotosocial_shaped_server() {
         .trim_start_matches(&gts.peer.base)
         .to_owned();
 
-    group_safety::ban(&kith.ctx, "runners", gts.id(), Some("spam"), None)
+    group_safety::ban(&kith.ctx, "runners", gts.id(), Some("spam"), By::Operator)
         .await
         .unwrap();
     // GoToSocial ends every follow between two accounts on a Block; it ignores a Reject of a
@@ -215,7 +216,7 @@ async fn a_ban_ends_the_follow_on_a_gotosocial_shaped_server() {
         "no announced Block GoToSocial does not read"
     );
 
-    group_safety::unban(&kith.ctx, "runners", gts.id(), None)
+    group_safety::unban(&kith.ctx, "runners", gts.id(), By::Operator)
         .await
         .unwrap();
     let undo = gts
@@ -237,9 +238,14 @@ async fn events_read_well_on_mastodon_and_gotosocial() {
     assert_eq!(looked_up(&kith, &mastodon.peer).await, Dialect::Microblog);
     assert_eq!(looked_up(&kith, &gts.peer).await, Dialect::GoToSocial);
 
-    let event = events::create_event(&kith.ctx, "runners", None, &draft("Park run", 3, None))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 3, None),
+    )
+    .await
+    .unwrap();
     all_sent(&kith).await;
     let line = event.object.summary.clone().unwrap();
     assert!(line.contains("Victoria Park"), "{line}");

@@ -3,6 +3,7 @@
 //! group, a group follows a community through its relay, top-level posts reach Lemmy 1.0 as
 //! `Page`s, and a group that approves its members stays public to Lemmy 1.0.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, group_safety, membership, posts};
 use kith_federation::software::Dialect;
 use kith_storage::{FollowState, JoinPolicy};
@@ -26,7 +27,7 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
     let event = events::create_event(
         &kith.ctx,
         "runners",
-        Some(&olga_account),
+        By::Account(&olga_account),
         &draft("Park run", 3, Some(20)),
     )
     .await
@@ -61,10 +62,15 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
         title: Some("Park run (longer)".into()),
         ..Default::default()
     };
-    events::update_event(&kith.ctx, &event.object.id, Some(&olga_account), &patch)
-        .await
-        .unwrap();
-    events::delete_event(&kith.ctx, &event.object.id, Some(&olga_account))
+    events::update_event(
+        &kith.ctx,
+        &event.object.id,
+        By::Account(&olga_account),
+        &patch,
+    )
+    .await
+    .unwrap();
+    events::delete_event(&kith.ctx, &event.object.id, By::Account(&olga_account))
         .await
         .unwrap();
     all_sent(&kith).await;
@@ -159,7 +165,7 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
     let post = posts::post_to_group(&kith.ctx, &olga, &group, "Lost: one glove", None)
         .await
         .unwrap();
-    group_safety::remove_post(&kith.ctx, &post.id, Some("off topic"), None)
+    group_safety::remove_post(&kith.ctx, &post.id, Some("off topic"), By::Operator)
         .await
         .unwrap();
     all_sent(&kith).await;
@@ -175,7 +181,7 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
 
     // A refusal Lemmy still makes (0.19 has no Reject: a removed member) is logged and
     // counted against Lemmy.
-    membership::remove_member(&kith.ctx, "runners", lemmy.id(), None)
+    membership::remove_member(&kith.ctx, "runners", lemmy.id(), By::Operator)
         .await
         .unwrap();
     all_sent(&kith).await;
@@ -186,7 +192,7 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
         refusals(&lemmy.peer)
     );
     // Banned afterwards: the announced Block reaches them, and nothing else is refused.
-    group_safety::ban(&kith.ctx, "runners", lemmy.id(), Some("spam"), None)
+    group_safety::ban(&kith.ctx, "runners", lemmy.id(), Some("spam"), By::Operator)
         .await
         .unwrap();
     all_sent(&kith).await;
@@ -214,7 +220,7 @@ async fn a_lemmy_1_0_member_of_an_approval_group_gets_its_posts_as_pages() {
     kith.person("olga").await;
     let group = kith.group("runners", "olga", JoinPolicy::Approval).await;
     let lemmy = join(&group, Shape::Lemmy10).await;
-    membership::approve_member(&kith.ctx, "runners", lemmy.id(), None)
+    membership::approve_member(&kith.ctx, "runners", lemmy.id(), By::Operator)
         .await
         .unwrap();
     lemmy

@@ -8,6 +8,7 @@
 //! Skipped with a message when python3 with venv is missing, unless `KITH_REQUIRE_SMTP` is set
 //! (`.ci/run` sets it, so CI fails rather than skips).
 
+use kith_federation::actions::By;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -201,7 +202,7 @@ async fn mail_journey(python: &Path, test_db: kith_storage::testing::TestDatabas
             .contains("asks to join")
     );
     assert!(link(&request, &inst.base).ends_with("/moderation"));
-    membership::approve_member(ctx, "runners", "bob", Some(&ann))
+    membership::approve_member(ctx, "runners", "bob", By::Account(&ann))
         .await
         .unwrap();
     let approved = smtp.wait_for("bob@mail.test", "You are now a member").await;
@@ -423,7 +424,7 @@ async fn event_journey(python: &Path, test_db: kith_storage::testing::TestDataba
     draft.start = start.to_string();
     draft.end = (start + jiff::SignedDuration::from_mins(60)).to_string();
     draft.online_url = Some("https://meet.example/secret-room".into());
-    let event = events::create_event(ctx, "runners", Some(&ann), &draft)
+    let event = events::create_event(ctx, "runners", By::Account(&ann), &draft)
         .await
         .unwrap();
     let bob_actor = inst.actor("bob").await;
@@ -474,7 +475,7 @@ async fn event_journey(python: &Path, test_db: kith_storage::testing::TestDataba
         .await;
 
     // Cancelled: Cat hears of it.
-    events::cancel_event(ctx, &event.object.id, Some(&ann))
+    events::cancel_event(ctx, &event.object.id, By::Account(&ann))
         .await
         .unwrap();
     smtp.wait_for("cat@mail.test", "Cancelled: Evening run")

@@ -3,9 +3,7 @@
 //! nothing; removed posts disappear on both sides; reports come in as Flags (Mastodon's array
 //! form) and go out again when forwarded.
 
-use kith_federation::actions::{
-    following, group_safety, instance_safety, membership, posts, reports,
-};
+use kith_federation::actions::{By, following, group_safety, instance_safety, posts, reports};
 use kith_storage::{FollowState, JoinPolicy, MemberState};
 use serde_json::{Value, json};
 
@@ -64,7 +62,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
 
     // Moderators: Add / Remove on the moderators collection, announced.
     let mo = a.actor("mo").await;
-    group_safety::add_moderator(&a.ctx, "runners", "mo", None)
+    group_safety::add_moderator(&a.ctx, "runners", "mo", By::Operator)
         .await
         .unwrap();
     let moderators_url = format!("{}/moderators", group.id);
@@ -82,7 +80,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
             .unwrap()
             .contains(&json!(mo.id))
     );
-    group_safety::remove_moderator(&a.ctx, "runners", "mo", None)
+    group_safety::remove_moderator(&a.ctx, "runners", "mo", By::Operator)
         .await
         .unwrap();
     announced(&peer, "Remove", |o| o["object"] == mo.id.as_str()).await;
@@ -98,7 +96,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
         b.ctx.db.object(&note).await.ok()
     })
     .await;
-    group_safety::remove_post(&a.ctx, &note, Some("spam"), None)
+    group_safety::remove_post(&a.ctx, &note, Some("spam"), By::Operator)
         .await
         .unwrap();
     let delete = announced(&peer, "Delete", |o| o["object"] == note.as_str()).await;
@@ -121,9 +119,15 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
     );
 
     // felix is banned: Reject{Follow} for Mastodon, Announce{Block{target: group}} for the rest.
-    group_safety::ban(&a.ctx, "runners", &felix_id, Some("harassment"), None)
-        .await
-        .unwrap();
+    group_safety::ban(
+        &a.ctx,
+        "runners",
+        &felix_id,
+        Some("harassment"),
+        By::Operator,
+    )
+    .await
+    .unwrap();
     let reject = peer
         .wait_for("Reject{Follow}", |m| m["type"] == "Reject")
         .await;
@@ -158,7 +162,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
     assert!(a.ctx.db.membership(&group.id, &felix_id).await.is_err());
 
     // bob is banned: B ends his follow of the group when the Block arrives.
-    group_safety::ban(&a.ctx, "runners", &b.handle("bob"), None, None)
+    group_safety::ban(&a.ctx, "runners", &b.handle("bob"), None, By::Operator)
         .await
         .unwrap();
     eventually("bob's follow ended on B", || async {
@@ -172,7 +176,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
     .await;
 
     // Lifting felix's ban: Announce{Undo{Block}}; a new Follow is accepted.
-    group_safety::unban(&a.ctx, "runners", &felix_id, None)
+    group_safety::unban(&a.ctx, "runners", &felix_id, By::Operator)
         .await
         .unwrap();
     announced(&peer, "Undo", |o| o["object"]["type"] == "Block").await;
@@ -188,9 +192,10 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
     .await;
 
     // The peer's whole server is blocked: its membership ends and what it sends is refused.
-    let ended = instance_safety::block_domain(&a.ctx, &host(&peer), false, Some("spam wave"), None)
-        .await
-        .unwrap();
+    let ended =
+        instance_safety::block_domain(&a.ctx, &host(&peer), false, Some("spam wave"), By::Operator)
+            .await
+            .unwrap();
     assert_eq!(ended, 1);
     let m = a.ctx.db.membership(&group.id, &felix_id).await;
     assert!(m.is_err(), "felix's membership ended");
@@ -215,12 +220,12 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
         before,
         "no delivery to a blocked server"
     );
-    instance_safety::unblock_domain(&a.ctx, &host(&peer), None)
+    instance_safety::unblock_domain(&a.ctx, &host(&peer), By::Operator)
         .await
         .unwrap();
 
     // Every action is in the audit log.
-    let log = instance_safety::audit_log(&a.ctx, None, None)
+    let log = instance_safety::audit_log(&a.ctx, None, By::Operator)
         .await
         .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
@@ -283,7 +288,9 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
         .await,
         202
     );
-    let queue = reports::reports(&a.ctx, false, Some(&olga)).await.unwrap();
+    let queue = reports::reports(&a.ctx, false, By::Account(&olga))
+        .await
+        .unwrap();
     assert_eq!(queue.len(), 1, "the group's owner sees the report");
     let report = &queue[0];
     assert_eq!(report.target_id, felix["id"].as_str().unwrap());
@@ -291,14 +298,14 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
     assert_eq!(report.group_id.as_deref(), Some(group.id.as_str()));
     assert!(report.comment.contains("not a good morning"));
     assert!(
-        reports::reports(&a.ctx, false, Some(&carol))
+        reports::reports(&a.ctx, false, By::Account(&carol))
             .await
             .unwrap()
             .is_empty()
     );
 
     // Resolved with forwarding: a Flag from A's instance actor goes to felix's server.
-    reports::resolve(&a.ctx, &report.id, "post removed", true, Some(&olga))
+    reports::resolve(&a.ctx, &report.id, "post removed", true, By::Account(&olga))
         .await
         .unwrap();
     let sent = peer
@@ -314,7 +321,7 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
             .contains("not a good morning")
     );
     assert!(
-        reports::reports(&a.ctx, false, None)
+        reports::reports(&a.ctx, false, By::Operator)
             .await
             .unwrap()
             .is_empty()
@@ -345,11 +352,11 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
     };
     let filed = reports::report(&a.ctx, &carol, &request).await.unwrap();
     assert_eq!(filed.target_id, bob.id);
-    reports::resolve(&a.ctx, &filed.id, "forwarded", true, None)
+    reports::resolve(&a.ctx, &filed.id, "forwarded", true, By::Operator)
         .await
         .unwrap();
     let on_b = eventually("the report on B", || async {
-        reports::reports(&b.ctx, false, None)
+        reports::reports(&b.ctx, false, By::Operator)
             .await
             .unwrap()
             .into_iter()

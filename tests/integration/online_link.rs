@@ -6,6 +6,7 @@
 //! organisers (what remote people receive: `online_link_remote.rs`). People waiting to join, or
 //! banned, cannot answer.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{bans, events, online_link, rsvp, sessions, tokens};
 use kith_storage::{Account, JoinPolicy, MemberRole, MemberState, RsvpStatus};
 use serde_json::{Value, json};
@@ -100,7 +101,7 @@ async fn the_online_link_is_shown_only_to_people_going_and_organisers() {
     let stranger = kith.person("sam").await;
     let mut d = draft("Circle evening", 3, Some(1));
     d.online_url = Some(LINK.into());
-    let event = events::create_event(&kith.ctx, "circle", None, &d)
+    let event = events::create_event(&kith.ctx, "circle", By::Operator, &d)
         .await
         .unwrap();
     let id = event.object.id.clone();
@@ -209,7 +210,7 @@ async fn the_online_link_is_shown_only_to_people_going_and_organisers() {
     assert!(page.contains(&format!("href=\"{LINK}\"")));
 
     // Banned, Bea no longer sees it, and cannot answer again.
-    bans::ban(&kith.ctx, "circle", &bea.actor_id, None, None)
+    bans::ban(&kith.ctx, "circle", &bea.actor_id, None, By::Operator)
         .await
         .unwrap();
     let event = kith.ctx.db.event(&id).await.unwrap();

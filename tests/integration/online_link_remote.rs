@@ -4,6 +4,7 @@
 //! from the waitlist; that message is served to nobody. Remote people waiting to join, or
 //! banned, are refused with `Reject{Join}`.
 
+use kith_federation::actions::By;
 use kith_federation::actions::bans;
 use kith_federation::actions::events::{self, EventPatch};
 use kith_storage::{JoinPolicy, MemberState};
@@ -82,7 +83,7 @@ async fn a_remote_person_going_gets_the_online_link_addressed_to_them_alone() {
 
     let mut d = draft("Online run club", 3, Some(1));
     d.online_url = Some(LINK.into());
-    let event = events::create_event(&kith.ctx, "runners", None, &d)
+    let event = events::create_event(&kith.ctx, "runners", By::Operator, &d)
         .await
         .unwrap();
     let id = event.object.id.clone();
@@ -137,7 +138,7 @@ async fn a_remote_person_going_gets_the_online_link_addressed_to_them_alone() {
         online_url: Some(NEW_LINK.into()),
         ..EventPatch::default()
     };
-    events::update_event(&kith.ctx, &id, None, &patch)
+    events::update_event(&kith.ctx, &id, By::Operator, &patch)
         .await
         .unwrap();
     let update = peer
@@ -213,12 +214,18 @@ async fn remote_people_waiting_to_join_or_banned_are_refused_an_answer() {
         (n == 1).then_some(())
     })
     .await;
-    bans::ban(&kith.ctx, "circle", gus["id"].as_str().unwrap(), None, None)
-        .await
-        .unwrap();
+    bans::ban(
+        &kith.ctx,
+        "circle",
+        gus["id"].as_str().unwrap(),
+        None,
+        By::Operator,
+    )
+    .await
+    .unwrap();
     let mut d = draft("Circle evening", 3, None);
     d.online_url = Some(LINK.into());
-    let event = events::create_event(&kith.ctx, "circle", None, &d)
+    let event = events::create_event(&kith.ctx, "circle", By::Operator, &d)
         .await
         .unwrap();
     let id = event.object.id.clone();
@@ -254,7 +261,7 @@ async fn a_remote_person_approved_by_an_organiser_gets_the_link_then_and_not_bef
     let mut d = draft("Approved call", 3, None);
     d.online_url = Some(LINK.into());
     d.join_mode = Some("approval".into());
-    let event = events::create_event(&kith.ctx, "runners", None, &d)
+    let event = events::create_event(&kith.ctx, "runners", By::Operator, &d)
         .await
         .unwrap();
     let id = event.object.id.clone();
@@ -273,7 +280,7 @@ async fn a_remote_person_approved_by_an_organiser_gets_the_link_then_and_not_bef
     // Waiting for an organiser: nothing carries the link yet.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!peer.received().iter().any(|r| carries(&r.body, LINK)));
-    kith_federation::actions::rsvp::decide(&kith.ctx, &id, felix_id, true, None)
+    kith_federation::actions::rsvp::decide(&kith.ctx, &id, felix_id, true, By::Operator)
         .await
         .unwrap();
     peer.wait_for("Accept{Join}", |m| {

@@ -5,6 +5,7 @@
 //! group's ActivityPub document as `icon` and `image`. A hidden group's pictures are its
 //! members' only.
 
+use kith_federation::actions::By;
 use std::io::Cursor;
 
 use kith_federation::actions::{events, groups};
@@ -305,7 +306,7 @@ async fn a_members_only_groups_avatar_is_public_and_a_hidden_groups_is_its_membe
         ("secret", GroupVisibility::Hidden),
     ] {
         kith.group(name, "olga", JoinPolicy::Approval).await;
-        groups::set_visibility(&kith.ctx, name, None, visibility)
+        groups::set_visibility(&kith.ctx, name, By::Operator, visibility)
             .await
             .unwrap();
         // Different pixels for each, so the two are different files.
@@ -366,7 +367,7 @@ async fn an_events_picture_is_in_its_document_and_a_members_only_groups_is_its_r
     let organiser = Browser::of(&kith, &olga).await;
     kith.group("runners", "olga", JoinPolicy::Open).await;
     kith.group("circle", "olga", JoinPolicy::Approval).await;
-    groups::set_visibility(&kith.ctx, "circle", None, GroupVisibility::Members)
+    groups::set_visibility(&kith.ctx, "circle", By::Operator, GroupVisibility::Members)
         .await
         .unwrap();
     let mut urls = Vec::new();
@@ -374,7 +375,7 @@ async fn an_events_picture_is_in_its_document_and_a_members_only_groups_is_its_r
         let event = events::create_event(
             &kith.ctx,
             group,
-            None,
+            By::Operator,
             &crate::events::draft("Evening run", 3, None),
         )
         .await

@@ -4,6 +4,7 @@
 //! a non-public post; Lemmy and the other group servers get the FEP-1b12 `Announce{Create}`
 //! addressed to the followers only. The copy is served at its id to members' servers alone.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, membership, posts};
 use kith_federation::software::Dialect;
 use kith_storage::{GroupVisibility, MemberState};
@@ -35,7 +36,7 @@ async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
     })
     .await;
     // Each peer is its own server: the organisers are warned it would keep copies.
-    let requests = membership::join_requests(&kith.ctx, group, None)
+    let requests = membership::join_requests(&kith.ctx, group, By::Operator)
         .await
         .unwrap();
     let request = requests
@@ -43,7 +44,7 @@ async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
         .find(|r| r.member.id == member.id())
         .unwrap();
     assert!(request.new_server, "{}", member.id());
-    membership::approve_member(&kith.ctx, group, member.id(), None)
+    membership::approve_member(&kith.ctx, group, member.id(), By::Operator)
         .await
         .unwrap();
 }
@@ -73,7 +74,7 @@ async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothin
     let event = events::create_event(
         &kith.ctx,
         "circle",
-        Some(&olga_account),
+        By::Account(&olga_account),
         &draft("Quiet walk", 3, None),
     )
     .await
@@ -167,7 +168,7 @@ async fn members_get_the_groups_own_copy_or_a_followers_only_announce_and_nothin
         looked_up(&kith, &gotosocial.peer).await,
         Dialect::GoToSocial
     );
-    membership::remove_member(&kith.ctx, "circle", gotosocial.id(), None)
+    membership::remove_member(&kith.ctx, "circle", gotosocial.id(), By::Operator)
         .await
         .unwrap();
     all_sent(&kith).await;

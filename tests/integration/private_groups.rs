@@ -1,6 +1,7 @@
 //! Members-only and hidden groups (issue 26): chosen when a group is made, kept, told in the
 //! JSON API; a public group with content cannot become private.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{groups, posts};
 use kith_storage::{GroupVisibility, JoinPolicy};
 use serde_json::Value;
@@ -86,7 +87,7 @@ async fn visibility_is_kept_told_and_private_groups_approve_members() {
         let open = groups::change_policies(
             &kith.ctx,
             &name,
-            Some(&ann),
+            By::Account(&ann),
             &groups::PolicyChange {
                 join_policy: Some("open".into()),
                 ..Default::default()
@@ -119,9 +120,14 @@ async fn a_public_group_with_content_cannot_become_private() {
     posts::post_to_group(&kith.ctx, &author, &busy, "hello everyone", None)
         .await
         .unwrap();
-    let refused = groups::set_visibility(&kith.ctx, "busy", Some(&ann), GroupVisibility::Members)
-        .await
-        .unwrap_err();
+    let refused = groups::set_visibility(
+        &kith.ctx,
+        "busy",
+        By::Account(&ann),
+        GroupVisibility::Members,
+    )
+    .await
+    .unwrap_err();
     assert!(
         refused.to_string().contains("copied by other servers"),
         "{refused}"
@@ -129,9 +135,14 @@ async fn a_public_group_with_content_cannot_become_private() {
     let still = kith.ctx.db.actor(&busy.id).await.unwrap();
     assert_eq!(still.visibility, "public");
     // Without content it may, and then approves each member; back to public is always allowed.
-    let quiet = groups::set_visibility(&kith.ctx, "quiet", Some(&ann), GroupVisibility::Hidden)
-        .await
-        .unwrap();
+    let quiet = groups::set_visibility(
+        &kith.ctx,
+        "quiet",
+        By::Account(&ann),
+        GroupVisibility::Hidden,
+    )
+    .await
+    .unwrap();
     assert_eq!(quiet.visibility, "hidden");
     assert!(quiet.manually_approves_followers);
     assert_eq!(
@@ -143,9 +154,14 @@ async fn a_public_group_with_content_cannot_become_private() {
             .join_policy,
         "approval"
     );
-    let back = groups::set_visibility(&kith.ctx, "quiet", Some(&ann), GroupVisibility::Public)
-        .await
-        .unwrap();
+    let back = groups::set_visibility(
+        &kith.ctx,
+        "quiet",
+        By::Account(&ann),
+        GroupVisibility::Public,
+    )
+    .await
+    .unwrap();
     assert_eq!(back.visibility, "public");
     kith.stop().await;
 }

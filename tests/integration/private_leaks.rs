@@ -6,6 +6,7 @@
 //! none sees anything of the content or the members. The member and a member's server read
 //! everything (so that hiding everything cannot pass).
 
+use kith_federation::actions::By;
 use kith_federation::actions::{bans, events, membership, posts};
 use kith_storage::{GroupVisibility, MemberState};
 use serde_json::{Value, json};
@@ -99,7 +100,7 @@ async fn walk(kith: Instance) {
             (m.state == MemberState::Pending.as_str()).then_some(())
         })
         .await;
-        membership::approve_member(&kith.ctx, name, &felix_id, None)
+        membership::approve_member(&kith.ctx, name, &felix_id, By::Operator)
             .await
             .unwrap();
     }
@@ -114,9 +115,14 @@ async fn walk(kith: Instance) {
     let hidden_post = posts::post_to_group(&kith.ctx, &author, &secret, "hiddenwordcharlie", None)
         .await
         .unwrap();
-    let event = events::create_event(&kith.ctx, "circle", None, &draft("quietrunbravo", 3, None))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "circle",
+        By::Operator,
+        &draft("quietrunbravo", 3, None),
+    )
+    .await
+    .unwrap();
     let base = kith.base.clone();
     let domain = kith.domain().to_owned();
 
@@ -293,7 +299,7 @@ async fn walk(kith: Instance) {
 
     // Felix is banned from the circle: his server, which holds no other member, reads
     // nothing of it from now on; the hidden group, where he still is, stays readable.
-    bans::ban(&kith.ctx, "circle", &felix_id, None, None)
+    bans::ban(&kith.ctx, "circle", &felix_id, None, By::Operator)
         .await
         .unwrap();
     for (url, accept) in &content {

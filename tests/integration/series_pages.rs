@@ -3,6 +3,7 @@
 //! its first date only; and members' servers get one post for it — the dates created with it
 //! and those the hourly run adds later are not delivered.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, series};
 use kith_storage::JoinPolicy;
 
@@ -22,16 +23,21 @@ async fn a_series_is_one_entry_with_its_next_dates_and_one_post_for_members() {
 
         let mut weekly = draft("Thursday run", 2, None);
         weekly.repeat = Some("FREQ=WEEKLY".into());
-        let first = events::create_event(&kith.ctx, "runners", None, &weekly)
+        let first = events::create_event(&kith.ctx, "runners", By::Operator, &weekly)
             .await
             .unwrap();
         let series_id = first.fields.series_id.clone().unwrap();
         let created = kith.ctx.db.series_occurrences(&series_id).await.unwrap();
         assert!(created.len() >= 7, "eight weeks ahead: {created:?}");
         // One more single event, to show the series does not hide others.
-        events::create_event(&kith.ctx, "runners", None, &draft("Picnic", 3, None))
-            .await
-            .unwrap();
+        events::create_event(
+            &kith.ctx,
+            "runners",
+            By::Operator,
+            &draft("Picnic", 3, None),
+        )
+        .await
+        .unwrap();
 
         // The hourly run, three weeks on, adds dates quietly.
         let later = kith_storage::now_millis() + 21 * 86_400_000;

@@ -3,6 +3,7 @@
 //! blocked one, other ports of a block that names none — and a handle that is more than a
 //! name and a host is refused before anything is fetched.
 
+use kith_federation::actions::By;
 use std::sync::{Arc, Mutex};
 
 use axum::{Router, http::Uri};
@@ -58,9 +59,15 @@ async fn a_blocked_address_stays_out_when_written_as_ipv4_mapped_ipv6() {
     let (peer, felix) = mastodon().await;
     let port = port_of(&peer);
     // The operator blocks the server by the address it federates from.
-    instance_safety::block_domain(&kith.ctx, &format!("127.0.0.1:{port}"), false, None, None)
-        .await
-        .unwrap();
+    instance_safety::block_domain(
+        &kith.ctx,
+        &format!("127.0.0.1:{port}"),
+        false,
+        None,
+        By::Operator,
+    )
+    .await
+    .unwrap();
     // The same server, its ids written on [::ffff:7f00:1] (a dual-stack socket reaches
     // 127.0.0.1 there, so its documents can be fetched).
     let mapped = respelled(&felix, &peer, &format!("http://[::ffff:7f00:1]:{port}"));
@@ -106,7 +113,7 @@ async fn a_block_covers_a_trailing_dot_names_under_it_and_every_port_unless_it_n
     let sub_id = sub["id"].as_str().unwrap();
     assert!(kith.ctx.db.membership(&group.id, sub_id).await.is_ok());
     let block = format!("peer.test:{port}");
-    let ended = instance_safety::block_domain(&kith.ctx, &block, false, None, None)
+    let ended = instance_safety::block_domain(&kith.ctx, &block, false, None, By::Operator)
         .await
         .unwrap();
     assert_eq!(ended, 1, "the member on a.peer.test was covered");
@@ -114,18 +121,18 @@ async fn a_block_covers_a_trailing_dot_names_under_it_and_every_port_unless_it_n
     for (actor, what) in [(&sub, "a name under it"), (&dotted, "a trailing dot")] {
         assert_eq!(follow_as(&peer, &felix, actor, &group).await, 403, "{what}");
     }
-    instance_safety::unblock_domain(&kith.ctx, &block, None)
+    instance_safety::unblock_domain(&kith.ctx, &block, By::Operator)
         .await
         .unwrap();
 
     // Without a port, as typed by an operator in capitals with a trailing dot: every port.
-    instance_safety::block_domain(&kith.ctx, "PEER.Test.", true, None, None)
+    instance_safety::block_domain(&kith.ctx, "PEER.Test.", true, None, By::Operator)
         .await
         .unwrap();
-    instance_safety::block_domain(&kith.ctx, "Peer.Test.", false, None, None)
+    instance_safety::block_domain(&kith.ctx, "Peer.Test.", false, None, By::Operator)
         .await
         .unwrap();
-    let blocks = instance_safety::domain_blocks(&kith.ctx, None)
+    let blocks = instance_safety::domain_blocks(&kith.ctx, By::Operator)
         .await
         .unwrap();
     assert_eq!(blocks.len(), 1, "one spelling, one block");
@@ -133,7 +140,7 @@ async fn a_block_covers_a_trailing_dot_names_under_it_and_every_port_unless_it_n
     for (actor, what) in [(&deeper, "two names under it"), (&plain, "its port")] {
         assert_eq!(follow_as(&peer, &felix, actor, &group).await, 403, "{what}");
     }
-    instance_safety::unblock_domain(&kith.ctx, "peer.test", None)
+    instance_safety::unblock_domain(&kith.ctx, "peer.test", By::Operator)
         .await
         .unwrap();
 
@@ -142,7 +149,7 @@ async fn a_block_covers_a_trailing_dot_names_under_it_and_every_port_unless_it_n
         format!("peer.test:{}", port.parse::<u16>().unwrap() ^ 1),
         "er.test".into(),
     ] {
-        instance_safety::block_domain(&kith.ctx, &other, false, None, None)
+        instance_safety::block_domain(&kith.ctx, &other, false, None, By::Operator)
             .await
             .unwrap();
     }

@@ -3,6 +3,7 @@
 //! banned from a group are told why instead of being shown Join and answer buttons. Addresses
 //! in posts are links.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{bans, events, posts};
 use kith_storage::{JoinPolicy, MemberRole, MemberState};
 
@@ -27,9 +28,14 @@ async fn the_answer_given_is_pressed_held_replies_say_so_and_banned_people_see_w
         )
         .await
         .unwrap();
-    let event = events::create_event(&kith.ctx, "runners", None, &draft("Park run", 3, None))
-        .await
-        .unwrap();
+    let event = events::create_event(
+        &kith.ctx,
+        "runners",
+        By::Operator,
+        &draft("Park run", 3, None),
+    )
+    .await
+    .unwrap();
     let key = event.object.id.rsplit('/').next().unwrap().to_owned();
     let member = Browser::of(&kith, &mia).await;
 
@@ -100,9 +106,15 @@ async fn the_answer_given_is_pressed_held_replies_say_so_and_banned_people_see_w
     );
 
     // Banned: told why, no buttons.
-    bans::ban(&kith.ctx, "runners", &mia.actor_id, Some("spam"), None)
-        .await
-        .unwrap();
+    bans::ban(
+        &kith.ctx,
+        "runners",
+        &mia.actor_id,
+        Some("spam"),
+        By::Operator,
+    )
+    .await
+    .unwrap();
     let (_, page) = member.get(&kith, "/g/runners").await;
     assert!(
         page.contains("The organisers banned you from this group"),

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use kith_federation::actions::By;
 use kith_federation::actions::events::{cancel_event, create_event, delete_event};
 use kith_federation::actions::groups::{PolicyChange, change_policies};
 use kith_federation::actions::instance::ensure_instance_actor;
@@ -48,11 +49,11 @@ async fn an_event_whose_create_cannot_be_queued_is_not_stored() {
         let (ctx, _bob) = group_with_remote(&t, true).await;
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
-        let failed = create_event(&ctx, "runners", None, &draft(None)).await;
+        let failed = create_event(&ctx, "runners", By::Operator, &draft(None)).await;
         assert!(failed.is_err(), "{}: {failed:?}", t.label);
         assert!(calendar(&ctx).await.is_empty(), "{}: stored", t.label);
         mend_queue(&t, &pool).await;
-        let event = create_event(&ctx, "runners", None, &draft(None))
+        let event = create_event(&ctx, "runners", By::Operator, &draft(None))
             .await
             .unwrap();
         assert_eq!(calendar(&ctx).await.len(), 1, "{}", t.label);
@@ -69,13 +70,19 @@ async fn a_series_whose_occurrences_cannot_be_published_is_not_stored() {
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
         let weekly = draft(Some("FREQ=WEEKLY;COUNT=3"));
-        assert!(create_event(&ctx, "runners", None, &weekly).await.is_err());
+        assert!(
+            create_event(&ctx, "runners", By::Operator, &weekly)
+                .await
+                .is_err()
+        );
         assert!(calendar(&ctx).await.is_empty(), "{}: stored", t.label);
         // Nothing left for the hourly job to publish later, unasked.
         assert!(t.db.open_series().await.unwrap().is_empty(), "{}", t.label);
         assert_eq!(extend_all_series(&ctx, now_millis()).await.unwrap(), 0);
         mend_queue(&t, &pool).await;
-        let first = create_event(&ctx, "runners", None, &weekly).await.unwrap();
+        let first = create_event(&ctx, "runners", By::Operator, &weekly)
+            .await
+            .unwrap();
         assert!(first.object.announce_id.is_some(), "{}", t.label);
         assert_eq!(calendar(&ctx).await.len(), 3, "{}", t.label);
         let published = queued(&t.db).await;
@@ -90,23 +97,23 @@ async fn a_series_whose_occurrences_cannot_be_published_is_not_stored() {
 async fn a_cancellation_or_deletion_whose_activity_cannot_be_queued_changes_nothing() {
     for t in testing::all().await {
         let (ctx, _bob) = group_with_remote(&t, true).await;
-        let event = create_event(&ctx, "runners", None, &draft(None))
+        let event = create_event(&ctx, "runners", By::Operator, &draft(None))
             .await
             .unwrap();
         let id = event.object.id.clone();
         let before = queued(&t.db).await;
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
-        assert!(cancel_event(&ctx, &id, None).await.is_err());
-        assert!(delete_event(&ctx, &id, None).await.is_err());
+        assert!(cancel_event(&ctx, &id, By::Operator).await.is_err());
+        assert!(delete_event(&ctx, &id, By::Operator).await.is_err());
         let kept = t.db.event(&id).await.unwrap();
         assert_eq!(kept.fields.status, event.fields.status, "{}", t.label);
         assert!(kept.object.deleted_at.is_none(), "{}: deleted", t.label);
         mend_queue(&t, &pool).await;
-        cancel_event(&ctx, &id, None).await.unwrap();
+        cancel_event(&ctx, &id, By::Operator).await.unwrap();
         let cancelled = queued(&t.db).await;
         assert!(cancelled > before, "{}", t.label);
-        delete_event(&ctx, &id, None).await.unwrap();
+        delete_event(&ctx, &id, By::Operator).await.unwrap();
         assert!(t.db.event(&id).await.unwrap().object.deleted_at.is_some());
         assert!(queued(&t.db).await > cancelled, "{}", t.label);
     }
@@ -124,7 +131,7 @@ async fn a_join_policy_whose_update_cannot_be_queued_is_not_changed() {
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
         assert!(
-            change_policies(&ctx, "runners", None, &change)
+            change_policies(&ctx, "runners", By::Operator, &change)
                 .await
                 .is_err()
         );
@@ -133,7 +140,7 @@ async fn a_join_policy_whose_update_cannot_be_queued_is_not_changed() {
         assert_eq!(settings.post_policy, "members", "{}", t.label);
         assert!(!t.db.actor(GROUP).await.unwrap().manually_approves_followers);
         mend_queue(&t, &pool).await;
-        let settings = change_policies(&ctx, "runners", None, &change)
+        let settings = change_policies(&ctx, "runners", By::Operator, &change)
             .await
             .unwrap();
         assert_eq!(settings.join_policy, "approval", "{}", t.label);
@@ -160,11 +167,17 @@ async fn a_report_whose_flag_cannot_be_queued_stays_open() {
             .unwrap();
         let pool = pool(&t).await;
         break_queue(&t, &pool).await;
-        assert!(resolve(&ctx, &report.id, "spam", true, None).await.is_err());
+        assert!(
+            resolve(&ctx, &report.id, "spam", true, By::Operator)
+                .await
+                .is_err()
+        );
         assert_eq!(t.db.report(&report.id).await.unwrap().state, "open");
         assert!(t.db.audit_log(None, 10).await.unwrap().is_empty());
         mend_queue(&t, &pool).await;
-        let resolved = resolve(&ctx, &report.id, "spam", true, None).await.unwrap();
+        let resolved = resolve(&ctx, &report.id, "spam", true, By::Operator)
+            .await
+            .unwrap();
         assert!(resolved.forwarded, "{}", t.label);
         assert_eq!(queued(&t.db).await, 1, "{}: the Flag", t.label);
         assert_eq!(t.db.audit_log(None, 10).await.unwrap().len(), 1);

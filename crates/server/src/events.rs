@@ -3,6 +3,7 @@
 
 use anyhow::{Context as _, bail};
 use kith_federation::Context;
+use kith_federation::actions::By;
 use kith_federation::actions::{events, rsvp, tokens};
 use kith_federation::events::patch::{EventPatch, patched};
 use kith_federation::events::{EventDraft, local_rfc3339};
@@ -33,13 +34,25 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
                 repeat: args.repeat,
                 ..patched(EventDraft::default(), &patch_of(args.fields))
             };
-            let event = events::create_event(&ctx, &args.group, by.as_ref(), &draft).await?;
+            let event = events::create_event(
+                &ctx,
+                &args.group,
+                by.as_ref().map_or(By::Operator, By::Account),
+                &draft,
+            )
+            .await?;
             println!("{}", event.object.id);
         }
         EventCommand::Update(args) => {
             let by = organiser(&ctx, &args.fields).await?;
             let patch = patch_of(args.fields);
-            let event = events::update_event(&ctx, &args.id, by.as_ref(), &patch).await?;
+            let event = events::update_event(
+                &ctx,
+                &args.id,
+                by.as_ref().map_or(By::Operator, By::Account),
+                &patch,
+            )
+            .await?;
             println!(
                 "{} updated: {}",
                 event.object.id,
@@ -47,20 +60,20 @@ pub async fn run(config: &Config, command: EventCommand) -> anyhow::Result<()> {
             );
         }
         EventCommand::Cancel(e) => {
-            let event = events::cancel_event(&ctx, &e.id, None).await?;
+            let event = events::cancel_event(&ctx, &e.id, By::Operator).await?;
             println!("{} is cancelled", event.object.id);
         }
         EventCommand::Delete(e) => {
-            events::delete_event(&ctx, &e.id, None).await?;
+            events::delete_event(&ctx, &e.id, By::Operator).await?;
             println!("{} is deleted", e.id);
         }
         EventCommand::Show { id } => show(&ctx, &id).await?,
         EventCommand::Approve(m) => {
-            let r = rsvp::decide(&ctx, &m.id, &m.member, true, None).await?;
+            let r = rsvp::decide(&ctx, &m.id, &m.member, true, By::Operator).await?;
             println!("{} is now {}", r.actor_id, r.status);
         }
         EventCommand::Reject(m) => {
-            let r = rsvp::decide(&ctx, &m.id, &m.member, false, None).await?;
+            let r = rsvp::decide(&ctx, &m.id, &m.member, false, By::Operator).await?;
             println!("{} is now {}", r.actor_id, r.status);
         }
         EventCommand::Rsvp {
@@ -123,7 +136,7 @@ async fn organiser(ctx: &Context, f: &EventFieldArgs) -> anyhow::Result<Option<A
 }
 
 async fn show(ctx: &Context, id: &str) -> anyhow::Result<()> {
-    let (event, answers) = rsvp::answers(ctx, id, None).await?;
+    let (event, answers) = rsvp::answers(ctx, id, By::Operator).await?;
     let o = &event.object;
     let f = &event.fields;
     println!("{}", o.name.as_deref().unwrap_or_default());

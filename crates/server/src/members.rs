@@ -1,6 +1,7 @@
 //! Admin commands for membership and tokens. Whatever they send (Accept, Reject, Follow) is
 //! queued in the database; the running server's delivery worker sends it within a second.
 
+use kith_federation::actions::By;
 use kith_federation::actions::{membership, tokens};
 
 use crate::{admin::open_context, cli::MemberArgs, config::Config};
@@ -8,7 +9,7 @@ use crate::{admin::open_context, cli::MemberArgs, config::Config};
 /// `kith group requests GROUP`.
 pub async fn list_requests(config: &Config, group: &str) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    let requests = membership::join_requests(&ctx, group, None).await?;
+    let requests = membership::join_requests(&ctx, group, By::Operator).await?;
     if requests.is_empty() {
         println!("nobody waits to join {group}");
     }
@@ -33,7 +34,7 @@ pub async fn list_requests(config: &Config, group: &str) -> anyhow::Result<()> {
 /// `kith group approve GROUP MEMBER`.
 pub async fn approve(config: &Config, args: MemberArgs) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    let member = membership::approve_member(&ctx, &args.group, &args.member, None).await?;
+    let member = membership::approve_member(&ctx, &args.group, &args.member, By::Operator).await?;
     println!("{} is now a member of {}", member.id, args.group);
     Ok(())
 }
@@ -41,7 +42,7 @@ pub async fn approve(config: &Config, args: MemberArgs) -> anyhow::Result<()> {
 /// `kith group remove GROUP MEMBER`.
 pub async fn remove(config: &Config, args: MemberArgs) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    let member = membership::remove_member(&ctx, &args.group, &args.member, None).await?;
+    let member = membership::remove_member(&ctx, &args.group, &args.member, By::Operator).await?;
     println!("{} is no longer in {}", member.id, args.group);
     Ok(())
 }

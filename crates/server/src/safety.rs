@@ -2,6 +2,7 @@
 //! queued in the database and delivered by the running server, and each lands in the audit log.
 
 use kith_federation::Context;
+use kith_federation::actions::By;
 use kith_federation::actions::{group_safety, groups, instance_safety, reports};
 
 use crate::admin::open_context;
@@ -18,7 +19,7 @@ pub async fn ban(config: &Config, args: BanArgs) -> anyhow::Result<()> {
         &args.group,
         &args.handle,
         args.reason.as_deref(),
-        None,
+        By::Operator,
     )
     .await?;
     println!("{} is banned from {}", person.id, args.group);
@@ -28,7 +29,7 @@ pub async fn ban(config: &Config, args: BanArgs) -> anyhow::Result<()> {
 /// `kith group unban GROUP HANDLE`.
 pub async fn unban(config: &Config, group: &str, handle: &str) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    let person = group_safety::unban(&ctx, group, handle, None).await?;
+    let person = group_safety::unban(&ctx, group, handle, By::Operator).await?;
     println!("{} may join {group} again", person.id);
     Ok(())
 }
@@ -38,11 +39,11 @@ pub async fn moderator(config: &Config, command: ModeratorCommand) -> anyhow::Re
     let ctx = open_context(config).await?;
     match command {
         ModeratorCommand::Add(args) => {
-            group_safety::add_moderator(&ctx, &args.group, &args.user, None).await?;
+            group_safety::add_moderator(&ctx, &args.group, &args.user, By::Operator).await?;
             println!("{} now moderates {}", args.user, args.group);
         }
         ModeratorCommand::Remove(args) => {
-            group_safety::remove_moderator(&ctx, &args.group, &args.user, None).await?;
+            group_safety::remove_moderator(&ctx, &args.group, &args.user, By::Operator).await?;
             println!("{} no longer moderates {}", args.user, args.group);
         }
     }
@@ -58,7 +59,7 @@ pub async fn policy(config: &Config, args: PolicyArgs) -> anyhow::Result<()> {
         post_policy: args.post,
         reply_policy: args.replies,
     };
-    let now = groups::change_policies(&ctx, &args.group, None, &change).await?;
+    let now = groups::change_policies(&ctx, &args.group, By::Operator, &change).await?;
     println!(
         "{}: join {}, post {}, replies {}",
         args.group, now.join_policy, now.post_policy, now.reply_policy
@@ -70,7 +71,7 @@ pub async fn policy(config: &Config, args: PolicyArgs) -> anyhow::Result<()> {
 pub async fn post(config: &Config, command: PostCommand) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
     let PostCommand::Remove { url, reason } = command;
-    let post = group_safety::remove_post(&ctx, &url, reason.as_deref(), None).await?;
+    let post = group_safety::remove_post(&ctx, &url, reason.as_deref(), By::Operator).await?;
     println!("removed {}", post.id);
     Ok(())
 }
@@ -84,18 +85,23 @@ pub async fn domain(config: &Config, command: DomainCommand) -> anyhow::Result<(
             silence,
             reason,
         } => {
-            let ended =
-                instance_safety::block_domain(&ctx, &domain, silence, reason.as_deref(), None)
-                    .await?;
+            let ended = instance_safety::block_domain(
+                &ctx,
+                &domain,
+                silence,
+                reason.as_deref(),
+                By::Operator,
+            )
+            .await?;
             let what = if silence { "silenced" } else { "blocked" };
             println!("{domain} is {what}; {ended} memberships ended");
         }
         DomainCommand::Unblock { domain } => {
-            instance_safety::unblock_domain(&ctx, &domain, None).await?;
+            instance_safety::unblock_domain(&ctx, &domain, By::Operator).await?;
             println!("{domain} is no longer blocked");
         }
         DomainCommand::List => {
-            for block in instance_safety::domain_blocks(&ctx, None).await? {
+            for block in instance_safety::domain_blocks(&ctx, By::Operator).await? {
                 println!(
                     "{}\t{}\t{}",
                     block.domain,
@@ -114,11 +120,12 @@ pub async fn person(config: &Config, command: PersonCommand) -> anyhow::Result<(
     match command {
         PersonCommand::Block { handle, reason } => {
             let actor =
-                instance_safety::block_actor(&ctx, &handle, reason.as_deref(), None).await?;
+                instance_safety::block_actor(&ctx, &handle, reason.as_deref(), By::Operator)
+                    .await?;
             println!("{} is blocked on this instance", actor.id);
         }
         PersonCommand::Unblock { handle } => {
-            let actor = instance_safety::unblock_actor(&ctx, &handle, None).await?;
+            let actor = instance_safety::unblock_actor(&ctx, &handle, By::Operator).await?;
             println!("{} is no longer blocked", actor.id);
         }
     }
@@ -135,7 +142,7 @@ pub async fn report(config: &Config, command: ReportCommand) -> anyhow::Result<(
             resolution,
             forward,
         } => {
-            let report = reports::resolve(&ctx, &id, &resolution, forward, None).await?;
+            let report = reports::resolve(&ctx, &id, &resolution, forward, By::Operator).await?;
             let sent = if report.forwarded {
                 ", forwarded to their server"
             } else {
@@ -148,7 +155,7 @@ pub async fn report(config: &Config, command: ReportCommand) -> anyhow::Result<(
 }
 
 async fn list_reports(ctx: &Context, all: bool) -> anyhow::Result<()> {
-    let list = reports::reports(ctx, all, None).await?;
+    let list = reports::reports(ctx, all, By::Operator).await?;
     if list.is_empty() {
         println!("no reports wait");
     }
@@ -169,7 +176,7 @@ async fn list_reports(ctx: &Context, all: bool) -> anyhow::Result<()> {
 /// `kith audit`.
 pub async fn audit(config: &Config) -> anyhow::Result<()> {
     let ctx = open_context(config).await?;
-    for entry in instance_safety::audit_log(&ctx, None, None).await? {
+    for entry in instance_safety::audit_log(&ctx, None, By::Operator).await? {
         let when = kith_federation::protocol::rfc3339(entry.created_at);
         println!(
             "{when}\t{}\t{}\t{}\t{}",

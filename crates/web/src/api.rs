@@ -6,6 +6,7 @@ use axum::{
     extract::{Path, State},
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::membership;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +40,7 @@ async fn list_join_requests(
     Authed(account): Authed,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<JoinRequestView>>, ApiError> {
-    let requests = membership::join_requests(&state.ctx, &name, Some(&account)).await?;
+    let requests = membership::join_requests(&state.ctx, &name, By::Account(&account)).await?;
     Ok(Json(
         requests
             .into_iter()
@@ -73,7 +74,7 @@ async fn approve_join_request(
     Json(body): Json<MemberBody>,
 ) -> Result<Json<MemberResult>, ApiError> {
     let member =
-        membership::approve_member(&state.ctx, &name, &body.member, Some(&account)).await?;
+        membership::approve_member(&state.ctx, &name, &body.member, By::Account(&account)).await?;
     Ok(Json(MemberResult {
         id: member.id,
         state: "accepted",
@@ -86,7 +87,8 @@ async fn remove_member(
     Path(name): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<MemberResult>, ApiError> {
-    let member = membership::remove_member(&state.ctx, &name, &body.member, Some(&account)).await?;
+    let member =
+        membership::remove_member(&state.ctx, &name, &body.member, By::Account(&account)).await?;
     Ok(Json(MemberResult {
         id: member.id,
         state: "removed",

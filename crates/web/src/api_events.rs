@@ -7,6 +7,7 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{events, online_link, rsvp, tokens};
 use kith_federation::events::{EventDraft, local_rfc3339};
 use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
@@ -97,7 +98,7 @@ async fn create_event(
     Path(name): Path<String>,
     Json(draft): Json<EventDraft>,
 ) -> Result<(StatusCode, Json<EventView>), ApiError> {
-    let event = events::create_event(&state.ctx, &name, Some(&account), &draft).await?;
+    let event = events::create_event(&state.ctx, &name, By::Account(&account), &draft).await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&state, event, Some(&account)).await?),
@@ -122,7 +123,7 @@ async fn update_event(
     Path(key): Path<String>,
     Json(patch): Json<events::EventPatch>,
 ) -> Result<Json<EventView>, ApiError> {
-    let event = events::update_event(&state.ctx, &key, Some(&account), &patch).await?;
+    let event = events::update_event(&state.ctx, &key, By::Account(&account), &patch).await?;
     Ok(Json(view(&state, event, Some(&account)).await?))
 }
 
@@ -131,7 +132,7 @@ async fn cancel_event(
     Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<Json<EventView>, ApiError> {
-    let event = events::cancel_event(&state.ctx, &key, Some(&account)).await?;
+    let event = events::cancel_event(&state.ctx, &key, By::Account(&account)).await?;
     Ok(Json(view(&state, event, Some(&account)).await?))
 }
 
@@ -140,7 +141,7 @@ async fn delete_event(
     Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    events::delete_event(&state.ctx, &key, Some(&account)).await?;
+    events::delete_event(&state.ctx, &key, By::Account(&account)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,7 +170,7 @@ async fn list_answers(
     Authed(account): Authed,
     Path(key): Path<String>,
 ) -> Result<Json<Vec<AnswerView>>, ApiError> {
-    let (_, list) = rsvp::answers(&state.ctx, &key, Some(&account)).await?;
+    let (_, list) = rsvp::answers(&state.ctx, &key, By::Account(&account)).await?;
     Ok(Json(list.into_iter().map(|(_, r)| r.into()).collect()))
 }
 
@@ -185,7 +186,7 @@ async fn approve_answer(
     Path(key): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
-    let r = rsvp::decide(&state.ctx, &key, &body.member, true, Some(&account)).await?;
+    let r = rsvp::decide(&state.ctx, &key, &body.member, true, By::Account(&account)).await?;
     Ok(Json(r.into()))
 }
 
@@ -195,7 +196,7 @@ async fn reject_answer(
     Path(key): Path<String>,
     Json(body): Json<MemberBody>,
 ) -> Result<Json<AnswerView>, ApiError> {
-    let r = rsvp::decide(&state.ctx, &key, &body.member, false, Some(&account)).await?;
+    let r = rsvp::decide(&state.ctx, &key, &body.member, false, By::Account(&account)).await?;
     Ok(Json(r.into()))
 }
 

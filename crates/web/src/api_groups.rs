@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{joining, moderation, posts};
 use kith_storage::{Actor, CalendarScope, MemberState, StoredObject, now_millis};
 use serde::{Deserialize, Serialize};
@@ -284,9 +285,12 @@ async fn held(
     Authed(account): Authed,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<PostView>>, ApiError> {
-    let g =
-        kith_federation::actions::membership::moderated_group(&state.ctx, &name, Some(&account))
-            .await?;
+    let g = kith_federation::actions::membership::moderated_group(
+        &state.ctx,
+        &name,
+        By::Account(&account),
+    )
+    .await?;
     let list = state.ctx.db.held_posts(&g.id).await?;
     Ok(Json(list.iter().map(post_view).collect()))
 }

@@ -8,6 +8,7 @@ use axum::{
     http::StatusCode,
     routing::{delete, get, post, put},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{group_safety, groups, instance_safety, joining, reports};
 use kith_storage::Report;
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ async fn put_policy(
         reply_policy: form.reply_policy,
         visibility: form.visibility,
     };
-    let now = groups::change_settings(&state.ctx, &name, Some(&account), &change).await?;
+    let now = groups::change_settings(&state.ctx, &name, By::Account(&account), &change).await?;
     Ok(Json(json!({
         "title": now.group.display_name,
         "summary": now.group.summary,
@@ -106,9 +107,12 @@ async fn bans(
     Authed(account): Authed,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let group =
-        kith_federation::actions::membership::moderated_group(&state.ctx, &name, Some(&account))
-            .await?;
+    let group = kith_federation::actions::membership::moderated_group(
+        &state.ctx,
+        &name,
+        By::Account(&account),
+    )
+    .await?;
     let list = state.ctx.db.group_bans(&group.id).await?;
     Ok(Json(
         list.into_iter()
@@ -128,7 +132,7 @@ async fn ban(
         &name,
         &form.handle,
         form.reason.as_deref(),
-        Some(&account),
+        By::Account(&account),
     )
     .await?;
     Ok((
@@ -142,7 +146,7 @@ async fn unban(
     Authed(account): Authed,
     Path((name, who)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let person = group_safety::unban(&state.ctx, &name, &who, Some(&account)).await?;
+    let person = group_safety::unban(&state.ctx, &name, &who, By::Account(&account)).await?;
     Ok(Json(json!({"actor": person.id, "banned": false})))
 }
 
@@ -165,7 +169,8 @@ async fn add_moderator(
     Path(name): Path<String>,
     Json(form): Json<ModeratorForm>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let person = group_safety::add_moderator(&state.ctx, &name, &form.user, Some(&account)).await?;
+    let person =
+        group_safety::add_moderator(&state.ctx, &name, &form.user, By::Account(&account)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"actor": person.id, "moderator": true})),
@@ -177,7 +182,8 @@ async fn remove_moderator(
     Authed(account): Authed,
     Path((name, user)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let person = group_safety::remove_moderator(&state.ctx, &name, &user, Some(&account)).await?;
+    let person =
+        group_safety::remove_moderator(&state.ctx, &name, &user, By::Account(&account)).await?;
     Ok(Json(json!({"actor": person.id, "moderator": false})))
 }
 
@@ -192,9 +198,13 @@ async fn remove_post(
     Authed(account): Authed,
     Json(form): Json<RemoveForm>,
 ) -> Result<Json<Value>, ApiError> {
-    let post =
-        group_safety::remove_post(&state.ctx, &form.id, form.reason.as_deref(), Some(&account))
-            .await?;
+    let post = group_safety::remove_post(
+        &state.ctx,
+        &form.id,
+        form.reason.as_deref(),
+        By::Account(&account),
+    )
+    .await?;
     Ok(Json(json!({"id": post.id, "removed": true})))
 }
 
@@ -240,7 +250,7 @@ async fn list_reports(
     Authed(account): Authed,
     Query(q): Query<ReportsQuery>,
 ) -> Result<Json<Vec<ReportView>>, ApiError> {
-    let list = reports::reports(&state.ctx, q.all, Some(&account)).await?;
+    let list = reports::reports(&state.ctx, q.all, By::Account(&account)).await?;
     Ok(Json(list.iter().map(report_view).collect()))
 }
 
@@ -285,7 +295,7 @@ async fn resolve_report(
         &id,
         &form.resolution,
         form.forward,
-        Some(&account),
+        By::Account(&account),
     )
     .await?;
     Ok(Json(report_view(&report)))
@@ -303,7 +313,7 @@ async fn domain_blocks(
     State(state): State<AppState>,
     Authed(account): Authed,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let list = instance_safety::domain_blocks(&state.ctx, Some(&account)).await?;
+    let list = instance_safety::domain_blocks(&state.ctx, By::Account(&account)).await?;
     Ok(Json(
         list.into_iter()
             .map(|b| json!({"domain": b.domain, "severity": b.severity, "reason": b.reason, "created_at": b.created_at}))
@@ -321,7 +331,7 @@ async fn block_domain(
         &form.domain,
         form.silence,
         form.reason.as_deref(),
-        Some(&account),
+        By::Account(&account),
     )
     .await?;
     let domain = instance_safety::normalize_domain(&form.domain)?;
@@ -337,7 +347,7 @@ async fn unblock_domain(
     Authed(account): Authed,
     Path(domain): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    instance_safety::unblock_domain(&state.ctx, &domain, Some(&account)).await?;
+    instance_safety::unblock_domain(&state.ctx, &domain, By::Account(&account)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -351,7 +361,7 @@ async fn actor_blocks(
     State(state): State<AppState>,
     Authed(account): Authed,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let list = instance_safety::actor_blocks(&state.ctx, Some(&account)).await?;
+    let list = instance_safety::actor_blocks(&state.ctx, By::Account(&account)).await?;
     Ok(Json(
         list.into_iter()
             .map(|b| json!({"actor": b.actor_id, "reason": b.reason, "created_at": b.created_at}))
@@ -368,7 +378,7 @@ async fn block_actor(
         &state.ctx,
         &form.handle,
         form.reason.as_deref(),
-        Some(&account),
+        By::Account(&account),
     )
     .await?;
     Ok((
@@ -382,7 +392,7 @@ async fn unblock_actor(
     Authed(account): Authed,
     Path(who): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    instance_safety::unblock_actor(&state.ctx, &who, Some(&account)).await?;
+    instance_safety::unblock_actor(&state.ctx, &who, By::Account(&account)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -396,7 +406,7 @@ async fn audit(
     Authed(account): Authed,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let list = instance_safety::audit_log(&state.ctx, q.before, Some(&account)).await?;
+    let list = instance_safety::audit_log(&state.ctx, q.before, By::Account(&account)).await?;
     Ok(Json(
         list.into_iter()
             .map(|e| json!({"id": e.id, "actor": e.actor, "action": e.action, "target": e.target, "group": e.group_id, "reason": e.reason, "created_at": e.created_at}))

@@ -6,6 +6,7 @@
 
 mod support;
 
+use kith_federation::actions::By;
 use kith_federation::actions::groups::{PolicyChange, change_policies};
 use kith_federation::{
     Context, FederationSettings, actions::instance::ensure_instance_actor, keys, names,
@@ -107,7 +108,7 @@ async fn a_group_that_approves_members_is_public_to_lemmy_and_approving_to_other
             join_policy: Some(JoinPolicy::Approval.as_str().into()),
             ..PolicyChange::default()
         };
-        change_policies(&state.ctx, "runners", None, &change)
+        change_policies(&state.ctx, "runners", By::Operator, &change)
             .await
             .unwrap();
         let lemmy = [

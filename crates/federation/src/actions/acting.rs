@@ -14,19 +14,36 @@ use crate::software::Readers;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
 
+/// Who takes an action. The instance's operator (the command line, run by whoever runs the
+/// server) may do anything an administrator may; an account may do what its roles allow, checked
+/// by each action. There is no "nobody": every action names one or the other.
+#[derive(Clone, Copy, Debug)]
+pub enum By<'a> {
+    /// The operator at the command line.
+    Operator,
+    /// A signed-in account (the pages, the JSON API).
+    Account(&'a Account),
+}
+
+impl<'a> By<'a> {
+    /// The account acting, if it is one.
+    pub fn account(self) -> Option<&'a Account> {
+        match self {
+            By::Operator => None,
+            By::Account(account) => Some(account),
+        }
+    }
+}
+
 /// Who the audit log names for an action: the account, or `operator` for the command line.
-pub fn acting_name(by: Option<&Account>) -> &str {
-    by.map_or("operator", |a| a.username.as_str())
+pub fn acting_name(by: By<'_>) -> &str {
+    by.account().map_or("operator", |a| a.username.as_str())
 }
 
 /// The person a moderation activity is sent as: the moderator acting, or for the command line
 /// the group's owner (Lemmy reads the actor of a mod action as a person of the group's instance).
-pub(crate) async fn acting_actor(
-    ctx: &Context,
-    group: &Actor,
-    by: Option<&Account>,
-) -> Result<Actor> {
-    if let Some(account) = by {
+pub(crate) async fn acting_actor(ctx: &Context, group: &Actor, by: By<'_>) -> Result<Actor> {
+    if let By::Account(account) = by {
         return Ok(ctx.db.actor(&account.actor_id).await?);
     }
     match ctx.db.group_owner(&group.id).await? {

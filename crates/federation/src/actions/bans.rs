@@ -7,12 +7,12 @@
 //! accepted but ends every follow between two accounts on a `Block`; Mastodon unfollows on it
 //! too). Lemmy gets neither: 0.19 has no `Reject` and refuses a `Block` by a group.
 
-use kith_storage::{Account, Actor, MemberRole, StorageError};
+use kith_storage::{Actor, MemberRole, StorageError};
 use serde_json::json;
 
 use crate::actions::acting::{
-    Direct, acting_actor, acting_name, group_activity, plan_moderation, reason_of, remote_inbox,
-    resolve_person,
+    By, Direct, acting_actor, acting_name, group_activity, plan_moderation, reason_of,
+    remote_inbox, resolve_person,
 };
 use crate::actions::membership::moderated_group;
 use crate::activities::follow::follow_answer;
@@ -52,7 +52,7 @@ pub async fn ban(
     group_name: &str,
     who: &str,
     reason: Option<&str>,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, by).await?;
     let person = resolve_person(ctx, who).await?;
@@ -74,7 +74,7 @@ pub async fn ban(
             "the owner cannot be banned".into(),
         ));
     }
-    if by.is_some_and(|a| a.actor_id == person.id) {
+    if by.account().is_some_and(|a| a.actor_id == person.id) {
         return Err(FederationError::BadRequest(
             "you cannot ban yourself".into(),
         ));
@@ -132,12 +132,7 @@ pub async fn ban(
 }
 
 /// Lifts a ban: the group announces `Undo{Block}`; the person may ask to join again.
-pub async fn unban(
-    ctx: &Context,
-    group_name: &str,
-    who: &str,
-    by: Option<&Account>,
-) -> Result<Actor> {
+pub async fn unban(ctx: &Context, group_name: &str, who: &str, by: By<'_>) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, by).await?;
     let person = resolve_person(ctx, who).await?;
     let actor = acting_actor(ctx, &group, by).await?;

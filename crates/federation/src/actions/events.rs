@@ -5,10 +5,11 @@
 //! Each server gets the forms it reads (`event_forms`).
 
 use kith_storage::{
-    Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
+    Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
 };
 use serde_json::{Value, json};
 
+use crate::actions::acting::By;
 use crate::actions::event_forms::{
     announce_form, change_forms, deletion_forms, organiser_person, poll_form,
 };
@@ -28,11 +29,7 @@ pub use crate::events::patch::EventPatch;
 
 /// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
 /// may organise it (any event for the operator).
-pub async fn organised_event(
-    ctx: &Context,
-    id: &str,
-    by: Option<&Account>,
-) -> Result<(StoredEvent, Actor)> {
+pub async fn organised_event(ctx: &Context, id: &str, by: By<'_>) -> Result<(StoredEvent, Actor)> {
     let id = if id.contains('/') {
         id.to_owned()
     } else {
@@ -52,8 +49,8 @@ pub async fn organised_event(
 }
 
 /// The organiser an action is done as: the account, or for the operator the group's owner.
-async fn organiser_of(ctx: &Context, group: &Actor, by: Option<&Account>) -> Result<String> {
-    if let Some(account) = by {
+async fn organiser_of(ctx: &Context, group: &Actor, by: By<'_>) -> Result<String> {
+    if let By::Account(account) = by {
         return Ok(account.actor_id.clone());
     }
     Ok(ctx
@@ -70,7 +67,7 @@ async fn organiser_of(ctx: &Context, group: &Actor, by: Option<&Account>) -> Res
 pub async fn create_event(
     ctx: &Context,
     group_name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     draft: &EventDraft,
 ) -> Result<StoredEvent> {
     let group = moderated_group(ctx, group_name, by).await?;
@@ -309,7 +306,7 @@ pub async fn live_question_document(ctx: &Context, question_id: &str) -> Result<
 pub async fn update_event(
     ctx: &Context,
     id: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     patch: &EventPatch,
 ) -> Result<StoredEvent> {
     let (event, group) = organised_event(ctx, id, by).await?;
@@ -341,7 +338,7 @@ pub async fn update_event(
 }
 
 /// Cancels an event: it stays listed, marked `CANCELLED` everywhere.
-pub async fn cancel_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<StoredEvent> {
+pub async fn cancel_event(ctx: &Context, id: &str, by: By<'_>) -> Result<StoredEvent> {
     let (event, group) = organised_event(ctx, id, by).await?;
     if event.object.deleted_at.is_some() {
         return Err(FederationError::Gone(event.object.id));
@@ -420,7 +417,7 @@ async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<St
 }
 
 /// Deletes an event (and its poll); a tombstone is served from then on.
-pub async fn delete_event(ctx: &Context, id: &str, by: Option<&Account>) -> Result<()> {
+pub async fn delete_event(ctx: &Context, id: &str, by: By<'_>) -> Result<()> {
     let (event, group) = organised_event(ctx, id, by).await?;
     let inboxes = audience(ctx, &group, &event.object.id).await?;
     let organiser = organiser_person(ctx, &event).await?;

@@ -13,7 +13,7 @@ use kith_storage::{Account, Actor, MemberRole, MemberState, StorageError, Stored
 use serde_json::json;
 
 use crate::actions::acting::{
-    acting_actor, acting_name, group_activity, plan_moderation, reason_of, remote_inbox,
+    By, acting_actor, acting_name, group_activity, plan_moderation, reason_of, remote_inbox,
 };
 pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::moderated_group;
@@ -26,9 +26,9 @@ use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
 
 /// Only the owner and administrators (and the operator) change who moderates.
-async fn owned_group(ctx: &Context, group_name: &str, by: Option<&Account>) -> Result<Actor> {
+async fn owned_group(ctx: &Context, group_name: &str, by: By<'_>) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, by).await?;
-    if let Some(account) = by
+    if let By::Account(account) = by
         && !account.is_admin
     {
         let m = ctx.db.membership(&group.id, &account.actor_id).await?;
@@ -47,7 +47,7 @@ pub async fn add_moderator(
     ctx: &Context,
     group_name: &str,
     user: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     change_moderator(ctx, group_name, user, by, true).await
 }
@@ -57,7 +57,7 @@ pub async fn remove_moderator(
     ctx: &Context,
     group_name: &str,
     user: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     change_moderator(ctx, group_name, user, by, false).await
 }
@@ -66,7 +66,7 @@ async fn change_moderator(
     ctx: &Context,
     group_name: &str,
     user: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     add: bool,
 ) -> Result<Actor> {
     let group = owned_group(ctx, group_name, by).await?;
@@ -140,7 +140,7 @@ pub async fn remove_post(
     ctx: &Context,
     post_url: &str,
     reason: Option<&str>,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<StoredObject> {
     remove_or_delete(ctx, post_url, reason, by, false).await
 }
@@ -148,14 +148,14 @@ pub async fn remove_post(
 /// An author deletes their own post in a local group: removed as an organiser removes it (the
 /// group announces the `Delete` to members' servers), without being an organiser.
 pub async fn delete_own_post(ctx: &Context, post_url: &str, by: &Account) -> Result<StoredObject> {
-    remove_or_delete(ctx, post_url, None, Some(by), true).await
+    remove_or_delete(ctx, post_url, None, By::Account(by), true).await
 }
 
 async fn remove_or_delete(
     ctx: &Context,
     post_url: &str,
     reason: Option<&str>,
-    by: Option<&Account>,
+    by: By<'_>,
     author_deleted: bool,
 ) -> Result<StoredObject> {
     let object = match ctx.db.object(post_url.trim()).await {
@@ -177,7 +177,7 @@ async fn remove_or_delete(
         )));
     }
     let group = match (author_deleted, by) {
-        (true, Some(author)) if author.actor_id == object.attributed_to => group,
+        (true, By::Account(author)) if author.actor_id == object.attributed_to => group,
         (true, _) => {
             return Err(FederationError::Forbidden(
                 "only its author deletes a post this way".into(),

@@ -4,10 +4,9 @@
 //! transaction: a refused field leaves the group exactly as it was. The settings page, the JSON
 //! API and the command line all come here.
 
-use kith_storage::{
-    Account, Actor, GroupSettings, GroupVisibility, JoinPolicy, PostPolicy, ReplyPolicy,
-};
+use kith_storage::{Actor, GroupSettings, GroupVisibility, JoinPolicy, PostPolicy, ReplyPolicy};
 
+use crate::actions::acting::By;
 use crate::change::Change;
 use crate::{Context, FederationError, Result};
 
@@ -187,7 +186,7 @@ async fn check(
     })
 }
 
-/// Changes a group's settings, as one of its organisers (`by`; `None` is the operator at the
+/// Changes a group's settings, as one of its organisers (`by`: an account, or the operator at the
 /// command line). Every field is checked first; then the settings, one `Update{Group}` to
 /// members' servers when what they show changes (title, description, approval, who may post,
 /// visibility), and an audit line commit together. Returns the group and settings as they now
@@ -195,7 +194,7 @@ async fn check(
 pub async fn change_settings(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     change: &SettingsChange,
 ) -> Result<GroupNow> {
     let group = crate::actions::membership::moderated_group(ctx, name, by).await?;

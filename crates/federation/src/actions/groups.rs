@@ -5,6 +5,7 @@ use kith_storage::{
 };
 
 pub use super::group_settings::{GroupNow, SettingsChange, change_settings};
+use crate::actions::acting::By;
 use crate::{Context, FederationError, Result, actions, keys, names};
 
 /// What an organiser gives to create a group.
@@ -73,7 +74,7 @@ pub async fn create_group(ctx: &Context, new: &NewGroup) -> Result<Actor> {
 pub async fn set_visibility(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     visibility: GroupVisibility,
 ) -> Result<Actor> {
     let change = SettingsChange {
@@ -88,7 +89,7 @@ pub async fn set_visibility(
 pub async fn set_group_rules(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     post_policy: PostPolicy,
     rules: Option<&str>,
 ) -> Result<()> {
@@ -106,7 +107,7 @@ pub async fn set_group_rules(
 pub async fn set_group_profile(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     title: &str,
     summary: &str,
 ) -> Result<Actor> {
@@ -138,7 +139,7 @@ pub struct PolicyChange {
 pub async fn change_policies(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     change: &PolicyChange,
 ) -> Result<kith_storage::GroupSettings> {
     let change = SettingsChange {

@@ -1,19 +1,17 @@
 //! What administrators do to keep the instance safe: block or silence whole servers, block
 //! single remote actors, and read the audit log. The command line acts as the operator
-//! (`by: None`); the web and the JSON API require an administrator.
+//! (`By::Operator`); the web and the JSON API require an administrator.
 
-use kith_storage::{
-    Account, Actor, ActorBlock, AuditEntry, DomainBlock, DomainSeverity, StorageError,
-};
+use kith_storage::{Actor, ActorBlock, AuditEntry, DomainBlock, DomainSeverity, StorageError};
 
-use crate::actions::acting::{acting_name, reason_of, resolve_person};
+use crate::actions::acting::{By, acting_name, reason_of, resolve_person};
 use crate::actions::registration::require_admin;
 use crate::{Context, FederationError, Result};
 
-fn admin_or_operator(by: Option<&Account>) -> Result<()> {
+fn admin_or_operator(by: By<'_>) -> Result<()> {
     match by {
-        Some(account) => require_admin(account),
-        None => Ok(()),
+        By::Account(account) => require_admin(account),
+        By::Operator => Ok(()),
     }
 }
 
@@ -44,7 +42,7 @@ pub async fn block_domain(
     domain: &str,
     silence: bool,
     reason: Option<&str>,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<u64> {
     admin_or_operator(by)?;
     let domain = normalize_domain(domain)?;
@@ -74,7 +72,7 @@ pub async fn block_domain(
 }
 
 /// Lifts a server's block or silence.
-pub async fn unblock_domain(ctx: &Context, domain: &str, by: Option<&Account>) -> Result<()> {
+pub async fn unblock_domain(ctx: &Context, domain: &str, by: By<'_>) -> Result<()> {
     admin_or_operator(by)?;
     let domain = normalize_domain(domain)?;
     match ctx.db.unblock_domain(&domain).await {
@@ -93,7 +91,7 @@ pub async fn unblock_domain(ctx: &Context, domain: &str, by: Option<&Account>) -
 }
 
 /// The blocked and silenced servers.
-pub async fn domain_blocks(ctx: &Context, by: Option<&Account>) -> Result<Vec<DomainBlock>> {
+pub async fn domain_blocks(ctx: &Context, by: By<'_>) -> Result<Vec<DomainBlock>> {
     admin_or_operator(by)?;
     Ok(ctx.db.domain_blocks().await?)
 }
@@ -104,7 +102,7 @@ pub async fn block_actor(
     ctx: &Context,
     who: &str,
     reason: Option<&str>,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     admin_or_operator(by)?;
     let actor = resolve_person(ctx, who).await?;
@@ -123,7 +121,7 @@ pub async fn block_actor(
 }
 
 /// Lifts an instance-wide block of a person.
-pub async fn unblock_actor(ctx: &Context, who: &str, by: Option<&Account>) -> Result<Actor> {
+pub async fn unblock_actor(ctx: &Context, who: &str, by: By<'_>) -> Result<Actor> {
     admin_or_operator(by)?;
     let actor = resolve_person(ctx, who).await?;
     match ctx.db.unblock_actor(&actor.id).await {
@@ -140,17 +138,13 @@ pub async fn unblock_actor(ctx: &Context, who: &str, by: Option<&Account>) -> Re
 }
 
 /// The people blocked instance-wide.
-pub async fn actor_blocks(ctx: &Context, by: Option<&Account>) -> Result<Vec<ActorBlock>> {
+pub async fn actor_blocks(ctx: &Context, by: By<'_>) -> Result<Vec<ActorBlock>> {
     admin_or_operator(by)?;
     Ok(ctx.db.actor_blocks().await?)
 }
 
 /// The newest lines of the audit log (administrators only).
-pub async fn audit_log(
-    ctx: &Context,
-    before: Option<i64>,
-    by: Option<&Account>,
-) -> Result<Vec<AuditEntry>> {
+pub async fn audit_log(ctx: &Context, before: Option<i64>, by: By<'_>) -> Result<Vec<AuditEntry>> {
     admin_or_operator(by)?;
     Ok(ctx.db.audit_log(before, 100).await?)
 }

@@ -1,10 +1,11 @@
 //! What organisers do with members: see who asks to join, approve, refuse or remove them; and
-//! make a local group follow a remote group. The CLI acts as the instance operator (`by: None`);
-//! the JSON API acts as a signed-in account, which must moderate the group.
+//! make a local group follow a remote group. The CLI acts as the operator (`By::Operator`); the
+//! JSON API and the pages as a signed-in account, which must moderate the group.
 
-use kith_storage::{Account, Actor, MemberRole, MemberState, Membership, StorageError};
+use kith_storage::{Actor, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;
 
+use crate::actions::acting::By;
 use crate::activities::follow::plan_answer;
 use crate::change::Change;
 use crate::protocol::{Handle, OutgoingActivity};
@@ -27,9 +28,9 @@ pub struct JoinRequest {
 }
 
 /// The local group named `name`, if `by` may moderate it (any group for the operator).
-pub async fn moderated_group(ctx: &Context, name: &str, by: Option<&Account>) -> Result<Actor> {
+pub async fn moderated_group(ctx: &Context, name: &str, by: By<'_>) -> Result<Actor> {
     let group = crate::actions::joining::local_group(ctx, name).await?;
-    let Some(account) = by else {
+    let By::Account(account) = by else {
         return Ok(group);
     };
     if account.is_admin {
@@ -49,7 +50,7 @@ pub async fn moderated_group(ctx: &Context, name: &str, by: Option<&Account>) ->
 pub async fn join_requests(
     ctx: &Context,
     group_name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Vec<JoinRequest>> {
     let group = moderated_group(ctx, group_name, by).await?;
     let mut requests = Vec::new();
@@ -113,7 +114,7 @@ async fn group_member(
     ctx: &Context,
     group_name: &str,
     who: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<(Actor, Actor, Membership)> {
     let group = moderated_group(ctx, group_name, by).await?;
     let member = find_actor(ctx, who).await?;
@@ -131,7 +132,7 @@ pub async fn approve_member(
     ctx: &Context,
     group_name: &str,
     who: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
     if membership.state != MemberState::Pending.as_str() {
@@ -177,7 +178,7 @@ pub async fn remove_member(
     ctx: &Context,
     group_name: &str,
     who: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
     if membership.role == MemberRole::Owner.as_str() {
@@ -236,6 +237,6 @@ pub async fn remove_member(
 /// `Follow` is sent by the group's relay (`relay.rs`), an actor type every server takes as a
 /// follower.
 pub async fn follow_group(ctx: &Context, group_name: &str, handle: &str) -> Result<Actor> {
-    let group = moderated_group(ctx, group_name, None).await?;
+    let group = moderated_group(ctx, group_name, By::Operator).await?;
     super::following::follow_remote_group(ctx, &group, handle).await
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod acting;
+pub use acting::By;
 pub mod bans;
 mod event_forms;
 pub mod events;

@@ -7,6 +7,7 @@ use kith_storage::{
 };
 use serde_json::Value;
 
+use crate::actions::acting::By;
 use crate::actions::membership::moderated_group;
 use crate::activities::announce;
 use crate::{Context, FederationError, Result};
@@ -33,7 +34,7 @@ async fn held_post(
     post_id: &str,
     by: &Account,
 ) -> Result<(Actor, StoredObject)> {
-    let group = moderated_group(ctx, group_name, Some(by)).await?;
+    let group = moderated_group(ctx, group_name, By::Account(by)).await?;
     match ctx.db.object(post_id).await {
         Ok(o) if o.group_id.as_deref() == Some(group.id.as_str()) && o.held_reason.is_some() => {
             Ok((group, o))

@@ -2,8 +2,9 @@
 //! [`crate::media`], and shown in the group's document as `icon` and `image`. The picture, its
 //! alt text and the `Update{Group}` telling members' servers commit in one transaction.
 
-use kith_storage::{Account, Actor, Picture, PostPolicy};
+use kith_storage::{Actor, Picture, PostPolicy};
 
+use crate::actions::acting::By;
 use crate::change::Change;
 use crate::media::{self, Role};
 use crate::{Context, FederationError, Result};
@@ -50,7 +51,7 @@ async fn process_and_store(ctx: &Context, bytes: &[u8], kind: Role) -> Result<me
 pub async fn set_event_picture(
     ctx: &Context,
     event_id: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     change: &PictureChange,
 ) -> Result<kith_storage::StoredEvent> {
     let (event, group) = crate::actions::events::organised_event(ctx, event_id, by).await?;
@@ -122,7 +123,7 @@ pub fn check_alt(alt: &str) -> Result<Option<String>> {
 pub async fn set_group_picture(
     ctx: &Context,
     name: &str,
-    by: Option<&Account>,
+    by: By<'_>,
     change: &PictureChange,
 ) -> Result<Actor> {
     let group = crate::actions::membership::moderated_group(ctx, name, by).await?;

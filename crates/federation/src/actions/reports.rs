@@ -7,7 +7,7 @@
 use kith_storage::{Account, Actor, NewReport, Report, StorageError, StoredObject};
 use serde_json::json;
 
-use crate::actions::acting::{acting_name, resolve_person};
+use crate::actions::acting::{By, acting_name, resolve_person};
 use crate::actions::membership::moderated_group;
 use crate::change::Change;
 use crate::deliver::Plan;
@@ -100,8 +100,10 @@ pub(crate) async fn local_group_of(ctx: &Context, object: &StoredObject) -> Resu
 
 /// Whether `by` may see and resolve a report: administrators and the operator all of them,
 /// a group's moderators those about its posts.
-async fn may_handle(ctx: &Context, report: &Report, by: Option<&Account>) -> Result<bool> {
-    let Some(account) = by else { return Ok(true) };
+async fn may_handle(ctx: &Context, report: &Report, by: By<'_>) -> Result<bool> {
+    let By::Account(account) = by else {
+        return Ok(true);
+    };
     if account.is_admin {
         return Ok(true);
     }
@@ -109,7 +111,7 @@ async fn may_handle(ctx: &Context, report: &Report, by: Option<&Account>) -> Res
         return Ok(false);
     };
     let group = ctx.db.actor(group_id).await?;
-    Ok(moderated_group(ctx, &group.username, Some(account))
+    Ok(moderated_group(ctx, &group.username, By::Account(account))
         .await
         .is_ok())
 }
@@ -124,7 +126,7 @@ pub(crate) async fn close_answered(
     group_id: &str,
     about: impl Fn(&Report) -> bool,
     resolution: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<usize> {
     let mut closed = 0;
     for report in ctx.db.reports(false, 500).await? {
@@ -146,9 +148,9 @@ pub(crate) async fn close_answered(
 }
 
 /// Reports `by` may handle: open ones only unless `all`, newest first.
-pub async fn reports(ctx: &Context, all: bool, by: Option<&Account>) -> Result<Vec<Report>> {
+pub async fn reports(ctx: &Context, all: bool, by: By<'_>) -> Result<Vec<Report>> {
     let mut list = ctx.db.reports(all, 500).await?;
-    if let Some(account) = by
+    if let By::Account(account) = by
         && !account.is_admin
     {
         // The groups they moderate, looked up once rather than per report.
@@ -169,7 +171,7 @@ pub async fn resolve(
     id: &str,
     resolution: &str,
     forward: bool,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Report> {
     let report = match ctx.db.report(id).await {
         Ok(r) => r,

@@ -10,6 +10,7 @@ use kith_storage::{
 };
 use serde_json::{Value, json};
 
+use crate::actions::acting::By;
 use crate::actions::events::organised_event;
 use crate::actions::membership::find_actor;
 use crate::actions::online_link;
@@ -220,7 +221,7 @@ pub async fn decide(
     event_ref: &str,
     who: &str,
     approve: bool,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<Rsvp> {
     let (event, _group) = organised_event(ctx, event_ref, by).await?;
     let person = find_actor(ctx, who).await?;
@@ -281,7 +282,7 @@ pub async fn decide(
 pub async fn answers(
     ctx: &Context,
     event_ref: &str,
-    by: Option<&Account>,
+    by: By<'_>,
 ) -> Result<(StoredEvent, Vec<(Actor, Rsvp)>)> {
     let (event, _group) = organised_event(ctx, event_ref, by).await?;
     let mut list = Vec::new();

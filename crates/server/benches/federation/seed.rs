@@ -6,6 +6,7 @@
 //! written directly, since having 10,000 remote actors follow one by one is not what is measured.
 
 use anyhow::Context as _;
+use kith_federation::actions::By;
 use kith_federation::actions::{accounts, events, groups, instance, posts, tokens};
 use kith_federation::events::EventDraft;
 use kith_federation::{Context, FederationSettings};
@@ -167,7 +168,7 @@ async fn seed_reads(ctx: &Context, group: &str, author: &str) -> anyhow::Result<
             capacity: Some(40),
             ..EventDraft::default()
         };
-        events::create_event(ctx, group, None, &draft).await?;
+        events::create_event(ctx, group, By::Operator, &draft).await?;
     }
     Ok(first.id)
 }

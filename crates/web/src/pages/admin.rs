@@ -1,6 +1,7 @@
 //! Administration: registration mode and the about text, applications waiting for approval,
 //! invite codes, and what federation did since the process started.
 
+use kith_federation::actions::By;
 use std::sync::atomic::Ordering;
 
 use askama::Template;
@@ -68,13 +69,13 @@ async fn admin_page(
         .into_iter()
         .map(|i| (i.code, format!("{} of {}", i.uses, i.max_uses)))
         .collect();
-    let domains = instance_safety::domain_blocks(ctx, Some(account))
+    let domains = instance_safety::domain_blocks(ctx, By::Account(account))
         .await
         .or_page(&state, &viewer)?
         .into_iter()
         .map(|b| (b.domain, b.severity, b.reason.unwrap_or_default()))
         .collect();
-    let audit = instance_safety::audit_log(ctx, None, Some(account))
+    let audit = instance_safety::audit_log(ctx, None, By::Account(account))
         .await
         .or_page(&state, &viewer)?
         .into_iter()

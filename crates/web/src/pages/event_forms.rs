@@ -11,6 +11,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::FederationError;
+use kith_federation::actions::By;
 use kith_federation::actions::{events, membership};
 use kith_federation::events::patch::{draft_of, patched};
 use kith_federation::events::{
@@ -283,7 +284,7 @@ async fn new_event_page(
     Path(name): Path<String>,
 ) -> Result<Response, PageError> {
     let account = viewer.require().or_page(&state, &viewer)?;
-    let group = membership::moderated_group(&state.ctx, &name, Some(account))
+    let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     let action = format!("{}/events", group.id);
@@ -300,7 +301,7 @@ async fn create_event(
     Form(form): Form<EventForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let group = membership::moderated_group(&state.ctx, &name, Some(account))
+    let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     let (draft, own) = form.draft(true);
@@ -309,7 +310,7 @@ async fn create_event(
         general: None,
     };
     if problems.fields.is_empty() {
-        match events::create_event(&state.ctx, &name, Some(account), &draft).await {
+        match events::create_event(&state.ctx, &name, By::Account(account), &draft).await {
             Ok(event) => return Ok(see_other(&format!("{}?done=created", event.object.id))),
             Err(e) => problems.general = Some(refusal(e).or_page(&state, &viewer)?),
         }
@@ -327,7 +328,7 @@ async fn edit_event_page(
     Path(key): Path<String>,
 ) -> Result<Response, PageError> {
     let account = viewer.require().or_page(&state, &viewer)?;
-    let (event, group) = events::organised_event(&state.ctx, &key, Some(account))
+    let (event, group) = events::organised_event(&state.ctx, &key, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     if event.object.deleted_at.is_some() {
@@ -353,7 +354,7 @@ async fn update_event(
     Form(form): Form<EventForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let (event, group) = events::organised_event(&state.ctx, &key, Some(account))
+    let (event, group) = events::organised_event(&state.ctx, &key, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     let (draft, own) = form.draft(false);
@@ -364,7 +365,8 @@ async fn update_event(
         general: None,
     };
     if problems.fields.is_empty() {
-        match events::update_event(&state.ctx, &event.object.id, Some(account), &patch).await {
+        match events::update_event(&state.ctx, &event.object.id, By::Account(account), &patch).await
+        {
             Ok(updated) => return Ok(see_other(&format!("{}?done=updated", updated.object.id))),
             Err(e) => problems.general = Some(refusal(e).or_page(&state, &viewer)?),
         }
@@ -390,7 +392,7 @@ async fn cancel_event(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let event = events::cancel_event(&state.ctx, &key, Some(account))
+    let event = events::cancel_event(&state.ctx, &key, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}?done=cancelled", event.object.id)))
@@ -403,10 +405,10 @@ async fn delete_event(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let (_, group) = events::organised_event(&state.ctx, &key, Some(account))
+    let (_, group) = events::organised_event(&state.ctx, &key, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
-    events::delete_event(&state.ctx, &key, Some(account))
+    events::delete_event(&state.ctx, &key, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}?done=deleted", group.id)))

@@ -10,6 +10,7 @@ use axum::{
     routing::post,
 };
 use kith_federation::FederationError;
+use kith_federation::actions::By;
 use kith_federation::actions::{joining, online_link, rsvp};
 use kith_federation::events::when_line;
 use kith_federation::protocol::rfc3339;
@@ -127,7 +128,7 @@ pub async fn event_page(
     let account = viewer.account();
     // Who answered, for organisers only: the look-up checks that the viewer organises.
     let answers = match account {
-        Some(a) => match rsvp::answers(ctx, &object.id, Some(a)).await {
+        Some(a) => match rsvp::answers(ctx, &object.id, By::Account(a)).await {
             Ok((_, list)) => Some(list),
             Err(FederationError::Forbidden(_)) => None,
             Err(other) => return Err(other.into()),

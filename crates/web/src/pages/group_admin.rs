@@ -10,6 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{group_safety, groups, membership};
 use kith_storage::{Account, Actor, MemberRole, MemberState};
 use serde::Deserialize;
@@ -62,7 +63,7 @@ async fn settings_page(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let account = viewer.require().or_page(&state, &viewer)?;
-    let group = membership::moderated_group(&state.ctx, &name, Some(account))
+    let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     let settings = state
@@ -114,7 +115,7 @@ async fn apply(
         // A form without the field (an older page) leaves the visibility as it is.
         visibility: Some(form.visibility.clone()).filter(|v| !v.is_empty()),
     };
-    groups::change_settings(&state.ctx, name, Some(account), &change).await?;
+    groups::change_settings(&state.ctx, name, By::Account(account), &change).await?;
     Ok(())
 }
 
@@ -125,7 +126,7 @@ async fn save_settings(
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
-    let group = membership::moderated_group(&state.ctx, &name, Some(account))
+    let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     let problem = match apply(&state, &name, account, &form).await {
@@ -280,7 +281,7 @@ async fn decide_member(
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
-    let by = Some(account);
+    let by = By::Account(account);
     let reason = Some(form.reason.trim()).filter(|r| !r.is_empty());
     let done = match form.decision.as_str() {
         "remove" => membership::remove_member(ctx, &name, &form.who, by)

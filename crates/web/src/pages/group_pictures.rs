@@ -7,6 +7,7 @@ use axum::{
     response::Response,
     routing::post,
 };
+use kith_federation::actions::By;
 use kith_federation::actions::pictures::{self, PictureChange};
 use kith_federation::media::{self, MAX_UPLOAD, Role};
 use kith_storage::Picture;
@@ -157,7 +158,7 @@ async fn save_picture(
         alt: upload.alt,
         remove: upload.remove,
     };
-    let group = pictures::set_group_picture(&state.ctx, &name, Some(account), &change)
+    let group = pictures::set_group_picture(&state.ctx, &name, By::Account(account), &change)
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}/settings?done=saved", group.id)))
@@ -177,7 +178,7 @@ async fn save_event_picture(
         alt: upload.alt,
         remove: upload.remove,
     };
-    let event = pictures::set_event_picture(&state.ctx, &key, Some(account), &change)
+    let event = pictures::set_event_picture(&state.ctx, &key, By::Account(account), &change)
         .await
         .or_page(&state, &viewer)?;
     Ok(see_other(&format!("{}?done=saved", event.object.id)))

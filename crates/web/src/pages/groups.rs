@@ -8,6 +8,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::groups::{self, NewGroup};
 use kith_federation::actions::{joining, posts};
 use kith_storage::{
@@ -283,7 +284,7 @@ pub async fn create_group_from(
     groups::set_group_rules(
         &state.ctx,
         &group.username,
-        Some(owner),
+        By::Account(owner),
         post_policy,
         form.rules.as_deref(),
     )

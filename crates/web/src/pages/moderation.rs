@@ -8,6 +8,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{membership, moderation, rsvp};
 use serde::Deserialize;
 
@@ -81,7 +82,7 @@ pub async fn waiting_count(
     if groups.is_empty() && !account.is_admin {
         return Ok(0);
     }
-    let mut waiting = kith_federation::actions::reports::reports(ctx, false, Some(account))
+    let mut waiting = kith_federation::actions::reports::reports(ctx, false, By::Account(account))
         .await?
         .len() as i64;
     for group in &groups {
@@ -115,7 +116,7 @@ async fn queue(
     let ctx = &state.ctx;
     let mut out = Vec::new();
     for group in moderation::moderated_groups(ctx, account).await? {
-        let requests = membership::join_requests(ctx, &group.username, Some(account))
+        let requests = membership::join_requests(ctx, &group.username, By::Account(account))
             .await?
             .into_iter()
             .map(|r| Request {
@@ -208,9 +209,9 @@ async fn decide_member(
     let ctx = &state.ctx;
     let result = match form.decision.as_str() {
         "approve" => {
-            membership::approve_member(ctx, &form.group, &form.member, Some(account)).await
+            membership::approve_member(ctx, &form.group, &form.member, By::Account(account)).await
         }
-        _ => membership::remove_member(ctx, &form.group, &form.member, Some(account)).await,
+        _ => membership::remove_member(ctx, &form.group, &form.member, By::Account(account)).await,
     };
     result.or_page(&state, &viewer)?;
     Ok(see_other("/moderation?done=decided"))
@@ -258,7 +259,7 @@ async fn decide_answer(
         &form.event,
         &form.who,
         form.decision == "approve",
-        Some(account),
+        By::Account(account),
     )
     .await
     .or_page(&state, &viewer)?;

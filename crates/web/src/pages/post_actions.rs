@@ -8,6 +8,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::{group_safety, membership};
 use serde::Deserialize;
 
@@ -77,7 +78,7 @@ async fn remove_post(
 ) -> Result<Response, PageError> {
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let reason = Some(form.reason.as_str());
-    let object = group_safety::remove_post(&state.ctx, &form.post, reason, Some(account))
+    let object = group_safety::remove_post(&state.ctx, &form.post, reason, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
     Ok(back(&object, &form.back, "removed"))

@@ -2,6 +2,7 @@
 //! administrators' server blocks; each form runs the same action as the CLI and the JSON API.
 
 use axum::{Form, Router, extract::State, response::Response, routing::post};
+use kith_federation::actions::By;
 use kith_federation::actions::{group_safety, instance_safety, reports};
 use kith_storage::{Account, Actor, Report};
 use serde::Deserialize;
@@ -83,7 +84,7 @@ pub async fn report_lines(
     account: &Account,
 ) -> Result<Vec<ReportLine>, ApiError> {
     let mut out = Vec::new();
-    for report in reports::reports(&state.ctx, false, Some(account)).await? {
+    for report in reports::reports(&state.ctx, false, By::Account(account)).await? {
         out.push(report_line(state, &report).await?);
     }
     Ok(out)
@@ -165,7 +166,7 @@ async fn resolve_report(
         &form.report,
         &form.resolution,
         forward,
-        Some(account),
+        By::Account(account),
     )
     .await
     .or_page(&state, &viewer)?;
@@ -189,14 +190,14 @@ async fn ban_or_unban(
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
     let result = if form.decision == "unban" {
-        group_safety::unban(ctx, &form.group, &form.who, Some(account)).await
+        group_safety::unban(ctx, &form.group, &form.who, By::Account(account)).await
     } else {
         group_safety::ban(
             ctx,
             &form.group,
             &form.who,
             form.reason.as_deref(),
-            Some(account),
+            By::Account(account),
         )
         .await
     };
@@ -220,9 +221,9 @@ async fn change_moderator(
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let ctx = &state.ctx;
     let result = if form.decision == "remove" {
-        group_safety::remove_moderator(ctx, &form.group, &form.user, Some(account)).await
+        group_safety::remove_moderator(ctx, &form.group, &form.user, By::Account(account)).await
     } else {
-        group_safety::add_moderator(ctx, &form.group, &form.user, Some(account)).await
+        group_safety::add_moderator(ctx, &form.group, &form.user, By::Account(account)).await
     };
     result.or_page(&state, &viewer)?;
     Ok(see_other("/moderation?done=decided"))
@@ -245,7 +246,7 @@ async fn remove_post(
         &state.ctx,
         &form.post,
         form.reason.as_deref(),
-        Some(account),
+        By::Account(account),
     )
     .await
     .or_page(&state, &viewer)?;
@@ -269,11 +270,13 @@ async fn domain_block(
     let ctx = &state.ctx;
     let reason = form.reason.as_deref();
     let result = match form.decision.as_str() {
-        "unblock" => instance_safety::unblock_domain(ctx, &form.domain, Some(account)).await,
-        "silence" => instance_safety::block_domain(ctx, &form.domain, true, reason, Some(account))
-            .await
-            .map(|_| ()),
-        _ => instance_safety::block_domain(ctx, &form.domain, false, reason, Some(account))
+        "unblock" => instance_safety::unblock_domain(ctx, &form.domain, By::Account(account)).await,
+        "silence" => {
+            instance_safety::block_domain(ctx, &form.domain, true, reason, By::Account(account))
+                .await
+                .map(|_| ())
+        }
+        _ => instance_safety::block_domain(ctx, &form.domain, false, reason, By::Account(account))
             .await
             .map(|_| ()),
     };
