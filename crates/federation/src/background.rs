@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::oneshot;
 
-use crate::{Context, FederationError, Result};
+use crate::{FederationError, Result};
 
 /// How much lower than the server's threads background threads run (Linux `nice`, 0–19). At 10
 /// the kernel gives them about a tenth of a core that request threads also want.
@@ -86,7 +86,7 @@ fn work(queue: &Mutex<Receiver<Job>>) {
 
 /// The async runtime background workers run on: `threads` threads (one per core when 0), at
 /// the lower priority. Connections opened on it belong to it: give its tasks a context of
-/// their own ([`Context::for_background`]).
+/// their own (`Context::for_background`).
 pub fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     let threads = if threads == 0 { cores() } else { threads };
     tokio::runtime::Builder::new_multi_thread()
@@ -111,21 +111,6 @@ fn lower_this_thread() {
 
 #[cfg(not(target_os = "linux"))]
 fn lower_this_thread() {}
-
-impl Context {
-    /// This context for tasks on the [`runtime`]: the same caches, counters and queues, with
-    /// an HTTP client and (on PostgreSQL) database connections of its own, so that requests
-    /// never wait on connections the background runtime drives.
-    pub fn for_background(&self, max_connections: u32) -> Result<Context> {
-        let mut ctx = self.clone();
-        ctx.db = self
-            .db
-            .for_other_runtime(max_connections)
-            .for_background_work();
-        ctx.client = crate::client::build(&self.guard, &self.settings.domain)?;
-        Ok(ctx)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -15,8 +15,9 @@ use std::collections::{BTreeSet, HashMap};
 use kith_storage::{Actor, NewDelivery};
 
 use crate::change::Change;
+use crate::protocol::dialect::Known;
 use crate::protocol::{OutgoingActivity, host_of};
-use crate::software::{Dialect, Known, Readers};
+use crate::software::{Dialect, Readers};
 use crate::{Context, FederationError, Result};
 
 /// One form of an outgoing activity, and the kinds of server that read it.

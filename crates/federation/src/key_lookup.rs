@@ -9,10 +9,8 @@
 //! Whatever the key document says, the owner is fetched as a full actor and must publish the
 //! key itself, on the key's host. A `keyId`'s query string names no other key: the key is
 //! looked up with and without it, and the owner may publish either. A `keyId` that failed to
-//! resolve is not fetched again for [`FAILED_KEY_TTL`] (a bounded negative cache), so unknown
+//! resolve is not fetched again for [`FAILED_KEY_TTL`](crate::signatures::FAILED_KEY_TTL) (a bounded negative cache), so unknown
 //! keys cannot make Kith fetch on every request.
-
-use std::time::Duration;
 
 use kith_storage::{Actor, StorageError};
 use url::Url;
@@ -21,53 +19,6 @@ use crate::fetch::{fetch_json, resolve_actor, store_actor};
 use crate::protocol::{host_of, key_owner};
 use crate::signatures::{Reason, Refusal};
 use crate::{Context, FederationError};
-
-/// How long a `keyId` that failed to resolve is refused without fetching it again.
-pub const FAILED_KEY_TTL: Duration = Duration::from_secs(30);
-
-/// A failed look-up, kept in the negative cache and answered again as it was.
-#[derive(Clone, Debug)]
-pub struct KeyFailure {
-    reason: Reason,
-    kind: FailureKind,
-    detail: String,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum FailureKind {
-    NotFound,
-    Gone,
-    Unreachable,
-    Refused,
-}
-
-impl KeyFailure {
-    fn from_refusal(refusal: &Refusal) -> Option<Self> {
-        let kind = match &refusal.error {
-            FederationError::NotFound(_) => FailureKind::NotFound,
-            FederationError::Gone(_) => FailureKind::Gone,
-            FederationError::Remote(_) => FailureKind::Unreachable,
-            FederationError::Storage(_) | FederationError::Internal(_) => return None,
-            _ => FailureKind::Refused,
-        };
-        Some(KeyFailure {
-            reason: refusal.reason,
-            kind,
-            detail: refusal.error.to_string(),
-        })
-    }
-
-    fn refusal(&self) -> Refusal {
-        let detail = format!("{} (recently)", self.detail);
-        let error = match self.kind {
-            FailureKind::NotFound => FederationError::NotFound(detail),
-            FailureKind::Gone => FederationError::Gone(detail),
-            FailureKind::Unreachable => FederationError::Remote(detail),
-            FailureKind::Refused => return Refusal::new(self.reason, detail),
-        };
-        Refusal::with_error(self.reason, error)
-    }
-}
 
 /// A key's owner, and the key's id as the owner publishes it.
 #[derive(Debug)]
@@ -127,7 +78,7 @@ pub async fn actor_for_key(
     }
     let result = fetch_owner(ctx, key_id, &url, &candidates).await;
     if let Err(refusal) = &result
-        && let Some(failure) = KeyFailure::from_refusal(refusal)
+        && let Some(failure) = crate::signatures::KeyFailure::from_refusal(refusal)
     {
         ctx.failed_keys().insert(cache_key, failure).await;
     }

@@ -3,13 +3,12 @@
 //! group announces a moderation activity in. Shared by bans, reports and the other moderation
 //! actions, which call each other only downwards from here.
 
-use kith_storage::{Account, Actor};
+use kith_storage::{Account, Actor, StorageError};
 use serde_json::Value;
 
-use crate::actions::membership::find_actor;
 use crate::activities::announce;
 use crate::deliver::{Form, Plan};
-use crate::protocol::{OutgoingActivity, PUBLIC};
+use crate::protocol::{Handle, OutgoingActivity, PUBLIC};
 use crate::software::Readers;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver, fetch};
@@ -137,4 +136,28 @@ pub(crate) fn reason_of(reason: Option<&str>) -> Option<String> {
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
+}
+
+/// An actor named by id, `@name@host` handle, or local name.
+pub async fn find_actor(ctx: &Context, who: &str) -> Result<Actor> {
+    let who = who.trim();
+    let found = if who.starts_with("https://") || who.starts_with("http://") {
+        ctx.db.actor(who).await
+    } else if who.trim_start_matches('@').contains('@') {
+        let handle = Handle::parse(who, ctx.urls().base().scheme())?;
+        if handle.host == ctx.urls().domain() {
+            ctx.db.local_actor_by_username(&handle.name).await
+        } else {
+            ctx.db
+                .remote_actor_by_handle(&handle.name, &handle.host)
+                .await
+        }
+    } else {
+        ctx.db.local_actor_by_username(who).await
+    };
+    match found {
+        Ok(actor) => Ok(actor),
+        Err(StorageError::NotFound) => Err(FederationError::NotFound(format!("no actor {who:?}"))),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -5,10 +5,10 @@
 use kith_storage::{Actor, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;
 
-use crate::actions::acting::By;
+use crate::actions::acting::{By, find_actor};
 use crate::activities::follow::plan_answer;
 use crate::change::Change;
-use crate::protocol::{Handle, OutgoingActivity};
+use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
 
@@ -83,30 +83,6 @@ pub async fn join_requests(
     }
     requests.sort_by_key(|r| r.requested_at);
     Ok(requests)
-}
-
-/// An actor named by id, `@name@host` handle, or local name.
-pub async fn find_actor(ctx: &Context, who: &str) -> Result<Actor> {
-    let who = who.trim();
-    let found = if who.starts_with("https://") || who.starts_with("http://") {
-        ctx.db.actor(who).await
-    } else if who.trim_start_matches('@').contains('@') {
-        let handle = Handle::parse(who, ctx.urls().base().scheme())?;
-        if handle.host == ctx.urls().domain() {
-            ctx.db.local_actor_by_username(&handle.name).await
-        } else {
-            ctx.db
-                .remote_actor_by_handle(&handle.name, &handle.host)
-                .await
-        }
-    } else {
-        ctx.db.local_actor_by_username(who).await
-    };
-    match found {
-        Ok(actor) => Ok(actor),
-        Err(StorageError::NotFound) => Err(FederationError::NotFound(format!("no actor {who:?}"))),
-        Err(other) => Err(other.into()),
-    }
 }
 
 /// A group `by` moderates, an actor, and the actor's membership of it.

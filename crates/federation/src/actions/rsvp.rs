@@ -11,8 +11,8 @@ use kith_storage::{
 use serde_json::{Value, json};
 
 use crate::actions::acting::By;
+use crate::actions::acting::find_actor;
 use crate::actions::events::organised_event;
-use crate::actions::membership::find_actor;
 use crate::actions::online_link;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};

@@ -20,15 +20,14 @@
 //! always do: its connection answers from a thread of its own already, and the extra hop cost
 //! the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use kith_storage::{Backend, Database, NewInbound};
-use tokio::runtime::Handle;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 use crate::context::Counters;
+use crate::context::inbound_queue::{Batch, Ingress, Reply};
 use crate::{Context, FederationError, Result};
 
 /// Activities committed by one write at most.
@@ -54,32 +53,6 @@ fn linger(db: &Database) -> Duration {
         Backend::Sqlite => Duration::ZERO,
         Backend::Postgres => LINGER,
     }
-}
-
-type Reply = oneshot::Sender<std::result::Result<bool, String>>;
-
-/// The inbox's side of the queue: the shared batch and the worker's wake-up.
-#[derive(Default)]
-pub struct Ingress {
-    batch: Mutex<Batch>,
-    /// Wakes the inbox worker when a batch was queued.
-    pub(super) wakeup: Notify,
-    /// Requests for queued kinds being checked, not yet in the batch ([`Checking`]).
-    checking: AtomicUsize,
-    /// Wakes the writer collecting the next batch once it is ready.
-    ready: Notify,
-}
-
-#[derive(Default)]
-struct Batch {
-    /// Activities waiting for a write, each with its answer and when it arrived.
-    pending: Vec<(NewInbound, Reply, Instant)>,
-    /// Writer tasks running (each takes pending activities until none are left).
-    writers: usize,
-    /// One of them is waiting for the next batch to fill.
-    collecting: bool,
-    /// The writer thread's runtime and its database handle, while it runs.
-    thread: Option<(Handle, Database)>,
 }
 
 impl Batch {
@@ -136,12 +109,6 @@ impl Drop for Checking<'_> {
         {
             self.ingress.ready.notify_one();
         }
-    }
-}
-
-impl std::fmt::Debug for Ingress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ingress").finish_non_exhaustive()
     }
 }
 

@@ -40,7 +40,7 @@ use crate::context::Counters;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};
 
-pub use batch::{Checking, Ingress, WriterThread, queue, start_writer};
+pub use batch::{Checking, WriterThread, queue, start_writer};
 
 /// Activity types queued rather than applied while the sender waits.
 pub const QUEUED_KINDS: [&str; 4] = ["Create", "Update", "Delete", "Announce"];

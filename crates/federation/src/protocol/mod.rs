@@ -6,6 +6,7 @@
 mod activity;
 mod actor;
 mod collection;
+pub(crate) mod dialect;
 mod envelope;
 mod handle;
 mod object;

@@ -27,7 +27,7 @@ use url::Url;
 
 pub use cavage::digest_header;
 pub use keys::{Algorithm, VerifyingKey};
-pub use refusal::{Reason, Refusal};
+pub use refusal::{FAILED_KEY_TTL, KeyFailure, Reason, Refusal};
 
 use crate::{FederationError, Result};
 

@@ -1,6 +1,8 @@
 //! Why a signature or a key was refused, in words an operator reads in the admin counters
 //! (`Counters::refusals`) and the log.
 
+use std::time::Duration;
+
 use crate::FederationError;
 
 /// The reason for refusing a signed request, counted per reason.
@@ -109,5 +111,52 @@ impl From<Refusal> for FederationError {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.error.fmt(f)
+    }
+}
+
+/// How long a `keyId` that failed to resolve is refused without fetching it again.
+pub const FAILED_KEY_TTL: Duration = Duration::from_secs(30);
+
+/// A failed look-up, kept in the negative cache and answered again as it was.
+#[derive(Clone, Debug)]
+pub struct KeyFailure {
+    reason: Reason,
+    kind: FailureKind,
+    detail: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum FailureKind {
+    NotFound,
+    Gone,
+    Unreachable,
+    Refused,
+}
+
+impl KeyFailure {
+    pub(crate) fn from_refusal(refusal: &Refusal) -> Option<Self> {
+        let kind = match &refusal.error {
+            FederationError::NotFound(_) => FailureKind::NotFound,
+            FederationError::Gone(_) => FailureKind::Gone,
+            FederationError::Remote(_) => FailureKind::Unreachable,
+            FederationError::Storage(_) | FederationError::Internal(_) => return None,
+            _ => FailureKind::Refused,
+        };
+        Some(KeyFailure {
+            reason: refusal.reason,
+            kind,
+            detail: refusal.error.to_string(),
+        })
+    }
+
+    pub(crate) fn refusal(&self) -> Refusal {
+        let detail = format!("{} (recently)", self.detail);
+        let error = match self.kind {
+            FailureKind::NotFound => FederationError::NotFound(detail),
+            FailureKind::Gone => FederationError::Gone(detail),
+            FailureKind::Unreachable => FederationError::Remote(detail),
+            FailureKind::Refused => return Refusal::new(self.reason, detail),
+        };
+        Refusal::with_error(self.reason, error)
     }
 }

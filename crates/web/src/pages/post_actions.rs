@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::{group_safety, membership};
+use kith_federation::actions::group_safety;
 use serde::Deserialize;
 
 use super::{OrPage, PageError, see_other};
@@ -32,7 +32,7 @@ async fn mention(
     headers: axum::http::HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
-    let actor = membership::find_actor(&state.ctx, &handle)
+    let actor = kith_federation::actions::acting::find_actor(&state.ctx, &handle)
         .await
         .or_page(&state, &viewer)?;
     // A hidden group is not known to outsiders: no redirect that would tell it exists.

@@ -2,47 +2,22 @@
 //! the HTTP client, the key caches and the delivery queue's wake-up signal.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use kith_storage::{Actor, Database};
 use moka::future::Cache;
 use tokio::sync::Notify;
 
-use crate::ratelimit::{InboxLimiter, Limits};
+mod counters;
+pub(crate) mod inbound_queue;
+mod settings;
+
+pub use counters::Counters;
+pub use settings::{FederationSettings, MailSettings, Security};
+
+use crate::ratelimit::InboxLimiter;
 use crate::signatures::{self, Reason, Scheme, SigningKey, VerifyingKey};
 use crate::urls::Urls;
 use crate::{FederationError, Result, client};
-
-/// Settings federation needs from the configuration.
-#[derive(Clone, Debug)]
-pub struct FederationSettings {
-    /// The public host (and port) of this instance, as in actor ids: `kith.example`.
-    pub domain: String,
-    /// Development mode: plain-http ids and loopback peers are allowed (local federation tests).
-    pub dev: bool,
-    /// Rate limits and caps.
-    pub limits: Limits,
-    /// Private addresses outgoing requests may reach outside development mode.
-    pub allowed_private_addresses: Vec<std::net::IpAddr>,
-    /// Outgoing email; `None`: no mail is queued or sent (`crate::mail`).
-    pub mail: Option<crate::mail::MailSettings>,
-    /// Where pictures are stored (`crate::media`); `None`: uploads are refused.
-    pub media_dir: Option<std::path::PathBuf>,
-}
-
-impl FederationSettings {
-    /// Settings for `domain` with the default limits.
-    pub fn new(domain: impl Into<String>, dev: bool) -> Self {
-        FederationSettings {
-            domain: domain.into(),
-            dev,
-            limits: Limits::default(),
-            allowed_private_addresses: Vec::new(),
-            mail: None,
-            media_dir: None,
-        }
-    }
-}
 
 /// Shared state: cheap to clone, passed to handlers as the federation library's data.
 #[derive(Clone, Debug)]
@@ -62,12 +37,12 @@ struct Shared {
     /// keys are read again), and the key.
     public_keys: Cache<String, (String, i64, Arc<VerifyingKey>)>,
     /// Key ids that failed to resolve lately, with the failure (`crate::fetch`).
-    failed_keys: Cache<String, crate::key_lookup::KeyFailure>,
+    failed_keys: Cache<String, crate::signatures::KeyFailure>,
     /// The signature scheme each host is sent, as read from the database (`crate::knock`).
     schemes: Cache<String, Scheme>,
     signing_keys: Cache<String, Arc<SigningKey>>,
     delivery_wakeup: Notify,
-    ingress: crate::ingress::Ingress,
+    ingress: inbound_queue::Ingress,
     counters: Counters,
     limiter: InboxLimiter,
     /// Hosts that answered this process in the last minute: neither dead nor failing, so
@@ -75,7 +50,7 @@ struct Shared {
     healthy_hosts: Cache<String, ()>,
     signer: crate::background::Signer,
     /// What each remote host runs, as far as this process knows (`software`).
-    software: crate::software::SoftwareCopy,
+    software: crate::protocol::dialect::SoftwareCopy,
     /// Wakes the task that looks up hosts' software.
     lookup_wakeup: Notify,
     /// Hosts that asked (with `Retry-After`) not to be sent anything before a time: until then
@@ -88,106 +63,6 @@ struct Shared {
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
-
-/// Counts of what the inbox and the delivery queue did since start.
-#[derive(Debug, Default)]
-pub struct Counters {
-    /// Activities applied (at once, or by the inbox worker).
-    pub inbox_accepted: AtomicU64,
-    /// Activities answered `202` and queued for the inbox worker.
-    pub inbox_queued: AtomicU64,
-    /// Batched writes that queued them (group commit: `inbox_queued / inbox_writes` activities
-    /// share each statement and commit).
-    pub inbox_writes: AtomicU64,
-    /// Queued activities the worker could not apply (logged, then forgotten).
-    pub inbox_failed: AtomicU64,
-    /// Queued activities set aside for taking longer than their time budget to apply (put
-    /// back to be tried later, like a passing failure).
-    pub inbox_timed_out: AtomicU64,
-    /// Remote HTML documents nested deeper than the sanitiser's bound, flattened.
-    pub html_flattened: AtomicU64,
-    /// Remote HTML documents longer than the sanitiser's bound, cut.
-    pub html_truncated: AtomicU64,
-    /// Requests refused (bad signature, malformed, forbidden, duplicate, too large).
-    pub inbox_rejected: AtomicU64,
-    /// Requests refused for going over a rate limit.
-    pub inbox_throttled: AtomicU64,
-    /// Requests refused because the sender's server or the sender is blocked.
-    pub inbox_blocked: AtomicU64,
-    /// Activities of types Kith does not handle, answered 202 and dropped.
-    pub inbox_ignored: AtomicU64,
-    /// Deliveries that succeeded.
-    pub delivered: AtomicU64,
-    /// Deliveries given up on (permanent failure, dead host, too many attempts).
-    pub delivery_dropped: AtomicU64,
-    /// Deliveries a remote server refused (a `4xx` answer other than 408 and 429), each logged
-    /// with the answer; counted by software in [`Counters::refusals_by_software`] too.
-    pub delivery_refused: AtomicU64,
-    /// Deliveries put off because the host answered `429` or `503` with `Retry-After`.
-    pub delivery_deferred: AtomicU64,
-    /// Look-ups of hosts' software (NodeInfo) made.
-    pub host_lookups: AtomicU64,
-    /// Of those, the ones that found no software (no NodeInfo, or it did not answer).
-    pub host_lookups_failed: AtomicU64,
-    /// Refused deliveries by the refusing host's software (`unknown` when not known), so that
-    /// an operator sees which kind of server refuses what Kith sends.
-    delivery_refusals: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
-    /// Nanoseconds spent handling inbox requests, from the body in hand to the outcome.
-    pub inbox_nanos: AtomicU64,
-    /// Nanoseconds of that spent verifying signatures (the RSA step alone), so an operator
-    /// (and the benchmark) sees what share of the inbox's time the cryptography takes.
-    pub verify_nanos: AtomicU64,
-    /// Signatures and keys refused, by reason (`signatures::Reason::label`).
-    refusals: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
-    /// Requests signed with RFC 9421 that verified.
-    pub rfc9421_verified: AtomicU64,
-    /// Deliveries and fetches sent again in the other signature scheme after a refusal.
-    pub second_knocks: AtomicU64,
-}
-
-impl Counters {
-    /// Adds one to a counter.
-    pub fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a refused signature or key under its reason.
-    pub fn refused(&self, reason: Reason) {
-        if let Ok(mut refusals) = self.refusals.lock() {
-            *refusals.entry(reason.label()).or_default() += 1;
-        }
-    }
-
-    /// Refused signatures and keys so far, by reason.
-    pub fn refusals(&self) -> std::collections::BTreeMap<&'static str, u64> {
-        self.refusals
-            .lock()
-            .map(|refusals| refusals.clone())
-            .unwrap_or_default()
-    }
-
-    /// Counts a refused delivery against the refusing host's software.
-    pub fn refused_by(&self, software: &str) {
-        Counters::bump(&self.delivery_refused);
-        if let Ok(mut refusals) = self.delivery_refusals.lock() {
-            *refusals.entry(software.to_owned()).or_default() += 1;
-        }
-    }
-
-    /// The refused deliveries by software, for the administrators' counters.
-    pub fn refusals_by_software(&self) -> std::collections::BTreeMap<String, u64> {
-        self.delivery_refusals
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
-    }
-
-    /// Adds the time since `start` to a nanosecond counter.
-    pub fn add_elapsed(counter: &AtomicU64, start: std::time::Instant) {
-        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        counter.fetch_add(nanos, Ordering::Relaxed);
     }
 }
 
@@ -208,7 +83,7 @@ impl Context {
                 public_keys: Cache::new(10_000),
                 failed_keys: Cache::builder()
                     .max_capacity(10_000)
-                    .time_to_live(crate::key_lookup::FAILED_KEY_TTL)
+                    .time_to_live(crate::signatures::FAILED_KEY_TTL)
                     .build(),
                 schemes: Cache::builder()
                     .max_capacity(100_000)
@@ -216,7 +91,7 @@ impl Context {
                     .build(),
                 signing_keys: Cache::new(10_000),
                 delivery_wakeup: Notify::new(),
-                ingress: crate::ingress::Ingress::default(),
+                ingress: inbound_queue::Ingress::default(),
                 counters: Counters::default(),
                 limiter,
                 healthy_hosts: Cache::builder()
@@ -224,7 +99,7 @@ impl Context {
                     .time_to_live(std::time::Duration::from_secs(60))
                     .build(),
                 signer: crate::background::Signer::default(),
-                software: crate::software::new_copy(),
+                software: crate::protocol::dialect::new_copy(),
                 lookup_wakeup: Notify::new(),
                 paused_hosts: Cache::builder()
                     .max_capacity(100_000)
@@ -291,7 +166,7 @@ impl Context {
     }
 
     /// The inbound queue's batch and the inbox worker's wake-up.
-    pub(crate) fn ingress(&self) -> &crate::ingress::Ingress {
+    pub(crate) fn ingress(&self) -> &inbound_queue::Ingress {
         &self.shared.ingress
     }
 
@@ -321,7 +196,7 @@ impl Context {
     }
 
     /// This process's copy of hosts' software.
-    pub(crate) fn software_copy(&self) -> &crate::software::SoftwareCopy {
+    pub(crate) fn software_copy(&self) -> &crate::protocol::dialect::SoftwareCopy {
         &self.shared.software
     }
 
@@ -419,12 +294,27 @@ impl Context {
     }
 
     /// Key ids that failed to resolve lately (the negative cache of `crate::fetch`).
-    pub(crate) fn failed_keys(&self) -> &Cache<String, crate::key_lookup::KeyFailure> {
+    pub(crate) fn failed_keys(&self) -> &Cache<String, crate::signatures::KeyFailure> {
         &self.shared.failed_keys
     }
 
     /// The signature scheme of each host, as last read or learnt (`crate::knock`).
     pub(crate) fn schemes(&self) -> &Cache<String, Scheme> {
         &self.shared.schemes
+    }
+}
+
+impl Context {
+    /// This context for tasks on the [`runtime`]: the same caches, counters and queues, with
+    /// an HTTP client and (on PostgreSQL) database connections of its own, so that requests
+    /// never wait on connections the background runtime drives.
+    pub fn for_background(&self, max_connections: u32) -> Result<Context> {
+        let mut ctx = self.clone();
+        ctx.db = self
+            .db
+            .for_other_runtime(max_connections)
+            .for_background_work();
+        ctx.client = crate::client::build(&self.guard, &self.settings.domain)?;
+        Ok(ctx)
     }
 }
