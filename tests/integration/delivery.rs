@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::post};
-use kith_federation::{Context, FederationSettings, actions::accounts, delivery};
+use kith_federation::{Context, FederationSettings, actions::accounts, outbound::delivery};
 use kith_storage::NewDelivery;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};

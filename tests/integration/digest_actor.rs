@@ -3,8 +3,8 @@
 //! activity (titles and links, served at its id), none for a digest it unfollowed, and none a
 //! second time for the same day. A members-only or hidden group has no digest actor at all.
 
+use kith_federation::actions::group_digest;
 use kith_federation::actions::posts;
-use kith_federation::group_digest;
 use kith_storage::{GroupVisibility, JoinPolicy, MemberState};
 use serde_json::{Value, json};
 

@@ -30,10 +30,13 @@ pub fn actor_for(peer: &Peer, template: &Value, id: &str, kind: &str) -> Value {
 
 /// Makes the local group follow a remote actor (as `kith group follow` ends up, once accepted).
 pub async fn follow_accepted(kith: &Instance, group_id: &str, remote: &Value) {
-    let remote =
-        kith_federation::fetch::resolve_actor(&kith.ctx, remote["id"].as_str().unwrap(), false)
-            .await
-            .unwrap();
+    let remote = kith_federation::outbound::fetch::resolve_actor(
+        &kith.ctx,
+        remote["id"].as_str().unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
     let follow_id = format!("{group_id}/activities/follow-{}", remote.username);
     kith.ctx
         .db

@@ -318,7 +318,7 @@ async fn a_mastodon_shaped_fedify_member_gets_the_members_only_groups_own_copy()
     .await;
     assert_eq!(
         kith.ctx.dialect_of(peer.host()).await.unwrap(),
-        kith_federation::software::Dialect::Microblog
+        kith_federation::outbound::software::Dialect::Microblog
     );
     let olga = kith.actor("olga").await;
     kith_federation::actions::posts::post_to_group(&kith.ctx, &olga, &group, "Quiet words", None)

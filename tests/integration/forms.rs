@@ -6,7 +6,7 @@
 
 use kith_federation::actions::By;
 use kith_federation::actions::{events, group_safety, posts};
-use kith_federation::software::Dialect;
+use kith_federation::outbound::software::Dialect;
 use kith_storage::{Actor, JoinPolicy};
 use serde_json::{Value, json};
 

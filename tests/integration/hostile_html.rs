@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use kith_federation::sanitize::MAX_DEPTH;
-use kith_federation::{Limits, legacy_html};
+use kith_federation::{Limits, jobs::legacy_html};
 use kith_storage::{EventFields, JoinPolicy, NewObject, testing};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -227,7 +227,7 @@ async fn rows_stored_before_the_bound_are_read_cheaply_and_bounded_once() {
     let group = kith.group("runners", "olga", JoinPolicy::Open).await;
     let (_peer, felix) = mastodon().await;
     let felix_id = felix["id"].as_str().unwrap();
-    kith_federation::fetch::resolve_actor(&kith.ctx, felix_id, false)
+    kith_federation::outbound::fetch::resolve_actor(&kith.ctx, felix_id, false)
         .await
         .unwrap();
     // As an older Kith kept them: the sanitiser left the nesting in.

@@ -2,7 +2,7 @@
 //! inbox worker, in order per sender; copies are refused; what a process queued before it died
 //! is applied all the same. Received ids are forgotten once older than any retry.
 
-use kith_federation::retention::{self, RetentionSettings};
+use kith_federation::jobs::retention::{self, RetentionSettings};
 use kith_storage::{JoinPolicy, NewInbound, testing};
 use serde_json::json;
 

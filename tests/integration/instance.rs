@@ -6,7 +6,7 @@ use std::time::Duration;
 use kith_federation::{
     Context, FederationSettings, Limits,
     actions::{accounts, groups, instance::ensure_instance_actor},
-    delivery::DeliverySettings,
+    outbound::delivery::DeliverySettings,
 };
 use kith_storage::{Account, Actor, JoinPolicy, testing::TestDatabase};
 use kith_web::{AppState, WebSettings};
@@ -71,7 +71,7 @@ impl Instance {
     /// An instance that sends mail through `mail` (tests/integration/mail.rs).
     pub async fn start_with_mail(
         test_db: TestDatabase,
-        mail: kith_federation::mail::MailSettings,
+        mail: kith_federation::actions::mail::MailSettings,
     ) -> Instance {
         Instance::start_full(test_db, Limits::default(), |_| {}, Some(mail)).await
     }
@@ -80,7 +80,7 @@ impl Instance {
         test_db: TestDatabase,
         limits: Limits,
         configure: impl FnOnce(&mut WebSettings),
-        mail: Option<kith_federation::mail::MailSettings>,
+        mail: Option<kith_federation::actions::mail::MailSettings>,
     ) -> Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let domain = listener.local_addr().unwrap().to_string();

@@ -5,7 +5,7 @@
 
 use kith_federation::actions::By;
 use kith_federation::actions::{events, group_safety, membership, posts};
-use kith_federation::software::Dialect;
+use kith_federation::outbound::software::Dialect;
 use kith_storage::{FollowState, JoinPolicy};
 use serde_json::{Value, json};
 

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+use kith_federation::actions::mail::{MailSettings, Security, account, digest};
 use kith_federation::actions::{events, joining, membership, posts, reports, rsvp};
-use kith_federation::mail::{MailSettings, Security, account, digest};
 use kith_storage::{Digest, JoinPolicy, NotificationSettings, RsvpStatus, RsvpVia};
 use serde_json::Value;
 

@@ -244,7 +244,7 @@ async fn claims_live_kept_dead_taken_back(
     // Past the staleness limit, each still holds its own: live claims are not taken.
     // (Kith gives up on a request after 15 s: the window ends before the first does.)
     let started = Instant::now();
-    while started.elapsed() < kith_federation::processes::RECOVERY_BOUND {
+    while started.elapsed() < kith_federation::jobs::processes::RECOVERY_BOUND {
         assert_eq!(
             received_twice(host),
             Vec::new(),
@@ -290,7 +290,7 @@ async fn claims_live_kept_dead_taken_back(
     let killed = Instant::now();
     host.peer.hold(false);
     // The survivor's next beat after the heartbeat goes stale, then the sends themselves.
-    let bound = kith_federation::processes::RECOVERY_BOUND + Duration::from_secs(3);
+    let bound = kith_federation::jobs::processes::RECOVERY_BOUND + Duration::from_secs(3);
     loop {
         let left = still_there(db, "deliveries", &held_by_victim).await;
         if left == 0 {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::{Router, response::Redirect, routing::get};
-use kith_federation::client::{self, Guard};
+use kith_federation::outbound::client::{self, Guard};
 use kith_storage::JoinPolicy;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -311,7 +311,7 @@ async fn the_ssrf_guard_refuses_private_targets_directly_by_name_and_via_redirec
         kith_federation::FederationSettings::new("kith.test", false),
     )
     .unwrap();
-    let err = kith_federation::fetch::fetch_json(
+    let err = kith_federation::outbound::fetch::fetch_json(
         &ctx,
         &format!("https://127.0.0.1:{inside_port}/secret"),
     )

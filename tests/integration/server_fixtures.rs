@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use kith_federation::outbound::software::{Dialect, lookup};
 use kith_federation::protocol::{Activity, RemoteActor};
-use kith_federation::software::{Dialect, lookup};
 use serde_json::{Value, json};
 
 use crate::peer::fixture;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::{Router, http::Uri};
 use kith_federation::actions::{instance_safety, joining};
-use kith_federation::{FederationError, fetch};
+use kith_federation::{FederationError, outbound::fetch};
 use kith_storage::JoinPolicy;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;

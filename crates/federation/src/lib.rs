@@ -3,43 +3,23 @@
 //! run the same code; storage is reached only through `kith-storage`.
 
 pub mod actions;
-pub mod activities;
-mod addresses;
-pub mod answers;
-pub mod authorised_fetch;
-pub mod background;
-pub mod change;
-pub mod client;
-mod context;
-pub mod deliver;
-pub mod delivery;
-pub mod documents;
+pub mod context;
 mod error;
 pub mod events;
-pub mod fetch;
-pub mod forms;
-pub mod group_digest;
-pub mod inbox;
-pub mod ingress;
-pub mod key_lookup;
+pub mod inbound;
+pub mod jobs;
 pub mod keys;
-pub mod knock;
-pub mod legacy_html;
-pub mod mail;
 pub mod media;
 pub mod names;
-pub mod processes;
+pub mod outbound;
 pub mod protocol;
 pub mod ratelimit;
-pub mod retention;
 pub mod sanitize;
 pub mod scheduled;
 pub mod secrets;
 pub mod signatures;
-pub mod software;
 pub mod untrusted;
 pub mod urls;
-pub mod webfinger;
 
 pub use context::{Context, Counters, FederationSettings};
 pub use error::{FederationError, Result};

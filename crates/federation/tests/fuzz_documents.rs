@@ -8,7 +8,7 @@
 mod fuzz_support;
 
 use fuzz_support::{config, garbled, json, mutated, strings, url_like};
-use kith_federation::fetch::actor_link;
+use kith_federation::outbound::fetch::actor_link;
 use kith_federation::protocol::{
     Activity, Envelope, IncomingObject, RemoteActor, host_of, ids_of, key_owner,
 };

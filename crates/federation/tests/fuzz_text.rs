@@ -8,7 +8,7 @@ mod fuzz_support;
 use std::time::{Duration, UNIX_EPOCH};
 
 use fuzz_support::{config, text, url_like};
-use kith_federation::answers::{MAX_RETRY_AFTER, retry_after};
+use kith_federation::outbound::answers::{MAX_RETRY_AFTER, retry_after};
 use kith_federation::protocol::Handle;
 use kith_federation::untrusted::{MAX_LINK, clean_name, is_hidden_control, safe_link};
 use proptest::prelude::*;

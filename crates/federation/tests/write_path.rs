@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use kith_federation::activities::{self, Outcome};
+use kith_federation::inbound::activities::{self, Outcome};
 use kith_federation::protocol::Activity;
 use kith_storage::testing;
 use kith_storage::{MemberState, StorageError, Visibility};

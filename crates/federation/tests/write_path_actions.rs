@@ -13,7 +13,7 @@ use kith_federation::actions::reports::resolve;
 use kith_federation::actions::series::extend_all_series;
 use kith_federation::events::EventDraft;
 use kith_federation::protocol::{Activity, rfc3339};
-use kith_federation::{Context, FederationError, inbox};
+use kith_federation::{Context, FederationError, inbound::inbox};
 use kith_storage::testing;
 use kith_storage::{CalendarScope, MemberState, NewReport, StorageError, StoredEvent, now_millis};
 use serde_json::json;

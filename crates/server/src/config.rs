@@ -50,7 +50,7 @@ pub struct Config {
     /// Its port; 0 picks the usual one for `smtp_security` (587, 465, or 25).
     pub smtp_port: u16,
     /// `starttls` (the default), `tls`, or `none` (a relay on this machine or network only).
-    pub smtp_security: kith_federation::mail::Security,
+    pub smtp_security: kith_federation::actions::mail::Security,
     /// The SMTP login, if the server asks for one.
     pub smtp_username: String,
     /// The SMTP password, with the login.
@@ -77,7 +77,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             smtp_host: String::new(),
             smtp_port: 0,
-            smtp_security: kith_federation::mail::Security::default(),
+            smtp_security: kith_federation::actions::mail::Security::default(),
             smtp_username: String::new(),
             smtp_password: String::new(),
             mail_from: String::new(),
@@ -147,8 +147,10 @@ impl Config {
     }
 
     /// The mail settings; `None` when no SMTP server is configured (no email is sent).
-    pub fn mail_settings(&self) -> anyhow::Result<Option<kith_federation::mail::MailSettings>> {
-        use kith_federation::mail::{MailSettings, Security};
+    pub fn mail_settings(
+        &self,
+    ) -> anyhow::Result<Option<kith_federation::actions::mail::MailSettings>> {
+        use kith_federation::actions::mail::{MailSettings, Security};
         let host = self.smtp_host.trim();
         if host.is_empty() {
             return Ok(None);
@@ -165,7 +167,7 @@ impl Config {
         } else {
             self.mail_from.trim().to_owned()
         };
-        if !kith_federation::mail::is_mailbox(&from) {
+        if !kith_federation::actions::mail::is_mailbox(&from) {
             bail!("mail_from: {from:?} is not an email address");
         }
         let login = Some(self.smtp_username.clone()).filter(|u| !u.is_empty());
@@ -342,7 +344,7 @@ mod mail_tests {
     // figment's test jail returns its own (large) error type.
     #![allow(clippy::unwrap_used, clippy::result_large_err)]
     use super::*;
-    use kith_federation::mail::Security;
+    use kith_federation::actions::mail::Security;
 
     #[test]
     fn mail_is_off_without_a_host_and_picks_the_usual_port() {

@@ -2,7 +2,9 @@
 //! the delivery worker until SIGINT or SIGTERM.
 
 use anyhow::Context as _;
-use kith_federation::{actions::instance::ensure_instance_actor, delivery::DeliverySettings};
+use kith_federation::{
+    actions::instance::ensure_instance_actor, outbound::delivery::DeliverySettings,
+};
 use kith_web::{AppState, WebSettings};
 use tokio::net::TcpListener;
 

@@ -1,5 +1,5 @@
 //! Activities already received, so that a redelivered activity has no second effect; ids older
-//! than any sender retries are forgotten in bounded batches (`kith_federation::retention`).
+//! than any sender retries are forgotten in bounded batches (`kith_federation::jobs::retention`).
 
 use crate::{Database, Result, now_millis};
 

@@ -228,7 +228,7 @@ fn pool_options(backend: Backend, max: u32, commits: Commits) -> AnyPoolOptions 
     let options = match backend {
         // Each SQLite connection has a thread, which takes the priority of the thread that
         // opened it: all are opened at start, by the server, and kept, so that none is
-        // reopened by a background thread at its lower priority (kith_federation::background).
+        // reopened by a background thread at its lower priority (kith_federation::context::background).
         Backend::Sqlite => options
             .min_connections(max)
             .idle_timeout(None)

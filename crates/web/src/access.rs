@@ -11,7 +11,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::Response;
-use kith_federation::authorised_fetch;
+use kith_federation::inbound::authorised_fetch;
 use kith_storage::{Account, Actor};
 
 use crate::{ApiError, AppState};

@@ -29,7 +29,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use kith_federation::software::{Dialect, reader::dialect_of_user_agent};
+use kith_federation::outbound::software::{Dialect, reader::dialect_of_user_agent};
 use moka::sync::Cache;
 
 /// How long a cached document may be served.

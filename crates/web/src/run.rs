@@ -5,7 +5,7 @@
 //! sharing the database before, and out of it after. The `kith serve` command and the
 //! multi-instance tests both start instances here.
 
-use kith_federation::delivery::{self, DeliverySettings};
+use kith_federation::outbound::delivery::{self, DeliverySettings};
 use tokio::net::TcpListener;
 
 use crate::AppState;
@@ -22,19 +22,19 @@ pub async fn run(
     // This process among those sharing the database: what a process that served at this
     // address before left claimed is due again before the workers start.
     let db = state.ctx.db.clone();
-    kith_federation::processes::register(&db, listener.local_addr()?)
+    kith_federation::jobs::processes::register(&db, listener.local_addr()?)
         .await
         .map_err(std::io::Error::other)?;
     // The workers run on a runtime of their own at a lower priority, with their own HTTP
-    // client and PostgreSQL connections (kith_federation::background): requests come first.
-    let background = kith_federation::background::runtime(0)?;
+    // client and PostgreSQL connections (kith_federation::context::background): requests come first.
+    let background = kith_federation::context::background::runtime(0)?;
     let bg = state
         .ctx
         .for_background(BACKGROUND_CONNECTIONS)
         .map_err(std::io::Error::other)?;
     // The inbox's batched writes, which requests wait on, on a thread of their own on
-    // PostgreSQL (kith_federation::ingress).
-    let writer = kith_federation::ingress::start_writer(&state.ctx)?;
+    // PostgreSQL (kith_federation::inbound::queue).
+    let writer = kith_federation::inbound::queue::start_writer(&state.ctx)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker_ctx = bg.clone();
     let mut worker_stop = stopped.clone();
@@ -44,19 +44,19 @@ pub async fn run(
         })
         .await;
     });
-    // Content activities the inbox queued are applied here (kith_federation::ingress).
+    // Content activities the inbox queued are applied here (kith_federation::inbound::queue).
     let ingress_ctx = bg.clone();
     let mut ingress_stop = stopped.clone();
     let ingress = background.spawn(async move {
-        kith_federation::ingress::run(ingress_ctx, async move {
+        kith_federation::inbound::queue::run(ingress_ctx, async move {
             let _ = ingress_stop.wait_for(|stop| *stop).await;
         })
         .await;
     });
-    // The heartbeat, on a connection of its own (kith_federation::processes), until the
+    // The heartbeat, on a connection of its own (kith_federation::jobs::processes), until the
     // workers are done.
     let (stop_beats, beats_stopped) = tokio::sync::watch::channel(false);
-    let beats = background.spawn(kith_federation::processes::run(
+    let beats = background.spawn(kith_federation::jobs::processes::run(
         bg.clone(),
         db.for_other_runtime(1),
         beats_stopped,
@@ -70,28 +70,28 @@ pub async fn run(
     ));
     // Remote HTML stored before the sanitiser's bounds is checked once (and brought within
     // them), on the background runtime.
-    let legacy_html = background.spawn(kith_federation::legacy_html::run(
+    let legacy_html = background.spawn(kith_federation::jobs::legacy_html::run(
         bg.clone(),
         stopped.clone(),
     ));
     // Received ids older than any sender retries are forgotten, by one process at a time.
-    let retention = background.spawn(kith_federation::retention::run(
+    let retention = background.spawn(kith_federation::jobs::retention::run(
         bg.clone(),
-        kith_federation::retention::RetentionSettings::default(),
+        kith_federation::jobs::retention::RetentionSettings::default(),
         stopped.clone(),
     ));
-    // What software other hosts run, looked up from their NodeInfo (kith_federation::software).
-    let lookups = background.spawn(kith_federation::software::lookup::run(
+    // What software other hosts run, looked up from their NodeInfo (kith_federation::outbound::software).
+    let lookups = background.spawn(kith_federation::outbound::software::lookup::run(
         bg.clone(),
-        kith_federation::software::lookup::LookupSettings::default(),
+        kith_federation::outbound::software::lookup::LookupSettings::default(),
         stopped.clone(),
     ));
-    // Outgoing mail from its queue, and the hourly reminders and digests (kith_federation::mail).
-    let mail = background.spawn(kith_federation::mail::send::run(
+    // Outgoing mail from its queue, and the hourly reminders and digests (kith_federation::actions::mail).
+    let mail = background.spawn(kith_federation::outbound::smtp::run(
         bg.clone(),
         stopped.clone(),
     ));
-    let mail_jobs = background.spawn(kith_federation::mail::digest::run(
+    let mail_jobs = background.spawn(kith_federation::actions::mail::digest::run(
         bg.clone(),
         std::time::Duration::from_secs(3600),
         stopped.clone(),
@@ -104,7 +104,7 @@ pub async fn run(
         async move {
             shutdown.await;
             // Before the address is free: a successor there leaves this one's claims.
-            kith_federation::processes::stopping(&db).await;
+            kith_federation::jobs::processes::stopping(&db).await;
         }
     };
     crate::connections::serve(listener, crate::router(state), header_timeout, shutdown).await;
@@ -127,7 +127,7 @@ pub async fn run(
     }
     let _ = stop_beats.send(true);
     let _ = beats.await;
-    kith_federation::processes::leave(&db).await;
+    kith_federation::jobs::processes::leave(&db).await;
     if bg.db.backend() == kith_storage::Backend::Postgres {
         // Its own pools, closed on the runtime that drives them (SQLite's are shared).
         let _ = background.spawn(async move { bg.db.close().await }).await;

@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kith_federation::webfinger;
+use kith_federation::inbound::webfinger;
 use serde::Deserialize;
 
 use crate::access::{self, Asker};

@@ -6,12 +6,12 @@
 use kith_storage::{Account, Actor, StorageError};
 use serde_json::Value;
 
-use crate::activities::announce;
-use crate::deliver::{Form, Plan};
+use crate::inbound::activities::announce;
+use crate::outbound::plan::{Form, Plan};
+use crate::outbound::software::Readers;
 use crate::protocol::{Handle, OutgoingActivity, PUBLIC};
-use crate::software::Readers;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver, fetch};
+use crate::{Context, FederationError, Result, outbound::fetch, outbound::plan};
 
 /// Who takes an action. The instance's operator (the command line, run by whoever runs the
 /// server) may do anything an administrator may; an account may do what its roles allow, checked
@@ -56,7 +56,7 @@ pub(crate) fn remote_inbox(person: &Actor) -> Vec<String> {
     if person.local {
         Vec::new()
     } else {
-        vec![deliver::inbox_of(person)]
+        vec![plan::inbox_of(person)]
     }
 }
 
@@ -69,7 +69,7 @@ pub(crate) struct Direct<'a> {
 /// Plans a moderation activity the FEP-1b12 way: wrapped in the group's `Announce`, to every
 /// member's server that reads it (not the microblogs) and to `extra` inboxes (the person
 /// concerned), with the `direct` forms in the same batch. Reads only: the caller queues it
-/// with the action (`crate::change`).
+/// with the action (`crate::outbound::change`).
 pub(crate) async fn plan_moderation(
     ctx: &Context,
     group: &Actor,

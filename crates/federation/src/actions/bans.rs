@@ -15,11 +15,11 @@ use crate::actions::acting::{
     remote_inbox, resolve_person,
 };
 use crate::actions::membership::moderated_group;
-use crate::activities::follow::follow_answer;
-use crate::change::Change;
-use crate::deliver::Form;
+use crate::inbound::activities::follow::follow_answer;
+use crate::outbound::change::Change;
+use crate::outbound::plan::Form;
+use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::OutgoingActivity;
-use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result};
 

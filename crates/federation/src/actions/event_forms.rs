@@ -15,11 +15,11 @@
 use kith_storage::{Actor, StoredEvent};
 use serde_json::Value;
 
-use crate::activities::announce::announce_activity;
-use crate::deliver::Form;
 use crate::events::forms::{gotosocial_event, lemmy_activity, lemmy_event};
+use crate::inbound::activities::announce::announce_activity;
+use crate::outbound::plan::Form;
+use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::OutgoingActivity;
-use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, Result};
 

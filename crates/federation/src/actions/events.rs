@@ -15,14 +15,14 @@ use crate::actions::event_forms::{
 };
 use crate::actions::membership::moderated_group;
 use crate::actions::series::Occurrence;
-use crate::activities::announce::announce_object;
-use crate::change::Change;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::patch::{draft_of, patched};
 use crate::events::{EventDraft, recurrence};
+use crate::inbound::activities::announce::announce_object;
+use crate::outbound::change::Change;
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver};
+use crate::{Context, FederationError, Result, outbound::plan};
 
 pub use crate::actions::event_forms::event_document_for;
 pub use crate::events::patch::EventPatch;
@@ -213,7 +213,7 @@ pub(crate) async fn publish_in(
     }
     if announced {
         change
-            .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+            .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
             .await?;
     }
     Ok(event)
@@ -289,7 +289,7 @@ pub(crate) async fn announce_picture(
     let forms = change_forms(group, &update, &update.object, organiser.as_ref());
     let inboxes = audience(ctx, group, id).await?;
     change
-        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
         .await?;
     Ok(())
 }
@@ -396,13 +396,13 @@ async fn write_and_announce(
     let forms = change_forms(group, &update, &update.object, organiser.as_ref());
     let inboxes = audience(ctx, group, id).await?;
     change
-        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
         .await?;
     crate::actions::online_link::link_changed(ctx, &mut change, event, &updated).await?;
     // A larger capacity gives places to people waiting.
     let promoted = change.tx().fill_from_waitlist(id).await?;
     crate::actions::rsvp::tell_promoted(ctx, &mut change, &updated, &promoted).await?;
-    crate::mail::notify::event_changed(&mut change, event, &updated).await?;
+    crate::actions::mail::notify::event_changed(&mut change, event, &updated).await?;
     change.commit().await?;
     Ok(updated)
 }
@@ -431,7 +431,7 @@ pub async fn delete_event(ctx: &Context, id: &str, by: By<'_>) -> Result<()> {
         })
         .collect();
     let forms = deletion_forms(&group, deletes, &event.object.id, organiser.as_ref());
-    let plan = deliver::plan_forms(ctx, &group, &forms, inboxes).await?;
+    let plan = plan::plan_forms(ctx, &group, &forms, inboxes).await?;
     // The tombstones and the `Delete`s commit together.
     let mut change = Change::begin(ctx).await?;
     change

@@ -5,10 +5,10 @@
 use kith_storage::{Actor, FollowState};
 use serde_json::Value;
 
-use crate::change::Change;
+use crate::outbound::change::Change;
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver, fetch};
+use crate::{Context, FederationError, Result, outbound::fetch, outbound::plan};
 
 /// Makes a local actor (a person joining, or a group) follow a remote group by handle.
 pub async fn follow_remote_group(ctx: &Context, follower: &Actor, handle: &str) -> Result<Actor> {
@@ -49,7 +49,7 @@ pub async fn follow_remote_actor(
         Value::String(remote.id.clone()),
         vec![remote.id.clone()],
     );
-    let plan = deliver::plan(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
+    let plan = plan::plan(ctx, &sender, &follow, vec![remote.inbox_url.clone()]).await?;
     // The follow recorded and the `Follow` sent commit together.
     let mut change = Change::begin(ctx).await?;
     change

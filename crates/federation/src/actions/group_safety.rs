@@ -17,13 +17,13 @@ use crate::actions::acting::{
 };
 pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::moderated_group;
-use crate::activities::announce;
-use crate::change::Change;
-use crate::deliver::{Form, Plan};
+use crate::inbound::activities::announce;
+use crate::outbound::change::Change;
+use crate::outbound::plan::{Form, Plan};
+use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::{OutgoingActivity, PUBLIC};
-use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver};
+use crate::{Context, FederationError, Result, outbound::plan};
 
 /// Only the owner and administrators (and the operator) change who moderates.
 async fn owned_group(ctx: &Context, group_name: &str, by: By<'_>) -> Result<Actor> {
@@ -245,10 +245,10 @@ pub(crate) async fn plan_group_update_showing(
     post_policy: kith_storage::PostPolicy,
     pictures: Option<&[kith_storage::Picture]>,
 ) -> Result<Plan> {
-    let mut document = crate::documents::actor_document(ctx, group).await?;
+    let mut document = crate::outbound::documents::actor_document(ctx, group).await?;
     document.posting_restricted_to_mods = Some(post_policy == kith_storage::PostPolicy::Moderators);
     if let Some(pictures) = pictures {
-        (document.icon, document.image) = crate::documents::group_pictures(ctx, pictures);
+        (document.icon, document.image) = crate::outbound::documents::group_pictures(ctx, pictures);
     }
     let document = serde_json::to_value(&document)
         .map_err(|e| FederationError::BadRequest(format!("serialising the group: {e}")))?;
@@ -264,5 +264,5 @@ pub(crate) async fn plan_group_update_showing(
     // Lemmy refuses an `Update{Group}` whose actor is not a moderator (a person), and reads
     // the group again by itself; its form of the group would not change anyway.
     let form = Form::for_readers(update, Readers::ALL.without(Dialect::Lemmy));
-    deliver::plan_forms(ctx, group, &[form], inboxes).await
+    plan::plan_forms(ctx, group, &[form], inboxes).await
 }

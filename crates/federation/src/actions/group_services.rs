@@ -1,5 +1,5 @@
 //! The `Service` actors that act for a local group — its relay (`relay.rs`) and its digest
-//! (`crate::group_digest`) — their ids and names, how each is made on first use, and which group
+//! (`crate::actions::group_digest`) — their ids and names, how each is made on first use, and which group
 //! an actor acts for. Both services' naming rules live here so that either module can ask
 //! whether an actor is one of a group's services without importing the other.
 
@@ -53,7 +53,7 @@ pub async fn owner_group(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> 
 }
 
 /// A `Service` actor that acts for a local group: its relay, or its digest
-/// (`crate::group_digest`). Its name is the group's with a suffix after a dot, which no person
+/// (`crate::actions::group_digest`). Its name is the group's with a suffix after a dot, which no person
 /// or group can take; its page is the group's.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupService {

@@ -7,7 +7,7 @@
 use kith_storage::{Actor, GroupSettings, GroupVisibility, JoinPolicy, PostPolicy, ReplyPolicy};
 
 use crate::actions::acting::By;
-use crate::change::Change;
+use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result};
 
 /// The longest group title.

@@ -6,9 +6,9 @@ use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membersh
 use serde_json::Value;
 use url::Url;
 
+use crate::inbound::webfinger::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
 use crate::protocol::Handle;
-use crate::webfinger::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
-use crate::{Context, FederationError, Result, fetch};
+use crate::{Context, FederationError, Result, outbound::fetch};
 
 /// A local group by name.
 pub async fn local_group(ctx: &Context, name: &str) -> Result<Actor> {
@@ -70,7 +70,7 @@ pub async fn join_group(
     }
     let me = ctx.db.actor(&account.actor_id).await?;
     // The membership and the organisers' notification of a request commit together.
-    let mut change = crate::change::Change::begin(ctx).await?;
+    let mut change = crate::outbound::change::Change::begin(ctx).await?;
     let mut membership = change
         .tx()
         .upsert_membership(
@@ -85,7 +85,7 @@ pub async fn join_group(
         change
             .notify_organisers(
                 &group.id,
-                &crate::mail::notify::join_request(ctx, &group, &me),
+                &crate::actions::mail::notify::join_request(ctx, &group, &me),
             )
             .await?;
     }

@@ -6,11 +6,11 @@ use kith_storage::{Actor, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;
 
 use crate::actions::acting::{By, find_actor};
-use crate::activities::follow::plan_answer;
-use crate::change::Change;
+use crate::inbound::activities::follow::plan_answer;
+use crate::outbound::change::Change;
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver};
+use crate::{Context, FederationError, Result, outbound::plan};
 
 /// Someone waiting to join a group.
 #[derive(Clone, Debug)]
@@ -141,7 +141,11 @@ pub async fn approve_member(
     change
         .notify(
             &member.id,
-            &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Approved, &group),
+            &crate::actions::mail::notify::group_notice(
+                ctx,
+                crate::actions::mail::notify::Kind::Approved,
+                &group,
+            ),
         )
         .await?;
     change.commit().await?;
@@ -184,9 +188,11 @@ pub async fn remove_member(
         );
         plan.add(
             &group,
-            &[deliver::Form::for_readers(
+            &[plan::Form::for_readers(
                 block,
-                crate::software::Readers::of(&[crate::software::Dialect::GoToSocial]),
+                crate::outbound::software::Readers::of(&[
+                    crate::outbound::software::Dialect::GoToSocial,
+                ]),
             )],
         )?;
     }
@@ -200,7 +206,11 @@ pub async fn remove_member(
         change
             .notify(
                 &member.id,
-                &crate::mail::notify::group_notice(ctx, crate::mail::notify::Kind::Refused, &group),
+                &crate::actions::mail::notify::group_notice(
+                    ctx,
+                    crate::actions::mail::notify::Kind::Refused,
+                    &group,
+                ),
             )
             .await?;
     }

@@ -5,8 +5,8 @@
 use kith_storage::{Actor, Picture, PostPolicy};
 
 use crate::actions::acting::By;
-use crate::change::Change;
 use crate::media::{self, Role};
+use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result};
 
 /// The longest alt text.

@@ -5,13 +5,13 @@
 use kith_storage::{Actor, NewObject, StoredObject, now_millis};
 use serde_json::{Value, json};
 
-use crate::activities::announce::Redistribution;
-use crate::activities::post::{self, Decision};
-use crate::change::Change;
-use crate::documents::plain_to_html;
+use crate::inbound::activities::announce::Redistribution;
+use crate::inbound::activities::post::{self, Decision};
+use crate::outbound::change::Change;
+use crate::outbound::documents::plain_to_html;
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver};
+use crate::{Context, FederationError, Result, outbound::plan};
 
 /// Publishes a public note by a local person into a group, optionally answering a post of it.
 pub async fn post_to_group(
@@ -91,7 +91,7 @@ pub async fn post_to_group(
         serde_json::to_value(&create).map_err(|e| FederationError::BadRequest(e.to_string()))?;
     // Sent to a remote group: planned before the transaction (reads only).
     let remote = if held_reason.is_none() && !group.local {
-        Some(deliver::plan(ctx, author, &create, vec![deliver::inbox_of(group)]).await?)
+        Some(plan::plan(ctx, author, &create, vec![plan::inbox_of(group)]).await?)
     } else {
         None
     };
@@ -115,7 +115,7 @@ pub async fn post_to_group(
         })
         .await?;
     if held_reason.is_none() {
-        crate::mail::notify::replied(&mut change, &stored, author).await?;
+        crate::actions::mail::notify::replied(&mut change, &stored, author).await?;
     }
     if held_reason.is_some() {
         // Kept for the group's moderators; nothing is sent until one releases it.
@@ -152,7 +152,7 @@ pub async fn thread(
 /// The document served at a local object's id.
 pub fn object_document(object: &StoredObject) -> Value {
     if object.deleted_at.is_some() {
-        return crate::documents::tombstone(object);
+        return crate::outbound::documents::tombstone(object);
     }
     serde_json::from_str(&object.data).unwrap_or(Value::Null)
 }

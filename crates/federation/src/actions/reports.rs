@@ -9,11 +9,11 @@ use serde_json::json;
 
 use crate::actions::acting::{By, acting_name, resolve_person};
 use crate::actions::membership::moderated_group;
-use crate::change::Change;
-use crate::deliver::Plan;
+use crate::outbound::change::Change;
+use crate::outbound::plan::Plan;
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver};
+use crate::{Context, FederationError, Result, outbound::plan};
 
 /// The longest comment kept with a report.
 pub const MAX_COMMENT: usize = 2_000;
@@ -59,7 +59,7 @@ pub async fn report(ctx: &Context, by: &Account, request: &ReportRequest) -> Res
         None => None,
     };
     // The report and its moderators' notification commit together.
-    let mut change = crate::change::Change::begin(ctx).await?;
+    let mut change = crate::outbound::change::Change::begin(ctx).await?;
     let report = change
         .tx()
         .create_report(&NewReport {
@@ -71,7 +71,7 @@ pub async fn report(ctx: &Context, by: &Account, request: &ReportRequest) -> Res
             activity_id: None,
         })
         .await?;
-    crate::mail::notify::report_filed(&mut change, &report).await?;
+    crate::actions::mail::notify::report_filed(&mut change, &report).await?;
     change.commit().await?;
     Ok(report)
 }
@@ -242,5 +242,5 @@ async fn plan_forward(ctx: &Context, report: &Report, target: &Actor) -> Result<
         vec![target.id.clone()],
     );
     flag.content = Some(report.comment.clone());
-    deliver::plan(ctx, &instance, &flag, vec![target.inbox_url.clone()]).await
+    plan::plan(ctx, &instance, &flag, vec![target.inbox_url.clone()]).await
 }

@@ -16,10 +16,10 @@ use crate::actions::events::organised_event;
 use crate::actions::online_link;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
-use crate::change::Change;
+use crate::outbound::change::Change;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, deliver, fetch};
+use crate::{Context, FederationError, Result, outbound::fetch, outbound::plan};
 
 /// What became of an answer to a local event.
 #[derive(Clone, Debug)]
@@ -79,7 +79,7 @@ pub async fn answer_local(
     };
     tell(ctx, &mut change, event, person, activity_id, via, &answer).await?;
     if let Answer::Recorded(recorded) = &answer {
-        crate::mail::notify::new_answer(&mut change, event, person, recorded).await?;
+        crate::actions::mail::notify::new_answer(&mut change, event, person, recorded).await?;
     }
     change.commit().await?;
     Ok(answer)
@@ -102,7 +102,7 @@ pub async fn rsvp(
         Ok(event) => event,
         Err(StorageError::NotFound) if !id.starts_with(ctx.urls().base().as_str()) => {
             let doc = fetch::fetch_json(ctx, &id).await?;
-            crate::activities::remote_events::import(ctx, &doc, None).await?;
+            crate::inbound::activities::remote_events::import(ctx, &doc, None).await?;
             ctx.db.event(&id).await?
         }
         Err(StorageError::NotFound) => {
@@ -139,10 +139,10 @@ async fn answer_remote(
             .filter(|o| **o != host.id)
             .cloned(),
     );
-    let mut inboxes = vec![deliver::inbox_of(&host)];
+    let mut inboxes = vec![plan::inbox_of(&host)];
     for id in &to[1..] {
         if let Ok(actor) = fetch::resolve_actor(ctx, id, false).await {
-            inboxes.push(deliver::inbox_of(&actor));
+            inboxes.push(plan::inbox_of(&actor));
         }
     }
     let style = RsvpStyle::parse(&event.fields.rsvp_style).unwrap_or(RsvpStyle::Join);
@@ -197,7 +197,7 @@ async fn answer_remote(
     }
     let mut activity = OutgoingActivity::new(kind, activity_id.clone(), &person.id, object, to);
     activity.published = Some(rfc3339(now_millis()));
-    let plan = deliver::plan(ctx, person, &activity, inboxes).await?;
+    let plan = plan::plan(ctx, person, &activity, inboxes).await?;
     // The answer recorded and the answer sent commit together.
     let mut change = Change::begin(ctx).await?;
     let rsvp = change

@@ -3,7 +3,7 @@
 //! (and for Friendica's answers when they wait). Replies go to the participant and the
 //! organiser only, never to the other participants (docs/protocol.md, Events).
 //!
-//! Each reply is queued in the transaction of the answer it tells of (`crate::change`): reads
+//! Each reply is queued in the transaction of the answer it tells of (`crate::outbound::change`): reads
 //! (who answers, the inboxes) happen while it is open, writes only through it.
 
 use kith_storage::{
@@ -13,11 +13,11 @@ use serde_json::json;
 
 use super::online_link;
 use super::rsvp::Answer;
-use crate::change::Change;
-use crate::documents::escape_html;
+use crate::outbound::change::Change;
+use crate::outbound::documents::escape_html;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
-use crate::{Context, Result, deliver};
+use crate::{Context, Result, outbound::plan};
 
 /// Tells the answering person what became of their answer, and the promoted ones theirs.
 pub(crate) async fn tell(
@@ -92,7 +92,10 @@ pub async fn tell_promoted(
         };
         tracing::info!(event = %event.object.id, person = %person.id, "moved up from the waitlist");
         change
-            .notify(&person.id, &crate::mail::notify::promoted(ctx, event))
+            .notify(
+                &person.id,
+                &crate::actions::mail::notify::promoted(ctx, event),
+            )
             .await?;
         if person.local {
             continue;
@@ -168,7 +171,7 @@ pub(crate) async fn answer_join(
         .cloned()
         .collect();
     answer.published = Some(rfc3339(now_millis()));
-    let plan = deliver::plan(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
+    let plan = plan::plan(ctx, &from, &answer, vec![person.inbox_url.clone()]).await?;
     change.queue(plan).await?;
     Ok(())
 }
@@ -261,7 +264,7 @@ pub(crate) async fn note_html(
         doc,
         vec![person.id.clone()],
     );
-    let plan = deliver::plan(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
+    let plan = plan::plan(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
     change.queue(plan).await?;
     Ok(())
 }

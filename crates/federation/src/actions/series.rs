@@ -7,8 +7,8 @@
 use kith_storage::{Actor, EventSeries, StorageError, StoredEvent};
 
 use crate::actions::events::{publish_in, publish_new};
-use crate::change::Change;
 use crate::events::{EventDraft, local_rfc3339, recurrence};
+use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result};
 
 /// A date of a series, as it is published.

@@ -1,7 +1,7 @@
 //! The inbound queue's in-memory state, one per process: the batch of checked activities
 //! waiting for their write, the requests still being checked, and the wake-ups. Only the data
 //! lives here, so that the context can hold it; the writer and the worker that use it are
-//! `crate::ingress`.
+//! `crate::inbound::queue`.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicUsize;
@@ -19,7 +19,7 @@ pub struct Ingress {
     pub(crate) batch: Mutex<Batch>,
     /// Wakes the inbox worker when a batch was queued.
     pub(crate) wakeup: Notify,
-    /// Requests for queued kinds being checked, not yet in the batch (`crate::ingress::Checking`).
+    /// Requests for queued kinds being checked, not yet in the batch (`crate::inbound::queue::Checking`).
     pub(crate) checking: AtomicUsize,
     /// Wakes the writer collecting the next batch once it is ready.
     pub(crate) ready: Notify,

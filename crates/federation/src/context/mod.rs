@@ -7,6 +7,7 @@ use kith_storage::{Actor, Database};
 use moka::future::Cache;
 use tokio::sync::Notify;
 
+pub mod background;
 mod counters;
 pub(crate) mod inbound_queue;
 mod settings;
@@ -17,7 +18,7 @@ pub use settings::{FederationSettings, MailSettings, Security};
 use crate::ratelimit::InboxLimiter;
 use crate::signatures::{self, Reason, Scheme, SigningKey, VerifyingKey};
 use crate::urls::Urls;
-use crate::{FederationError, Result, client};
+use crate::{FederationError, Result, outbound::client};
 
 /// Shared state: cheap to clone, passed to handlers as the federation library's data.
 #[derive(Clone, Debug)]
@@ -36,9 +37,9 @@ struct Shared {
     /// By key id: the owner and its `updated_at` when the key was read (a re-stored owner's
     /// keys are read again), and the key.
     public_keys: Cache<String, (String, i64, Arc<VerifyingKey>)>,
-    /// Key ids that failed to resolve lately, with the failure (`crate::fetch`).
+    /// Key ids that failed to resolve lately, with the failure (`crate::outbound::fetch`).
     failed_keys: Cache<String, crate::signatures::KeyFailure>,
-    /// The signature scheme each host is sent, as read from the database (`crate::knock`).
+    /// The signature scheme each host is sent, as read from the database (`crate::outbound::knock`).
     schemes: Cache<String, Scheme>,
     signing_keys: Cache<String, Arc<SigningKey>>,
     delivery_wakeup: Notify,
@@ -48,7 +49,7 @@ struct Shared {
     /// Hosts that answered this process in the last minute: neither dead nor failing, so
     /// delivering to them or hearing from them needs no database look-up of their health.
     healthy_hosts: Cache<String, ()>,
-    signer: crate::background::Signer,
+    signer: crate::context::background::Signer,
     /// What each remote host runs, as far as this process knows (`software`).
     software: crate::protocol::dialect::SoftwareCopy,
     /// Wakes the task that looks up hosts' software.
@@ -56,7 +57,7 @@ struct Shared {
     /// Hosts that asked (with `Retry-After`) not to be sent anything before a time: until then
     /// their deliveries wait without a request.
     paused_hosts: Cache<String, i64>,
-    /// Wakes the mail worker (`crate::mail::send`).
+    /// Wakes the mail worker (`crate::outbound::smtp`).
     mail_wakeup: Notify,
 }
 
@@ -98,7 +99,7 @@ impl Context {
                     .max_capacity(100_000)
                     .time_to_live(std::time::Duration::from_secs(60))
                     .build(),
-                signer: crate::background::Signer::default(),
+                signer: crate::context::background::Signer::default(),
                 software: crate::protocol::dialect::new_copy(),
                 lookup_wakeup: Notify::new(),
                 paused_hosts: Cache::builder()
@@ -161,7 +162,7 @@ impl Context {
     }
 
     /// The low-priority threads deliveries are signed on.
-    pub fn signer(&self) -> &crate::background::Signer {
+    pub fn signer(&self) -> &crate::context::background::Signer {
         &self.shared.signer
     }
 
@@ -293,12 +294,12 @@ impl Context {
         Ok(key)
     }
 
-    /// Key ids that failed to resolve lately (the negative cache of `crate::fetch`).
+    /// Key ids that failed to resolve lately (the negative cache of `crate::outbound::fetch`).
     pub(crate) fn failed_keys(&self) -> &Cache<String, crate::signatures::KeyFailure> {
         &self.shared.failed_keys
     }
 
-    /// The signature scheme of each host, as last read or learnt (`crate::knock`).
+    /// The signature scheme of each host, as last read or learnt (`crate::outbound::knock`).
     pub(crate) fn schemes(&self) -> &Cache<String, Scheme> {
         &self.shared.schemes
     }
@@ -314,7 +315,7 @@ impl Context {
             .db
             .for_other_runtime(max_connections)
             .for_background_work();
-        ctx.client = crate::client::build(&self.guard, &self.settings.domain)?;
+        ctx.client = crate::outbound::client::build(&self.guard, &self.settings.domain)?;
         Ok(ctx)
     }
 }

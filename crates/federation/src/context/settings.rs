@@ -15,7 +15,7 @@ pub struct FederationSettings {
     pub limits: Limits,
     /// Private addresses outgoing requests may reach outside development mode.
     pub allowed_private_addresses: Vec<std::net::IpAddr>,
-    /// Outgoing email; `None`: no mail is queued or sent (`crate::mail`).
+    /// Outgoing email; `None`: no mail is queued or sent (`crate::actions::mail`).
     pub mail: Option<MailSettings>,
     /// Where pictures are stored (`crate::media`); `None`: uploads are refused.
     pub media_dir: Option<std::path::PathBuf>,

@@ -17,7 +17,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::documents::escape_html;
+use crate::outbound::documents::escape_html;
 use crate::protocol::PUBLIC;
 use crate::urls::Urls;
 

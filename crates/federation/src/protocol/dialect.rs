@@ -1,6 +1,6 @@
 //! The ways other servers read group activity (FEDERATION.md, "Servers"), by their NodeInfo
 //! software name, and what this process knows of each host's software. Only the data lives here;
-//! looking hosts up is `crate::software`.
+//! looking hosts up is `crate::outbound::software`.
 
 use std::time::Duration;
 

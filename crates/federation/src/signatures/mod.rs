@@ -4,7 +4,7 @@
 //! and Mastodon since 4.5 accepts).
 //!
 //! Kith signs with its actors' RSA keys, draft-cavage unless the receiving host asked for RFC
-//! 9421 (`crate::knock`). It verifies either scheme with RSA (PKCS#1 v1.5 SHA-256, PSS SHA-512)
+//! 9421 (`crate::outbound::knock`). It verifies either scheme with RSA (PKCS#1 v1.5 SHA-256, PSS SHA-512)
 //! or Ed25519 keys, under the same rules: the signature covers the method and target, the host
 //! and — on POST — a digest of the body that matches it; it is fresh (`Date`, `created` and
 //! `expires` within the window); and it verifies with a key its owner publishes. Query strings:

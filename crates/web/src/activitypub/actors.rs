@@ -8,7 +8,7 @@ use axum::{
     routing::get,
 };
 use kith_federation::{
-    actions::instance::ensure_instance_actor, documents, documents::PageRequest,
+    actions::instance::ensure_instance_actor, outbound::documents, outbound::documents::PageRequest,
 };
 use kith_storage::{Actor, StorageError};
 use serde::Deserialize;
@@ -71,7 +71,7 @@ async fn actor_response(
         let dialect = if varies {
             reader(state, headers).await.dialect
         } else {
-            kith_federation::software::Dialect::Unknown
+            kith_federation::outbound::software::Dialect::Unknown
         };
         let doc = documents::actor_document_for(&state.ctx, actor, dialect).await?;
         let mut response = activity_json(&doc);
@@ -176,7 +176,7 @@ async fn collection(
             return Ok(response);
         }
         "outbox" => {
-            let unknown = kith_federation::software::Dialect::Unknown;
+            let unknown = kith_federation::outbound::software::Dialect::Unknown;
             documents::outbox(ctx, actor, &query.request(), unknown).await?
         }
         "followers" => documents::followers(ctx, actor).await?,
@@ -276,7 +276,7 @@ async fn get_group_activity(
     // A non-public group's activity id names its own copy of the post (never an `Announce` of
     // a non-public post: Mastodon-family servers drop those).
     if !group.is_public() {
-        let copy = kith_federation::activities::announce::served_copy(
+        let copy = kith_federation::inbound::activities::announce::served_copy(
             &state.ctx,
             &group,
             &object,
@@ -285,8 +285,11 @@ async fn get_group_activity(
         .await?;
         return Ok(access::mark(&group, activity_json(&copy)));
     }
-    let announce =
-        kith_federation::activities::announce::announce_object(&group, &object, &announce_id);
+    let announce = kith_federation::inbound::activities::announce::announce_object(
+        &group,
+        &object,
+        &announce_id,
+    );
     Ok(access::mark(&group, activity_json(&announce)))
 }
 
@@ -324,7 +327,9 @@ async fn get_object(
             && !matches!(object.kind.as_str(), "Event" | "Question")
         {
             let mut doc = kith_federation::actions::posts::object_document(&object);
-            kith_federation::activities::private_copy::address_to_members(&mut doc, &group.id);
+            kith_federation::inbound::activities::private_copy::address_to_members(
+                &mut doc, &group.id,
+            );
             return Ok(access::mark(group, activity_json(&doc)));
         }
         let response = object_response(&state, &object, &headers, &viewer, done).await?;
@@ -345,7 +350,9 @@ async fn to_members(response: Response, group_id: &str) -> Response {
     };
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut doc) if parts.status.is_success() => {
-            kith_federation::activities::private_copy::address_to_members(&mut doc, group_id);
+            kith_federation::inbound::activities::private_copy::address_to_members(
+                &mut doc, group_id,
+            );
             let mut response = activity_json(&doc);
             for (name, value) in &parts.headers {
                 if name != axum::http::header::CONTENT_LENGTH {

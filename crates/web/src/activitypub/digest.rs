@@ -10,7 +10,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use kith_federation::{documents, group_digest};
+use kith_federation::{actions::group_digest, outbound::documents};
 
 use super::{activity_json, plain_page, wants_activity_json};
 use crate::{ApiError, AppState};
@@ -57,7 +57,7 @@ async fn get_digest_collection(
     let doc = match which.as_str() {
         "followers" => documents::followers(&state.ctx, &digest).await?,
         "outbox" => {
-            let unknown = kith_federation::software::Dialect::Unknown;
+            let unknown = kith_federation::outbound::software::Dialect::Unknown;
             let request = documents::PageRequest::default();
             documents::outbox(&state.ctx, &digest, &request, unknown).await?
         }

@@ -1,6 +1,6 @@
 //! `POST` to the shared inbox and to each actor's inbox. The body is bounded before it is read
 //! (an oversized one is 413, not a dropped connection or a 500); everything else is decided in
-//! `kith_federation::inbox`.
+//! `kith_federation::inbound::inbox`.
 
 use axum::{
     Router,
@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use kith_federation::{Counters, client::MAX_BODY, inbox};
+use kith_federation::{Counters, inbound::inbox, outbound::client::MAX_BODY};
 use kith_storage::StorageError;
 
 use crate::{ApiError, AppState};

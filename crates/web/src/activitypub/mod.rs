@@ -10,8 +10,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
-use kith_federation::documents::escape_html;
-use kith_federation::software::reader::Reader;
+use kith_federation::outbound::documents::escape_html;
+use kith_federation::outbound::software::reader::Reader;
 use serde::Serialize;
 
 use crate::AppState;
@@ -66,7 +66,7 @@ pub fn vary_by_reader(response: &mut Response) {
 /// instance from its root, as Lemmy does).
 pub async fn instance_actor_json(state: &AppState) -> Result<Response, crate::ApiError> {
     let actor = kith_federation::actions::instance::ensure_instance_actor(&state.ctx).await?;
-    let doc = kith_federation::documents::actor_document(&state.ctx, &actor).await?;
+    let doc = kith_federation::outbound::documents::actor_document(&state.ctx, &actor).await?;
     Ok(activity_json(&doc))
 }
 

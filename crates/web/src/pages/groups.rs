@@ -178,7 +178,7 @@ pub async fn group_page(
             digest_handle: group.is_public().then(|| {
                 format!(
                     "@{}@{}",
-                    kith_federation::group_digest::digest_name(group),
+                    kith_federation::actions::group_digest::digest_name(group),
                     group.domain
                 )
             }),

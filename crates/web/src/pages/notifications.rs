@@ -10,7 +10,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use kith_federation::mail::account;
+use kith_federation::actions::mail::account;
 use kith_storage::{Digest, NotificationSettings};
 use serde::Deserialize;
 
@@ -68,7 +68,7 @@ async fn notifications_page(
         .map(|n| Item {
             summary: n.summary,
             link: n.link,
-            when: kith_federation::mail::compose::when(n.created_at),
+            when: kith_federation::actions::mail::compose::when(n.created_at),
             unread: n.read_at.is_none(),
         })
         .collect();

@@ -1,0 +1,104 @@
+//! Members' posts into a members-only or hidden group (issue 26). What a member addresses to
+//! the group alone ("mentioned people only", followers-only) is kept and shared with the
+//! members as the group's copies (`private_copy`). A public or unlisted post is not shared: it
+//! was already public, and sharing it would tell its readers who belongs to the group. Its
+//! author is told at once, by a direct message from the group, how to write to members only.
+
+use kith_storage::{Actor, NewObject, Visibility, now_millis};
+use serde_json::{Value, json};
+
+use crate::outbound::change::Change;
+use crate::outbound::documents::escape_html;
+use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::{Context, Result, outbound::plan};
+
+use super::Outcome;
+
+/// The local members-only or hidden group an activity is addressed to (`to`, `cc`,
+/// `audience`), if any: the actor a member's non-public post is fetched as.
+pub async fn addressed_private_group(ctx: &Context, activity: &Value) -> Result<Option<Actor>> {
+    let prefix = format!("{}g/", ctx.urls().base());
+    let mut ids = Vec::new();
+    for key in ["to", "cc", "audience"] {
+        match &activity[key] {
+            Value::String(s) => ids.push(s.clone()),
+            Value::Array(items) => {
+                ids.extend(items.iter().filter_map(|v| v.as_str().map(str::to_owned)))
+            }
+            _ => {}
+        }
+    }
+    for id in ids {
+        let Some(name) = id.strip_prefix(&prefix).filter(|n| !n.contains('/')) else {
+            continue;
+        };
+        match ctx.db.local_actor_by_username(name).await {
+            Ok(group) if group.kind == "Group" && !group.is_public() => return Ok(Some(group)),
+            Ok(_) | Err(kith_storage::StorageError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(None)
+}
+
+/// What the author of a public post into a members-only group is told.
+pub const NOT_SHARED: &str = "was public, so it was not shared with the group: everyone can \
+     read it, and sharing it would show who belongs here. To write to the members alone, post \
+     with \u{201c}mentioned people only\u{201d} (Mastodon, GoToSocial) or followers-only, \
+     mentioning the group, and reply to members' posts the same way.";
+
+/// Does not share a public or unlisted post `post_id` of `author` into `group`, and tells the
+/// author by a direct message from the group (stored as a direct object, served to nobody).
+pub async fn refuse_public(
+    ctx: &Context,
+    group: &Actor,
+    author: &Actor,
+    post_id: &str,
+) -> Result<Outcome> {
+    let id = ctx.urls().new_object();
+    let handle = format!("@{}@{}", author.username, author.domain);
+    let link =
+        crate::untrusted::safe_link_of(author.url.as_deref()).unwrap_or_else(|| author.id.clone());
+    let content = format!(
+        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> \
+         <a href=\"{}\">Your post</a> {}</p>",
+        escape_html(&link),
+        escape_html(&handle),
+        escape_html(post_id),
+        escape_html(NOT_SHARED),
+    );
+    let published = now_millis();
+    let doc = json!({
+        "id": id,
+        "type": "Note",
+        "attributedTo": group.id,
+        "to": [author.id],
+        "inReplyTo": post_id,
+        "content": content,
+        "published": rfc3339(published),
+        "tag": [{"type": "Mention", "href": author.id, "name": handle}],
+    });
+    let create = OutgoingActivity::new(
+        "Create",
+        format!("{id}/activity"),
+        &group.id,
+        doc.clone(),
+        vec![author.id.clone()],
+    );
+    let plan = plan::plan(ctx, group, &create, vec![plan::inbox_of(author)]).await?;
+    let mut change = Change::begin(ctx).await?;
+    change
+        .tx()
+        .insert_object(&NewObject {
+            visibility: Visibility::Direct,
+            content: Some(content),
+            ..NewObject::local(&id, "Note", &group.id, doc.to_string(), published)
+        })
+        .await?;
+    change.queue(plan).await?;
+    change.commit().await?;
+    tracing::info!(group = %group.id, post = post_id, "a public post into a members-only group was not shared; its author was told");
+    Ok(Outcome::ignored(
+        "a public post into a members-only group is not shared",
+    ))
+}
