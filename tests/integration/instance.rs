@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use kith_federation::{
     Context, FederationSettings, Limits,
-    actions::{accounts, groups, instance::ensure_instance_actor},
+    actions::{accounts, groups},
     outbound::delivery::DeliverySettings,
+    outbound::instance_actor::ensure_instance_actor,
 };
 use kith_storage::{Account, Actor, JoinPolicy, testing::TestDatabase};
 use kith_web::{AppState, WebSettings};

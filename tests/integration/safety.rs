@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::{Router, response::Redirect, routing::get};
-use kith_federation::outbound::client::{self, Guard};
+use kith_federation::context::client::{self, Guard};
 use kith_storage::JoinPolicy;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;

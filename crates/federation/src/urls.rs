@@ -3,6 +3,9 @@
 
 use url::Url;
 
+use kith_storage::{ActorKind, NewActor};
+
+use crate::keys::KeyPair;
 use crate::{FederationError, Result};
 
 /// Builds the ids of local actors and their endpoints.
@@ -13,6 +16,37 @@ pub struct Urls {
 }
 
 impl Urls {
+    /// The stored form of a new local actor with the usual endpoints.
+    pub(crate) fn new_local_actor(
+        &self,
+        id: String,
+        kind: ActorKind,
+        username: &str,
+        display_name: Option<String>,
+        summary: Option<String>,
+        keys: KeyPair,
+    ) -> NewActor {
+        NewActor {
+            url: Some(id.clone()),
+            inbox_url: Self::inbox(&id),
+            shared_inbox_url: Some(self.shared_inbox()),
+            outbox_url: Some(Self::outbox(&id)),
+            followers_url: Some(Self::followers(&id)),
+            key_id: Self::key_id(&id),
+            id,
+            kind,
+            local: true,
+            username: username.to_owned(),
+            domain: self.domain().to_owned(),
+            display_name,
+            summary,
+            public_key_pem: keys.public_pem,
+            private_key_pem: Some(keys.private_pem),
+            manually_approves_followers: false,
+            data: None,
+        }
+    }
+
     /// The scheme for `domain` (host and optional port); `http` in development mode, else `https`.
     pub fn new(domain: &str, dev: bool) -> Result<Self> {
         let scheme = if dev { "http" } else { "https" };

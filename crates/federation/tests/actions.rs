@@ -7,8 +7,8 @@ use kith_federation::{
     actions::{
         accounts::{create_account, verify_password},
         groups::{NewGroup, create_group},
-        instance::ensure_instance_actor,
     },
+    outbound::instance_actor::ensure_instance_actor,
 };
 use kith_storage::{JoinPolicy, MemberState, testing};
 

@@ -8,10 +8,10 @@
 use kith_federation::actions::By;
 use kith_federation::actions::events::{cancel_event, create_event, delete_event};
 use kith_federation::actions::groups::{PolicyChange, change_policies};
-use kith_federation::actions::instance::ensure_instance_actor;
 use kith_federation::actions::reports::resolve;
 use kith_federation::actions::series::extend_all_series;
 use kith_federation::events::EventDraft;
+use kith_federation::outbound::instance_actor::ensure_instance_actor;
 use kith_federation::protocol::{Activity, rfc3339};
 use kith_federation::{Context, FederationError, inbound::inbox};
 use kith_storage::testing;

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use kith_federation::{
-    actions::instance::ensure_instance_actor, outbound::delivery::DeliverySettings,
+    outbound::delivery::DeliverySettings, outbound::instance_actor::ensure_instance_actor,
 };
 use kith_web::{AppState, WebSettings};
 use tokio::net::TcpListener;

@@ -8,7 +8,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use kith_federation::outbound::documents::escape_html;
+use kith_federation::sanitize::escape_html;
 
 /// The most of an error body read to find its message.
 const MAX_ERROR_BODY: usize = 16 * 1024;

@@ -9,7 +9,7 @@ mod support;
 use kith_federation::actions::By;
 use kith_federation::actions::groups::{PolicyChange, change_policies};
 use kith_federation::{
-    Context, FederationSettings, actions::instance::ensure_instance_actor, keys, names,
+    Context, FederationSettings, keys, names, outbound::instance_actor::ensure_instance_actor,
 };
 use kith_storage::{ActorKind, JoinPolicy, NewActor, testing};
 use kith_web::{AppState, WebSettings};

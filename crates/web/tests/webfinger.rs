@@ -6,7 +6,9 @@ mod support;
 
 use support::{get, json, state_with_group};
 
-use kith_federation::{Context, FederationSettings, actions::instance::ensure_instance_actor};
+use kith_federation::{
+    Context, FederationSettings, outbound::instance_actor::ensure_instance_actor,
+};
 use kith_storage::testing;
 use kith_web::{AppState, WebSettings};
 use serde_json::Value;

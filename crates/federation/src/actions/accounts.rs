@@ -37,8 +37,7 @@ pub async fn new_account(
     }
     let password_hash = hash_password(password)?;
     let keys = keys::generate().await?;
-    let actor = actions::local_actor(
-        ctx,
+    let actor = ctx.urls().new_local_actor(
         ctx.urls().person(&name),
         ActorKind::Person,
         &name,

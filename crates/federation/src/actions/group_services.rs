@@ -5,7 +5,7 @@
 
 use kith_storage::{Actor, ActorKind, StorageError};
 
-use crate::{Context, Result, actions, keys};
+use crate::{Context, Result, keys};
 
 /// What a digest actor's name and id add to its group's.
 pub const DIGEST_SUFFIX: &str = "digest";
@@ -82,8 +82,7 @@ pub(crate) async fn ensure_group_service(
         Err(other) => return Err(other.into()),
     }
     let keys = keys::generate().await?;
-    let mut actor = actions::local_actor(
-        ctx,
+    let mut actor = ctx.urls().new_local_actor(
         service.id.clone(),
         ActorKind::Service,
         &service.name,

@@ -39,8 +39,7 @@ pub async fn create_group(ctx: &Context, new: &NewGroup) -> Result<Actor> {
         return Err(FederationError::NameTaken(name));
     }
     let keys = keys::generate().await?;
-    let mut actor = actions::local_actor(
-        ctx,
+    let mut actor = ctx.urls().new_local_actor(
         ctx.urls().group(&name),
         ActorKind::Group,
         &name,

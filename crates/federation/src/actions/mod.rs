@@ -12,7 +12,6 @@ pub mod group_safety;
 pub mod group_services;
 mod group_settings;
 pub mod groups;
-pub mod instance;
 pub mod instance_safety;
 pub mod joining;
 pub mod mail;
@@ -29,41 +28,6 @@ mod rsvp_replies;
 pub mod series;
 pub mod sessions;
 pub mod tokens;
-
-use kith_storage::{ActorKind, NewActor};
-
-use crate::{Context, keys::KeyPair, urls::Urls};
-
-/// The stored form of a new local actor with the usual endpoints.
-pub(crate) fn local_actor(
-    ctx: &Context,
-    id: String,
-    kind: ActorKind,
-    username: &str,
-    display_name: Option<String>,
-    summary: Option<String>,
-    keys: KeyPair,
-) -> NewActor {
-    NewActor {
-        url: Some(id.clone()),
-        inbox_url: Urls::inbox(&id),
-        shared_inbox_url: Some(ctx.urls().shared_inbox()),
-        outbox_url: Some(Urls::outbox(&id)),
-        followers_url: Some(Urls::followers(&id)),
-        key_id: Urls::key_id(&id),
-        id,
-        kind,
-        local: true,
-        username: username.to_owned(),
-        domain: ctx.urls().domain().to_owned(),
-        display_name,
-        summary,
-        public_key_pem: keys.public_pem,
-        private_key_pem: Some(keys.private_pem),
-        manually_approves_followers: false,
-        data: None,
-    }
-}
 
 /// Turns a storage conflict on a name into the error people understand.
 pub(crate) fn name_taken(

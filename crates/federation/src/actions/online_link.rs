@@ -13,7 +13,7 @@ use kith_storage::{Actor, JoinPolicy, MemberState, RsvpStatus, StorageError, Sto
 
 use crate::actions::rsvp_replies::note_html;
 use crate::outbound::change::Change;
-use crate::outbound::documents::escape_html;
+use crate::sanitize::escape_html;
 use crate::{Context, Result};
 
 /// Why `person_id` may not answer the events of `group_id` (a local group), if they may not.

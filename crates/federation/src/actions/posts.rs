@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use crate::inbound::activities::announce::Redistribution;
 use crate::inbound::activities::post::{self, Decision};
 use crate::outbound::change::Change;
-use crate::outbound::documents::plain_to_html;
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
+use crate::sanitize::plain_to_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, outbound::plan};
 

@@ -14,8 +14,8 @@ use serde_json::json;
 use super::online_link;
 use super::rsvp::Answer;
 use crate::outbound::change::Change;
-use crate::outbound::documents::escape_html;
 use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::sanitize::escape_html;
 use crate::urls::Urls;
 use crate::{Context, Result, outbound::plan};
 

@@ -7,7 +7,9 @@ use kith_storage::{Actor, Database};
 use moka::future::Cache;
 use tokio::sync::Notify;
 
+mod addresses;
 pub mod background;
+pub mod client;
 mod counters;
 pub(crate) mod inbound_queue;
 mod settings;
@@ -18,7 +20,7 @@ pub use settings::{FederationSettings, MailSettings, Security};
 use crate::ratelimit::InboxLimiter;
 use crate::signatures::{self, Reason, Scheme, SigningKey, VerifyingKey};
 use crate::urls::Urls;
-use crate::{FederationError, Result, outbound::client};
+use crate::{FederationError, Result};
 
 /// Shared state: cheap to clone, passed to handlers as the federation library's data.
 #[derive(Clone, Debug)]
@@ -315,7 +317,7 @@ impl Context {
             .db
             .for_other_runtime(max_connections)
             .for_background_work();
-        ctx.client = crate::outbound::client::build(&self.guard, &self.settings.domain)?;
+        ctx.client = crate::context::client::build(&self.guard, &self.settings.domain)?;
         Ok(ctx)
     }
 }

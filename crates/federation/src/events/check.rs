@@ -195,7 +195,7 @@ impl EventDraft {
                 .description
                 .as_deref()
                 .filter(|d| !d.trim().is_empty())
-                .map(crate::outbound::documents::plain_to_html),
+                .map(crate::sanitize::plain_to_html),
             start,
             end,
             fields: EventFields {

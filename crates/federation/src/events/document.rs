@@ -219,8 +219,8 @@ pub fn question_document(
     let o = &event.object;
     let start = o.start_time.unwrap_or_default();
     let end = o.end_time.unwrap_or_default();
-    let title = crate::outbound::documents::escape_html(o.name.as_deref().unwrap_or("the event"));
-    let line = crate::outbound::documents::escape_html(&summary_line(start, end, &event.fields));
+    let title = crate::sanitize::escape_html(o.name.as_deref().unwrap_or("the event"));
+    let line = crate::sanitize::escape_html(&summary_line(start, end, &event.fields));
     let votes = [counts.going, counts.maybe, counts.not_going];
     let options: Vec<Value> = POLL_OPTIONS
         .iter()
@@ -238,7 +238,7 @@ pub fn question_document(
         "cc": [Urls::followers(group_id)],
         "content": format!(
             "<p>Are you coming to <a href=\"{}\">{title}</a>?</p><p>{line}</p>",
-            crate::outbound::documents::escape_html(&o.id)
+            crate::sanitize::escape_html(&o.id)
         ),
         "url": o.id,
         "published": rfc3339(o.published_at),

@@ -17,8 +17,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::outbound::documents::escape_html;
 use crate::protocol::PUBLIC;
+use crate::sanitize::escape_html;
 use crate::urls::Urls;
 
 /// The first paragraph of both forms: the title (GoToSocial only) and the date line.

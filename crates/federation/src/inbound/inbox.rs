@@ -15,8 +15,8 @@ use http::HeaderMap;
 use kith_storage::{Actor, DomainSeverity, NewInbound, now_millis};
 
 use crate::context::Counters;
+use crate::context::client::MAX_BODY;
 use crate::inbound::activities::{self, Outcome};
-use crate::outbound::client::MAX_BODY;
 use crate::protocol::{Activity, Envelope, host_of};
 use crate::signatures::{self, Reason, Refusal, Scheme, SignatureCheck, Target};
 use crate::{

@@ -19,13 +19,13 @@
 //! While a change is open nothing else is written through `ctx.db` by the same task: on SQLite
 //! the transaction holds the one write connection.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 use kith_storage::Tx;
 
 use crate::outbound::plan::Plan;
-use crate::{Context, FederationError, Result, inbound::queue};
+use crate::{Context, FederationError, Result};
 
 /// An activity being applied in the inbox, whose id is recorded by the first change that
 /// commits ([`receiving`]).
@@ -63,6 +63,24 @@ fn unrecorded() -> Option<Received> {
         .try_with(|r| Some(r.borrow().clone()).filter(|r| !r.recorded))
         .ok()
         .flatten()
+}
+
+tokio::task_local! {
+    /// The inbound queue's row of the activity this task is applying, until a change takes it
+    /// to remove in its own transaction.
+    static APPLYING: Cell<Option<i64>>;
+}
+
+/// Runs `apply`, the applying of the inbound queue's row `row`: the first change it commits
+/// removes the row in its own transaction, so the activity's effect and the row's removal are
+/// committed together or not at all.
+pub(crate) async fn applying<T>(row: i64, apply: impl Future<Output = T>) -> T {
+    APPLYING.scope(Cell::new(Some(row)), apply).await
+}
+
+/// Takes the inbound queue's row of the activity being applied, if any and not taken yet.
+fn take_applying_row() -> Option<i64> {
+    APPLYING.try_with(Cell::take).ok().flatten()
 }
 
 /// One transaction holding a state change and the activities it causes.
@@ -133,7 +151,7 @@ impl<'c> Change<'c> {
     /// removal of its row), then wakes the delivery worker; returns how many deliveries were
     /// queued.
     pub async fn commit(mut self) -> Result<usize> {
-        if let Some(row) = queue::take_applying_row() {
+        if let Some(row) = take_applying_row() {
             self.tx.finish_inbound(row).await?;
         }
         self.tx.commit().await?;

@@ -7,6 +7,7 @@ use crate::outbound::software::Dialect;
 use crate::protocol::{
     ActorDocument, Collection, CollectionPage, Endpoints, ImageRef, PublicKey, context, rfc3339,
 };
+use crate::sanitize::plain_to_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, inbound::activities::announce, names};
 
@@ -101,25 +102,6 @@ pub async fn actor_document_for(
         },
         published: rfc3339(actor.created_at),
     })
-}
-
-/// Escapes text for HTML text and attribute values.
-pub fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Plain text (a local summary) as HTML paragraphs.
-pub fn plain_to_html(text: &str) -> String {
-    text.split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| {
-            let escaped = escape_html(p.trim()).replace('\n', "<br>");
-            format!("<p>{escaped}</p>")
-        })
-        .collect()
 }
 
 /// Which page of a collection is asked for.

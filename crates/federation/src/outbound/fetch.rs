@@ -5,10 +5,10 @@ use kith_storage::{Actor, ActorKind, NewActor, NewKey, StorageError, now_millis}
 use serde_json::Value;
 use url::Url;
 
-use crate::outbound::client::MAX_BODY;
+use crate::context::client::MAX_BODY;
 use crate::protocol::{Handle, RemoteActor, host_of};
 use crate::untrusted;
-use crate::{ACTIVITY_JSON, Context, FederationError, Result, actions, signatures};
+use crate::{ACTIVITY_JSON, Context, FederationError, Result, signatures};
 
 /// How long a stored remote actor is trusted before it is fetched again.
 const ACTOR_REFRESH_MS: i64 = 24 * 60 * 60 * 1000;
@@ -72,7 +72,7 @@ async fn fetch_json_with(
 async fn instance_key(ctx: &Context) -> Result<std::sync::Arc<signatures::SigningKey>> {
     match ctx.signing_key_of(&ctx.urls().instance_actor()).await {
         Err(FederationError::Storage(StorageError::NotFound)) => {
-            let instance = actions::instance::ensure_instance_actor(ctx).await?;
+            let instance = crate::outbound::instance_actor::ensure_instance_actor(ctx).await?;
             ctx.signing_key(&instance).await
         }
         other => other,

@@ -1,17 +1,15 @@
 //! What leaves this server: a state change and the activities and mails it causes written in one
 //! transaction (`change`), the forms each kind of server reads (`plan`, `forms`, `documents`),
-//! the delivery queue's worker (`delivery`, `answers`), signed requests (`knock`, `fetch`,
-//! through `client`'s guard), what each host runs (`software`) and the SMTP worker (`smtp`).
+//! the delivery queue's worker (`delivery`, `answers`), signed requests (`knock`, `fetch`), what each host runs (`software`) and the SMTP worker (`smtp`).
 //! Nothing here decides who may do what; that is `crate::actions`.
 
-mod addresses;
 pub mod answers;
 pub mod change;
-pub mod client;
 pub mod delivery;
 pub mod documents;
 pub mod fetch;
 pub mod forms;
+pub mod instance_actor;
 pub mod knock;
 pub mod plan;
 pub mod smtp;

@@ -5,6 +5,7 @@
 //! pass (`text.rs`), never by parsing it again.
 
 mod bound;
+mod escape;
 mod scan;
 mod text;
 
@@ -16,6 +17,7 @@ use ammonia::Builder;
 use crate::Counters;
 
 pub use bound::MAX_DEPTH;
+pub use escape::{escape_html, plain_to_html};
 pub use text::{text, text_prefix};
 
 /// Stored remote HTML is at most this many bytes; a longer document is cut. Pleroma and

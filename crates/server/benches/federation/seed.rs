@@ -7,8 +7,9 @@
 
 use anyhow::Context as _;
 use kith_federation::actions::By;
-use kith_federation::actions::{accounts, events, groups, instance, posts, tokens};
+use kith_federation::actions::{accounts, events, groups, posts, tokens};
 use kith_federation::events::EventDraft;
+use kith_federation::outbound::instance_actor;
 use kith_federation::{Context, FederationSettings};
 use kith_storage::{ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewActor};
 
@@ -40,7 +41,7 @@ pub async fn seed(url: &str, domain: &str, sink: &Sink, scale: Scale) -> anyhow:
         .await
         .context("opening the database")?;
     let ctx = Context::new(db, FederationSettings::new(domain, true))?;
-    instance::ensure_instance_actor(&ctx).await?;
+    instance_actor::ensure_instance_actor(&ctx).await?;
     let admin = accounts::create_account(&ctx, "organiser", "bench-password-1", true).await?;
     let token = tokens::create_token(&ctx, &admin.username, "bench").await?;
     let seeded = Seeded {

@@ -8,7 +8,8 @@ use axum::{
     routing::get,
 };
 use kith_federation::{
-    actions::instance::ensure_instance_actor, outbound::documents, outbound::documents::PageRequest,
+    outbound::documents, outbound::documents::PageRequest,
+    outbound::instance_actor::ensure_instance_actor,
 };
 use kith_storage::{Actor, StorageError};
 use serde::Deserialize;
@@ -98,7 +99,7 @@ async fn actor_response(
     let summary = actor
         .summary
         .as_deref()
-        .map(documents::plain_to_html)
+        .map(kith_federation::sanitize::plain_to_html)
         .unwrap_or_default();
     Ok(page_with_calendar(
         title,

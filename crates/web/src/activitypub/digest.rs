@@ -37,7 +37,7 @@ async fn get_digest(
     let summary = digest
         .summary
         .as_deref()
-        .map(documents::plain_to_html)
+        .map(kith_federation::sanitize::plain_to_html)
         .unwrap_or_default();
     let title = group.display_name.as_deref().unwrap_or(&group.username);
     Ok(plain_page(

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use kith_federation::{Counters, inbound::inbox, outbound::client::MAX_BODY};
+use kith_federation::{Counters, context::client::MAX_BODY, inbound::inbox};
 use kith_storage::StorageError;
 
 use crate::{ApiError, AppState};

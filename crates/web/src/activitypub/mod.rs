@@ -10,8 +10,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
-use kith_federation::outbound::documents::escape_html;
 use kith_federation::outbound::software::reader::Reader;
+use kith_federation::sanitize::escape_html;
 use serde::Serialize;
 
 use crate::AppState;
@@ -65,7 +65,8 @@ pub fn vary_by_reader(response: &mut Response) {
 /// The instance actor's document (served at `/actor`, and at `/` to servers that read an
 /// instance from its root, as Lemmy does).
 pub async fn instance_actor_json(state: &AppState) -> Result<Response, crate::ApiError> {
-    let actor = kith_federation::actions::instance::ensure_instance_actor(&state.ctx).await?;
+    let actor =
+        kith_federation::outbound::instance_actor::ensure_instance_actor(&state.ctx).await?;
     let doc = kith_federation::outbound::documents::actor_document(&state.ctx, &actor).await?;
     Ok(activity_json(&doc))
 }

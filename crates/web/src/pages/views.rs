@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use kith_federation::events::when_line;
-use kith_federation::outbound::documents::plain_to_html;
 use kith_federation::protocol::rfc3339;
+use kith_federation::sanitize::plain_to_html;
 use kith_federation::untrusted::{clean_name, safe_link, safe_link_of};
 use kith_storage::{Actor, EventStatus, StoredEvent, StoredObject};
 

@@ -11,8 +11,8 @@ use kith_storage::{Actor, DigestItem};
 use serde_json::{Value, json};
 
 use crate::outbound::change::Change;
-use crate::outbound::documents::escape_html;
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
+use crate::sanitize::escape_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, outbound::plan};
 

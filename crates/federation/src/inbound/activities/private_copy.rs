@@ -21,11 +21,11 @@
 use kith_storage::{Actor, StoredObject};
 use serde_json::{Value, json};
 
-use crate::outbound::documents::escape_html;
 use crate::outbound::forms;
 use crate::outbound::plan::Form;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
+use crate::sanitize::escape_html;
 use crate::urls::Urls;
 
 /// The group's own followers-only copy of a member's post, with id `copy_id` (the group's

@@ -8,8 +8,8 @@ use kith_storage::{Actor, NewObject, Visibility, now_millis};
 use serde_json::{Value, json};
 
 use crate::outbound::change::Change;
-use crate::outbound::documents::escape_html;
 use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::sanitize::escape_html;
 use crate::{Context, Result, outbound::plan};
 
 use super::Outcome;

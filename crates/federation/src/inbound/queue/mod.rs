@@ -26,7 +26,6 @@
 
 mod batch;
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +36,7 @@ use tokio::task::JoinSet;
 
 use crate::context::Counters;
 use crate::inbound::activities::{self, Outcome};
+use crate::outbound::change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};
 
@@ -61,17 +61,6 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Attempts before an activity that keeps failing for a passing reason is given up.
 const MAX_ATTEMPTS: i64 = 6;
-
-tokio::task_local! {
-    /// The queue row of the activity this task is applying, until a change takes it to
-    /// remove in its own transaction (`crate::outbound::change`).
-    static APPLYING: Cell<Option<i64>>;
-}
-
-/// Takes the queue row of the activity being applied, if any and not taken yet.
-pub(crate) fn take_applying_row() -> Option<i64> {
-    APPLYING.try_with(Cell::take).ok().flatten()
-}
 
 /// Runs the inbox worker until `shutdown` completes; a batch being applied is finished first.
 pub async fn run(ctx: Context, shutdown: impl Future<Output = ()>) {
@@ -138,7 +127,7 @@ async fn apply_batch(ctx: &Context, rows: Vec<Inbound>) -> Vec<i64> {
 async fn apply_row(ctx: &Context, row: &Inbound) -> bool {
     let counters = ctx.counters();
     let budget = ctx.settings().limits.apply_budget;
-    let applying = APPLYING.scope(Cell::new(Some(row.id)), apply_stored(ctx, row));
+    let applying = change::applying(row.id, apply_stored(ctx, row));
     let Ok(applied) = tokio::time::timeout(budget, applying).await else {
         Counters::bump(&counters.inbox_timed_out);
         tracing::warn!(

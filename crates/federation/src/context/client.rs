@@ -13,7 +13,7 @@ use crate::{FederationError, Result};
 
 /// Whether an address is on the public internet (IANA's special-purpose registries, with the
 /// IPv4 address inside mapped, NAT64 and 6to4 addresses judged: `addresses.rs`).
-pub use crate::outbound::addresses::is_public;
+pub use crate::context::addresses::is_public;
 
 /// Largest body Kith reads from another server (and accepts in its inbox).
 pub const MAX_BODY: usize = 1024 * 1024;

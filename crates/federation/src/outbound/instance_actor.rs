@@ -5,7 +5,7 @@
 
 use kith_storage::{Actor, ActorKind, StorageError};
 
-use crate::{Context, Result, actions, keys, names};
+use crate::{Context, Result, keys, names};
 
 /// Returns the instance actor, creating it on first start and renaming one made under an
 /// earlier name.
@@ -19,8 +19,7 @@ pub async fn ensure_instance_actor(ctx: &Context) -> Result<Actor> {
         Err(other) => return Err(other.into()),
     }
     let keys = keys::generate().await?;
-    let actor = actions::local_actor(
-        ctx,
+    let actor = ctx.urls().new_local_actor(
         id.clone(),
         ActorKind::Application,
         &name,
