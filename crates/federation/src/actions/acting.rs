@@ -6,7 +6,7 @@
 use kith_storage::{Account, Actor, StorageError};
 use serde_json::Value;
 
-use crate::inbound::activities::announce;
+use crate::outbound::announce;
 use crate::outbound::plan::{Form, Plan};
 use crate::outbound::software::Readers;
 use crate::protocol::{Handle, OutgoingActivity, PUBLIC};

@@ -16,7 +16,7 @@ use kith_storage::{Actor, StoredEvent};
 use serde_json::Value;
 
 use crate::events::forms::{gotosocial_event, lemmy_activity, lemmy_event};
-use crate::inbound::activities::announce::announce_activity;
+use crate::outbound::announce::announce_activity;
 use crate::outbound::plan::Form;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::OutgoingActivity;

@@ -18,7 +18,7 @@ use crate::actions::series::Occurrence;
 use crate::events::document::{EventContext, event_document, question_document};
 use crate::events::patch::{draft_of, patched};
 use crate::events::{EventDraft, recurrence};
-use crate::inbound::activities::announce::announce_object;
+use crate::outbound::announce::announce_object;
 use crate::outbound::change::Change;
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::urls::Urls;

@@ -17,7 +17,7 @@ use crate::actions::acting::{
 };
 pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::moderated_group;
-use crate::inbound::activities::announce;
+use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::outbound::plan::{Form, Plan};
 use crate::outbound::software::{Dialect, Readers};

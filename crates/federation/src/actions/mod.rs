@@ -19,6 +19,7 @@ pub mod membership;
 pub mod moderation;
 pub mod online_link;
 pub mod pictures;
+pub mod posting;
 pub mod posts;
 pub mod registration;
 pub mod relay;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::actions::acting::By;
 use crate::actions::membership::moderated_group;
-use crate::inbound::activities::announce;
+use crate::outbound::announce;
 use crate::{Context, FederationError, Result};
 
 /// The local groups `account` organises (every local group for an administrator).

@@ -5,8 +5,8 @@
 use kith_storage::{Actor, NewObject, StoredObject, now_millis};
 use serde_json::{Value, json};
 
-use crate::inbound::activities::announce::Redistribution;
-use crate::inbound::activities::post::{self, Decision};
+use crate::actions::posting::{self, Decision};
+use crate::outbound::announce::Redistribution;
 use crate::outbound::change::Change;
 use crate::protocol::{OutgoingActivity, PUBLIC, context, rfc3339};
 use crate::sanitize::plain_to_html;
@@ -32,7 +32,7 @@ pub async fn post_to_group(
     // Local people meet the same posting policy as members elsewhere (docs/protocol.md, Membership
     // and posting).
     let held_reason = if group.local {
-        match post::decide(ctx, group, author).await? {
+        match posting::decide(ctx, group, author).await? {
             Decision::Publish => None,
             Decision::Hold(reason) => Some(reason),
             Decision::Refuse(reason) => return Err(FederationError::Forbidden(reason)),

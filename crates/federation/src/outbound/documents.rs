@@ -9,7 +9,7 @@ use crate::protocol::{
 };
 use crate::sanitize::plain_to_html;
 use crate::urls::Urls;
-use crate::{Context, FederationError, Result, inbound::activities::announce, names};
+use crate::{Context, FederationError, Result, names, outbound::announce};
 
 /// Items per collection page.
 pub const PAGE_SIZE: i64 = 20;

@@ -3,6 +3,7 @@
 //! the delivery queue's worker (`delivery`, `answers`), signed requests (`knock`, `fetch`), what each host runs (`software`) and the SMTP worker (`smtp`).
 //! Nothing here decides who may do what; that is `crate::actions`.
 
+pub mod announce;
 pub mod answers;
 pub mod change;
 pub mod delivery;
@@ -12,5 +13,6 @@ pub mod forms;
 pub mod instance_actor;
 pub mod knock;
 pub mod plan;
+pub mod private_copy;
 pub mod smtp;
 pub mod software;

@@ -277,7 +277,7 @@ async fn get_group_activity(
     // A non-public group's activity id names its own copy of the post (never an `Announce` of
     // a non-public post: Mastodon-family servers drop those).
     if !group.is_public() {
-        let copy = kith_federation::inbound::activities::announce::served_copy(
+        let copy = kith_federation::outbound::announce::served_copy(
             &state.ctx,
             &group,
             &object,
@@ -286,11 +286,8 @@ async fn get_group_activity(
         .await?;
         return Ok(access::mark(&group, activity_json(&copy)));
     }
-    let announce = kith_federation::inbound::activities::announce::announce_object(
-        &group,
-        &object,
-        &announce_id,
-    );
+    let announce =
+        kith_federation::outbound::announce::announce_object(&group, &object, &announce_id);
     Ok(access::mark(&group, activity_json(&announce)))
 }
 
@@ -328,9 +325,7 @@ async fn get_object(
             && !matches!(object.kind.as_str(), "Event" | "Question")
         {
             let mut doc = kith_federation::actions::posts::object_document(&object);
-            kith_federation::inbound::activities::private_copy::address_to_members(
-                &mut doc, &group.id,
-            );
+            kith_federation::outbound::private_copy::address_to_members(&mut doc, &group.id);
             return Ok(access::mark(group, activity_json(&doc)));
         }
         let response = object_response(&state, &object, &headers, &viewer, done).await?;
@@ -351,9 +346,7 @@ async fn to_members(response: Response, group_id: &str) -> Response {
     };
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut doc) if parts.status.is_success() => {
-            kith_federation::inbound::activities::private_copy::address_to_members(
-                &mut doc, group_id,
-            );
+            kith_federation::outbound::private_copy::address_to_members(&mut doc, group_id);
             let mut response = activity_json(&doc);
             for (name, value) in &parts.headers {
                 if name != axum::http::header::CONTENT_LENGTH {

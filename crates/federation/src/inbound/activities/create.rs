@@ -2,9 +2,10 @@
 
 use kith_storage::{Actor, Visibility};
 
-use super::announce::Redistribution;
-use super::post::{self, Decision};
-use super::{Outcome, announce, poll, remote_events};
+use super::{Outcome, poll, remote_events};
+use crate::actions::posting::{self, Decision};
+use crate::outbound::announce;
+use crate::outbound::announce::Redistribution;
 use crate::outbound::change::Change;
 use crate::protocol::{Activity, POST_KINDS};
 use crate::{Context, FederationError, Result};
@@ -22,7 +23,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     {
         return Ok(Outcome::ignored(format!("Create of {kind} is not handled")));
     }
-    let document = match post::verified_object(ctx, &activity.object, sender).await {
+    let document = match posting::verified_object(ctx, &activity.object, sender).await {
         Ok(document) => document,
         // A member's non-public post to a members-only group: Mastodon serves it only to the
         // actors it is addressed to, so it is fetched again signed as the group.
@@ -30,11 +31,11 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             if let Some(group) =
                 super::private_posts::addressed_private_group(ctx, &activity.raw).await? =>
         {
-            post::verified_object_as(ctx, &activity.object, sender, Some(&group)).await?
+            posting::verified_object_as(ctx, &activity.object, sender, Some(&group)).await?
         }
         Err(other) => return Err(other),
     };
-    let post = post::parse_post(&document)?;
+    let post = posting::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!(
             "Create of {} is not handled",
@@ -58,11 +59,11 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             ctx.settings().limits.mentions_per_post
         )));
     }
-    let parent = post::parent_of(ctx, &post).await;
-    let Some(group) = post::target_group(ctx, &post, parent.as_ref()).await? else {
+    let parent = posting::parent_of(ctx, &post).await;
+    let Some(group) = posting::target_group(ctx, &post, parent.as_ref()).await? else {
         return Ok(Outcome::ignored("not addressed to a local group"));
     };
-    let visibility = post::visibility(&post, sender);
+    let visibility = posting::visibility(&post, sender);
     let private_group = group.local && !group.is_public();
     if private_group && matches!(visibility, Visibility::Public | Visibility::Unlisted) {
         return super::private_posts::refuse_public(ctx, &group, sender, &post.id).await;
@@ -76,7 +77,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             visibility.as_str()
         )));
     }
-    let decision = post::decide(ctx, &group, sender).await?;
+    let decision = posting::decide(ctx, &group, sender).await?;
     let held = match &decision {
         Decision::Refuse(reason) => {
             tracing::info!(group = %group.id, post = %post.id, %reason, "post refused");
@@ -86,7 +87,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
         Decision::Publish => None,
     };
     let create = &activity.raw;
-    let new = post::new_post(
+    let new = posting::new_post(
         ctx,
         &post,
         parent,

@@ -3,8 +3,9 @@
 
 use kith_storage::{Actor, StorageError};
 
+use super::Outcome;
 use super::update::published_in_local_group;
-use super::{Outcome, announce};
+use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};

@@ -6,7 +6,8 @@
 use kith_storage::{Actor, StorageError};
 use serde_json::Value;
 
-use super::{Outcome, post, remote_events};
+use super::{Outcome, remote_events};
+use crate::actions::posting;
 use crate::outbound::change::Change;
 use crate::protocol::{Activity, POST_KINDS, id_of};
 use crate::{Context, FederationError, Result, outbound::fetch};
@@ -28,13 +29,13 @@ pub async fn receive_announce(
         Some("Create") => {
             let object = inner.get("object").cloned().unwrap_or(Value::Null);
             if object.get("type").and_then(Value::as_str) == Some("Event") {
-                let doc = post::verified_object(ctx, &object, sender).await?;
+                let doc = posting::verified_object(ctx, &object, sender).await?;
                 return remote_events::import(ctx, &doc, Some(sender)).await;
             }
             keep_post(ctx, &object, sender, Some(inner)).await
         }
         Some("Event") => {
-            let doc = post::verified_object(ctx, inner, sender).await?;
+            let doc = posting::verified_object(ctx, inner, sender).await?;
             remote_events::import(ctx, &doc, Some(sender)).await
         }
         Some("Update") => refresh_post(ctx, inner, sender).await,
@@ -62,12 +63,12 @@ async fn keep_post(
     {
         return Ok(Outcome::ignored("the post is kept already"));
     }
-    let document = post::verified_object(ctx, object, group).await?;
+    let document = posting::verified_object(ctx, object, group).await?;
     if document.get("type").and_then(Value::as_str) == Some("Event") {
         // Mobilizon announces events by id.
         return remote_events::import(ctx, &document, Some(group)).await;
     }
-    let post = post::parse_post(&document)?;
+    let post = posting::parse_post(&document)?;
     if !POST_KINDS.contains(&post.kind.as_str()) {
         return Ok(Outcome::ignored(format!("{} is not a post", post.kind)));
     }
@@ -75,9 +76,9 @@ async fn keep_post(
         return Err(FederationError::BadRequest("a post without author".into()));
     };
     let author = fetch::resolve_actor(ctx, author_id, false).await?;
-    let visibility = post::visibility(&post, &author);
-    let parent = post::parent_of(ctx, &post).await;
-    post::store_post(
+    let visibility = posting::visibility(&post, &author);
+    let parent = posting::parent_of(ctx, &post).await;
+    posting::store_post(
         ctx, &post, parent, &document, &group.id, visibility, None, create,
     )
     .await?;
@@ -108,7 +109,7 @@ async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Out
         }
         Ok(document) => {
             let mut change = Change::begin(ctx).await?;
-            post::apply_edit(ctx, change.tx(), &stored.id, &document).await?;
+            posting::apply_edit(ctx, change.tx(), &stored.id, &document).await?;
             change.commit().await?;
             Ok(Outcome::Applied)
         }

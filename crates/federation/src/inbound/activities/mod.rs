@@ -2,15 +2,12 @@
 //! inbox (`crate::inbound::inbox`) has already checked the signature, the sender and the ids; these
 //! handlers apply one verified activity.
 
-pub mod announce;
 mod create;
 mod delete;
 mod flag;
 pub mod follow;
 mod followed;
 mod poll;
-pub(crate) mod post;
-pub mod private_copy;
 mod private_posts;
 pub mod remote_events;
 mod rsvp;

@@ -8,7 +8,8 @@
 use kith_storage::{Actor, RsvpStatus, RsvpVia, StorageError, StoredEvent, Visibility};
 use serde_json::Value;
 
-use super::{Outcome, post};
+use super::Outcome;
+use crate::actions::posting;
 use crate::actions::rsvp::{Answer, answer_local};
 use crate::events::document::POLL_OPTIONS;
 use crate::protocol::{Activity, id_of};
@@ -83,7 +84,7 @@ pub async fn receive(
     let Some(target) = target(ctx, parent).await? else {
         return Ok(None);
     };
-    let document = post::verified_object(ctx, &activity.object, sender).await?;
+    let document = posting::verified_object(ctx, &activity.object, sender).await?;
     if document.get("attributedTo").and_then(id_of) != Some(sender.id.as_str()) {
         return Err(FederationError::Forbidden(
             "a vote must be sent by its author".into(),

@@ -6,7 +6,8 @@
 use kith_storage::{Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEvent, now_millis};
 use serde_json::Value;
 
-use super::{Outcome, post};
+use super::Outcome;
+use crate::actions::posting;
 use crate::events::incoming::parse_event;
 use crate::protocol::{Activity, host_of};
 use crate::{Context, FederationError, Result, outbound::fetch};
@@ -102,7 +103,7 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
             "events are kept only from followed actors",
         ));
     }
-    let doc = post::verified_object(ctx, &activity.object, sender).await?;
+    let doc = posting::verified_object(ctx, &activity.object, sender).await?;
     import(ctx, &doc, Some(sender)).await
 }
 
@@ -127,7 +128,7 @@ pub async fn receive_update(
             "only the event's server edits it".into(),
         ));
     }
-    let doc = post::verified_object(ctx, &activity.object, sender).await?;
+    let doc = posting::verified_object(ctx, &activity.object, sender).await?;
     let group = match &stored.object.group_id {
         Some(id) => ctx.db.actor(id).await.ok(),
         None => None,

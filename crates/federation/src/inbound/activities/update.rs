@@ -2,7 +2,9 @@
 
 use kith_storage::{Actor, StorageError};
 
-use super::{Outcome, announce, post, remote_events};
+use super::{Outcome, remote_events};
+use crate::actions::posting;
+use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result, outbound::fetch};
@@ -34,7 +36,7 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
     if stored.deleted_at.is_some() {
         return Ok(Outcome::ignored("the post was deleted"));
     }
-    let document = post::verified_object(ctx, &activity.object, sender).await?;
+    let document = posting::verified_object(ctx, &activity.object, sender).await?;
     let plan = match published_in_local_group(ctx, &stored).await? {
         Some(group) => Some(
             announce::plan_change(ctx, &group, &stored, &activity.raw, false, Vec::new()).await?,
@@ -43,7 +45,7 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
     };
     // The edit and its redistribution commit together.
     let mut change = Change::begin(ctx).await?;
-    post::apply_edit(ctx, change.tx(), id, &document).await?;
+    posting::apply_edit(ctx, change.tx(), id, &document).await?;
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }

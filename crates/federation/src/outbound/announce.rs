@@ -7,9 +7,9 @@
 use kith_storage::{Actor, ReplyPolicy, StoredObject};
 use serde_json::Value;
 
-use crate::inbound::activities::private_copy;
 use crate::outbound::change::Change;
 use crate::outbound::plan::{Form, Plan};
+use crate::outbound::private_copy;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
 use crate::urls::Urls;
