@@ -25,5 +25,5 @@ pub use context::{Context, Counters, FederationSettings};
 pub use error::{FederationError, Result};
 pub use ratelimit::Limits;
 
-/// The media type of ActivityPub documents.
-pub const ACTIVITY_JSON: &str = "application/activity+json";
+/// The media type of ActivityPub documents (activitypub_federation's constant).
+pub use activitypub_federation::FEDERATION_CONTENT_TYPE as ACTIVITY_JSON;

@@ -47,7 +47,7 @@ async fn get_webfinger(
     // A group's relay or digest is known to whoever may know of the group.
     let owner = kith_federation::actions::group_services::owner_group(&state.ctx, &actor).await?;
     access::require_known(&state, owner.as_ref().unwrap_or(&actor), asker).await?;
-    let jrd = webfinger::describe(&state.ctx, &actor);
+    let jrd = webfinger::describe(&state.ctx, &actor)?;
     let response = ([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response();
     Ok(access::mark(&actor, response))
 }

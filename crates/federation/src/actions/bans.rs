@@ -15,8 +15,8 @@ use crate::actions::acting::{
     remote_inbox, resolve_person,
 };
 use crate::actions::membership::moderated_group;
-use crate::inbound::activities::follow::follow_answer;
 use crate::outbound::change::Change;
+use crate::outbound::follow_answers::follow_answer;
 use crate::outbound::plan::Form;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::OutgoingActivity;

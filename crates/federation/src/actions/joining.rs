@@ -6,8 +6,8 @@ use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membersh
 use serde_json::Value;
 use url::Url;
 
-use crate::inbound::webfinger::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
 use crate::protocol::Handle;
+use crate::protocol::{FOLLOW_INTENT_REL, SUBSCRIBE_REL};
 use crate::{Context, FederationError, Result, outbound::fetch};
 
 /// A local group by name.

@@ -6,8 +6,8 @@ use kith_storage::{Actor, MemberRole, MemberState, Membership, StorageError};
 use serde_json::Value;
 
 use crate::actions::acting::{By, find_actor};
-use crate::inbound::activities::follow::plan_answer;
 use crate::outbound::change::Change;
+use crate::outbound::follow_answers::plan_answer;
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, outbound::plan};

@@ -150,9 +150,9 @@ pub async fn thread(
 }
 
 /// The document served at a local object's id.
-pub fn object_document(object: &StoredObject) -> Value {
+pub fn object_document(object: &StoredObject) -> Result<Value> {
     if object.deleted_at.is_some() {
         return crate::outbound::documents::tombstone(object);
     }
-    serde_json::from_str(&object.data).unwrap_or(Value::Null)
+    Ok(serde_json::from_str(&object.data).unwrap_or(Value::Null))
 }

@@ -2,49 +2,24 @@
 //! namespace, so `acct:NAME@DOMAIN` always names exactly one of them. Mastodon looks an actor
 //! up by `preferredUsername@host` and expects the same id back (docs/protocol.md, Discovery).
 
+use activitypub_federation::fetch::webfinger::build_webfinger_response_with_type;
 use kith_storage::{Actor, StorageError};
-use serde::Serialize;
+use url::Url;
 
-use crate::{ACTIVITY_JSON, Context, FederationError, Result};
+use crate::protocol::SUBSCRIBE_REL;
+use crate::{Context, FederationError, Result};
 
-/// The WebFinger relation of the remote-follow template (OStatus, still what Mastodon offers).
-pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
-/// The FEP-3b86 intent relation for following.
-pub const FOLLOW_INTENT_REL: &str = "https://w3id.org/fep/3b86/Follow";
-
-/// A JSON Resource Descriptor.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Jrd {
-    /// The `acct:` URI of the actor.
-    pub subject: String,
-    /// Other URIs of the actor: its id.
-    pub aliases: Vec<String>,
-    /// Where to find it.
-    pub links: Vec<JrdLink>,
-}
-
-/// One link of a [`Jrd`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct JrdLink {
-    /// The relation.
-    pub rel: String,
-    /// The media type of the target.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub media_type: Option<String>,
-    /// The target.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub href: String,
-    /// A URI template instead of a target (the remote-interaction link).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-}
+/// The JSON Resource Descriptor Kith answers with: activitypub_federation's, which Lemmy serves
+/// too (the self link carries the actor's type as a property, so a client can tell a person from
+/// a group in a shared namespace).
+pub use activitypub_federation::fetch::webfinger::{Webfinger as Jrd, WebfingerLink as JrdLink};
 
 /// Answers a WebFinger query for `resource`: `acct:NAME@DOMAIN` (the `acct:` may be left out,
 /// and a leading `@` is tolerated) or the actor's id. Unknown actors and other domains are
 /// [`FederationError::NotFound`]; a resource that is neither form is
 /// [`FederationError::BadRequest`].
 pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
-    Ok(descriptor(ctx, &lookup_actor(ctx, resource).await?))
+    descriptor(ctx, &lookup_actor(ctx, resource).await?)
 }
 
 /// The local actor a WebFinger `resource` names (`acct:NAME@DOMAIN` or an id), for callers
@@ -91,40 +66,36 @@ pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
 }
 
 /// The JRD of a local actor.
-pub fn describe(ctx: &Context, actor: &Actor) -> Jrd {
+pub fn describe(ctx: &Context, actor: &Actor) -> Result<Jrd> {
     descriptor(ctx, actor)
 }
 
-fn descriptor(ctx: &Context, actor: &Actor) -> Jrd {
-    let mut links = vec![JrdLink {
-        rel: "self".into(),
-        media_type: Some(ACTIVITY_JSON.into()),
-        href: actor.id.clone(),
-        template: None,
-    }];
-    if let Some(page) = &actor.url {
-        links.push(JrdLink {
-            rel: "http://webfinger.net/rel/profile-page".into(),
-            media_type: Some("text/html".into()),
-            href: page.clone(),
-            template: None,
+fn descriptor(ctx: &Context, actor: &Actor) -> Result<Jrd> {
+    let id = Url::parse(&actor.id)
+        .map_err(|e| FederationError::Internal(format!("stored id {:?}: {e}", actor.id)))?;
+    let mut jrd = build_webfinger_response_with_type(
+        format!("acct:{}@{}", actor.username, ctx.urls().domain()),
+        vec![(id.clone(), Some(actor.kind.as_str()))],
+    );
+    jrd.aliases = vec![id];
+    if let Some(page) = actor.url.as_deref().and_then(|p| Url::parse(p).ok()) {
+        jrd.links.push(JrdLink {
+            rel: Some("http://webfinger.net/rel/profile-page".into()),
+            kind: Some("text/html".into()),
+            href: Some(page),
+            ..JrdLink::default()
         });
     }
     // Where someone of this instance answers a "follow from your account" button elsewhere.
-    links.push(JrdLink {
-        rel: SUBSCRIBE_REL.into(),
-        media_type: None,
-        href: String::new(),
+    jrd.links.push(JrdLink {
+        rel: Some(SUBSCRIBE_REL.into()),
         template: Some(format!(
             "{}authorize_interaction?uri={{uri}}",
             ctx.urls().base()
         )),
+        ..JrdLink::default()
     });
-    Jrd {
-        subject: format!("acct:{}@{}", actor.username, ctx.urls().domain()),
-        aliases: vec![actor.id.clone()],
-        links,
-    }
+    Ok(jrd)
 }
 
 /// The host-meta document (XRD) for clients that look WebFinger up through it.

@@ -1,12 +1,15 @@
 //! The ActivityPub documents Kith serves at its ids: actors and the collections hung on them.
 
 use kith_storage::{Actor, MemberState, PostPolicy, StoredObject};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::outbound::software::Dialect;
 use crate::protocol::{
     ActorDocument, Collection, CollectionPage, Endpoints, ImageRef, PublicKey, context, rfc3339,
 };
+use activitypub_federation::protocol::tombstone::Tombstone;
+use url::Url;
+
 use crate::sanitize::plain_to_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, names, outbound::announce};
@@ -261,12 +264,25 @@ fn to_value(doc: impl serde::Serialize) -> Result<Value> {
 }
 
 /// The tombstone served at a deleted object's id.
-pub fn tombstone(object: &StoredObject) -> Value {
-    json!({
-        "@context": context(),
-        "id": object.id,
-        "type": "Tombstone",
-        "formerType": object.kind,
-        "deleted": object.deleted_at.map(rfc3339),
+pub fn tombstone(object: &StoredObject) -> Result<Value> {
+    /// activitypub_federation's tombstone, with what Mastodon also reads: the type the object
+    /// had and when it was deleted.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Served<'a> {
+        #[serde(rename = "@context")]
+        context: Value,
+        #[serde(flatten)]
+        tombstone: Tombstone,
+        former_type: &'a str,
+        deleted: Option<String>,
+    }
+    let id = Url::parse(&object.id)
+        .map_err(|e| FederationError::Internal(format!("stored id {:?}: {e}", object.id)))?;
+    to_value(Served {
+        context: context(),
+        tombstone: Tombstone::new(id),
+        former_type: &object.kind,
+        deleted: object.deleted_at.map(rfc3339),
     })
 }

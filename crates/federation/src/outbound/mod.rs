@@ -9,6 +9,7 @@ pub mod change;
 pub mod delivery;
 pub mod documents;
 pub mod fetch;
+pub mod follow_answers;
 pub mod forms;
 pub mod instance_actor;
 pub mod knock;

@@ -91,6 +91,11 @@ pub fn deserialize_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D
     })
 }
 
+/// The WebFinger relation of the remote-follow template (OStatus, still what Mastodon offers).
+pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
+/// The FEP-3b86 intent relation for following.
+pub const FOLLOW_INTENT_REL: &str = "https://w3id.org/fep/3b86/Follow";
+
 /// The canonical host (and port, unless the scheme's default) of a URL: what "same server"
 /// means for ids, blocks, rate limits, delivery and stored actors' `domain`. One spelling per
 /// server (IDNA, lower case, no trailing dot, one form of each IP address; see

@@ -268,7 +268,7 @@ async fn get_group_activity(
     if object.deleted_at.is_some() {
         return Ok(access::mark(
             &group,
-            activity_json(&documents::tombstone(&object)),
+            activity_json(&documents::tombstone(&object)?),
         ));
     }
     if object.held_reason.is_some() {
@@ -324,7 +324,7 @@ async fn get_object(
             && object.visibility != kith_storage::Visibility::Direct.as_str()
             && !matches!(object.kind.as_str(), "Event" | "Question")
         {
-            let mut doc = kith_federation::actions::posts::object_document(&object);
+            let mut doc = kith_federation::actions::posts::object_document(&object)?;
             kith_federation::outbound::private_copy::address_to_members(&mut doc, &group.id);
             return Ok(access::mark(group, activity_json(&doc)));
         }
@@ -382,7 +382,7 @@ async fn object_response(
     }
     if wants_activity_json(headers) {
         return Ok(activity_json(
-            &kith_federation::actions::posts::object_document(object),
+            &kith_federation::actions::posts::object_document(object)?,
         ));
     }
     if object.deleted_at.is_some() {

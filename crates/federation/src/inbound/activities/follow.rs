@@ -2,14 +2,12 @@
 //! and the answers to follows Kith itself sent (`Accept`/`Reject` of a local group's follow).
 
 use kith_storage::{Actor, DomainSeverity, JoinPolicy, MemberRole, MemberState, StorageError};
-use serde_json::json;
 
 use super::Outcome;
 use crate::outbound::change::Change;
-use crate::outbound::plan::Plan;
-use crate::protocol::{Activity, OutgoingActivity, id_of};
-use crate::urls::Urls;
-use crate::{Context, FederationError, Result, outbound::plan};
+use crate::outbound::follow_answers::{plan_answer, send_answer};
+use crate::protocol::{Activity, id_of};
+use crate::{Context, FederationError, Result};
 
 /// A member asks to join a group (or to follow a local person or the instance actor).
 pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) -> Result<Outcome> {
@@ -92,56 +90,6 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         tracing::info!(group = %target.id, member = %sender.id, "join request waits for a moderator");
     }
     Ok(Outcome::Applied)
-}
-
-/// `Accept` or `Reject` of a follower's `Follow` (embedded, as Mastodon matches it by id).
-pub fn follow_answer(
-    kind: &'static str,
-    target: &Actor,
-    follower: &Actor,
-    follow_id: &str,
-) -> OutgoingActivity {
-    let follow = json!({
-        "id": follow_id,
-        "type": "Follow",
-        "actor": follower.id,
-        "object": target.id,
-    });
-    OutgoingActivity::new(
-        kind,
-        Urls::new_activity(&target.id),
-        &target.id,
-        follow,
-        vec![follower.id.clone()],
-    )
-}
-
-/// Sends `Accept` or `Reject` of a follower's `Follow` to the follower's own inbox.
-pub async fn send_answer(
-    ctx: &Context,
-    kind: &'static str,
-    target: &Actor,
-    follower: &Actor,
-    follow_id: &str,
-) -> Result<()> {
-    plan_answer(ctx, kind, target, follower, follow_id)
-        .await?
-        .queue(ctx)
-        .await?;
-    Ok(())
-}
-
-/// Plans `Accept` or `Reject` of a follower's `Follow`, to be queued with the membership it
-/// answers.
-pub async fn plan_answer(
-    ctx: &Context,
-    kind: &'static str,
-    target: &Actor,
-    follower: &Actor,
-    follow_id: &str,
-) -> Result<Plan> {
-    let answer = follow_answer(kind, target, follower, follow_id);
-    plan::plan(ctx, target, &answer, vec![follower.inbox_url.clone()]).await
 }
 
 /// A member leaves: `Undo{Follow}`.
