@@ -169,3 +169,15 @@ impl<'c> Change<'c> {
         Ok(self.queued)
     }
 }
+
+/// Writes `plan`'s deliveries (and the new hosts, for a look-up) in a transaction of their own
+/// and wakes the workers; returns how many deliveries were queued. For activities that no state
+/// change goes with (a change's go through [`Change::queue`]).
+pub async fn queue_alone(ctx: &Context, plan: Plan) -> Result<usize> {
+    if plan.is_empty() {
+        return Ok(0);
+    }
+    let mut change = Change::begin(ctx).await?;
+    change.queue(plan).await?;
+    change.commit().await
+}

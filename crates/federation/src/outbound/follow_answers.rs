@@ -4,6 +4,7 @@
 use kith_storage::Actor;
 use serde_json::json;
 
+use crate::outbound::change;
 use crate::outbound::plan::{self, Plan};
 use crate::protocol::OutgoingActivity;
 use crate::urls::Urls;
@@ -39,10 +40,8 @@ pub async fn send_answer(
     follower: &Actor,
     follow_id: &str,
 ) -> Result<()> {
-    plan_answer(ctx, kind, target, follower, follow_id)
-        .await?
-        .queue(ctx)
-        .await?;
+    let plan = plan_answer(ctx, kind, target, follower, follow_id).await?;
+    change::queue_alone(ctx, plan).await?;
     Ok(())
 }
 

@@ -14,7 +14,6 @@ use std::collections::{BTreeSet, HashMap};
 
 use kith_storage::{Actor, NewDelivery};
 
-use crate::outbound::change::Change;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::dialect::Known;
 use crate::protocol::{OutgoingActivity, host_of};
@@ -163,50 +162,14 @@ impl Plan {
         self.deliveries.is_empty()
     }
 
-    /// The deliveries and the hosts to note, for [`Change::queue`].
+    /// The deliveries and the hosts to note, for `Change::queue`.
     pub(crate) fn into_parts(self) -> (Vec<NewDelivery>, Vec<String>) {
         (self.deliveries, self.new_hosts)
     }
-
-    /// Writes the deliveries (and the new hosts, for a look-up) in a transaction of their own
-    /// and wakes the workers; returns how many deliveries were queued. For activities that no
-    /// state change goes with (a change's go through [`Change::queue`]).
-    pub async fn queue(self, ctx: &Context) -> Result<usize> {
-        if self.deliveries.is_empty() {
-            return Ok(0);
-        }
-        let mut change = Change::begin(ctx).await?;
-        change.queue(self).await?;
-        change.commit().await
-    }
-}
-
-/// Queues `activity`, signed by the local `actor`, for `inboxes` (duplicates are sent once):
-/// a form every server reads.
-pub async fn enqueue(
-    ctx: &Context,
-    actor: &Actor,
-    activity: &OutgoingActivity,
-    inboxes: Vec<String>,
-) -> Result<usize> {
-    enqueue_forms(ctx, actor, &[Form::for_all(activity.clone())], inboxes).await
-}
-
-/// Queues the `forms` of one change for `inboxes`: each inbox gets the forms its host reads.
-pub async fn enqueue_forms(
-    ctx: &Context,
-    actor: &Actor,
-    forms: &[Form],
-    inboxes: Vec<String>,
-) -> Result<usize> {
-    plan_forms(ctx, actor, forms, inboxes)
-        .await?
-        .queue(ctx)
-        .await
 }
 
 /// Plans `activity`, signed by the local `actor`, for `inboxes`: a form every server reads,
-/// to be queued with the change that causes it ([`Change::queue`]).
+/// to be queued with the change that causes it (`Change::queue`).
 pub async fn plan(
     ctx: &Context,
     actor: &Actor,
