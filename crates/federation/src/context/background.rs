@@ -2,16 +2,15 @@
 //! async runtime, and the threads deliveries are signed on.
 //!
 //! A request waits on what Kith does for it; the delivery worker, the inbox worker and the
-//! scheduled jobs wait on nobody. On one runtime they took turns with requests on the same two
-//! threads: an inbox burst that Kith took in at 7,500 activities/s with its workers stopped went
-//! in at under 1,000/s with them running, since each accepted post made twenty signed deliveries
-//! and a post to store (docs/performance.md, third round). Here both kinds of background thread
-//! ask the kernel for a lower priority (`nice` [`NICENESS`]): when nothing else wants the CPU
-//! they use all of it (a fan-out still signs on every core), and when requests come in, the
-//! kernel runs the request threads first.
+//! scheduled jobs wait on nobody. Sharing the request threads, they slowed an inbox burst
+//! several times over, since each accepted post makes many signed deliveries and a post to store
+//! (docs/performance.md, third round). Here both kinds of background thread ask the kernel for a
+//! lower priority (`nice` [`NICENESS`]): when nothing else wants the CPU they use all of it (a
+//! fan-out still signs on every core), and when requests come in, the kernel runs the request
+//! threads first.
 //!
-//! Signing gets threads of its own besides: one RSA-2048 signature is about 0.7 ms of a core,
-//! long enough to hold up everything else queued on an async worker thread.
+//! Signing gets threads of its own besides: an RSA signature takes long enough to hold up
+//! everything else queued on an async worker thread.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -7,18 +7,13 @@
 //! PostgreSQL). On PostgreSQL a write waits, briefly, for requests still being checked
 //! ([`Checking`], [`LINGER`]), so that a burst is written in fewer, larger writes.
 //!
-//! **Its own thread (PostgreSQL).** Every request in a burst waits on these writes. A
-//! batched write took 2.5–6.5 ms for a handful of rows where PostgreSQL executed it in
-//! 0.3–0.4 ms, and the wait for the answer to be read behind requests ready to run on the
-//! request threads was one suspect; on a thread that does nothing else the writers are woken as
-//! the answer arrives. Measured, the gain was small (3.5 → 3.1 ms a batch, within the spread of
-//! runs): most of a batch's time was its commit waiting for the WAL flush. So the thread's
-//! connections commit without waiting for it (`Database::for_inbound_queue`: the durability
-//! SQLite gives every write), which took the inbox from 3,136 to 4,442–6,036 activities/s
-//! (docs/performance.md, fifth round). Until [`start_writer`] runs (and after
-//! [`WriterThread::stop`]) the writes run on the caller's runtime, durably. On SQLite they
-//! always do: its connection answers from a thread of its own already, and the extra hop cost
-//! the inbox ~7% (4,925/s without the thread, 4,495–4,651/s with it).
+//! **Its own thread (PostgreSQL).** Every request in a burst waits on these writes, so on
+//! PostgreSQL they run on a thread that does nothing else, whose connections commit without
+//! waiting for the WAL flush (`Database::for_inbound_queue`: the durability SQLite gives every
+//! write); what each step gained is in docs/performance.md (fifth round). Until
+//! [`start_writer`] runs (and after [`WriterThread::stop`]) the writes run on the caller's
+//! runtime, durably. On SQLite they always do: its connection answers from a thread of its own
+//! already, and the extra hop only cost time.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
