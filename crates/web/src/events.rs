@@ -71,7 +71,7 @@ pub async fn event_or_poll(
         }
         return Ok(response);
     }
-    crate::pages::event_page(state, viewer, object, done).await
+    crate::pages::event_page(state, viewer, &event, done).await
 }
 
 /// A feed; `private` for a person's own (it may hold online links): no shared cache keeps it.

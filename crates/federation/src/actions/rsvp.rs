@@ -4,6 +4,8 @@
 //! remote events with `Join`/`Leave` (Mobilizon, Kith) or `Accept`/`TentativeAccept`/`Reject`
 //! (Friendica).
 
+use std::collections::HashMap;
+
 use kith_storage::{
     Account, Actor, EventStatus, JoinMode, Rsvp, RsvpChange, RsvpStatus, RsvpStyle, RsvpVia,
     StorageError, StoredEvent, now_millis,
@@ -13,6 +15,7 @@ use serde_json::{Value, json};
 use crate::actions::acting::By;
 use crate::actions::acting::find_actor;
 use crate::actions::events::organised_event;
+use crate::actions::membership::moderated_group;
 use crate::actions::online_link;
 pub use crate::actions::rsvp_replies::tell_promoted;
 use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
@@ -285,7 +288,29 @@ pub async fn answers(
     by: By<'_>,
 ) -> Result<(StoredEvent, Vec<(Actor, Rsvp)>)> {
     let (event, _group) = organised_event(ctx, event_ref, by).await?;
-    let mut list = Vec::new();
+    let list = answers_with_people(ctx, &event).await?;
+    Ok((event, list))
+}
+
+/// The answers to an event already read, for an organiser of its group (`by`, checked against
+/// `group`): what the event page shows. `None` when `by` does not organise the group.
+pub async fn answers_for_organiser(
+    ctx: &Context,
+    event: &StoredEvent,
+    group: &Actor,
+    by: By<'_>,
+) -> Result<Option<Vec<(Actor, Rsvp)>>> {
+    match moderated_group(ctx, &group.username, by).await {
+        Ok(_) => Ok(Some(answers_with_people(ctx, event).await?)),
+        Err(FederationError::Forbidden(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Every answer with the person who gave it, going first and refused last: one query per
+/// status and one for all the people, however many answered.
+async fn answers_with_people(ctx: &Context, event: &StoredEvent) -> Result<Vec<(Actor, Rsvp)>> {
+    let mut rsvps = Vec::new();
     for status in [
         RsvpStatus::Going,
         RsvpStatus::Waitlisted,
@@ -294,9 +319,18 @@ pub async fn answers(
         RsvpStatus::NotGoing,
         RsvpStatus::Rejected,
     ] {
-        for rsvp in ctx.db.rsvps_with_status(&event.object.id, status).await? {
-            list.push((ctx.db.actor(&rsvp.actor_id).await?, rsvp));
-        }
+        rsvps.extend(ctx.db.rsvps_with_status(&event.object.id, status).await?);
     }
-    Ok((event, list))
+    let ids: Vec<&str> = rsvps.iter().map(|r| r.actor_id.as_str()).collect();
+    let people: HashMap<String, Actor> = ctx
+        .db
+        .actors_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+    Ok(rsvps
+        .into_iter()
+        .filter_map(|r| Some((people.get(&r.actor_id)?.clone(), r)))
+        .collect())
 }

@@ -9,12 +9,11 @@ use axum::{
     response::Response,
     routing::post,
 };
-use kith_federation::FederationError;
 use kith_federation::actions::By;
 use kith_federation::actions::{joining, online_link, rsvp};
 use kith_federation::events::when_line;
 use kith_federation::protocol::rfc3339;
-use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredObject, now_millis};
+use kith_storage::{EventStatus, JoinMode, RsvpStatus, StorageError, StoredEvent, now_millis};
 use serde::Deserialize;
 
 use super::views::{actor_url, display_name, handle, title};
@@ -110,15 +109,15 @@ fn map_url(lat: Option<f64>, lon: Option<f64>, address: &str) -> Option<String> 
     }
 }
 
-/// The page of a local event (served at its id to browsers).
+/// The page of a local event (served at its id to browsers), from the event as read once.
 pub async fn event_page(
     state: &AppState,
     viewer: &Viewer,
-    object: &StoredObject,
+    event: &StoredEvent,
     done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
-    let event = ctx.db.event(&object.id).await?;
+    let object = &event.object;
     let f = &event.fields;
     let counts = ctx.db.rsvp_counts(&object.id).await?;
     let group = ctx
@@ -128,11 +127,7 @@ pub async fn event_page(
     let account = viewer.account();
     // Who answered, for organisers only: the look-up checks that the viewer organises.
     let answers = match account {
-        Some(a) => match rsvp::answers(ctx, &object.id, By::Account(a)).await {
-            Ok((_, list)) => Some(list),
-            Err(FederationError::Forbidden(_)) => None,
-            Err(other) => return Err(other.into()),
-        },
+        Some(a) => rsvp::answers_for_organiser(ctx, event, &group, By::Account(a)).await?,
         None => None,
     };
     let organiser = answers.is_some();
@@ -147,7 +142,7 @@ pub async fn event_page(
     // The online link for those going and organisers only (kith-federation `online_link`).
     let (online_url, cannot_answer) = match account {
         Some(a) => (
-            online_link::online_link_for(ctx, &event, Some(&a.actor_id)).await?,
+            online_link::online_link_for(ctx, event, Some(&a.actor_id)).await?,
             match organiser {
                 true => None,
                 false => {
