@@ -32,6 +32,7 @@ mod members;
 mod moderation;
 mod moderation_pages;
 mod online_link;
+mod online_link_kith;
 mod online_link_remote;
 mod outsiders;
 mod peer;

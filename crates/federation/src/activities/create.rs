@@ -4,7 +4,7 @@ use kith_storage::{Actor, Visibility};
 
 use super::announce::Redistribution;
 use super::post::{self, Decision};
-use super::{Outcome, announce, poll, remote_events};
+use super::{Outcome, announce, event_messages, poll, remote_events};
 use crate::change::Change;
 use crate::protocol::{Activity, POST_KINDS};
 use crate::{Context, FederationError, Result};
@@ -60,7 +60,8 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     }
     let parent = post::parent_of(ctx, &post).await;
     let Some(group) = post::target_group(ctx, &post, parent.as_ref()).await? else {
-        return Ok(Outcome::ignored("not addressed to a local group"));
+        // Not for a group: perhaps a remote event's group writing to a local person alone.
+        return event_messages::receive(ctx, &post, &document, sender).await;
     };
     let visibility = post::visibility(&post, sender);
     let private_group = group.local && !group.is_public();

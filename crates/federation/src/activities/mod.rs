@@ -5,6 +5,7 @@
 pub mod announce;
 mod create;
 mod delete;
+mod event_messages;
 mod flag;
 pub mod follow;
 mod followed;

@@ -10,6 +10,7 @@ pub mod auth_cookies {
     pub use super::auth::{parse_mode, session_cookie, with_cookie};
 }
 mod event_forms;
+mod event_messages;
 mod events;
 mod group_admin;
 mod group_pictures;
