@@ -45,6 +45,7 @@ mod processes;
 mod recovery;
 mod rejections;
 mod safety;
+mod series_edit;
 mod series_pages;
 mod serve;
 mod server_fixtures;

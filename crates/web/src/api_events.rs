@@ -3,11 +3,11 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     routing::{get, post},
 };
-use kith_federation::actions::{events, online_link, rsvp, tokens};
+use kith_federation::actions::{events, online_link, rsvp, series_edit, tokens};
 use kith_federation::events::{EventDraft, local_rfc3339};
 use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -116,13 +116,22 @@ async fn get_event(
     Ok(Json(view(&state, event, viewer.0.as_ref()).await?))
 }
 
+/// Which dates of a series a `PATCH` changes: `?dates=this` (the default) or `later`.
+#[derive(Deserialize)]
+struct DatesQuery {
+    #[serde(default)]
+    dates: String,
+}
+
 async fn update_event(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(key): Path<String>,
+    Query(q): Query<DatesQuery>,
     Json(patch): Json<events::EventPatch>,
 ) -> Result<Json<EventView>, ApiError> {
-    let event = events::update_event(&state.ctx, &key, Some(&account), &patch).await?;
+    let scope = series_edit::SeriesScope::parse(&q.dates)?;
+    let event = series_edit::update_dates(&state.ctx, &key, Some(&account), &patch, scope).await?;
     Ok(Json(view(&state, event, Some(&account)).await?))
 }
 

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod bans;
+mod event_documents;
+mod event_edits;
 mod event_forms;
 pub mod events;
 pub mod group_safety;
@@ -21,6 +23,7 @@ pub mod reports;
 pub mod rsvp;
 mod rsvp_replies;
 pub mod series;
+pub mod series_edit;
 pub mod sessions;
 pub mod tokens;
 
