@@ -47,6 +47,7 @@ mod rejections;
 mod safety;
 mod series_edit;
 mod series_pages;
+mod series_remote;
 mod serve;
 mod server_fixtures;
 mod shapes;

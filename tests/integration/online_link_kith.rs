@@ -74,6 +74,19 @@ async fn a_person_on_another_kith_going_sees_the_online_link_on_the_event_page_a
         "{cache}"
     );
 
+    // Bob's notifications point him there, without the link.
+    let (_, _, notices) = get(
+        &format!("{}/notifications", b.base),
+        &[("cookie", &bob_session)],
+    )
+    .await;
+    assert!(
+        notices.contains("A message for you alone about Circle evening"),
+        "{notices}"
+    );
+    assert!(notices.contains(&kith_web_encode(&id)), "{notices}");
+    assert!(!shows_a_link(&notices));
+
     // Nobody else on B sees it: anonymous visitors (twice: the second may come from the
     // cache), Carol, B's lists, feeds and API.
     let carol_session = cookie(&b, &carol).await;
@@ -87,6 +100,7 @@ async fn a_person_on_another_kith_going_sees_the_online_link_on_the_event_page_a
             format!("{}/events.ics", b.base),
             format!("{}/", b.base),
             format!("{}/u/bob", b.base),
+            format!("{}/notifications", b.base),
         ] {
             seen.push((url.clone(), get(&url, &[("accept", "text/html")]).await));
             seen.push((

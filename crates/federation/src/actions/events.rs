@@ -13,8 +13,10 @@ use crate::actions::membership::moderated_group;
 use crate::actions::series::Occurrence;
 use crate::activities::announce::announce_object;
 use crate::change::Change;
+use crate::deliver::Form;
 use crate::events::document::question_document;
 use crate::events::{EventDraft, recurrence};
+use crate::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, deliver};
 
@@ -191,10 +193,13 @@ pub(crate) async fn publish_in(
             .await?;
         forms.push(poll_form(group_activity("Create", group, question)));
     }
-    if announced {
-        change
-            .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
-            .await?;
+    if !announced {
+        // A quiet date of a series: only group servers get it (another Kith keeps it in its
+        // calendar; NodeBB shows no events), so that timelines still get one post per series.
+        forms = vec![Form::for_readers(create, Readers::of(&[Dialect::Groups]))];
     }
+    change
+        .queue(deliver::plan_forms(ctx, group, &forms, inboxes).await?)
+        .await?;
     Ok(event)
 }

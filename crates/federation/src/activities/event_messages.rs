@@ -3,7 +3,8 @@
 //! `Create{Note}` is direct (no `Public`, no followers collection) and answers the event, or the
 //! event's poll while naming the event as its `context`. It is kept for each local person it
 //! is addressed to who answered that event, apart from every other object (storage
-//! `event_messages`), and shown to that person alone on the event's page.
+//! `event_messages`), and shown to that person alone on the event's page; a notification
+//! (saying only that there is a message) links them there.
 
 use kith_storage::{Actor, EventMessage, StorageError, StoredEvent, Visibility, now_millis};
 use serde_json::Value;
@@ -59,6 +60,8 @@ pub async fn receive(
         post.content.as_deref().unwrap_or_default(),
     );
     let received_at = now_millis();
+    let notice = crate::mail::notify::event_message(ctx, &event);
+    // The messages and the notices telling each person where to read theirs commit together.
     let mut change = Change::begin(ctx).await?;
     for recipient_id in recipients {
         let message = EventMessage {
@@ -69,7 +72,9 @@ pub async fn receive(
             content: content.clone(),
             received_at,
         };
-        change.tx().keep_event_message(&message).await?;
+        if change.tx().keep_event_message(&message).await? {
+            change.notify(&message.recipient_id, &notice).await?;
+        }
     }
     change.commit().await?;
     tracing::info!(event = %event.object.id, note = %post.id, "a private message about an event kept");
