@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod api_pictures;
 mod backup;
 mod browser;
 mod cli;

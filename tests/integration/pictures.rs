@@ -14,7 +14,7 @@ use crate::event_pages::Browser;
 use crate::instance::{Instance, get_activity_json};
 
 /// A picture of `w` × `h` pixels in `format` (RGBA for PNG, so it keeps its transparency).
-fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+pub fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     let img = if format == image::ImageFormat::Png {
         image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(

@@ -4,7 +4,8 @@
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use kith_federation::actions::{events, online_link, rsvp, series_edit, tokens};
@@ -13,7 +14,7 @@ use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Authed, MaybeAuthed};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, access};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,6 +54,9 @@ struct EventView {
     pending: i64,
     series: Option<String>,
     calendar: String,
+    /// The event's picture (`{type, url, mediaType, name}`, `name` the alt text), if any; the
+    /// answer itself is given only to those who may read the event's group.
+    picture: Option<kith_federation::protocol::ImageRef>,
 }
 
 /// The event as `viewer` sees it: the online link only for those going and its organisers
@@ -65,6 +69,14 @@ async fn view(
     let counts = state.ctx.db.rsvp_counts(&e.object.id).await?;
     let online_url =
         online_link::online_link_for(&state.ctx, &e, viewer.map(|a| a.actor_id.as_str())).await?;
+    let picture = state
+        .ctx
+        .db
+        .pictures_of(&e.object.id)
+        .await?
+        .iter()
+        .find(|p| p.role == "event")
+        .map(|p| kith_federation::actions::pictures::image_ref(&state.ctx, p));
     let f = e.fields;
     let o = e.object;
     Ok(EventView {
@@ -88,6 +100,7 @@ async fn view(
         waitlisted: counts.waitlisted,
         pending: counts.pending,
         series: f.series_id,
+        picture,
     })
 }
 
@@ -108,12 +121,27 @@ async fn get_event(
     State(state): State<AppState>,
     viewer: MaybeAuthed,
     Path(key): Path<String>,
-) -> Result<Json<EventView>, ApiError> {
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let event = state.ctx.db.event(&state.ctx.urls().object(&key)).await?;
     if !event.object.local || event.object.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(view(&state, event, viewer.0.as_ref()).await?))
+    // A members-only or hidden group's event (and its picture) is its readers' alone.
+    let group = state
+        .ctx
+        .db
+        .actor_by_id_cached(event.object.group_id.as_deref().unwrap_or_default())
+        .await?;
+    let asker = access::Asker {
+        account: viewer.0.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
+    let answer = Json(view(&state, event, viewer.0.as_ref()).await?).into_response();
+    Ok(access::mark(&group, answer))
 }
 
 /// Which dates of a series a `PATCH` changes: `?dates=this` (the default) or `later`.
