@@ -166,6 +166,14 @@ async fn an_organiser_uploads_a_groups_avatar_and_banner_and_bad_files_are_refus
     .await;
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("not a PNG, JPEG, WebP or GIF"), "{page}");
+    // Said on the settings page, beside the avatar's field, with the alt text as typed.
+    assert!(page.contains("<h1>Group settings</h1>"), "{page}");
+    assert!(page.contains("id=\"avatar-error\""), "{page}");
+    assert!(
+        page.contains("id=\"avatar-alt\" name=\"alt\" maxlength=\"1500\" value=\"A running shoe\""),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"banner-error\""));
     let mut big = picture(8, 8, image::ImageFormat::Png);
     big.resize(5 * 1024 * 1024 + 10, 0);
     let (status, _, page) = upload(

@@ -20,6 +20,7 @@ pub mod linkify;
 mod moderation;
 mod notifications;
 mod people;
+mod picture_uploads;
 mod post_actions;
 mod safety;
 pub mod views;
@@ -51,7 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(event_forms::router())
         .merge(group_admin::router())
-        .merge(group_pictures::router())
+        .merge(picture_uploads::router())
         .merge(post_actions::router())
         .merge(moderation::router())
         .merge(admin::router())
