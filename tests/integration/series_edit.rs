@@ -218,6 +218,35 @@ async fn an_organiser_edits_this_date_or_this_and_all_later_dates_of_a_series() 
                 "Thursday run, new route"
             ]
         );
+
+        // The API: `?dates=later` from the fourth date on.
+        let token = kith_federation::actions::tokens::create_token(&kith.ctx, "olga", "t")
+            .await
+            .unwrap();
+        let response = reqwest::Client::new()
+            .patch(format!(
+                "{}/api/v1/events/{}?dates=later",
+                kith.base,
+                key(&now[3])
+            ))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"place": "Bassin de la Villette"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let places: Vec<Option<String>> = dates(&kith, &group.id, &series_id)
+            .await
+            .into_iter()
+            .map(|e| e.fields.place_name)
+            .collect();
+        assert_eq!(places[2].as_deref(), Some("Canal Saint-Martin"));
+        assert!(
+            places[3..]
+                .iter()
+                .all(|p| p.as_deref() == Some("Bassin de la Villette")),
+            "{places:?}"
+        );
         kith.stop().await;
     }
 }
