@@ -8,13 +8,13 @@
 //! `tests/peers/fedify/node_modules`, once). Skipped with a message when npm is missing, unless
 //! `KITH_REQUIRE_NODE` is set (`.ci/run` sets it, so CI fails rather than skips).
 
-use kith_federation::actions::By;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
+use kith_federation::actions::By;
 use kith_federation::actions::events;
 use kith_storage::JoinPolicy;
 use serde_json::{Value, json};

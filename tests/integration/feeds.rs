@@ -2,10 +2,10 @@
 //! group, per instance and private; the right instants through `TZID` and `VTIMEZONE`; a
 //! recurring event as one `RRULE`; pages and documents advertise their feed.
 
-use kith_federation::actions::By;
 use std::collections::HashMap;
 
 use ical::parser::ical::component::{IcalCalendar, IcalEvent};
+use kith_federation::actions::By;
 use kith_federation::actions::{events, rsvp, tokens};
 use kith_federation::events::EventDraft;
 use kith_storage::{JoinPolicy, RsvpStatus};

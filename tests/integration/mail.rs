@@ -8,12 +8,12 @@
 //! Skipped with a message when python3 with venv is missing, unless `KITH_REQUIRE_SMTP` is set
 //! (`.ci/run` sets it, so CI fails rather than skips).
 
-use kith_federation::actions::By;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+use kith_federation::actions::By;
 use kith_federation::actions::mail::{MailSettings, Security, account, digest};
 use kith_federation::actions::{events, joining, membership, posts, reports, rsvp};
 use kith_storage::{Digest, JoinPolicy, NotificationSettings, RsvpStatus, RsvpVia};

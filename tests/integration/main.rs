@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod api_pictures;
 mod backup;
 mod browser;
 mod cli;
@@ -32,6 +33,7 @@ mod members;
 mod moderation;
 mod moderation_pages;
 mod online_link;
+mod online_link_kith;
 mod online_link_remote;
 mod outsiders;
 mod peer;
@@ -44,7 +46,9 @@ mod processes;
 mod recovery;
 mod rejections;
 mod safety;
+mod series_edit;
 mod series_pages;
+mod series_remote;
 mod serve;
 mod server_fixtures;
 mod shapes;

@@ -5,9 +5,9 @@
 //! group's ActivityPub document as `icon` and `image`. A hidden group's pictures are its
 //! members' only.
 
-use kith_federation::actions::By;
 use std::io::Cursor;
 
+use kith_federation::actions::By;
 use kith_federation::actions::{events, groups};
 use kith_storage::{GroupVisibility, JoinPolicy};
 
@@ -15,7 +15,7 @@ use crate::event_pages::Browser;
 use crate::instance::{Instance, get_activity_json};
 
 /// A picture of `w` × `h` pixels in `format` (RGBA for PNG, so it keeps its transparency).
-fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+pub fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     let img = if format == image::ImageFormat::Png {
         image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
@@ -167,6 +167,14 @@ async fn an_organiser_uploads_a_groups_avatar_and_banner_and_bad_files_are_refus
     .await;
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("not a PNG, JPEG, WebP or GIF"), "{page}");
+    // Said on the settings page, beside the avatar's field, with the alt text as typed.
+    assert!(page.contains("<h1>Group settings</h1>"), "{page}");
+    assert!(page.contains("id=\"avatar-error\""), "{page}");
+    assert!(
+        page.contains("id=\"avatar-alt\" name=\"alt\" maxlength=\"1500\" value=\"A running shoe\""),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"banner-error\""));
     let mut big = picture(8, 8, image::ImageFormat::Png);
     big.resize(5 * 1024 * 1024 + 10, 0);
     let (status, _, page) = upload(

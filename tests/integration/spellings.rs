@@ -3,10 +3,10 @@
 //! blocked one, other ports of a block that names none — and a handle that is more than a
 //! name and a host is refused before anything is fetched.
 
-use kith_federation::actions::By;
 use std::sync::{Arc, Mutex};
 
 use axum::{Router, http::Uri};
+use kith_federation::actions::By;
 use kith_federation::actions::{instance_safety, joining};
 use kith_federation::{FederationError, outbound::fetch};
 use kith_storage::JoinPolicy;

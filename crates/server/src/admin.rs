@@ -2,8 +2,6 @@
 //! SQLite runs in WAL mode with a busy timeout, PostgreSQL takes concurrent writers, and anything
 //! they cause to federate is queued in the database for the server to deliver.
 
-use std::path::Path;
-
 use anyhow::{Context as _, bail};
 use kith_federation::{
     Context, FederationSettings,
@@ -73,17 +71,6 @@ pub async fn create_group(config: &Config, args: CreateGroup) -> anyhow::Result<
         ctx.urls().domain(),
         group.id,
         new.owner
-    );
-    Ok(())
-}
-
-/// `kith backup PATH`.
-pub async fn backup(config: &Config, path: &Path) -> anyhow::Result<()> {
-    let ctx = open_context(config).await?;
-    ctx.db.backup_to(path).await?;
-    println!(
-        "wrote a consistent copy of the database to {}",
-        path.display()
     );
     Ok(())
 }

@@ -53,7 +53,10 @@ pub use crate::cli_safety::{
                                                 answer an event here or on another server
   kith calendar link USER                       make USER's private calendar link
   kith token create USER [--label L]            make a JSON API bearer token for USER
-  kith backup PATH                              copy a live SQLite database to PATH
+  kith backup PATH                              copy a live SQLite database to PATH and
+                                                its pictures (media_dir) to PATH-media
+  kith restore PATH                             put a backup and its pictures back (Kith
+                                                stopped, the current database moved aside)
 
 Settings come from kith.toml and KITH_* variables: see docs/configuration.md."
 )]
@@ -102,7 +105,12 @@ pub enum Command {
     Audit,
     /// Write a consistent copy of a live SQLite database to PATH (PostgreSQL: use pg_dump).
     Backup {
-        /// Where to write the copy; must not exist yet.
+        /// Where to write the copy; must not exist yet (nor `PATH-media`).
+        path: PathBuf,
+    },
+    /// Put an SQLite backup and its pictures back, with Kith stopped.
+    Restore {
+        /// The backup file (its pictures are in `PATH-media`).
         path: PathBuf,
     },
 }

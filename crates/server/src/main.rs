@@ -1,6 +1,7 @@
 //! The `kith` binary: reads the configuration, then serves or runs an admin command.
 
 mod admin;
+mod backup;
 mod cli;
 mod cli_safety;
 mod config;
@@ -82,7 +83,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calendar(CalendarCommand::Link { user }) => {
             events::calendar_link(&config, &user).await
         }
-        Command::Backup { path } => admin::backup(&config, &path).await,
+        Command::Backup { path } => backup::backup(&config, &path).await,
+        Command::Restore { path } => backup::restore(&config, &path),
     }
 }
 

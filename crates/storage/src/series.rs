@@ -29,12 +29,15 @@ pub struct EventSeries {
     pub ended: bool,
     /// When it was set up.
     pub created_at: i64,
+    /// How far the dates created from now on are moved from where the rule puts them, in
+    /// milliseconds (an edit of "this and all later dates" that moved them).
+    pub start_shift: i64,
 }
 
 macro_rules! series_columns {
     () => {
         "id, group_id, organizer_id, rule, first_start, duration, timezone, template, ended, \
-         created_at"
+         created_at, start_shift"
     };
 }
 
@@ -117,6 +120,44 @@ impl Database {
 }
 
 impl crate::Tx {
+    /// The ids of a series' dates starting at or after `from` (milliseconds) and not deleted,
+    /// earliest first.
+    pub async fn series_events_from(&mut self, series_id: &str, from: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT e.object_id FROM events e JOIN objects o ON o.id = e.object_id \
+             WHERE e.series_id = $1 AND o.start_time >= $2 AND o.deleted_at IS NULL \
+             ORDER BY o.start_time, e.object_id",
+        )
+        .bind(series_id)
+        .bind(from)
+        .fetch_all(self.conn())
+        .await?)
+    }
+
+    /// What the dates of a series created from now on copy: the template, how long each lasts
+    /// and how far each is moved from where the rule puts it.
+    pub async fn set_series_template(
+        &mut self,
+        id: &str,
+        template: &str,
+        duration: i64,
+        start_shift: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE event_series SET template = $1, duration = $2, start_shift = $3 WHERE id = $4",
+        )
+        .bind(template)
+        .bind(duration)
+        .bind(start_shift)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
     /// [`Database::insert_series`] inside this transaction, with its first occurrences.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_series(

@@ -3,18 +3,19 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
-    http::StatusCode,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::{events, online_link, rsvp, tokens};
+use kith_federation::actions::{events, online_link, rsvp, series_edit, tokens};
 use kith_federation::events::{EventDraft, local_rfc3339};
 use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Authed, MaybeAuthed};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, access};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,6 +55,9 @@ struct EventView {
     pending: i64,
     series: Option<String>,
     calendar: String,
+    /// The event's picture (`{type, url, mediaType, name}`, `name` the alt text), if any; the
+    /// answer itself is given only to those who may read the event's group.
+    picture: Option<kith_federation::protocol::ImageRef>,
 }
 
 /// The event as `viewer` sees it: the online link only for those going and its organisers
@@ -66,6 +70,14 @@ async fn view(
     let counts = state.ctx.db.rsvp_counts(&e.object.id).await?;
     let online_url =
         online_link::online_link_for(&state.ctx, &e, viewer.map(|a| a.actor_id.as_str())).await?;
+    let picture = state
+        .ctx
+        .db
+        .pictures_of(&e.object.id)
+        .await?
+        .iter()
+        .find(|p| p.role == "event")
+        .map(|p| kith_federation::actions::pictures::image_ref(&state.ctx, p));
     let f = e.fields;
     let o = e.object;
     Ok(EventView {
@@ -89,6 +101,7 @@ async fn view(
         waitlisted: counts.waitlisted,
         pending: counts.pending,
         series: f.series_id,
+        picture,
     })
 }
 
@@ -109,21 +122,46 @@ async fn get_event(
     State(state): State<AppState>,
     viewer: MaybeAuthed,
     Path(key): Path<String>,
-) -> Result<Json<EventView>, ApiError> {
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let event = state.ctx.db.event(&state.ctx.urls().object(&key)).await?;
     if !event.object.local || event.object.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(view(&state, event, viewer.0.as_ref()).await?))
+    // A members-only or hidden group's event (and its picture) is its readers' alone.
+    let group = state
+        .ctx
+        .db
+        .actor_by_id_cached(event.object.group_id.as_deref().unwrap_or_default())
+        .await?;
+    let asker = access::Asker {
+        account: viewer.0.as_ref(),
+        headers: &headers,
+        uri: &uri,
+    };
+    access::require_read(&state, &group, asker).await?;
+    let answer = Json(view(&state, event, viewer.0.as_ref()).await?).into_response();
+    Ok(access::mark(&group, answer))
+}
+
+/// Which dates of a series a `PATCH` changes: `?dates=this` (the default) or `later`.
+#[derive(Deserialize)]
+struct DatesQuery {
+    #[serde(default)]
+    dates: String,
 }
 
 async fn update_event(
     State(state): State<AppState>,
     Authed(account): Authed,
     Path(key): Path<String>,
+    Query(q): Query<DatesQuery>,
     Json(patch): Json<events::EventPatch>,
 ) -> Result<Json<EventView>, ApiError> {
-    let event = events::update_event(&state.ctx, &key, By::Account(&account), &patch).await?;
+    let scope = series_edit::SeriesScope::parse(&q.dates)?;
+    let event =
+        series_edit::update_dates(&state.ctx, &key, By::Account(&account), &patch, scope).await?;
     Ok(Json(view(&state, event, Some(&account)).await?))
 }
 

@@ -7,6 +7,7 @@ mod api;
 mod api_accounts;
 mod api_events;
 mod api_groups;
+mod api_pictures;
 mod api_safety;
 mod atom;
 pub mod auth;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_events::router())
         .merge(api_accounts::router())
         .merge(api_groups::router())
+        .merge(api_pictures::router())
         .merge(api_safety::router())
         .merge(events::router())
         .merge(pages::router())

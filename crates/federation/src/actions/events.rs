@@ -1,52 +1,35 @@
-//! What organisers do with events: create (once, or as a recurring series), edit, reschedule,
-//! cancel and delete. Every change is published by the group (docs/protocol.md, Events):
-//! `Create{Event}` plus an `Announce` of it and, when people can answer, a poll for Mastodon
-//! members; `Update` on edits (with `previousStartTime` when rescheduled); `Delete` on removal.
-//! Each server gets the forms it reads (`event_forms`).
+//! What organisers do with events: create (once, or as a recurring series) here; edit,
+//! reschedule, cancel and delete in `event_edits`, re-exported here. Every change is published
+//! by the group (docs/protocol.md, Events): `Create{Event}` plus an `Announce` of it and, when
+//! people can answer, a poll for Mastodon members; `Update` on edits (with `previousStartTime`
+//! when rescheduled); `Delete` on removal. Each server gets the forms it reads (`event_forms`).
 
-use kith_storage::{
-    Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
-};
-use serde_json::{Value, json};
+use kith_storage::{Actor, JoinMode, NewObject, StoredEvent, now_millis};
+use serde_json::Value;
 
 use crate::actions::acting::By;
-use crate::actions::event_forms::{
-    announce_form, change_forms, deletion_forms, organiser_person, poll_form,
-};
+use crate::actions::event_documents::{group_activity, to_value};
+use crate::actions::event_forms::{announce_form, change_forms, organiser_person, poll_form};
 use crate::actions::membership::moderated_group;
 use crate::actions::series::Occurrence;
-use crate::events::document::{EventContext, event_document, question_document};
-use crate::events::patch::{draft_of, patched};
+use crate::events::document::question_document;
 use crate::events::{EventDraft, recurrence};
 use crate::outbound::announce::announce_object;
 use crate::outbound::change::Change;
-use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
+use crate::outbound::plan::Form;
+use crate::outbound::software::{Dialect, Readers};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, outbound::plan};
 
+// Edits and documents live beside this file (`event_edits`, `event_documents`); callers find
+// every event action here.
+pub use crate::actions::event_documents::{
+    live_event_document, live_event_document_showing, live_question_document,
+};
+pub(crate) use crate::actions::event_edits::announce_picture;
+pub use crate::actions::event_edits::{cancel_event, delete_event, organised_event, update_event};
 pub use crate::actions::event_forms::event_document_for;
 pub use crate::events::patch::EventPatch;
-
-/// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
-/// may organise it (any event for the operator).
-pub async fn organised_event(ctx: &Context, id: &str, by: By<'_>) -> Result<(StoredEvent, Actor)> {
-    let id = if id.contains('/') {
-        id.to_owned()
-    } else {
-        ctx.urls().object(id)
-    };
-    let event = match ctx.db.event(&id).await {
-        Ok(e) if e.object.local => e,
-        Ok(_) | Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound(format!("no local event {id}")));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let group_id = event.object.group_id.clone().unwrap_or_default();
-    let group = ctx.db.actor(&group_id).await?;
-    moderated_group(ctx, &group.username, by).await?;
-    Ok((event, group))
-}
 
 /// The organiser an action is done as: the account, or for the operator the group's owner.
 async fn organiser_of(ctx: &Context, group: &Actor, by: By<'_>) -> Result<String> {
@@ -211,245 +194,13 @@ pub(crate) async fn publish_in(
             .await?;
         forms.push(poll_form(group_activity("Create", group, question)));
     }
-    if announced {
-        change
-            .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
-            .await?;
+    if !announced {
+        // A quiet date of a series: only group servers get it (another Kith keeps it in its
+        // calendar; NodeBB shows no events), so that timelines still get one post per series.
+        forms = vec![Form::for_readers(create, Readers::of(&[Dialect::Groups]))];
     }
+    change
+        .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
+        .await?;
     Ok(event)
-}
-
-fn group_activity(kind: &'static str, group: &Actor, object: Value) -> OutgoingActivity {
-    let mut activity = OutgoingActivity::new(
-        kind,
-        Urls::new_activity(&group.id),
-        &group.id,
-        object,
-        vec![PUBLIC.to_owned()],
-    );
-    activity.cc = vec![Urls::followers(&group.id)];
-    activity.audience = Some(group.id.clone());
-    activity.published = Some(rfc3339(now_millis()));
-    activity
-}
-
-fn to_value(activity: &OutgoingActivity) -> Result<Value> {
-    serde_json::to_value(activity).map_err(|e| FederationError::BadRequest(e.to_string()))
-}
-
-/// The document of a local event with its current answers counted.
-pub async fn live_event_document(
-    ctx: &Context,
-    event: &StoredEvent,
-    previous_start: Option<i64>,
-) -> Result<Value> {
-    let pictures = ctx.db.pictures_of(&event.object.id).await?;
-    let picture = pictures
-        .iter()
-        .find(|p| p.role == "event")
-        .map(|p| crate::actions::pictures::image_ref(ctx, p));
-    live_event_document_showing(ctx, event, previous_start, picture).await
-}
-
-/// [`live_event_document`] with the picture as it will be once the change that sets it
-/// commits.
-pub async fn live_event_document_showing(
-    ctx: &Context,
-    event: &StoredEvent,
-    previous_start: Option<i64>,
-    picture: Option<crate::protocol::ImageRef>,
-) -> Result<Value> {
-    let counts = ctx.db.rsvp_counts(&event.object.id).await?;
-    let group_id = event.object.group_id.clone().unwrap_or_default();
-    Ok(event_document(
-        event,
-        &EventContext {
-            group_id: &group_id,
-            counts,
-            previous_start,
-            picture,
-        },
-    ))
-}
-
-/// Tells an event's audience that its picture changed (`Update{Event}` in `change`, with the
-/// stored document), as the edits above do.
-pub(crate) async fn announce_picture(
-    ctx: &Context,
-    change: &mut Change<'_>,
-    event: &StoredEvent,
-    group: &Actor,
-    picture: Option<crate::protocol::ImageRef>,
-) -> Result<()> {
-    let id = &event.object.id;
-    let doc = live_event_document_showing(ctx, event, None, picture).await?;
-    change.tx().set_object_data(id, &doc.to_string()).await?;
-    let update = group_activity("Update", group, doc);
-    let organiser = organiser_person(ctx, event).await?;
-    let forms = change_forms(group, &update, &update.object, organiser.as_ref());
-    let inboxes = audience(ctx, group, id).await?;
-    change
-        .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
-        .await?;
-    Ok(())
-}
-
-/// The document of a local event's poll with its current votes.
-pub async fn live_question_document(ctx: &Context, question_id: &str) -> Result<Value> {
-    let event = ctx.db.event_by_question(question_id).await?;
-    let counts = ctx.db.rsvp_counts(&event.object.id).await?;
-    let group_id = event.object.group_id.clone().unwrap_or_default();
-    Ok(question_document(&event, question_id, &group_id, counts))
-}
-
-/// Edits an event and publishes the `Update` (with `previousStartTime` when it moved).
-pub async fn update_event(
-    ctx: &Context,
-    id: &str,
-    by: By<'_>,
-    patch: &EventPatch,
-) -> Result<StoredEvent> {
-    let (event, group) = organised_event(ctx, id, by).await?;
-    if event.object.deleted_at.is_some() {
-        return Err(FederationError::Gone(event.object.id));
-    }
-    let draft = patched(draft_of(&event), patch);
-    let checked = draft.check()?;
-    let mut fields = checked.fields;
-    let keep = &event.fields;
-    fields.organizer_id = keep.organizer_id.clone();
-    fields.question_id = keep.question_id.clone();
-    fields.series_id = keep.series_id.clone();
-    fields.occurrence = keep.occurrence;
-    if keep.status == EventStatus::Cancelled.as_str() && patch.status.is_none() {
-        fields.status = keep.status.clone();
-    }
-    write_and_announce(
-        ctx,
-        &event,
-        &group,
-        checked.title,
-        checked.content,
-        checked.start,
-        checked.end,
-        fields,
-    )
-    .await
-}
-
-/// Cancels an event: it stays listed, marked `CANCELLED` everywhere.
-pub async fn cancel_event(ctx: &Context, id: &str, by: By<'_>) -> Result<StoredEvent> {
-    let (event, group) = organised_event(ctx, id, by).await?;
-    if event.object.deleted_at.is_some() {
-        return Err(FederationError::Gone(event.object.id));
-    }
-    let mut fields = event.fields.clone();
-    fields.status = EventStatus::Cancelled.as_str().to_owned();
-    let o = &event.object;
-    write_and_announce(
-        ctx,
-        &event,
-        &group,
-        o.name.clone().unwrap_or_default(),
-        o.content.clone(),
-        o.start_time.unwrap_or_default(),
-        o.end_time.unwrap_or_default(),
-        fields,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn write_and_announce(
-    ctx: &Context,
-    event: &StoredEvent,
-    group: &Actor,
-    title: String,
-    content: Option<String>,
-    start: i64,
-    end: i64,
-    fields: kith_storage::EventFields,
-) -> Result<StoredEvent> {
-    let id = &event.object.id;
-    let summary = crate::events::summary_line(start, end, &fields);
-    // The edit, its `Update`, and the places it gives people waiting (with what tells them)
-    // commit together; reads on the side see the counts, which the edit does not change.
-    let mut change = Change::begin(ctx).await?;
-    let tx = change.tx();
-    tx.update_event(
-        id,
-        &title,
-        &summary,
-        content.as_deref(),
-        start,
-        end,
-        "{}",
-        &fields,
-    )
-    .await?;
-    let updated = tx.event(id).await?;
-    let moved = event.object.start_time.filter(|old| *old != start);
-    let doc = live_event_document(ctx, &updated, moved).await?;
-    change.tx().set_object_data(id, &doc.to_string()).await?;
-    let update = group_activity("Update", group, doc);
-    let organiser = organiser_person(ctx, &updated).await?;
-    let forms = change_forms(group, &update, &update.object, organiser.as_ref());
-    let inboxes = audience(ctx, group, id).await?;
-    change
-        .queue(plan::plan_forms(ctx, group, &forms, inboxes).await?)
-        .await?;
-    crate::actions::online_link::link_changed(ctx, &mut change, event, &updated).await?;
-    // A larger capacity gives places to people waiting.
-    let promoted = change.tx().fill_from_waitlist(id).await?;
-    crate::actions::rsvp::tell_promoted(ctx, &mut change, &updated, &promoted).await?;
-    crate::actions::mail::notify::event_changed(&mut change, event, &updated).await?;
-    change.commit().await?;
-    Ok(updated)
-}
-
-/// Everyone who should hear of a change: the group's members and the people who answered.
-async fn audience(ctx: &Context, group: &Actor, event_id: &str) -> Result<Vec<String>> {
-    let mut inboxes = ctx.db.member_inboxes(&group.id).await?;
-    inboxes.extend(ctx.db.answerer_inboxes(event_id).await?);
-    inboxes.sort();
-    inboxes.dedup();
-    Ok(inboxes)
-}
-
-/// Deletes an event (and its poll); a tombstone is served from then on.
-pub async fn delete_event(ctx: &Context, id: &str, by: By<'_>) -> Result<()> {
-    let (event, group) = organised_event(ctx, id, by).await?;
-    let inboxes = audience(ctx, &group, &event.object.id).await?;
-    let organiser = organiser_person(ctx, &event).await?;
-    let mut removed = vec![event.object.id.clone()];
-    removed.extend(event.fields.question_id.clone());
-    let deletes = removed
-        .iter()
-        .map(|object_id| {
-            let tombstone = json!({"id": object_id, "type": "Tombstone"});
-            group_activity("Delete", &group, tombstone)
-        })
-        .collect();
-    let forms = deletion_forms(&group, deletes, &event.object.id, organiser.as_ref());
-    let plan = plan::plan_forms(ctx, &group, &forms, inboxes).await?;
-    // The tombstones and the `Delete`s commit together.
-    let mut change = Change::begin(ctx).await?;
-    change
-        .tx()
-        .delete_object(&event.object.id)
-        .await
-        .map_err(|e| match e {
-            StorageError::NotFound => FederationError::Gone(event.object.id.clone()),
-            other => other.into(),
-        })?;
-    if let Some(question) = &event.fields.question_id {
-        match change.tx().delete_object(question).await {
-            // A poll deleted before (or never stored) has nothing left to remove.
-            Ok(()) | Err(StorageError::NotFound) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    change.queue(plan).await?;
-    change.commit().await?;
-    Ok(())
 }

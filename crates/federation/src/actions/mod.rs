@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod acting;
 pub use acting::By;
 pub mod bans;
+mod event_documents;
+mod event_edits;
 mod event_forms;
 pub mod events;
 pub mod following;
@@ -27,6 +29,7 @@ pub mod reports;
 pub mod rsvp;
 mod rsvp_replies;
 pub mod series;
+pub mod series_edit;
 pub mod sessions;
 pub mod tokens;
 

@@ -244,6 +244,9 @@ pub(crate) async fn note_html(
         "attributedTo": group.id,
         "to": [person.id],
         "inReplyTo": in_reply_to,
+        // The event it is about, for servers that do not keep the poll it answers (another
+        // Kith keeps it for the person on that event's page: `activities::event_messages`).
+        "context": event.object.id,
         "content": content,
         "published": rfc3339(published),
         "tag": [{"type": "Mention", "href": person.id, "name": handle}],

@@ -112,9 +112,12 @@ async fn due_occurrences(ctx: &Context, series: &EventSeries, now: i64) -> Resul
         .into_iter()
         .filter(|s| !existing.contains(s))
         .map(|start| {
+            // Moved as an edit of "this and all later dates" moved the dates before it; the
+            // rule's own date stays the occurrence's key.
+            let moved = start + series.start_shift;
             let draft = EventDraft {
-                start: local_rfc3339(start, &series.timezone),
-                end: local_rfc3339(start + series.duration, &series.timezone),
+                start: local_rfc3339(moved, &series.timezone),
+                end: local_rfc3339(moved + series.duration, &series.timezone),
                 repeat: None,
                 ..template.clone()
             };

@@ -171,6 +171,7 @@ mod tests {
             template: "{}".into(),
             ended: false,
             created_at: 0,
+            start_shift: 0,
         }
     }
 

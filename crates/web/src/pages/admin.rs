@@ -1,7 +1,6 @@
 //! Administration: registration mode and the about text, applications waiting for approval,
 //! invite codes, and what federation did since the process started.
 
-use kith_federation::actions::By;
 use std::sync::atomic::Ordering;
 
 use askama::Template;
@@ -11,6 +10,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use kith_federation::actions::By;
 use kith_federation::actions::instance_safety;
 use kith_federation::actions::registration::{self, InstanceSettings};
 use kith_storage::now_millis;

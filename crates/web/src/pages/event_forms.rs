@@ -12,7 +12,7 @@ use axum::{
 };
 use kith_federation::FederationError;
 use kith_federation::actions::By;
-use kith_federation::actions::{events, membership};
+use kith_federation::actions::{events, membership, series_edit};
 use kith_federation::events::patch::{draft_of, patched};
 use kith_federation::events::{
     EventDraft, FieldProblem, local_rfc3339, recurrence, wall_clock_rfc3339, zone,
@@ -72,6 +72,8 @@ pub struct EventForm {
     repeat_until: String,
     /// How many times it happens.
     repeat_count: String,
+    /// Editing a date of a series: `this` date alone, or it and every `later` one.
+    scope: String,
 }
 
 /// The problems of a form: beside their fields, and one above the form for the rest.
@@ -365,8 +367,9 @@ async fn update_event(
         general: None,
     };
     if problems.fields.is_empty() {
-        match events::update_event(&state.ctx, &event.object.id, By::Account(account), &patch).await
-        {
+        let scope = series_edit::SeriesScope::parse(&form.scope).or_page(&state, &viewer)?;
+        let id = &event.object.id;
+        match series_edit::update_dates(&state.ctx, id, By::Account(account), &patch, scope).await {
             Ok(updated) => return Ok(see_other(&format!("{}?done=updated", updated.object.id))),
             Err(e) => problems.general = Some(refusal(e).or_page(&state, &viewer)?),
         }

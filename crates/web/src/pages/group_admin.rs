@@ -66,26 +66,10 @@ async fn settings_page(
     let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
-    let settings = state
-        .ctx
-        .db
-        .group_settings(&group.id)
-        .await
-        .or_page(&state, &viewer)?;
     let (avatar, banner) = group_pictures(&state, &group.id)
         .await
         .or_page(&state, &viewer)?;
-    let v = SettingsForm {
-        title: display_name(&group),
-        summary: group.summary.clone().unwrap_or_default(),
-        rules: settings.rules.unwrap_or_default(),
-        join_policy: settings.join_policy,
-        join_question: settings.join_question.unwrap_or_default(),
-        post_policy: settings.post_policy,
-        reply_policy: settings.reply_policy,
-        visibility: group.visibility.clone(),
-        ..SettingsForm::default()
-    };
+    let v = stored_form(&state, &group).await.or_page(&state, &viewer)?;
     let page = SettingsPage {
         layout: Layout::new(&state, &viewer, "Group settings").with_notice(q.done.as_deref()),
         group_url: group.id.clone(),
@@ -95,6 +79,51 @@ async fn settings_page(
         slots: PictureSlot::both(avatar, banner),
     };
     render(&viewer, &page).or_page(&state, &viewer)
+}
+
+/// The settings form as stored.
+async fn stored_form(state: &AppState, group: &Actor) -> Result<SettingsForm, ApiError> {
+    let settings = state.ctx.db.group_settings(&group.id).await?;
+    Ok(SettingsForm {
+        title: display_name(group),
+        summary: group.summary.clone().unwrap_or_default(),
+        rules: settings.rules.unwrap_or_default(),
+        join_policy: settings.join_policy,
+        join_question: settings.join_question.unwrap_or_default(),
+        post_policy: settings.post_policy,
+        reply_policy: settings.reply_policy,
+        visibility: group.visibility.clone(),
+        ..SettingsForm::default()
+    })
+}
+
+/// The settings page after a refused picture upload (status 400): the reason beside the
+/// picture's form (`role`), or above the page when the upload could not be read at all, and
+/// the alt text as typed; nothing was stored.
+pub(super) async fn picture_refused(
+    state: &AppState,
+    viewer: &Viewer,
+    group: &Actor,
+    role: Option<&str>,
+    alt: &str,
+    problem: String,
+) -> Result<Response, ApiError> {
+    let (avatar, banner) = group_pictures(state, &group.id).await?;
+    let mut slots = PictureSlot::both(avatar, banner);
+    let mut page_problem = Some(problem);
+    if let Some(slot) = slots.iter_mut().find(|s| Some(s.role) == role) {
+        slot.problem = page_problem.take();
+        slot.typed_alt = Some(alt.to_owned());
+    }
+    let page = SettingsPage {
+        layout: Layout::new(state, viewer, "Group settings"),
+        group_url: group.id.clone(),
+        group_title: display_name(group),
+        v: stored_form(state, group).await?,
+        problem: page_problem,
+        slots,
+    };
+    Ok((StatusCode::BAD_REQUEST, render(viewer, &page)?).into_response())
 }
 
 /// Saves the settings as one change: a refused field leaves every setting as it was.

@@ -10,6 +10,7 @@ pub mod auth_cookies {
     pub use super::auth::{parse_mode, session_cookie, with_cookie};
 }
 mod event_forms;
+mod event_messages;
 mod events;
 mod group_admin;
 mod group_pictures;
@@ -19,6 +20,7 @@ pub mod linkify;
 mod moderation;
 mod notifications;
 mod people;
+mod picture_uploads;
 mod post_actions;
 mod safety;
 pub mod views;
@@ -50,7 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(event_forms::router())
         .merge(group_admin::router())
-        .merge(group_pictures::router())
+        .merge(picture_uploads::router())
         .merge(post_actions::router())
         .merge(moderation::router())
         .merge(admin::router())

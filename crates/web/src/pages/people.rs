@@ -148,6 +148,8 @@ struct ThreadPage {
     root_id: String,
     posts: Vec<PostView>,
     can_reply: bool,
+    /// What a remote event's group wrote to the viewer alone about it (its online link).
+    messages: Vec<super::event_messages::MessageView>,
 }
 
 /// A post and every reply in its thread (a local post's page is at its id; others at
@@ -170,6 +172,7 @@ pub async fn thread_page(
     all.push(root.clone());
     all.extend(replies);
     let list = post_views(state, &all).await?;
+    let messages = super::event_messages::for_viewer(state, &root, viewer).await?;
     let can_reply = viewer.account().is_some() && group.is_some();
     let mut layout =
         Layout::new(state, viewer, format!("Post by {}", list[0].author_name)).with_notice(done);
@@ -184,7 +187,10 @@ pub async fn thread_page(
         root_id: root.id.clone(),
         posts: list,
         can_reply,
+        messages,
     };
+    // A page with a message to the viewer alone is theirs alone: no cache keeps it.
+    let private = private || !page.messages.is_empty();
     Ok(crate::access::mark_private(render(viewer, &page)?, private))
 }
 

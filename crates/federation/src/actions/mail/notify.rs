@@ -33,6 +33,9 @@ pub enum Kind {
     NewRsvp,
     /// Organisers: a report to review.
     Report,
+    /// A remote event's group wrote to the person alone (such as its online link): the
+    /// notice says only that, and links to the event's page, where they alone see it.
+    EventMessage,
 }
 
 impl Kind {
@@ -49,6 +52,7 @@ impl Kind {
             Kind::JoinRequest => "join_request",
             Kind::NewRsvp => "new_rsvp",
             Kind::Report => "report",
+            Kind::EventMessage => "event_message",
         }
     }
 }
@@ -201,6 +205,19 @@ pub fn promoted(ctx: &Context, event: &kith_storage::StoredEvent) -> Notice {
     Notice {
         kind: Kind::Promoted,
         summary: format!("A place opened up: you are going to {}", event_title(event)),
+        link: compose::object_page(ctx, &event.object.id),
+    }
+}
+
+/// "A message for you about EVENT" for a local person a remote event's group wrote to alone
+/// (never what it says: that is on the event's page, for them).
+pub fn event_message(ctx: &Context, event: &kith_storage::StoredEvent) -> Notice {
+    Notice {
+        kind: Kind::EventMessage,
+        summary: format!(
+            "A message for you alone about {}, from its group",
+            event_title(event)
+        ),
         link: compose::object_page(ctx, &event.object.id),
     }
 }

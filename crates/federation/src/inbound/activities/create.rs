@@ -2,7 +2,7 @@
 
 use kith_storage::{Actor, Visibility};
 
-use super::{Outcome, poll, remote_events};
+use super::{Outcome, event_messages, poll, remote_events};
 use crate::actions::posting::{self, Decision};
 use crate::outbound::announce;
 use crate::outbound::announce::Redistribution;
@@ -61,7 +61,8 @@ pub async fn receive_create(ctx: &Context, activity: &Activity, sender: &Actor) 
     }
     let parent = posting::parent_of(ctx, &post).await;
     let Some(group) = posting::target_group(ctx, &post, parent.as_ref()).await? else {
-        return Ok(Outcome::ignored("not addressed to a local group"));
+        // Not for a group: perhaps a remote event's group writing to a local person alone.
+        return event_messages::receive(ctx, &post, &document, sender).await;
     };
     let visibility = posting::visibility(&post, sender);
     let private_group = group.local && !group.is_public();

@@ -4,6 +4,7 @@
 
 mod create;
 mod delete;
+mod event_messages;
 mod flag;
 pub mod follow;
 mod followed;
