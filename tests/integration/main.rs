@@ -38,6 +38,7 @@ mod peer;
 mod peer_rfc9421;
 mod pictures;
 mod private_delivery;
+mod private_edits;
 mod private_groups;
 mod private_leaks;
 mod processes;

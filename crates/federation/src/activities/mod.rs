@@ -10,6 +10,7 @@ pub mod follow;
 mod followed;
 mod poll;
 pub(crate) mod post;
+mod private_changes;
 pub mod private_copy;
 mod private_posts;
 pub mod remote_events;
