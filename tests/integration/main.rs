@@ -17,6 +17,7 @@ mod events;
 mod fedify;
 mod feeds;
 mod fixtures;
+mod followers_sync;
 mod forms;
 mod group_pages;
 mod hostile_html;

@@ -72,7 +72,12 @@ fn not_public(activity: &Value) {
 
 #[tokio::test]
 async fn edits_and_deletions_reach_every_copy_and_only_the_servers_that_got_it() {
-    let kith = Instance::start().await;
+    for test_db in kith_storage::testing::all().await {
+        edits_on(Instance::start_on(test_db).await).await;
+    }
+}
+
+async fn edits_on(kith: Instance) {
     let olga = kith.person("olga").await;
     let group = private_group(&kith, "circle", "olga", GroupVisibility::Members).await;
     let followers = format!("{}/followers", group.id);

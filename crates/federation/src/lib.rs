@@ -17,6 +17,7 @@ pub mod documents;
 mod error;
 pub mod events;
 pub mod fetch;
+pub mod followers_sync;
 pub mod forms;
 pub mod group_digest;
 pub mod inbox;

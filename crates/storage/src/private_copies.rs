@@ -4,6 +4,7 @@
 //! (kith-federation `activities::private_copy`), each server its own. An edit or a deletion
 //! of the post must reach every copy, and no other server: the inboxes that received a copy
 //! are recorded in the transaction that queues it, and read back when the post changes.
+//! Also the members a server holds, for FEP-8fcf followers synchronization.
 
 use crate::{Database, Result, Tx};
 
@@ -35,5 +36,22 @@ impl Tx {
             .await?;
         }
         Ok(())
+    }
+}
+
+impl Database {
+    /// The ids of a group's accepted members whose ids begin with `prefix` (a server's
+    /// `scheme://authority/`): the partial followers collection FEP-8fcf gives that server,
+    /// sorted as Mastodon sorts it.
+    pub async fn member_ids_under(&self, group_id: &str, prefix: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT member_id FROM memberships WHERE group_id = $1 AND state = 'accepted' \
+             AND substr(member_id, 1, length($2)) = $3 ORDER BY member_id",
+        )
+        .bind(group_id)
+        .bind(prefix)
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }
