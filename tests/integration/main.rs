@@ -20,6 +20,7 @@ mod fixtures;
 mod followers_sync;
 mod forms;
 mod group_pages;
+mod hidden_avatar;
 mod hostile_html;
 mod hostile_peers;
 mod inbound;

@@ -14,7 +14,7 @@ use crate::event_pages::Browser;
 use crate::instance::{Instance, get_activity_json};
 
 /// A picture of `w` × `h` pixels in `format` (RGBA for PNG, so it keeps its transparency).
-fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+pub(crate) fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     let img = if format == image::ImageFormat::Png {
         image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
@@ -74,7 +74,7 @@ fn bomb() -> Vec<u8> {
 }
 
 /// Posts a group's picture form as a browser does (`multipart/form-data`).
-async fn upload(
+pub(crate) async fn upload(
     kith: &Instance,
     who: &Browser,
     group: &str,
