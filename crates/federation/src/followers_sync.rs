@@ -53,9 +53,11 @@ pub fn sync_url(group_id: &str) -> String {
 }
 
 /// The `Collection-Synchronization` header for a delivery signed by `actor_id` to `inbox`:
-/// for a local members-only or hidden group only (`None` for anyone else).
+/// for a local members-only or hidden group only (`None` for anyone else). The signer is read
+/// from memory (`actor_by_id_cached`): every delivery asks, and a public group's cost nothing
+/// more than that; a header left out while a copy is stale is only a check skipped.
 pub async fn header(ctx: &Context, actor_id: &str, inbox: &str) -> Result<Option<String>> {
-    let actor = match ctx.db.actor(actor_id).await {
+    let actor = match ctx.db.actor_by_id_cached(actor_id).await {
         Ok(actor) => actor,
         Err(StorageError::NotFound) => return Ok(None),
         Err(other) => return Err(other.into()),
