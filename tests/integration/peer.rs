@@ -37,6 +37,9 @@ pub struct Received {
     pub verified: bool,
     /// Whether it came signed with RFC 9421 (`Signature-Input`).
     pub rfc9421: bool,
+    /// Its FEP-8fcf `Collection-Synchronization` header, when the signature covers it (the
+    /// only way Mastodon reads it).
+    pub collection_sync: Option<String>,
 }
 
 /// Something the peer's inboxes refused, and why.
@@ -456,14 +459,30 @@ async fn serve_or_receive(
         });
         return (StatusCode::BAD_REQUEST, Json(json!({"error": reason}))).into_response();
     }
+    let collection_sync = signed_collection_sync(&headers, rfc9421);
     shared.received.lock().unwrap().push(Received {
         path,
         body,
         verified,
         rfc9421,
+        collection_sync,
     });
     let _ = shared.held.subscribe().wait_for(|held| !*held).await;
     StatusCode::ACCEPTED.into_response()
+}
+
+/// The `Collection-Synchronization` header, if the signature (either scheme) covers it.
+fn signed_collection_sync(headers: &HeaderMap, rfc9421: bool) -> Option<String> {
+    let value = headers.get("collection-synchronization")?.to_str().ok()?;
+    let covered = if rfc9421 {
+        let input = headers.get("signature-input")?.to_str().ok()?;
+        input.contains("\"collection-synchronization\"")
+    } else {
+        let signature = headers.get("signature")?.to_str().ok()?;
+        let list = signature.split("headers=\"").nth(1)?.split('"').next()?;
+        list.split(' ').any(|h| h == "collection-synchronization")
+    };
+    covered.then(|| value.to_owned())
 }
 
 /// Mastodon's check of an incoming POST (`app/controllers/concerns/signature_verification.rb`).

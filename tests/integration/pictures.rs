@@ -75,7 +75,7 @@ fn bomb() -> Vec<u8> {
 }
 
 /// Posts a group's picture form as a browser does (`multipart/form-data`).
-async fn upload(
+pub(crate) async fn upload(
     kith: &Instance,
     who: &Browser,
     group: &str,

@@ -29,7 +29,7 @@ fn addressed_publicly(body: &Value) -> bool {
     })
 }
 
-async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
+pub(crate) async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
     eventually("the request to join", || async {
         let m = kith.ctx.db.membership(group_id, member.id()).await.ok()?;
         (m.state == MemberState::Pending.as_str()).then_some(())

@@ -29,7 +29,12 @@ fn key_of(actor: &Value) -> &str {
 
 /// A GET of `url` signed by `key_id` over its path and query (Mastodon's draft-cavage form):
 /// the status and body.
-async fn signed_get(peer: &Peer, key_id: &str, url: &str, accept: &str) -> (u16, String) {
+pub(crate) async fn signed_get(
+    peer: &Peer,
+    key_id: &str,
+    url: &str,
+    accept: &str,
+) -> (u16, String) {
     let parsed = reqwest::Url::parse(url).unwrap();
     let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
     let target = match parsed.query() {

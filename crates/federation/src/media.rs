@@ -157,6 +157,32 @@ pub fn url(ctx: &Context, hash: &str, content_type: &str) -> String {
     )
 }
 
+/// A new unguessable name for a group's avatar or banner (128 random bits, hex): how a hidden
+/// group's members' servers, which fetch avatars unsigned, may fetch it (migration 0027).
+pub fn new_capability() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes)
+        .map_err(|_| FederationError::Internal("no random bytes for a picture".into()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The URL a picture is served at to whoever has its `capability` (`/media/c/CAP/FILE`).
+pub fn capability_url(ctx: &Context, capability: &str, hash: &str, content_type: &str) -> String {
+    format!(
+        "{}media/c/{capability}/{}",
+        ctx.urls().base(),
+        file_name(hash, content_type)
+    )
+}
+
+/// Whether a capability is one Kith could have made (so a malformed one needs no query).
+pub fn is_capability(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// The folder pictures are kept in, or a refusal when none is configured.
 pub fn dir(ctx: &Context) -> Result<&Path> {
     ctx.settings()

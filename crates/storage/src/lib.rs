@@ -66,6 +66,7 @@ mod notifications;
 mod objects;
 mod pictures;
 mod posts;
+mod private_copies;
 mod processes;
 mod reports;
 mod rsvps;

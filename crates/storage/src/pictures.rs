@@ -42,6 +42,10 @@ pub struct Picture {
     pub width: i64,
     /// Its height.
     pub height: i64,
+    /// The unguessable name a hidden group's avatar or banner is also served under to anyone
+    /// who has it (migration 0027, `picture_capabilities`): its members' servers, which fetch avatars
+    /// unsigned.
+    pub capability: Option<String>,
 }
 
 impl Database {
@@ -49,7 +53,8 @@ impl Database {
     pub async fn pictures_of(&self, owner_id: &str) -> Result<Vec<Picture>> {
         Ok(sqlx::query_as(
             "SELECT p.owner_id, p.role, p.group_id, p.hash, p.alt, m.content_type, m.width, \
-             m.height FROM pictures p JOIN media m ON m.hash = p.hash \
+             m.height, c.capability FROM pictures p JOIN media m ON m.hash = p.hash \
+             LEFT JOIN picture_capabilities c ON c.owner_id = p.owner_id AND c.role = p.role \
              WHERE p.owner_id = $1 ORDER BY p.role",
         )
         .bind(owner_id)
@@ -61,10 +66,25 @@ impl Database {
     pub async fn pictures_by_hash(&self, hash: &str) -> Result<Vec<Picture>> {
         Ok(sqlx::query_as(
             "SELECT p.owner_id, p.role, p.group_id, p.hash, p.alt, m.content_type, m.width, \
-             m.height FROM pictures p JOIN media m ON m.hash = p.hash WHERE p.hash = $1",
+             m.height, c.capability FROM pictures p JOIN media m ON m.hash = p.hash \
+             LEFT JOIN picture_capabilities c ON c.owner_id = p.owner_id AND c.role = p.role \
+             WHERE p.hash = $1",
         )
         .bind(hash)
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The picture a capability names, if any.
+    pub async fn picture_by_capability(&self, capability: &str) -> Result<Option<Picture>> {
+        Ok(sqlx::query_as(
+            "SELECT p.owner_id, p.role, p.group_id, p.hash, p.alt, m.content_type, m.width, \
+             m.height, c.capability FROM picture_capabilities c JOIN pictures p \
+             ON p.owner_id = c.owner_id AND p.role = c.role JOIN media m ON m.hash = p.hash \
+             WHERE c.capability = $1",
+        )
+        .bind(capability)
+        .fetch_optional(&self.pool)
         .await?)
     }
 }
@@ -97,8 +117,20 @@ impl crate::Tx {
     /// text; `hash` none removes the picture.
     pub async fn set_picture(
         &mut self,
-        (owner_id, role, group_id): (&str, &str, &str),
+        owner: (&str, &str, &str),
         hash: Option<&str>,
+        alt: Option<&str>,
+    ) -> Result<()> {
+        self.set_picture_named(owner, hash.map(|h| (h, None)), alt)
+            .await
+    }
+
+    /// [`Tx::set_picture`], the file also named by an unguessable `capability` (a group's
+    /// avatar and banner).
+    pub async fn set_picture_named(
+        &mut self,
+        (owner_id, role, group_id): (&str, &str, &str),
+        shown: Option<(&str, Option<&str>)>,
         alt: Option<&str>,
     ) -> Result<()> {
         sqlx::query("DELETE FROM pictures WHERE owner_id = $1 AND role = $2")
@@ -106,7 +138,23 @@ impl crate::Tx {
             .bind(role)
             .execute(self.conn())
             .await?;
-        if let Some(hash) = hash {
+        sqlx::query("DELETE FROM picture_capabilities WHERE owner_id = $1 AND role = $2")
+            .bind(owner_id)
+            .bind(role)
+            .execute(self.conn())
+            .await?;
+        if let Some((_, Some(capability))) = shown {
+            sqlx::query(
+                "INSERT INTO picture_capabilities (owner_id, role, capability) \
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(owner_id)
+            .bind(role)
+            .bind(capability)
+            .execute(self.conn())
+            .await?;
+        }
+        if let Some((hash, _)) = shown {
             sqlx::query(
                 "INSERT INTO pictures (owner_id, role, group_id, hash, alt) \
                  VALUES ($1, $2, $3, $4, $5)",

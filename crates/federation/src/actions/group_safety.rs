@@ -248,7 +248,8 @@ pub(crate) async fn plan_group_update_showing(
     let mut document = crate::outbound::documents::actor_document(ctx, group).await?;
     document.posting_restricted_to_mods = Some(post_policy == kith_storage::PostPolicy::Moderators);
     if let Some(pictures) = pictures {
-        (document.icon, document.image) = crate::outbound::documents::group_pictures(ctx, pictures);
+        (document.icon, document.image) =
+            crate::outbound::documents::group_pictures(ctx, group, pictures);
     }
     let document = serde_json::to_value(&document)
         .map_err(|e| FederationError::BadRequest(format!("serialising the group: {e}")))?;

@@ -140,15 +140,27 @@ pub async fn set_group_picture(
         (Some(bytes), false) => Some(process_and_store(ctx, bytes, change.role).await?),
         _ => None,
     };
+    // A new picture gets a new capability (a hidden group's members' servers fetch it by
+    // that, `media::capability_url`); a new alt text keeps the one it has.
     let shown = match (&processed, current) {
         _ if change.remove => None,
-        (Some(p), _) => Some((p.hash.clone(), p.content_type.to_owned(), p.dimensions)),
+        (Some(p), _) => Some((
+            p.hash.clone(),
+            p.content_type.to_owned(),
+            p.dimensions,
+            media::new_capability()?,
+        )),
         (None, Some(i)) => {
             let p = &pictures[i];
+            let capability = match &p.capability {
+                Some(c) => c.clone(),
+                None => media::new_capability()?,
+            };
             Some((
                 p.hash.clone(),
                 p.content_type.clone(),
                 (p.width as u32, p.height as u32),
+                capability,
             ))
         }
         (None, None) => {
@@ -160,7 +172,7 @@ pub async fn set_group_picture(
     if let Some(i) = current {
         pictures.remove(i);
     }
-    if let Some((hash, content_type, (width, height))) = &shown {
+    if let Some((hash, content_type, (width, height), capability)) = &shown {
         pictures.push(Picture {
             owner_id: group.id.clone(),
             role: role.to_owned(),
@@ -170,6 +182,7 @@ pub async fn set_group_picture(
             content_type: content_type.clone(),
             width: i64::from(*width),
             height: i64::from(*height),
+            capability: Some(capability.clone()),
         });
     }
     let settings = ctx.db.group_settings(&group.id).await?;
@@ -189,10 +202,12 @@ pub async fn set_group_picture(
             .add_media(&p.hash, p.content_type, p.dimensions, p.bytes.len())
             .await?;
     }
-    let hash = shown.as_ref().map(|(h, _, _)| h.as_str());
+    let named = shown
+        .as_ref()
+        .map(|(h, _, _, c)| (h.as_str(), Some(c.as_str())));
     tx_change
         .tx()
-        .set_picture((&group.id, role, &group.id), hash, alt.as_deref())
+        .set_picture_named((&group.id, role, &group.id), named, alt.as_deref())
         .await?;
     tx_change.queue(plan).await?;
     tx_change.commit().await?;

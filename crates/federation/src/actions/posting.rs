@@ -63,20 +63,56 @@ pub async fn parent_of(ctx: &Context, post: &IncomingObject) -> Option<StoredObj
 
 /// Replaces a stored post's content with an edited document (sanitised).
 pub async fn apply_edit(ctx: &Context, tx: &mut Tx, id: &str, document: &Value) -> Result<()> {
-    let edited = parse_post(document)?;
-    tx.update_object_content(
-        id,
-        untrusted::clean_name_of(edited.name.as_deref()).as_deref(),
-        edited.summary.as_deref(),
-        edited
-            .content
-            .as_deref()
-            .map(|html| sanitize::html(ctx.counters(), id, html))
-            .as_deref(),
-        &document.to_string(),
-    )
-    .await?;
-    Ok(())
+    let edit = Edit::of(ctx, id, document)?;
+    edit.write(tx, id, document).await
+}
+
+/// An edited post's fields, sanitised once: written with the edit, and read by what the edit
+/// sends (a members-only group's `Update` of its copy).
+#[derive(Clone, Debug)]
+pub struct Edit {
+    name: Option<String>,
+    summary: Option<String>,
+    content: Option<String>,
+}
+
+impl Edit {
+    /// The edit an edited document of post `id` makes.
+    pub fn of(ctx: &Context, id: &str, document: &Value) -> Result<Edit> {
+        let edited = parse_post(document)?;
+        Ok(Edit {
+            name: untrusted::clean_name_of(edited.name.as_deref()),
+            summary: edited.summary,
+            content: edited
+                .content
+                .as_deref()
+                .map(|html| sanitize::html(ctx.counters(), id, html)),
+        })
+    }
+
+    /// The stored post as it reads once edited (now).
+    pub fn applied_to(&self, stored: &StoredObject) -> StoredObject {
+        StoredObject {
+            name: self.name.clone(),
+            summary: self.summary.clone(),
+            content: self.content.clone(),
+            updated_at: Some(now_millis()),
+            ..stored.clone()
+        }
+    }
+
+    /// Writes the edit in the change's transaction.
+    pub async fn write(&self, tx: &mut Tx, id: &str, document: &Value) -> Result<()> {
+        tx.update_object_content(
+            id,
+            self.name.as_deref(),
+            self.summary.as_deref(),
+            self.content.as_deref(),
+            &document.to_string(),
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// Who a post was addressed to, by Mastodon's rules (`to`/`cc` of the object).

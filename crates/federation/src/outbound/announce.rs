@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::outbound::change::Change;
 use crate::outbound::plan::{Form, Plan};
+use crate::outbound::private_changes;
 use crate::outbound::private_copy;
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::{OutgoingActivity, PUBLIC, rfc3339};
@@ -72,6 +73,9 @@ pub fn announced_forms(group: &Actor, inner: &Value) -> Vec<Form> {
 pub struct Redistribution {
     announce_id: Option<String>,
     plan: Plan,
+    /// The inboxes a non-public group's own copy goes to, recorded with it (so that an edit
+    /// or deletion reaches them: `private_changes`).
+    copy_inboxes: Vec<String>,
 }
 
 impl Redistribution {
@@ -108,7 +112,11 @@ impl Redistribution {
             )?;
         }
         plan.add_to(group, &announced_forms(group, create), &inboxes)?;
-        Ok(Redistribution { announce_id, plan })
+        Ok(Redistribution {
+            announce_id,
+            plan,
+            copy_inboxes: Vec::new(),
+        })
     }
 
     /// A members-only or hidden group's redistribution (`private_copy`): every post and reply
@@ -125,9 +133,16 @@ impl Redistribution {
         let inboxes = ctx.db.member_inboxes(&group.id).await?;
         let mut plan = Plan::new(ctx, inboxes).await?;
         plan.add(group, &private_copy::private_forms(group, &copy, create))?;
+        // The copy's form is read by microblogs and hosts not known yet (`private_forms`).
+        let copy_inboxes = plan
+            .dialects()
+            .filter(|(_, dialect)| Readers::microblogs_and_unknown().contains(*dialect))
+            .map(|(inbox, _)| inbox.to_owned())
+            .collect();
         Ok(Redistribution {
             announce_id: Some(copy_id),
             plan,
+            copy_inboxes,
         })
     }
 
@@ -137,6 +152,10 @@ impl Redistribution {
         change
             .tx()
             .publish_object(object_id, self.announce_id.as_deref())
+            .await?;
+        change
+            .tx()
+            .record_copy_inboxes(object_id, &self.copy_inboxes)
             .await?;
         change.queue(self.plan).await?;
         Ok(())
@@ -203,7 +222,9 @@ pub async fn redistribute_post(
 /// Plans the redistribution of an edit or a deletion of a post the group published (FEP-1b12
 /// form) to the members and `extra` inboxes (a removed post's author), and for a deletion the
 /// withdrawal of the microblog boost with `Undo{Announce}` (which Lemmy refuses: it is not sent
-/// there). Reads only: the caller queues it with the edit or deletion.
+/// there). Reads only: the caller queues it with the edit or deletion. `object` is the post
+/// as it is after the change. A members-only or hidden group's copies are updated or deleted
+/// instead (`private_changes`).
 pub async fn plan_change(
     ctx: &Context,
     group: &Actor,
@@ -212,6 +233,9 @@ pub async fn plan_change(
     deleted: bool,
     extra: Vec<String>,
 ) -> Result<Plan> {
+    if !group.is_public() {
+        return private_changes::plan_change(ctx, group, object, change, deleted, extra).await;
+    }
     let inboxes = ctx.db.member_inboxes(&group.id).await?;
     let mut targets = inboxes.clone();
     targets.extend(extra);

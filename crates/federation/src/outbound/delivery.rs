@@ -325,9 +325,10 @@ async fn send(
         FederationError::Storage(_) => Failure::Temporary(e.to_string()),
         other => Failure::Permanent(other.to_string()),
     })?;
-    let (url, key, body) = prepared;
+    let (url, key, body, sync) = prepared;
     // Signed in the scheme the host reads, knocking twice if refused (`crate::outbound::knock`).
-    let response = crate::outbound::knock::post(ctx, key, &url, body)
+    let extra = sync.map(|value| (crate::outbound::followers_sync::HEADER, value));
+    let response = crate::outbound::knock::post_with_header(ctx, key, &url, body, extra)
         .await
         .map_err(|e| match e {
             // No usable signing key will not mend by waiting.
@@ -337,7 +338,14 @@ async fn send(
     answers::outcome(response).await
 }
 
-type Prepared = (url::Url, Arc<signatures::SigningKey>, Arc<str>);
+/// Where, signed by whom, what, and a members-only group's FEP-8fcf header for the inbox's
+/// server (`crate::outbound::followers_sync`).
+type Prepared = (
+    url::Url,
+    Arc<signatures::SigningKey>,
+    Arc<str>,
+    Option<String>,
+);
 
 /// Bodies of queued activities by id: (signing actor, JSON).
 type Bodies = Cache<String, Arc<(String, String)>>;
@@ -357,5 +365,6 @@ async fn prepare(ctx: &Context, bodies: &Bodies, delivery: &Delivery) -> Result<
         }
     };
     let key = ctx.signing_key_of(&stored.0).await?;
-    Ok((url, key, Arc::from(stored.1.as_str())))
+    let sync = crate::outbound::followers_sync::header(ctx, &stored.0, &delivery.inbox_url).await?;
+    Ok((url, key, Arc::from(stored.1.as_str()), sync))
 }

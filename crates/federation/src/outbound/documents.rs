@@ -22,15 +22,24 @@ pub async fn actor_document(ctx: &Context, actor: &Actor) -> Result<ActorDocumen
     actor_document_for(ctx, actor, Dialect::Unknown).await
 }
 
-/// A group's avatar and banner as its document's `icon` and `image`.
+/// A group's avatar and banner as its document's `icon` and `image`. A hidden group's are
+/// named by their capability URL (`media::capability_url`): its documents reach only its
+/// members and their servers, and Mastodon fetches avatars unsigned, so the plain URL (its
+/// members' alone) would show them nothing.
 pub(crate) fn group_pictures(
     ctx: &Context,
+    group: &Actor,
     pictures: &[kith_storage::Picture],
 ) -> (Option<ImageRef>, Option<ImageRef>) {
     let of = |role: &str| {
         pictures.iter().find(|p| p.role == role).map(|p| ImageRef {
             kind: "Image",
-            url: crate::media::url(ctx, &p.hash, &p.content_type),
+            url: match &p.capability {
+                Some(cap) if group.is_hidden() => {
+                    crate::media::capability_url(ctx, cap, &p.hash, &p.content_type)
+                }
+                _ => crate::media::url(ctx, &p.hash, &p.content_type),
+            },
             media_type: p.content_type.clone(),
             name: p.alt.clone(),
         })
@@ -68,7 +77,7 @@ pub async fn actor_document_for(
     } else {
         Vec::new()
     };
-    let (icon, image) = group_pictures(ctx, &pictures);
+    let (icon, image) = group_pictures(ctx, actor, &pictures);
     Ok(ActorDocument {
         context: context(),
         id: actor.id.clone(),

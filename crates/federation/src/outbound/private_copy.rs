@@ -68,6 +68,9 @@ pub fn group_copy(
         "summary": object.summary,
         "sensitive": object.sensitive,
         "published": rfc3339(object.published_at),
+        // Mastodon applies an `Update` of the copy only when `updated` is later than its
+        // last edit (`ProcessStatusUpdateService`): the post's edit time, once edited.
+        "updated": object.updated_at.map(rfc3339),
         "url": original,
         "tag": [{"type": "Mention", "href": object.attributed_to, "name": author_name}],
         "interactionPolicy": {

@@ -36,11 +36,15 @@ pub(super) fn sign(
     method: &str,
     url: &Url,
     body: Option<&[u8]>,
+    extra: Option<(&'static str, &str)>,
 ) -> Result<Vec<(&'static str, String)>> {
     let mut headers = base_headers(url)?;
     if let Some(body) = body {
         headers.insert("content-type".into(), crate::ACTIVITY_JSON.into());
         headers.insert("digest".into(), digest_header(body));
+    }
+    if let Some((name, value)) = extra {
+        headers.insert(name.into(), value.into());
     }
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
@@ -62,7 +66,8 @@ pub(super) fn sign(
             "host" => "host",
             "date" => "date",
             "digest" => "digest",
-            _ => "content-type",
+            "content-type" => "content-type",
+            _ => extra.map_or("content-type", |(name, _)| name),
         };
         out.push((name, value));
     }

@@ -140,9 +140,21 @@ pub fn sign_post_with(
     url: &Url,
     body: &[u8],
 ) -> Result<Vec<(&'static str, String)>> {
+    sign_post_with_header(scheme, key, url, body, None)
+}
+
+/// [`sign_post_with`], also sending and signing one more header (FEP-8fcf's
+/// `Collection-Synchronization`, which its receivers read only when signed).
+pub fn sign_post_with_header(
+    scheme: Scheme,
+    key: &SigningKey,
+    url: &Url,
+    body: &[u8],
+    extra: Option<(&'static str, &str)>,
+) -> Result<Vec<(&'static str, String)>> {
     match scheme {
-        Scheme::Cavage => cavage::sign(key, "POST", url, Some(body)),
-        Scheme::Rfc9421 => rfc9421::sign(key, "POST", url, Some(body)),
+        Scheme::Cavage => cavage::sign(key, "POST", url, Some(body), extra),
+        Scheme::Rfc9421 => rfc9421::sign(key, "POST", url, Some(body), extra),
     }
 }
 
@@ -158,8 +170,8 @@ pub fn sign_get_with(
     url: &Url,
 ) -> Result<Vec<(&'static str, String)>> {
     match scheme {
-        Scheme::Cavage => cavage::sign(key, "GET", url, None),
-        Scheme::Rfc9421 => rfc9421::sign(key, "GET", url, None),
+        Scheme::Cavage => cavage::sign(key, "GET", url, None, None),
+        Scheme::Rfc9421 => rfc9421::sign(key, "GET", url, None, None),
     }
 }
 

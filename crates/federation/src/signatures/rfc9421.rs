@@ -67,6 +67,7 @@ pub(super) fn sign(
     method: &str,
     url: &Url,
     body: Option<&[u8]>,
+    extra: Option<(&'static str, &str)>,
 ) -> Result<Vec<(&'static str, String)>> {
     let base = base_headers(url)?;
     let authority = base.get("host").cloned().unwrap_or_default();
@@ -86,6 +87,10 @@ pub(super) fn sign(
         components.push(("content-digest", digest.clone()));
         out.push(("content-type", crate::ACTIVITY_JSON.to_owned()));
         out.push(("content-digest", digest));
+    }
+    if let Some((name, value)) = extra {
+        components.push((name, value.to_owned()));
+        out.push((name, value.to_owned()));
     }
     let mut params = sfv::Parameters::new();
     let created =

@@ -279,3 +279,33 @@ fn a_cavage_parameter_given_twice_is_refused() {
         assert_eq!(reason(refused), Reason::Malformed, "{signature}");
     }
 }
+
+#[tokio::test]
+async fn an_extra_header_is_sent_signed_and_a_changed_one_does_not_verify() {
+    // FEP-8fcf's `Collection-Synchronization` is read only when the signature covers it.
+    let (signing, public) = key().await;
+    let url = Url::parse("https://b.example/inbox").unwrap();
+    let body = br#"{"type":"Create"}"#;
+    let value = "collectionId=\"https://a.example/g/c/followers\", digest=\"00\"";
+    for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
+        let extra = Some(("collection-synchronization", value));
+        let signed = sign_post_with_header(scheme, &signing, &url, body, extra).unwrap();
+        let mut headers = header_map(&signed);
+        assert_eq!(
+            headers.get("collection-synchronization").unwrap(),
+            value,
+            "{scheme:?}"
+        );
+        let check = check_request(&target("POST", "/inbox"), &headers, Some(body)).unwrap();
+        assert!(check.verify(&public).is_ok(), "{scheme:?}");
+        headers.insert(
+            "collection-synchronization",
+            HeaderValue::from_static("digest=\"ff\""),
+        );
+        let check = check_request(&target("POST", "/inbox"), &headers, Some(body)).unwrap();
+        assert!(
+            check.verify(&public).is_err(),
+            "{scheme:?}: the header is signed"
+        );
+    }
+}

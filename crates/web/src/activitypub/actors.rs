@@ -215,6 +215,10 @@ async fn get_group_collection(
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, "Group").await?;
+    if which == "followers_synchronization" {
+        // Signed by a member's server only, and for it alone (FEP-8fcf).
+        return super::followers_sync::partial_followers(&state, &actor, &headers, &uri).await;
+    }
     let asker = Asker {
         account: viewer.account(),
         headers: &headers,

@@ -3,6 +3,7 @@
 
 mod actors;
 mod digest;
+mod followers_sync;
 mod inbox;
 
 use axum::{

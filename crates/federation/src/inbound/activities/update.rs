@@ -37,15 +37,19 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::ignored("the post was deleted"));
     }
     let document = posting::verified_object(ctx, &activity.object, sender).await?;
+    let edit = posting::Edit::of(ctx, id, &document)?;
     let plan = match published_in_local_group(ctx, &stored).await? {
-        Some(group) => Some(
-            announce::plan_change(ctx, &group, &stored, &activity.raw, false, Vec::new()).await?,
-        ),
+        Some(group) => {
+            // What is sent reads the post as edited (a members-only group's copy).
+            let edited = edit.applied_to(&stored);
+            let raw = &activity.raw;
+            Some(announce::plan_change(ctx, &group, &edited, raw, false, Vec::new()).await?)
+        }
         None => None,
     };
     // The edit and its redistribution commit together.
     let mut change = Change::begin(ctx).await?;
-    posting::apply_edit(ctx, change.tx(), id, &document).await?;
+    edit.write(change.tx(), id, &document).await?;
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
