@@ -39,8 +39,8 @@ struct EventView {
     start: String,
     end: String,
     timezone: String,
-    status: String,
-    join_mode: String,
+    status: kith_storage::EventStatus,
+    join_mode: kith_storage::JoinMode,
     place: Option<String>,
     address: Option<String>,
     latitude: Option<f64>,
@@ -149,7 +149,7 @@ async fn delete_event(
 struct AnswerView {
     event: String,
     person: String,
-    status: String,
+    status: kith_storage::RsvpStatus,
     since: i64,
 }
 

@@ -5,7 +5,8 @@
 //! Each server gets the forms it reads (`event_forms`).
 
 use kith_storage::{
-    Account, Actor, EventStatus, JoinMode, NewObject, StorageError, StoredEvent, now_millis,
+    Account, Actor, EventStatus, JoinMode, NewObject, ObjectKind, PictureRole, StorageError,
+    StoredEvent, now_millis,
 };
 use serde_json::{Value, json};
 
@@ -142,10 +143,7 @@ pub(crate) async fn publish_in(
     let id = ctx.urls().new_object();
     let mut fields = checked.fields.clone();
     fields.organizer_id = Some(organiser.to_owned());
-    let rsvp_open = matches!(
-        JoinMode::parse(&fields.join_mode),
-        Some(JoinMode::Free | JoinMode::Approval)
-    );
+    let rsvp_open = matches!(fields.join_mode, JoinMode::Free | JoinMode::Approval);
     if rsvp_open {
         fields.question_id = Some(ctx.urls().new_object());
     }
@@ -166,7 +164,7 @@ pub(crate) async fn publish_in(
         content: checked.content.clone(),
         start_time: Some(checked.start),
         end_time: Some(checked.end),
-        ..NewObject::local(&id, "Event", &group.id, "{}".into(), published)
+        ..NewObject::local(&id, ObjectKind::Event, &group.id, "{}".into(), published)
     };
     change.tx().insert_event(&new, &fields).await?;
     let event = change.tx().event(&id).await?;
@@ -205,7 +203,7 @@ pub(crate) async fn publish_in(
                 end_time: Some(checked.start),
                 ..NewObject::local(
                     question_id,
-                    "Question",
+                    ObjectKind::Question,
                     &group.id,
                     question.to_string(),
                     published,
@@ -249,7 +247,7 @@ pub async fn live_event_document(
     let pictures = ctx.db.pictures_of(&event.object.id).await?;
     let picture = pictures
         .iter()
-        .find(|p| p.role == "event")
+        .find(|p| p.role == PictureRole::Event)
         .map(|p| crate::actions::pictures::image_ref(ctx, p));
     live_event_document_showing(ctx, event, previous_start, picture).await
 }
@@ -324,7 +322,7 @@ pub async fn update_event(
     fields.question_id = keep.question_id.clone();
     fields.series_id = keep.series_id.clone();
     fields.occurrence = keep.occurrence;
-    if keep.status == EventStatus::Cancelled.as_str() && patch.status.is_none() {
+    if keep.status == EventStatus::Cancelled && patch.status.is_none() {
         fields.status = keep.status.clone();
     }
     write_and_announce(
@@ -347,7 +345,7 @@ pub async fn cancel_event(ctx: &Context, id: &str, by: Option<&Account>) -> Resu
         return Err(FederationError::Gone(event.object.id));
     }
     let mut fields = event.fields.clone();
-    fields.status = EventStatus::Cancelled.as_str().to_owned();
+    fields.status = EventStatus::Cancelled;
     let o = &event.object;
     write_and_announce(
         ctx,

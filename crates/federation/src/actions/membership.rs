@@ -3,7 +3,7 @@
 //! the JSON API acts as a signed-in account, which must moderate the group.
 
 use kith_storage::{
-    Account, Actor, FollowState, MemberRole, MemberState, Membership, StorageError,
+    Account, Actor, ActorKind, FollowState, MemberRole, MemberState, Membership, StorageError,
 };
 use serde_json::Value;
 
@@ -136,7 +136,7 @@ pub async fn approve_member(
     by: Option<&Account>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
-    if membership.state != MemberState::Pending.as_str() {
+    if membership.state != MemberState::Pending {
         return Err(FederationError::BadRequest(format!(
             "{who} is {} in {group_name}, not waiting",
             membership.state
@@ -182,7 +182,7 @@ pub async fn remove_member(
     by: Option<&Account>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
-    if membership.role == MemberRole::Owner.as_str() {
+    if membership.role == MemberRole::Owner {
         return Err(FederationError::Forbidden(
             "the owner cannot be removed".into(),
         ));
@@ -221,7 +221,7 @@ pub async fn remove_member(
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
-    if membership.state == MemberState::Pending.as_str() {
+    if membership.state == MemberState::Pending {
         change
             .notify(
                 &member.id,
@@ -262,14 +262,14 @@ pub async fn follow_remote_actor(
             "{handle} is on this instance"
         )));
     }
-    if remote.kind != "Group" {
+    if remote.kind != ActorKind::Group {
         return Err(FederationError::BadRequest(format!(
             "{handle} is a {}, not a group",
             remote.kind
         )));
     }
     // A local group follows through its relay; the follow recorded is the group's.
-    let sender = if follower.local && follower.kind == "Group" {
+    let sender = if follower.local && follower.kind == ActorKind::Group {
         crate::actions::relay::ensure_relay(ctx, follower).await?
     } else {
         follower.clone()

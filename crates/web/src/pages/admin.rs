@@ -39,7 +39,7 @@ struct AdminPage {
     applications: Vec<(String, String)>,
     invites: Vec<(String, String)>,
     federation: String,
-    domains: Vec<(String, String, String)>,
+    domains: Vec<(String, kith_storage::DomainSeverity, String)>,
     audit: Vec<(String, String, String, String, String)>,
 }
 
