@@ -58,6 +58,7 @@ mod groups;
 mod hosts;
 mod hot;
 mod inbound;
+mod inbound_writer;
 mod keys;
 mod mail;
 mod maintenance;
@@ -92,7 +93,7 @@ pub use directory::GroupListing;
 pub use error::{Result, StorageError};
 pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, StoredEvent};
 pub use follows::{Follow, FollowState};
-pub use gate::RequestBusy;
+pub use gate::{RequestBusy, RequestsFirst};
 pub use group_digest::DueGroupDigest;
 pub use groups::{
     GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy,
@@ -100,6 +101,7 @@ pub use groups::{
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
+pub use inbound_writer::InboundWriter;
 pub use keys::{ActorKey, NewKey};
 pub use mail::{NewMail, QueuedMail};
 pub use notifications::{Digest, Notification, NotificationKind, NotificationSettings, Recipient};

@@ -13,7 +13,7 @@
 //! request threads was one suspect; on a thread that does nothing else the writers are woken as
 //! the answer arrives. Measured, the gain was small (3.5 → 3.1 ms a batch, within the spread of
 //! runs): most of a batch's time was its commit waiting for the WAL flush. So the thread's
-//! connections commit without waiting for it (`Database::for_inbound_queue`: the durability
+//! connections commit without waiting for it (`Database::inbound_writer_with_own_pools`: the durability
 //! SQLite gives every write), which took the inbox from 3,136 to 4,442–6,036 activities/s
 //! (docs/performance.md, fifth round). Until [`start_writer`] runs (and after
 //! [`WriterThread::stop`]) the writes run on the caller's runtime, durably. On SQLite they
@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use kith_storage::{Backend, Database, NewInbound};
+use kith_storage::{Backend, Database, InboundWriter, NewInbound};
 use tokio::runtime::Handle;
 use tokio::sync::{Notify, oneshot};
 
@@ -79,7 +79,7 @@ struct Batch {
     /// One of them is waiting for the next batch to fill.
     collecting: bool,
     /// The writer thread's runtime and its database handle, while it runs.
-    thread: Option<(Handle, Database)>,
+    thread: Option<(Handle, InboundWriter)>,
 }
 
 impl Batch {
@@ -196,7 +196,7 @@ pub async fn queue(
         };
         match thread {
             Some((handle, db)) => drop(handle.spawn(write_batches(guard, db))),
-            None => drop(tokio::spawn(write_batches(guard, ctx.db.clone()))),
+            None => drop(tokio::spawn(write_batches(guard, ctx.db.inbound_writer()))),
         }
     }
     match answer.await {
@@ -212,7 +212,7 @@ pub async fn queue(
 
 /// Commits pending activities, a batch at a time, until none are left (or another writer is
 /// collecting the next batch).
-async fn write_batches(mut guard: WriterGuard, db: Database) {
+async fn write_batches(mut guard: WriterGuard, writer: InboundWriter) {
     let Some(ctx) = guard.ctx.clone() else { return };
     let ingress = ctx.ingress();
     loop {
@@ -225,7 +225,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
                 guard.ctx = None;
                 return;
             }
-            match batch.ready(ingress.checking.load(Ordering::Relaxed), linger(&db)) {
+            match batch.ready(ingress.checking.load(Ordering::Relaxed), linger(&ctx.db)) {
                 Ok(()) => {
                     batch.collecting = false;
                     guard.collecting = false;
@@ -251,7 +251,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
             .into_iter()
             .map(|(row, reply, _)| (row, reply))
             .unzip();
-        match db.accept_inbound(&rows).await {
+        match writer.accept_inbound(&rows).await {
             Ok(queued) => {
                 Counters::bump(&ctx.counters().inbox_writes);
                 for (reply, new) in replies.into_iter().zip(queued) {
@@ -309,10 +309,12 @@ pub fn start_writer(ctx: &Context) -> std::io::Result<Option<WriterThread>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let db = ctx.db.for_inbound_queue(max_writers(&ctx.db) as u32);
+    let writer = ctx
+        .db
+        .inbound_writer_with_own_pools(max_writers(&ctx.db) as u32);
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = runtime.handle().clone();
-    let pools = db.clone();
+    let pools = writer.clone();
     let thread = std::thread::Builder::new()
         .name("kith-inbox-writer".into())
         .spawn(move || {
@@ -323,7 +325,7 @@ pub fn start_writer(ctx: &Context) -> std::io::Result<Option<WriterThread>> {
             });
         })?;
     if let Ok(mut batch) = ctx.ingress().batch.lock() {
-        batch.thread = Some((handle, db));
+        batch.thread = Some((handle, writer));
     }
     Ok(Some(WriterThread {
         ctx: ctx.clone(),
