@@ -280,8 +280,8 @@ fn bind_fields<'q>(
     query
         .bind(&f.organizer_id)
         .bind(&f.timezone)
-        .bind(&f.status)
-        .bind(&f.join_mode)
+        .bind(f.status)
+        .bind(f.join_mode)
         .bind(&f.external_url)
         .bind(&f.place_name)
         .bind(&f.place_address)
@@ -294,7 +294,7 @@ fn bind_fields<'q>(
         .bind(&f.question_id)
         .bind(&f.series_id)
         .bind(f.occurrence)
-        .bind(&f.rsvp_style)
+        .bind(f.rsvp_style)
 }
 
 impl crate::Tx {

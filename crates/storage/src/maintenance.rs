@@ -70,7 +70,7 @@ impl Database {
                  ELSE domain_blocks.severity END",
             )
             .bind(&spelled)
-            .bind(&block.severity)
+            .bind(block.severity)
             .bind(&block.reason)
             .bind(block.created_at)
             .execute(&mut *tx)

@@ -360,7 +360,7 @@ where
         object_columns!()
     ))
     .bind(&object.id)
-    .bind(&object.kind)
+    .bind(object.kind)
     .bind(object.local)
     .bind(&object.attributed_to)
     .bind(&object.group_id)

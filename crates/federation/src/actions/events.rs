@@ -323,7 +323,7 @@ pub async fn update_event(
     fields.series_id = keep.series_id.clone();
     fields.occurrence = keep.occurrence;
     if keep.status == EventStatus::Cancelled && patch.status.is_none() {
-        fields.status = keep.status.clone();
+        fields.status = keep.status;
     }
     write_and_announce(
         ctx,

@@ -201,8 +201,8 @@ impl EventDraft {
             fields: EventFields {
                 organizer_id: None,
                 timezone: self.timezone.clone(),
-                status: status,
-                join_mode: join_mode,
+                status,
+                join_mode,
                 external_url: self.external_url.clone(),
                 place_name: non_empty(&self.place),
                 place_address: non_empty(&self.address),
