@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use kith_federation::actions::accounts;
-use kith_storage::FollowState;
+use kith_storage::{FollowState, MemberState};
 use serde_json::json;
 
 use crate::instance::{Instance, eventually};
@@ -429,13 +429,13 @@ async fn a_newcomer_registers_starts_a_group_posts_announces_and_answers_in_a_br
             db.follow(&bob, &group_id)
                 .await
                 .ok()
-                .filter(|f| f.state == FollowState::Accepted.as_str())
+                .filter(|f| f.state == FollowState::Accepted)
         }
     })
     .await;
     let group = a.ctx.db.actor(&group_id).await.unwrap();
     let member = a.ctx.db.membership(&group.id, &bob.id).await.unwrap();
-    assert_eq!(member.state, "accepted");
+    assert_eq!(member.state, MemberState::Accepted);
 
     client.close().await.unwrap();
     drop(driver);

@@ -70,7 +70,7 @@ async fn organisers_answer_join_requests_from_the_command_line() {
             .membership(&group.id, "https://mastodon.test/users/sam")
             .await
             .unwrap();
-        assert_eq!(sam.state, MemberState::Accepted.as_str());
+        assert_eq!(sam.state, MemberState::Accepted);
         let out = kith(
             dir,
             url,

@@ -1,7 +1,7 @@
 //! The moderation commands on both databases: what they change, what they queue, and that each
 //! is in the audit log.
 
-use kith_storage::{Database, DomainSeverity, MemberRole, MemberState};
+use kith_storage::{Database, DomainSeverity, JoinPolicy, MemberRole, MemberState};
 
 use crate::cli_members::remote_person;
 use crate::support::{kith, sites, text};
@@ -48,7 +48,7 @@ async fn moderation_commands_change_state_and_are_audited() {
         );
         assert!(out.status.success(), "{}: {}", site.label, text(&out));
         let settings = db.group_settings(&group.id).await.unwrap();
-        assert_eq!(settings.join_policy, "approval");
+        assert_eq!(settings.join_policy, JoinPolicy::Approval);
         assert_eq!(settings.join_question.as_deref(), Some("Why join?"));
 
         let out = kith(dir, url, &["group", "moderator", "add", "circle", "mo"]);

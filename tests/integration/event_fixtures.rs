@@ -4,7 +4,7 @@
 
 use kith_federation::actions::By;
 use kith_federation::actions::{events, rsvp};
-use kith_storage::{CalendarScope, FollowState, JoinPolicy, RsvpStatus};
+use kith_storage::{CalendarScope, EventStatus, FollowState, JoinPolicy, RsvpStatus, RsvpStyle};
 use serde_json::{Value, json};
 
 use crate::events::{draft, peer_person};
@@ -74,7 +74,7 @@ async fn mobilizon_and_friendica_answers_are_read_and_answered() {
     assert_eq!(mobilizon.send(key(&admin), &inbox, &join).await, 202);
     assert_eq!(
         kith.ctx.db.rsvp(&id, &admin_id).await.unwrap().status,
-        "going"
+        RsvpStatus::Going
     );
     let accept = mobilizon
         .wait_for("Accept{Join}", |m| {
@@ -97,16 +97,25 @@ async fn mobilizon_and_friendica_answers_are_read_and_answered() {
     let heluecht = actor_for(&friendica, &felix, yes["actor"].as_str().unwrap(), "Person");
     assert_eq!(friendica.send(key(&heluecht), &inbox, &yes).await, 202);
     let hid = heluecht["id"].as_str().unwrap();
-    assert_eq!(kith.ctx.db.rsvp(&id, hid).await.unwrap().status, "going");
+    assert_eq!(
+        kith.ctx.db.rsvp(&id, hid).await.unwrap().status,
+        RsvpStatus::Going
+    );
     let mut maybe = friendica.fixture("friendica/tentative_accept_event.json");
     maybe["object"] = json!(id);
     assert_eq!(friendica.send(key(&heluecht), &inbox, &maybe).await, 202);
-    assert_eq!(kith.ctx.db.rsvp(&id, hid).await.unwrap().status, "maybe");
+    assert_eq!(
+        kith.ctx.db.rsvp(&id, hid).await.unwrap().status,
+        RsvpStatus::Maybe
+    );
     // Accept{Invite{Event}} counts as going.
     let invite = json!({"id": format!("{hid}/accept-invite"), "type": "Accept", "actor": hid,
         "object": {"type": "Invite", "id": format!("{hid}/invite"), "object": id}});
     assert_eq!(friendica.send(key(&heluecht), &inbox, &invite).await, 202);
-    assert_eq!(kith.ctx.db.rsvp(&id, hid).await.unwrap().status, "going");
+    assert_eq!(
+        kith.ctx.db.rsvp(&id, hid).await.unwrap().status,
+        RsvpStatus::Going
+    );
     drop(peer);
     kith.stop().await;
 }
@@ -145,7 +154,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
         kept.fields.place_address.as_deref(),
         Some("10 Rue Jangot, 69007, Lyon, Auvergne Rhône Alpes, France")
     );
-    assert_eq!(kept.fields.rsvp_style, "join");
+    assert_eq!(kept.fields.rsvp_style, RsvpStyle::Join);
 
     // A local person joins it; Mobilizon's Accept (object: the Join's id) is read.
     let ann = kith.person("ann").await;
@@ -154,7 +163,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(sent.status, "pending");
+    assert_eq!(sent.status, RsvpStatus::Pending);
     let join = mobilizon
         .wait_for("ann's Join", |m| m["type"] == "Join")
         .await;
@@ -169,7 +178,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
             .await
             .unwrap()
             .status,
-        "going"
+        RsvpStatus::Going
     );
 
     // Gancio: the instance actor's Create{Event}, kept once followed.
@@ -207,7 +216,7 @@ async fn events_of_followed_mobilizon_and_gancio_actors_land_in_the_calendar() {
     kith.settled().await;
     assert_eq!(
         kith.ctx.db.event(&event_id).await.unwrap().fields.status,
-        "cancelled"
+        EventStatus::Cancelled
     );
     kith.stop().await;
 }

@@ -219,7 +219,7 @@ async fn an_organiser_announces_edits_reschedules_cancels_and_deletes_from_the_p
         .await;
     assert_eq!(status, 303);
     let cancelled = kith.ctx.db.event(&event.object.id).await.unwrap();
-    assert_eq!(cancelled.fields.status, EventStatus::Cancelled.as_str());
+    assert_eq!(cancelled.fields.status, EventStatus::Cancelled);
     let (_, page) = organiser.get(&kith, &format!("/o/{key}")).await;
     assert!(page.contains("This event is cancelled."));
 

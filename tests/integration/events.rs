@@ -5,7 +5,7 @@
 use kith_federation::actions::By;
 use kith_federation::actions::{events, membership, rsvp};
 use kith_federation::events::EventDraft;
-use kith_storage::{CalendarScope, JoinPolicy, RsvpStatus};
+use kith_storage::{CalendarScope, EventStatus, FollowState, JoinPolicy, RsvpStatus, RsvpStyle};
 use serde_json::{Value, json};
 
 use crate::instance::{Instance, eventually, get_activity_json};
@@ -80,7 +80,7 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
         .unwrap();
     eventually("B's group follows A's", || async {
         let f = b.ctx.db.follow(&b_group.id, &group.id).await.ok()?;
-        (f.state == "accepted").then_some(())
+        (f.state == FollowState::Accepted).then_some(())
     })
     .await;
 
@@ -102,7 +102,7 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
     assert_eq!(on_b.fields.timezone, "Europe/London");
     assert_eq!(on_b.fields.place_name.as_deref(), Some("Victoria Park"));
     assert_eq!(on_b.fields.capacity, Some(3));
-    assert_eq!(on_b.fields.rsvp_style, "join");
+    assert_eq!(on_b.fields.rsvp_style, RsvpStyle::Join);
     let calendar = b
         .ctx
         .db
@@ -116,15 +116,15 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
     let pending = rsvp::rsvp(&b.ctx, &bob, &id, Some(RsvpStatus::Going))
         .await
         .unwrap();
-    assert_eq!(pending.unwrap().status, "pending");
+    assert_eq!(pending.unwrap().status, RsvpStatus::Pending);
     eventually("bob going on B", || async {
         let r = b.ctx.db.rsvp(&id, &bob.actor_id).await.ok()?;
-        (r.status == "going").then_some(())
+        (r.status == RsvpStatus::Going).then_some(())
     })
     .await;
     assert_eq!(
         a.ctx.db.rsvp(&id, &bob.actor_id).await.unwrap().status,
-        "going"
+        RsvpStatus::Going
     );
 
     // Eight people join at once: two get the places left, six wait.
@@ -205,7 +205,7 @@ async fn events_federate_and_capacity_holds_between_two_kith_instances() {
         .unwrap();
     eventually("the cancellation on B", || async {
         let e = b.ctx.db.event(&id).await.ok()?;
-        (e.fields.status == "cancelled").then_some(())
+        (e.fields.status == EventStatus::Cancelled).then_some(())
     })
     .await;
     // A cancelled event takes no more answers.
@@ -336,8 +336,8 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
         );
         async move { db.rsvp(&id, &who).await.unwrap().status }
     };
-    assert_eq!(status_of(&felix).await, "going");
-    assert_eq!(status_of(&ada).await, "waitlisted");
+    assert_eq!(status_of(&felix).await, RsvpStatus::Going);
+    assert_eq!(status_of(&ada).await, RsvpStatus::Waitlisted);
     // Counted with the rest: in the poll Mastodon refreshes and in the event document.
     let (_, live) = get_activity_json(&question).await;
     assert_eq!(live["oneOf"][0]["replies"]["totalItems"], 1);
@@ -375,8 +375,8 @@ async fn a_mastodon_member_answers_with_the_poll_and_changes_their_mind() {
     });
     assert_eq!(peer.send(key(&felix), &inbox, &reply).await, 202);
     kith.settled().await;
-    assert_eq!(status_of(&felix).await, "not_going");
-    assert_eq!(status_of(&ada).await, "going");
+    assert_eq!(status_of(&felix).await, RsvpStatus::NotGoing);
+    assert_eq!(status_of(&ada).await, RsvpStatus::Going);
     peer.wait_for("Ada's place", |m| {
         m["to"] == json!([ada["id"]])
             && m["object"]["content"]

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use kith_federation::actions::By;
 use kith_federation::actions::events;
-use kith_storage::JoinPolicy;
+use kith_storage::{JoinPolicy, MemberState, RsvpStatus};
 use serde_json::{Value, json};
 
 use crate::events::draft;
@@ -166,7 +166,7 @@ async fn journey(peer: &FedifyPeer) -> Instance {
     peer.wait_for("the Accept of the Follow", of_type("Accept"))
         .await;
     let member = kith.ctx.db.membership(&group.id, &alice).await.unwrap();
-    assert_eq!(member.state, "accepted");
+    assert_eq!(member.state, MemberState::Accepted);
 
     // Post into the group: stored and announced back to the member.
     let note = peer
@@ -202,7 +202,7 @@ async fn journey(peer: &FedifyPeer) -> Instance {
             .rsvp(&event_id, &alice)
             .await
             .ok()
-            .filter(|r| r.status == "going")
+            .filter(|r| r.status == RsvpStatus::Going)
     })
     .await;
     eventually("Accept{Join}", || async {
@@ -298,7 +298,7 @@ async fn a_mastodon_shaped_fedify_member_gets_the_members_only_groups_own_copy()
     peer.control("follow", json!({"group": group.id})).await;
     eventually("the request to join", || async {
         let m = kith.ctx.db.membership(&group.id, &alice).await.ok()?;
-        (m.state == "pending").then_some(())
+        (m.state == MemberState::Pending).then_some(())
     })
     .await;
     kith_federation::actions::membership::approve_member(&kith.ctx, "circle", &alice, By::Operator)

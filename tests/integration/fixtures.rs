@@ -3,7 +3,7 @@
 
 use kith_federation::protocol::{Activity, IncomingObject, RemoteActor};
 use kith_federation::{actions::membership, signatures};
-use kith_storage::{FollowState, JoinPolicy};
+use kith_storage::{FollowState, JoinPolicy, ObjectKind};
 use serde_json::{Value, json};
 
 use crate::instance::{Instance, eventually};
@@ -122,7 +122,7 @@ async fn a_lemmy_user_joins_and_posts_a_page_into_a_kith_group() {
         .object(create["object"]["id"].as_str().unwrap())
         .await
         .unwrap();
-    assert_eq!(page.kind, "Page");
+    assert_eq!(page.kind, ObjectKind::Page);
     assert_eq!(page.name.as_deref(), Some("test post"));
     kith.stop().await;
 }
@@ -162,7 +162,7 @@ async fn a_kith_group_follows_a_lemmy_community_and_keeps_its_posts() {
         .await
         .unwrap()
         .state;
-    assert_eq!(state, FollowState::Accepted.as_str());
+    assert_eq!(state, FollowState::Accepted);
 
     let text = peer.fixture("lemmy/announce_create_page.json").to_string();
     let announce: Value =

@@ -3,7 +3,10 @@
 //! roles to members; organisers remove and ban from it; the owner names moderators; others are
 //! refused.
 
-use kith_storage::{GroupSettings, JoinPolicy, MemberRole, MemberState, StorageError};
+use kith_storage::{
+    GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, PostPolicy, ReplyPolicy,
+    StorageError,
+};
 
 use crate::event_pages::Browser;
 use crate::instance::Instance;
@@ -48,10 +51,10 @@ async fn organisers_change_a_groups_settings_from_its_page() {
     assert_eq!(actor.summary.as_deref(), Some("Easy runs by the river."));
     assert!(actor.manually_approves_followers);
     let s: GroupSettings = kith.ctx.db.group_settings(&group.id).await.unwrap();
-    assert_eq!(s.join_policy, "approval");
+    assert_eq!(s.join_policy, JoinPolicy::Approval);
     assert_eq!(s.join_question.as_deref(), Some("Which run do you like?"));
-    assert_eq!(s.post_policy, "moderators");
-    assert_eq!(s.reply_policy, "boost");
+    assert_eq!(s.post_policy, PostPolicy::Moderators);
+    assert_eq!(s.reply_policy, ReplyPolicy::Boost);
     assert_eq!(s.rules.as_deref(), Some("Nobody is left behind."));
     let (_, page) = organiser.get(&kith, "/g/runners/settings").await;
     assert!(page.contains("value=\"Riverside Runners\""));
@@ -169,7 +172,7 @@ async fn the_member_list_shows_roles_and_organisers_remove_ban_and_name_moderato
         .membership(&group.id, &mia.actor_id)
         .await
         .unwrap();
-    assert_eq!(m.role, MemberRole::Moderator.as_str());
+    assert_eq!(m.role, MemberRole::Moderator);
     let (_, page) = member.get(&kith, "/g/runners/members").await;
     assert!(page.contains(">moderator<"), "{page}");
     assert!(page.contains("value=\"remove\""), "a moderator may remove");
@@ -277,11 +280,11 @@ async fn a_refused_setting_leaves_every_setting_as_it_was() {
     let after = kith.ctx.db.actor(&group.id).await.unwrap();
     assert_eq!(after.display_name, before.display_name);
     assert_eq!(after.summary, before.summary);
-    assert_eq!(after.visibility, "public");
+    assert_eq!(after.visibility, GroupVisibility::Public);
     assert!(!after.manually_approves_followers);
     let s = kith.ctx.db.group_settings(&group.id).await.unwrap();
     assert_eq!(s.rules, settings_before.rules);
-    assert_eq!(s.join_policy, "open");
+    assert_eq!(s.join_policy, JoinPolicy::Open);
     assert_eq!(s.post_policy, settings_before.post_policy);
     assert_eq!(s.reply_policy, settings_before.reply_policy);
 

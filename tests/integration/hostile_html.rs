@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use kith_federation::sanitize::MAX_DEPTH;
 use kith_federation::{Limits, jobs::legacy_html};
-use kith_storage::{EventFields, JoinPolicy, NewObject, testing};
+use kith_storage::{
+    EventFields, EventStatus, JoinMode, JoinPolicy, NewObject, ObjectKind, RsvpStyle, testing,
+};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
@@ -237,7 +239,7 @@ async fn rows_stored_before_the_bound_are_read_cheaply_and_bounded_once() {
         local: false,
         group_id: Some(group.id.clone()),
         content: Some(nested(20_000)),
-        ..NewObject::local(&post_id, "Note", felix_id, "{}".into(), now)
+        ..NewObject::local(&post_id, ObjectKind::Note, felix_id, "{}".into(), now)
     };
     kith.ctx.db.insert_object(&post).await.unwrap();
     let event_id = format!("{felix_id}/events/1");
@@ -248,14 +250,14 @@ async fn rows_stored_before_the_bound_are_read_cheaply_and_bounded_once() {
         content: Some(nested(10_000)),
         start_time: Some(now + 86_400_000),
         end_time: Some(now + 90_000_000),
-        ..NewObject::local(&event_id, "Event", felix_id, "{}".into(), now)
+        ..NewObject::local(&event_id, ObjectKind::Event, felix_id, "{}".into(), now)
     };
     let fields = EventFields {
         timezone: "UTC".into(),
-        status: "confirmed".into(),
-        join_mode: "free".into(),
+        status: EventStatus::Confirmed,
+        join_mode: JoinMode::Free,
         tags: "[]".into(),
-        rsvp_style: "join".into(),
+        rsvp_style: RsvpStyle::Join,
         ..EventFields::default()
     };
     kith.ctx.db.insert_event(&event, &fields).await.unwrap();

@@ -35,12 +35,12 @@ async fn groups_federate_between_two_kith_instances() {
     assert_eq!(remote_group.id, group.id);
     eventually("bob's membership on A", || async {
         let m = a.ctx.db.membership(&group.id, &bob.id).await.ok()?;
-        (m.state == MemberState::Accepted.as_str()).then_some(())
+        (m.state == MemberState::Accepted).then_some(())
     })
     .await;
     eventually("A's Accept on B", || async {
         let f = b.ctx.db.follow(&bob.id, &group.id).await.ok()?;
-        (f.state == FollowState::Accepted.as_str()).then_some(())
+        (f.state == FollowState::Accepted).then_some(())
     })
     .await;
 
@@ -52,7 +52,7 @@ async fn groups_federate_between_two_kith_instances() {
         .unwrap();
     eventually("the group follow accepted", || async {
         let f = b.ctx.db.follow(&b_group.id, &group.id).await.ok()?;
-        (f.state == FollowState::Accepted.as_str()).then_some(())
+        (f.state == FollowState::Accepted).then_some(())
     })
     .await;
 

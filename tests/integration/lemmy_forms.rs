@@ -119,11 +119,7 @@ async fn events_and_follows_go_through_a_lemmy_0_19_inbox() {
         .await
         .unwrap()
         .state;
-    assert_eq!(
-        state,
-        FollowState::Accepted.as_str(),
-        "the follow is the group's"
-    );
+    assert_eq!(state, FollowState::Accepted, "the follow is the group's");
 
     // What the community announces is kept for the group.
     let text = lemmy

@@ -16,7 +16,9 @@ use std::sync::Mutex;
 use kith_federation::actions::By;
 use kith_federation::actions::mail::{MailSettings, Security, account, digest};
 use kith_federation::actions::{events, joining, membership, posts, reports, rsvp};
-use kith_storage::{Digest, JoinPolicy, NotificationSettings, RsvpStatus, RsvpVia};
+use kith_storage::{
+    Digest, JoinPolicy, NotificationKind, NotificationSettings, RsvpStatus, RsvpVia,
+};
 use serde_json::Value;
 
 use crate::instance::{Instance, eventually};
@@ -212,7 +214,7 @@ async fn mail_journey(python: &Path, test_db: kith_storage::testing::TestDatabas
         "List-Unsubscribe=One-Click"
     );
     let notes = ctx.db.notifications(&bob.id, 10).await.unwrap();
-    assert_eq!(notes[0].kind, "approved");
+    assert_eq!(notes[0].kind, NotificationKind::Approved);
 
     // A reply to bob's post.
     let group = inst.actor("runners").await;
@@ -275,7 +277,7 @@ async fn mail_journey(python: &Path, test_db: kith_storage::testing::TestDatabas
     );
     assert_eq!(
         ctx.db.notifications(&bob.id, 10).await.unwrap()[0].kind,
-        "reply"
+        NotificationKind::Reply
     );
     // The link in the body shows a page with the button.
     let body_link = link(&reply, &format!("{}/mail/unsubscribe/", inst.base));

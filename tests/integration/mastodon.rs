@@ -223,7 +223,7 @@ async fn an_approval_group_holds_requests_until_an_organiser_answers() {
         202
     );
     let pending = kith.ctx.db.membership(&group.id, felix_id).await.unwrap();
-    assert_eq!(pending.state, MemberState::Pending.as_str());
+    assert_eq!(pending.state, MemberState::Pending);
 
     // The owner answers through the JSON API with a bearer token.
     let token = kith_federation::actions::tokens::create_token(&kith.ctx, "olga", "test")

@@ -56,7 +56,7 @@ async fn moderation_reaches_kith_and_mastodon_and_bans_change_nothing() {
         .unwrap();
     eventually("bob accepted on B", || async {
         let f = b.ctx.db.follow(&bob.id, &group.id).await.ok()?;
-        (f.state == FollowState::Accepted.as_str()).then_some(())
+        (f.state == FollowState::Accepted).then_some(())
     })
     .await;
 
@@ -335,7 +335,7 @@ async fn reports_arrive_as_flags_and_are_forwarded() {
         .unwrap();
     eventually("bob a member", || async {
         let m = a.ctx.db.membership(&group.id, &bob.id).await.ok()?;
-        (m.state == MemberState::Accepted.as_str()).then_some(())
+        (m.state == MemberState::Accepted).then_some(())
     })
     .await;
     let bobs = posts::post_to_group(&b.ctx, &bob, &remote, "Buy cheap shoes", None)

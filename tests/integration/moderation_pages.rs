@@ -43,7 +43,7 @@ async fn report(kith: &Instance, by: &Account, post: &StoredObject) -> String {
 
 async fn state_of(kith: &Instance, report: &str) -> (String, Option<String>) {
     let r = kith.ctx.db.report(report).await.unwrap();
-    (r.state, r.resolution)
+    (r.state.as_str().to_owned(), r.resolution)
 }
 
 #[tokio::test]

@@ -113,8 +113,14 @@ async fn the_online_link_is_shown_only_to_people_going_and_organisers() {
         let (ctx, who, id) = (kith.ctx.clone(), who.clone(), id.clone());
         async move { rsvp::rsvp(&ctx, &who, &id, Some(RsvpStatus::Going)).await }
     };
-    assert_eq!(answer(&bea).await.unwrap().unwrap().status, "going");
-    assert_eq!(answer(&dan).await.unwrap().unwrap().status, "waitlisted");
+    assert_eq!(
+        answer(&bea).await.unwrap().unwrap().status,
+        RsvpStatus::Going
+    );
+    assert_eq!(
+        answer(&dan).await.unwrap().unwrap().status,
+        RsvpStatus::Waitlisted
+    );
     let refused = answer(&cal).await.unwrap_err().to_string();
     assert!(
         refused.contains("waiting for an organiser's approval"),

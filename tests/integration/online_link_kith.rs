@@ -58,7 +58,7 @@ async fn a_person_on_another_kith_going_sees_the_online_link_on_the_event_page_a
     assert!(kept.content.contains(LINK), "{}", kept.content);
     assert_eq!(
         b.ctx.db.rsvp(&id, &bob.actor_id).await.unwrap().status,
-        "going"
+        RsvpStatus::Going
     );
     // Kept apart from every object: no page or feed that lists objects can show it.
     assert!(b.ctx.db.object(&kept.id).await.is_err());

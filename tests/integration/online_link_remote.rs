@@ -7,7 +7,7 @@
 use kith_federation::actions::By;
 use kith_federation::actions::bans;
 use kith_federation::actions::events::{self, EventPatch};
-use kith_storage::{JoinPolicy, MemberState};
+use kith_storage::{JoinPolicy, MemberState, RsvpStatus};
 use serde_json::{Value, json};
 
 use crate::events::{draft, join, peer_person};
@@ -275,7 +275,7 @@ async fn a_remote_person_approved_by_an_organiser_gets_the_link_then_and_not_bef
     let felix_id = felix["id"].as_str().unwrap();
     assert_eq!(
         kith.ctx.db.rsvp(&id, felix_id).await.unwrap().status,
-        "pending"
+        RsvpStatus::Pending
     );
     // Waiting for an organiser: nothing carries the link yet.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

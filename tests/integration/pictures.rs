@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use kith_federation::actions::By;
 use kith_federation::actions::{events, groups};
-use kith_storage::{GroupVisibility, JoinPolicy};
+use kith_storage::{GroupVisibility, JoinPolicy, PictureRole};
 
 use crate::event_pages::Browser;
 use crate::instance::{Instance, get_activity_json};
@@ -226,7 +226,10 @@ async fn an_organiser_uploads_a_groups_avatar_and_banner_and_bad_files_are_refus
     assert_eq!(status, 303, "{page}");
     let pictures = kith.ctx.db.pictures_of(&group.id).await.unwrap();
     assert_eq!(pictures.len(), 2);
-    let stored_banner = pictures.iter().find(|p| p.role == "banner").unwrap();
+    let stored_banner = pictures
+        .iter()
+        .find(|p| p.role == PictureRole::Banner)
+        .unwrap();
     assert_eq!((stored_banner.width, stored_banner.height), (1500, 500));
     assert_eq!(stored_banner.content_type, "image/jpeg");
 

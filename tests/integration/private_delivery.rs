@@ -7,7 +7,7 @@
 use kith_federation::actions::By;
 use kith_federation::actions::{events, membership, posts};
 use kith_federation::outbound::software::Dialect;
-use kith_storage::{GroupVisibility, MemberState};
+use kith_storage::{GroupVisibility, MemberState, Visibility};
 use serde_json::Value;
 
 use crate::events::draft;
@@ -32,7 +32,7 @@ fn addressed_publicly(body: &Value) -> bool {
 pub(crate) async fn let_in(kith: &Instance, group: &str, group_id: &str, member: &Member) {
     eventually("the request to join", || async {
         let m = kith.ctx.db.membership(group_id, member.id()).await.ok()?;
-        (m.state == MemberState::Pending.as_str()).then_some(())
+        (m.state == MemberState::Pending).then_some(())
     })
     .await;
     // Each peer is its own server: the organisers are warned it would keep copies.
@@ -230,7 +230,7 @@ async fn a_members_public_post_is_not_shared_and_its_author_is_told_but_mentione
     kith.settled().await;
     all_sent(&kith).await;
     let kept = kith.ctx.db.object(&direct_id).await.unwrap();
-    assert_eq!(kept.visibility, "direct");
+    assert_eq!(kept.visibility, Visibility::Direct);
     let copy = of_type(&other.peer, "Create")
         .into_iter()
         .find(|c| c["object"]["url"] == direct_id.as_str())

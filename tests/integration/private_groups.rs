@@ -3,7 +3,7 @@
 
 use kith_federation::actions::By;
 use kith_federation::actions::{groups, posts};
-use kith_storage::{GroupVisibility, JoinPolicy};
+use kith_storage::{GroupVisibility, JoinPolicy, ObjectKind};
 use serde_json::Value;
 
 use crate::instance::Instance;
@@ -76,13 +76,13 @@ async fn visibility_is_kept_told_and_private_groups_approve_members() {
     for visibility in [GroupVisibility::Members, GroupVisibility::Hidden] {
         let name = format!("circle_{visibility}");
         let group = private_group(&kith, &name, "ann", visibility).await;
-        assert_eq!(group.visibility, visibility.as_str());
+        assert_eq!(group.visibility, visibility);
         assert!(
             group.manually_approves_followers,
             "asked open, made approval"
         );
         let settings = kith.ctx.db.group_settings(&group.id).await.unwrap();
-        assert_eq!(settings.join_policy, "approval");
+        assert_eq!(settings.join_policy, JoinPolicy::Approval);
         // Opening it to anyone is refused: anyone could follow and read everything.
         let open = groups::change_policies(
             &kith.ctx,
@@ -133,7 +133,7 @@ async fn a_public_group_with_content_cannot_become_private() {
         "{refused}"
     );
     let still = kith.ctx.db.actor(&busy.id).await.unwrap();
-    assert_eq!(still.visibility, "public");
+    assert_eq!(still.visibility, GroupVisibility::Public);
     // Without content it may, and then approves each member; back to public is always allowed.
     let quiet = groups::set_visibility(
         &kith.ctx,
@@ -143,7 +143,7 @@ async fn a_public_group_with_content_cannot_become_private() {
     )
     .await
     .unwrap();
-    assert_eq!(quiet.visibility, "hidden");
+    assert_eq!(quiet.visibility, GroupVisibility::Hidden);
     assert!(quiet.manually_approves_followers);
     assert_eq!(
         kith.ctx
@@ -152,7 +152,7 @@ async fn a_public_group_with_content_cannot_become_private() {
             .await
             .unwrap()
             .join_policy,
-        "approval"
+        JoinPolicy::Approval
     );
     let back = groups::set_visibility(
         &kith.ctx,
@@ -162,7 +162,7 @@ async fn a_public_group_with_content_cannot_become_private() {
     )
     .await
     .unwrap();
-    assert_eq!(back.visibility, "public");
+    assert_eq!(back.visibility, GroupVisibility::Public);
     kith.stop().await;
 }
 
@@ -206,7 +206,7 @@ async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_foll
         group_id: Some(community.id.clone()),
         visibility: Visibility::Followers,
         content: Some("<p>quietremoteword</p>".into()),
-        ..NewObject::local(id, "Note", &author.id, "{}".into(), 1)
+        ..NewObject::local(id, ObjectKind::Note, &author.id, "{}".into(), 1)
     })
     .await
     .unwrap();
@@ -235,7 +235,7 @@ async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_foll
         group_id: Some(community.id.clone()),
         visibility: Visibility::Public,
         content: Some("<p>openrootword</p>".into()),
-        ..NewObject::local(root, "Note", &author.id, "{}".into(), 2)
+        ..NewObject::local(root, ObjectKind::Note, &author.id, "{}".into(), 2)
     })
     .await
     .unwrap();
@@ -248,7 +248,7 @@ async fn a_followed_remote_groups_followers_only_post_is_shown_to_its_local_foll
         content: Some("<p>quietreplyword</p>".into()),
         ..NewObject::local(
             "https://lemmy.test/post/3",
-            "Note",
+            ObjectKind::Note,
             &author.id,
             "{}".into(),
             3,

@@ -102,7 +102,7 @@ async fn walk(kith: Instance) {
     for (name, group) in [("circle", &circle), ("hushgroup", &secret)] {
         eventually("the request", || async {
             let m = kith.ctx.db.membership(&group.id, &felix_id).await.ok()?;
-            (m.state == MemberState::Pending.as_str()).then_some(())
+            (m.state == MemberState::Pending).then_some(())
         })
         .await;
         membership::approve_member(&kith.ctx, name, &felix_id, By::Operator)

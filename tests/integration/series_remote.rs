@@ -49,7 +49,7 @@ async fn a_remote_kith_member_gets_every_date_of_a_series_and_those_added_later(
         .unwrap();
     eventually("A's Accept on B", || async {
         let f = b.ctx.db.follow(&bob.id, &group.id).await.ok()?;
-        (f.state == FollowState::Accepted.as_str()).then_some(())
+        (f.state == FollowState::Accepted).then_some(())
     })
     .await;
     eventually("B looked up by A", || async {

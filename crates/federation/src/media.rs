@@ -20,43 +20,14 @@ const MAX_SIDE: u32 = 10_000;
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
 /// What a picture is for, which decides the largest size it is stored at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A group's avatar (square-ish, small).
-    Avatar,
-    /// A group's banner (wide).
-    Banner,
-    /// An event's picture.
-    Event,
-}
+pub use kith_storage::PictureRole as Role;
 
-impl Role {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Avatar => "avatar",
-            Role::Banner => "banner",
-            Role::Event => "event",
-        }
-    }
-
-    /// From its stored form.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "avatar" => Some(Role::Avatar),
-            "banner" => Some(Role::Banner),
-            "event" => Some(Role::Event),
-            _ => None,
-        }
-    }
-
-    /// The box a picture is shrunk into (never enlarged).
-    fn bounds(self) -> (u32, u32) {
-        match self {
-            Role::Avatar => (400, 400),
-            Role::Banner => (1500, 500),
-            Role::Event => (1200, 1200),
-        }
+/// The box a picture of `role` is shrunk into (never enlarged).
+fn bounds(role: Role) -> (u32, u32) {
+    match role {
+        Role::Avatar => (400, 400),
+        Role::Banner => (1500, 500),
+        Role::Event => (1200, 1200),
     }
 }
 
@@ -104,7 +75,7 @@ pub fn process(upload: &[u8], role: Role) -> Result<Processed> {
         )),
         other => FederationError::BadRequest(format!("the picture cannot be read: {other}")),
     })?;
-    let (w, h) = role.bounds();
+    let (w, h) = bounds(role);
     let picture = if picture.width() > w || picture.height() > h {
         picture.thumbnail(w, h)
     } else {

@@ -10,7 +10,7 @@ use kith_federation::{
     },
     outbound::instance_actor::ensure_instance_actor,
 };
-use kith_storage::{JoinPolicy, MemberState, testing};
+use kith_storage::{ActorKind, JoinPolicy, MemberState, testing};
 
 fn context(db: kith_storage::Database) -> Context {
     Context::new(db, FederationSettings::new("kith.test", false)).unwrap()
@@ -44,7 +44,7 @@ async fn accounts_and_groups_are_created_with_keys_and_owner() {
 
         let g = create_group(&ctx, &group("runners", "ann")).await.unwrap();
         assert_eq!(g.id, "https://kith.test/g/runners");
-        assert_eq!(g.kind, "Group");
+        assert_eq!(g.kind, ActorKind::Group);
         assert_eq!(g.display_name.as_deref(), Some("Sunday Runners"));
         assert_eq!(
             t.db.count_members(&g.id, MemberState::Accepted)
@@ -103,7 +103,7 @@ async fn the_instance_actor_is_made_once() {
         let first = ensure_instance_actor(&ctx).await.unwrap();
         let second = ensure_instance_actor(&ctx).await.unwrap();
         assert_eq!(first.id, second.id);
-        assert_eq!(first.kind, "Application");
+        assert_eq!(first.kind, ActorKind::Application);
         assert_eq!(first.username, "kith.test");
     }
 }

@@ -6,8 +6,8 @@
 
 use kith_federation::inbound::activities::{self, Outcome};
 use kith_federation::protocol::Activity;
-use kith_storage::testing;
 use kith_storage::{MemberState, StorageError, Visibility};
+use kith_storage::{ObjectKind, testing};
 use serde_json::{Value, json};
 
 mod support;
@@ -84,7 +84,7 @@ async fn a_post_an_earlier_version_stored_without_its_announces_is_announced_onc
         let document = activity.raw["object"].clone();
         let mut row = kith_storage::NewObject::local(
             &note_id(2),
-            "Note",
+            ObjectKind::Note,
             &bob.id,
             document.to_string(),
             kith_storage::now_millis(),
@@ -163,7 +163,7 @@ async fn a_follow_whose_accept_cannot_be_queued_leaves_no_membership() {
         mend_queue(&t, &pool).await;
         activities::apply(&ctx, &follow, &bob).await.unwrap();
         let membership = t.db.membership(GROUP, &bob.id).await.unwrap();
-        assert_eq!(membership.state, MemberState::Accepted.as_str());
+        assert_eq!(membership.state, MemberState::Accepted);
         assert_eq!(queued(&t.db).await, 1, "{}: the Accept", t.label);
     }
 }

@@ -14,8 +14,8 @@ use kith_federation::events::EventDraft;
 use kith_federation::outbound::instance_actor::ensure_instance_actor;
 use kith_federation::protocol::{Activity, rfc3339};
 use kith_federation::{Context, FederationError, inbound::inbox};
-use kith_storage::testing;
 use kith_storage::{CalendarScope, MemberState, NewReport, StorageError, StoredEvent, now_millis};
+use kith_storage::{JoinPolicy, PostPolicy, ReportState, testing};
 use serde_json::json;
 use sqlx::Executor;
 
@@ -136,14 +136,14 @@ async fn a_join_policy_whose_update_cannot_be_queued_is_not_changed() {
                 .is_err()
         );
         let settings = t.db.group_settings(GROUP).await.unwrap();
-        assert_eq!(settings.join_policy, "open", "{}", t.label);
-        assert_eq!(settings.post_policy, "members", "{}", t.label);
+        assert_eq!(settings.join_policy, JoinPolicy::Open, "{}", t.label);
+        assert_eq!(settings.post_policy, PostPolicy::Members, "{}", t.label);
         assert!(!t.db.actor(GROUP).await.unwrap().manually_approves_followers);
         mend_queue(&t, &pool).await;
         let settings = change_policies(&ctx, "runners", By::Operator, &change)
             .await
             .unwrap();
-        assert_eq!(settings.join_policy, "approval", "{}", t.label);
+        assert_eq!(settings.join_policy, JoinPolicy::Approval, "{}", t.label);
         assert!(t.db.actor(GROUP).await.unwrap().manually_approves_followers);
         assert_eq!(queued(&t.db).await, 1, "{}: the Update{{Group}}", t.label);
     }
@@ -172,7 +172,10 @@ async fn a_report_whose_flag_cannot_be_queued_stays_open() {
                 .await
                 .is_err()
         );
-        assert_eq!(t.db.report(&report.id).await.unwrap().state, "open");
+        assert_eq!(
+            t.db.report(&report.id).await.unwrap().state,
+            ReportState::Open
+        );
         assert!(t.db.audit_log(None, 10).await.unwrap().is_empty());
         mend_queue(&t, &pool).await;
         let resolved = resolve(&ctx, &report.id, "spam", true, By::Operator)
@@ -230,7 +233,7 @@ async fn a_follow_whose_accept_cannot_be_queued_is_not_received_and_its_retry_ap
         let retried = inbox::apply_once(&ctx, &follow(1), &bob).await;
         assert!(retried.is_ok(), "{}: the retry {retried:?}", t.label);
         let membership = t.db.membership(GROUP, &bob.id).await.unwrap();
-        assert_eq!(membership.state, MemberState::Accepted.as_str());
+        assert_eq!(membership.state, MemberState::Accepted);
         assert!(t.db.was_received(&follow(1).id).await.unwrap());
         let again = inbox::apply_once(&ctx, &follow(1), &bob).await;
         assert!(

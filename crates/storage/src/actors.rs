@@ -3,47 +3,24 @@
 use sqlx::FromRow;
 
 use crate::db::{BIND_BATCH, placeholders};
-use crate::{Database, Result, StorageError, now_millis};
+use crate::text_enum::text_enum;
+use crate::{Database, GroupVisibility, Result, StorageError, now_millis};
 
-/// The ActivityStreams type of an actor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActorKind {
-    /// A person.
-    Person,
-    /// A group (a Kith group, a Lemmy community, a Mobilizon group).
-    Group,
-    /// An instance actor.
-    Application,
-    /// A bot or service account.
-    Service,
-    /// An organisation.
-    Organization,
-}
-
-impl ActorKind {
-    /// The ActivityStreams name, as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::Person => "Person",
-            ActorKind::Group => "Group",
-            ActorKind::Application => "Application",
-            ActorKind::Service => "Service",
-            ActorKind::Organization => "Organization",
-        }
+text_enum!(
+    /// The ActivityStreams type of an actor, as stored and as sent.
+    ActorKind {
+        /// A person.
+        Person = "Person",
+        /// A group (a Kith group, a Lemmy community, a Mobilizon group).
+        Group = "Group",
+        /// An instance actor.
+        Application = "Application",
+        /// A bot or service account.
+        Service = "Service",
+        /// An organisation.
+        Organization = "Organization",
     }
-
-    /// Reads an ActivityStreams actor type; `None` for types that are not actors.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "Person" => ActorKind::Person,
-            "Group" => ActorKind::Group,
-            "Application" => ActorKind::Application,
-            "Service" => ActorKind::Service,
-            "Organization" => ActorKind::Organization,
-            _ => return None,
-        })
-    }
-}
+);
 
 /// An actor to store, local or remote.
 #[derive(Clone, Debug)]
@@ -89,8 +66,8 @@ pub struct NewActor {
 pub struct Actor {
     /// The ActivityPub id.
     pub id: String,
-    /// Its type, as stored (see [`ActorKind`]).
-    pub kind: String,
+    /// Its type.
+    pub kind: ActorKind,
     /// Whether this instance hosts it.
     #[sqlx(try_from = "crate::flag::Flag")]
     pub local: bool,
@@ -129,28 +106,22 @@ pub struct Actor {
     pub created_at: i64,
     /// When the row last changed.
     pub updated_at: i64,
-    /// Who may see a local group ([`crate::GroupVisibility`] as stored); `public` for every
-    /// other actor.
-    pub visibility: String,
+    /// Who may see a local group; public for every other actor.
+    pub visibility: GroupVisibility,
 }
 
 impl Actor {
-    /// The actor's type, when it is one Kith knows.
-    pub fn actor_kind(&self) -> Option<ActorKind> {
-        ActorKind::parse(&self.kind)
-    }
-
     /// Whether everyone may see this actor and what it publishes: every actor but a local
-    /// group whose visibility is `members` or `hidden`. An unknown stored value counts as
-    /// not public (a newer build's visibility is never served to everyone by an older one).
+    /// group whose visibility is `members` or `hidden`. (A stored value this build does not
+    /// know is refused as the row is read: never served to everyone by mistake.)
     pub fn is_public(&self) -> bool {
-        self.visibility == crate::GroupVisibility::Public.as_str()
+        self.visibility == GroupVisibility::Public
     }
 
     /// Whether this actor is a `hidden` group: unknown to anyone but its members and their
     /// servers.
     pub fn is_hidden(&self) -> bool {
-        self.visibility == crate::GroupVisibility::Hidden.as_str()
+        self.visibility == GroupVisibility::Hidden
     }
 }
 

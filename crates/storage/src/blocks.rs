@@ -50,8 +50,8 @@ pub struct GroupBan {
 pub struct DomainBlock {
     /// The host, with `:port` where servers differ only by port.
     pub domain: String,
-    /// [`DomainSeverity`] as stored.
-    pub severity: String,
+    /// How strongly it is kept out.
+    pub severity: DomainSeverity,
     /// Why.
     pub reason: Option<String>,
     /// When.
@@ -185,14 +185,12 @@ impl Database {
             crate::db::placeholders(names.len())
         );
         // Only placeholders are formatted in; every value is bound.
-        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query_scalar::<_, DomainSeverity>(sqlx::AssertSqlSafe(sql));
         for name in &names {
             query = query.bind(name.as_str());
         }
         let found = query.fetch_all(&self.pool).await?;
-        Ok(DomainSeverity::strongest(
-            found.iter().filter_map(|s| DomainSeverity::parse(s)),
-        ))
+        Ok(DomainSeverity::strongest(found))
     }
 
     /// Every blocked or silenced server, by name.

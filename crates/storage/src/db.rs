@@ -53,9 +53,6 @@ pub struct Database {
     pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
     /// This handle does background work: its writes let requests' writes go first.
     pub(crate) background: bool,
-    /// Write connections kept out of the pool between statements (`write.rs`): the inbox
-    /// queue's handle on PostgreSQL only.
-    pub(crate) kept: Option<std::sync::Arc<crate::write::Kept>>,
     /// This process in the registry, once it serves (`processes.rs`): the id claims carry.
     pub(crate) registration: crate::processes::Registration,
 }
@@ -105,7 +102,6 @@ impl Database {
             hot: Default::default(),
             gate: std::sync::Arc::new(crate::gate::Gate::new(backend == Backend::Postgres)),
             background: false,
-            kept: None,
             registration: Default::default(),
         };
         db.migrate().await?;
@@ -124,18 +120,9 @@ impl Database {
         self.other_pools(max_connections, Commits::Durable)
     }
 
-    /// Like [`Database::for_other_runtime`], for the inbox's queue of received activities: on
-    /// PostgreSQL its commits return before the WAL reaches the disk (`synchronous_commit =
-    /// off`), the durability SQLite gives every write in WAL mode with `synchronous = NORMAL`.
-    /// A crash of the database server or its machine may forget the last fraction of a second of
-    /// received activities (never half of one: the database stays consistent); a crash of Kith
-    /// forgets nothing. Waiting for the flush was most of each batch's time, and every request
-    /// in a burst waits on a batch (docs/performance.md, fifth round).
-    pub fn for_inbound_queue(&self, max_connections: u32) -> Database {
-        self.other_pools(max_connections, Commits::Relaxed)
-    }
-
-    fn other_pools(&self, max_connections: u32, commits: Commits) -> Database {
+    /// This handle with pools of its own on PostgreSQL (`commits` saying whether they wait
+    /// for the WAL flush); itself on SQLite.
+    pub(crate) fn other_pools(&self, max_connections: u32, commits: Commits) -> Database {
         match self.backend {
             Backend::Sqlite => self.clone(),
             Backend::Postgres => {
@@ -145,7 +132,6 @@ impl Database {
                 Database {
                     writer: pool.clone(),
                     pool,
-                    kept: (commits == Commits::Relaxed).then(Default::default),
                     ..self.clone()
                 }
             }
@@ -178,10 +164,6 @@ impl Database {
 
     /// Waits for pooled connections to finish and closes them (on shutdown).
     pub async fn close(&self) {
-        // Kept connections first: closing a pool waits for every connection to come back.
-        if let Some(kept) = &self.kept {
-            kept.clear();
-        }
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -197,9 +179,9 @@ impl Database {
 
 /// Whether a PostgreSQL pool's commits wait for the WAL flush.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Commits {
+pub(crate) enum Commits {
     Durable,
-    /// See [`Database::for_inbound_queue`].
+    /// See [`Database::inbound_writer_with_own_pools`].
     Relaxed,
 }
 

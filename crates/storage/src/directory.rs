@@ -129,7 +129,10 @@ impl Database {
     }
 
     /// Remote groups a local actor follows (or asked to), by actor.
-    pub async fn followed_groups(&self, follower_id: &str) -> Result<Vec<(Actor, String)>> {
+    pub async fn followed_groups(
+        &self,
+        follower_id: &str,
+    ) -> Result<Vec<(Actor, crate::FollowState)>> {
         let sql = format!(
             "SELECT {cols}, f.state AS f_state FROM follows f JOIN actors ON actors.id = f.followee_id \
              WHERE f.follower_id = $1 ORDER BY actors.username",

@@ -44,6 +44,27 @@ text_enum!(
     }
 );
 
+/// A confirmed event, as the forms and a remote event without `ical:status` have it.
+impl Default for EventStatus {
+    fn default() -> Self {
+        EventStatus::Confirmed
+    }
+}
+
+/// Anyone may answer, as the forms and a remote event without a join mode have it.
+impl Default for JoinMode {
+    fn default() -> Self {
+        JoinMode::Free
+    }
+}
+
+/// `Join` / `Leave`, the schema's default.
+impl Default for RsvpStyle {
+    fn default() -> Self {
+        RsvpStyle::Join
+    }
+}
+
 /// What an event has beyond a post, as stored.
 #[derive(Clone, Debug, Default, PartialEq, FromRow)]
 pub struct EventFields {
@@ -51,10 +72,10 @@ pub struct EventFields {
     pub organizer_id: Option<String>,
     /// The IANA time zone its times are shown in.
     pub timezone: String,
-    /// [`EventStatus`] as stored.
-    pub status: String,
-    /// [`JoinMode`] as stored.
-    pub join_mode: String,
+    /// Whether it takes place.
+    pub status: EventStatus,
+    /// How people take part.
+    pub join_mode: JoinMode,
     /// Where people register when the join mode is `external`.
     pub external_url: Option<String>,
     /// The place's name.
@@ -79,8 +100,8 @@ pub struct EventFields {
     pub series_id: Option<String>,
     /// The occurrence's start in its series (unchanged when one occurrence is moved).
     pub occurrence: Option<i64>,
-    /// [`RsvpStyle`] as stored.
-    pub rsvp_style: String,
+    /// How local people answer it, when it is remote.
+    pub rsvp_style: RsvpStyle,
 }
 
 /// An event: its object row and its event fields.
@@ -259,8 +280,8 @@ fn bind_fields<'q>(
     query
         .bind(&f.organizer_id)
         .bind(&f.timezone)
-        .bind(&f.status)
-        .bind(&f.join_mode)
+        .bind(f.status)
+        .bind(f.join_mode)
         .bind(&f.external_url)
         .bind(&f.place_name)
         .bind(&f.place_address)
@@ -273,7 +294,7 @@ fn bind_fields<'q>(
         .bind(&f.question_id)
         .bind(&f.series_id)
         .bind(f.occurrence)
-        .bind(&f.rsvp_style)
+        .bind(f.rsvp_style)
 }
 
 impl crate::Tx {

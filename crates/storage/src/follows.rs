@@ -22,8 +22,8 @@ pub struct Follow {
     pub follower_id: String,
     /// The remote actor followed.
     pub followee_id: String,
-    /// [`FollowState`] as stored.
-    pub state: String,
+    /// Where it stands.
+    pub state: FollowState,
     /// The id of the `Follow` activity sent.
     pub activity_id: String,
     /// When it was sent.

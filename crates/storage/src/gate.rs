@@ -1,35 +1,29 @@
-//! Requests before background work: who writes next, and when background work may go on.
+//! The write gate: requests before background work — who writes next, and when a piece of
+//! background work may go on.
 //!
-//! Requests (an inbox's batched write, a `Follow` answered at once, a form sent) and the
-//! background workers (applying queued activities, signing and recording deliveries) share the
-//! database and the machine. In arrival order, requests waited behind whatever the workers had
-//! queued: with the workers busy after a burst, inbox latency went from 17 ms to over 100 on
-//! SQLite, and on PostgreSQL the workers took half the database's backends and a fifth of the
-//! machine signing while the inbox waited (docs/performance.md, third and fourth rounds). Thread
-//! priorities do not settle it: they order Kith's threads, not Kith against PostgreSQL.
-//!
-//! So requests mark themselves busy — while their write waits or runs, and an inbox request
-//! for as long as it is handled ([`Database::request_busy`]) — and background work yields:
+//! **The rule.** Requests (an inbox's batched write, a `Follow` answered at once, a form sent)
+//! go before background work (applying queued activities, signing and recording deliveries)
+//! whenever both want the database or the machine; background work still always gets the gaps,
+//! so a flood of requests slows the workers without stopping them. Thread priorities cannot
+//! say this: they order Kith's threads, not Kith against PostgreSQL. Requests mark themselves
+//! busy — while their write waits or runs, and an inbox request for as long as it is handled
+//! ([`Database::request_busy`]) — and background work yields:
 //!
 //! - **SQLite** has one writer at a time and Kith gives it one connection (`db.rs`): the gate
 //!   hands it to requests before background writes. A background write still gets every gap,
 //!   and one that has waited [`MAX_DEFER`] goes in its turn like a request's.
 //! - **PostgreSQL** takes concurrent writers, so requests' writes go in together. A background
-//!   write, and on both databases a piece of background work such as signing a delivery
-//!   ([`Database::yield_to_requests`]), goes while requests are quiet (none busy for
-//!   [`QUIET`]); while they are not, pieces wait in line and one goes per [`BACKGROUND_SLOT`],
-//!   the longest waiting first. A flood of requests thus slows the workers to a trickle without
-//!   stopping them (deliveries still leave, `Accept`s too; a piece waits its place in a line no
-//!   longer than the workers' concurrency), and a steady load leaves them the gaps.
+//!   write goes while requests are quiet (none busy for [`QUIET`]); while they are not, pieces
+//!   wait in line and one goes per [`BACKGROUND_SLOT`], the longest waiting first. A piece
+//!   waits its place in a line no longer than the workers' concurrency.
+//! - **Background work that is not a write** — signing a delivery, most of its CPU — waits in
+//!   the same line on both databases, through [`RequestsFirst`], where the signer asks for it
+//!   (kith-federation's `knock.rs`).
 //!
-//! The line is a queue, not a race. Each waiting piece used to give up waiting after a second
-//! and go anyway, every request that finished woke every waiting piece to look again, and the
-//! whole line went in any moment with no request in hand. With forty deliveries waiting, that
-//! let forty pieces a second through beside the slot's hundred, woke each of them for each of
-//! thousands of requests a second, and let the line go between two of a sender's requests;
-//! signing and background threads took 0.17–0.23 cores while the inbox was flooded, 0.09–0.11
-//! since (docs/performance.md, sixth round). Now only the head of the line waits for the clock,
-//! and the next is woken when it goes.
+//! The line is a queue, not a race: only its head waits for the clock, and the next is woken
+//! when it goes; only the last busy request to finish wakes anyone. Measurements behind these
+//! choices, and what the earlier designs cost: docs/performance.md (third, fourth and sixth
+//! rounds).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -186,6 +180,20 @@ pub struct RequestBusy {
     _pass: Pass,
 }
 
+/// Background work's side of the gate for work that is not a write: waits for its turn
+/// beside busy requests (see the module's docs). Cheap to clone; shared by every handle of
+/// one database.
+#[derive(Clone, Debug)]
+pub struct RequestsFirst(Arc<Gate>);
+
+impl RequestsFirst {
+    /// Waits for a piece of background work's turn: at once when no request is busy, else in
+    /// line, one piece per [`BACKGROUND_SLOT`].
+    pub async fn background_turn(&self) {
+        self.0.background_turn().await;
+    }
+}
+
 impl Gate {
     /// A gate for SQLite's one write connection (`shared` false) or PostgreSQL (`shared`).
     pub(crate) fn new(shared: bool) -> Gate {
@@ -284,11 +292,9 @@ impl Database {
         }
     }
 
-    /// Waits, in background work, for its turn beside busy requests: at once when none is,
-    /// else in line, one piece per [`BACKGROUND_SLOT`]. The delivery worker calls it before
-    /// signing.
-    pub async fn yield_to_requests(&self) {
-        self.gate.background_turn().await;
+    /// The gate's line for background work that is not a write (the delivery signer's).
+    pub fn requests_first(&self) -> RequestsFirst {
+        RequestsFirst(self.gate.clone())
     }
 
     /// Waits for a write's turn; held until the write ends.

@@ -82,12 +82,12 @@ text_enum!(
 pub struct GroupSettings {
     /// The group's actor id.
     pub actor_id: String,
-    /// Who may join ([`JoinPolicy`]).
-    pub join_policy: String,
-    /// Who may post ([`PostPolicy`]).
-    pub post_policy: String,
-    /// What happens to replies ([`ReplyPolicy`]).
-    pub reply_policy: String,
+    /// Who may join.
+    pub join_policy: JoinPolicy,
+    /// Who may post.
+    pub post_policy: PostPolicy,
+    /// What happens to replies.
+    pub reply_policy: ReplyPolicy,
     /// The group's rules, as text.
     pub rules: Option<String>,
     /// The account that created it.
@@ -105,10 +105,10 @@ pub struct Membership {
     pub group_id: String,
     /// The member's actor id.
     pub member_id: String,
-    /// [`MemberState`] as stored.
-    pub state: String,
-    /// [`MemberRole`] as stored.
-    pub role: String,
+    /// Where it stands.
+    pub state: MemberState,
+    /// What the member may do.
+    pub role: MemberRole,
     /// The id of the `Follow` that asked to join, to answer it.
     pub follow_activity_id: Option<String>,
     /// When it began.
@@ -122,9 +122,8 @@ pub struct Membership {
 impl Membership {
     /// Whether this is an accepted owner or moderator of the group.
     pub fn is_moderator(&self) -> bool {
-        self.state == MemberState::Accepted.as_str()
-            && (self.role == MemberRole::Owner.as_str()
-                || self.role == MemberRole::Moderator.as_str())
+        self.state == MemberState::Accepted
+            && matches!(self.role, MemberRole::Owner | MemberRole::Moderator)
     }
 }
 
@@ -153,7 +152,7 @@ impl Database {
                 .bind(&group.id)
                 .execute(&mut *tx)
                 .await?;
-            group.visibility = visibility.as_str().to_owned();
+            group.visibility = visibility;
         }
         sqlx::query(
             "INSERT INTO local_groups (actor_id, join_policy, created_by, created_at) \

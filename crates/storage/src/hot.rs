@@ -202,12 +202,11 @@ impl Database {
         }
         let generation = hot.blocks_generation.load(Ordering::SeqCst);
         let loaded = Instant::now();
-        // An unknown severity is no block, as in `domain_severity` (the schema allows none).
         let domains = self
             .domain_blocks()
             .await?
             .into_iter()
-            .filter_map(|b| Some((b.domain, DomainSeverity::parse(&b.severity)?)))
+            .map(|b| (b.domain, b.severity))
             .collect();
         let actors = self
             .actor_blocks()

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use sqlx::FromRow;
 
 use crate::db::placeholders;
+use crate::inbound_writer::Kept;
 use crate::{Backend, Database, Result, now_millis};
 
 /// Activities written by one statement on SQLite (each row binds four values; PostgreSQL takes
@@ -62,13 +63,23 @@ impl Database {
     /// for each whether it was new (`false`: a duplicate, not queued). Of several copies in one
     /// batch, the first is the one queued.
     pub async fn accept_inbound(&self, batch: &[NewInbound]) -> Result<Vec<bool>> {
+        self.accept_inbound_through(batch, None).await
+    }
+
+    /// [`Database::accept_inbound`], on PostgreSQL through `kept` connections when given
+    /// (`inbound_writer.rs`).
+    pub(crate) async fn accept_inbound_through(
+        &self,
+        batch: &[NewInbound],
+        kept: Option<&Kept>,
+    ) -> Result<Vec<bool>> {
         let mut firsts: HashSet<&str> = HashSet::new();
         let unique: Vec<&NewInbound> = batch
             .iter()
             .filter(|new| firsts.insert(new.activity_id.as_str()))
             .collect();
         let fresh = match self.backend() {
-            Backend::Postgres => self.accept_postgres(&unique).await?,
+            Backend::Postgres => self.accept_postgres(&unique, kept).await?,
             Backend::Sqlite => self.accept_sqlite(&unique).await?,
         };
         let mut fresh: HashSet<String> = fresh;
@@ -84,7 +95,11 @@ impl Database {
     /// statement's text is the same whatever the batch's size: PostgreSQL prepares and plans it
     /// once per connection, where a `VALUES` list of as many rows as the batch had was a new
     /// statement for each size, parsed and planned again (docs/performance.md, fourth round).
-    async fn accept_postgres(&self, unique: &[&NewInbound]) -> Result<HashSet<String>> {
+    async fn accept_postgres(
+        &self,
+        unique: &[&NewInbound],
+        kept: Option<&Kept>,
+    ) -> Result<HashSet<String>> {
         #[derive(serde::Serialize)]
         struct Row<'a> {
             activity_id: &'a str,
@@ -106,7 +121,10 @@ impl Database {
             .collect();
         // Strings only: this cannot fail, but an error is still an error, not a panic.
         let rows = serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let mut conn = self.write().await?;
+        let mut conn = match kept {
+            Some(kept) => kept.write(self).await?,
+            None => self.write().await?,
+        };
         let queued: Vec<String> = sqlx::query_scalar(
             "WITH v AS (SELECT * FROM ROWS FROM (json_to_recordset($2::json) \
              AS (activity_id TEXT, actor_id TEXT, kind TEXT, body TEXT)) WITH ORDINALITY \
@@ -122,7 +140,9 @@ impl Database {
         .bind(rows)
         .fetch_all(&mut *conn)
         .await?;
-        conn.succeeded();
+        if let Some(kept) = kept {
+            kept.keep(conn);
+        }
         Ok(queued.into_iter().collect())
     }
 

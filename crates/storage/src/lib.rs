@@ -59,6 +59,7 @@ mod groups;
 mod hosts;
 mod hot;
 mod inbound;
+mod inbound_writer;
 mod keys;
 mod mail;
 mod maintenance;
@@ -95,7 +96,7 @@ pub use error::{Result, StorageError};
 pub use event_messages::{EventMessage, SHOWN_MESSAGES};
 pub use events::{CalendarScope, EventFields, EventStatus, JoinMode, RsvpStyle, StoredEvent};
 pub use follows::{Follow, FollowState};
-pub use gate::RequestBusy;
+pub use gate::{RequestBusy, RequestsFirst};
 pub use group_digest::DueGroupDigest;
 pub use groups::{
     GroupSettings, GroupVisibility, JoinPolicy, MemberRole, MemberState, Membership, PostPolicy,
@@ -103,13 +104,14 @@ pub use groups::{
 };
 pub use hot::{BLOCKS_TTL, KEYS_TTL};
 pub use inbound::{Inbound, NewInbound};
+pub use inbound_writer::InboundWriter;
 pub use keys::{ActorKey, NewKey};
 pub use mail::{NewMail, QueuedMail};
-pub use notifications::{Digest, Notification, NotificationSettings, Recipient};
-pub use objects::{NewObject, StoredObject, Visibility};
-pub use pictures::{Media, Picture};
+pub use notifications::{Digest, Notification, NotificationKind, NotificationSettings, Recipient};
+pub use objects::{NewObject, ObjectKind, StoredObject, Visibility};
+pub use pictures::{Media, Picture, PictureRole};
 pub use processes::{HEARTBEAT, STALE_AFTER, TakenBack};
-pub use reports::{AuditEntry, NewReport, Report};
+pub use reports::{AuditEntry, NewReport, Report, ReportState};
 pub use rsvps::{Rsvp, RsvpChange, RsvpCounts, RsvpStatus, RsvpVia};
 pub use series::EventSeries;
 pub use sessions::Session;

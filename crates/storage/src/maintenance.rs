@@ -70,7 +70,7 @@ impl Database {
                  ELSE domain_blocks.severity END",
             )
             .bind(&spelled)
-            .bind(&block.severity)
+            .bind(block.severity)
             .bind(&block.reason)
             .bind(block.created_at)
             .execute(&mut *tx)
@@ -187,7 +187,7 @@ mod tests {
                 .await
                 .unwrap()
                 .into_iter()
-                .map(|b| (b.domain, b.severity))
+                .map(|b| (b.domain, b.severity.as_str().to_owned()))
                 .collect();
             let expected = [
                 ("127.0.0.1:19082", "block"),

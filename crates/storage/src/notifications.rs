@@ -8,6 +8,35 @@ use crate::text_enum::text_enum;
 use crate::{Database, Result, StorageError, Tx, now_millis};
 
 text_enum! {
+    /// What a notification is about.
+    NotificationKind {
+        /// A join request was approved.
+        Approved = "approved",
+        /// A join request was refused.
+        Refused = "refused",
+        /// Moved up from an event's waitlist.
+        Promoted = "promoted",
+        /// An event the person answered changed.
+        EventChanged = "event_changed",
+        /// An event the person answered was cancelled.
+        EventCancelled = "event_cancelled",
+        /// An event the person is going to starts within a day.
+        Reminder = "reminder",
+        /// Someone replied to the person's post.
+        Reply = "reply",
+        /// Organisers: someone asked to join.
+        JoinRequest = "join_request",
+        /// Organisers who asked for it: someone answered an event.
+        NewRsvp = "new_rsvp",
+        /// Organisers: a report to review.
+        Report = "report",
+        /// A remote event's group wrote to the person alone (such as its online link): the
+        /// notice says only that, and links to the event's page, where they alone see it.
+        EventMessage = "event_message",
+    }
+}
+
+text_enum! {
     /// How often a person gets a digest of their groups.
     Digest {
         /// Never.
@@ -57,7 +86,7 @@ struct SettingsRow {
     email_each: bool,
     #[sqlx(try_from = "crate::flag::Flag")]
     rsvp_alerts: bool,
-    digest: String,
+    digest: Digest,
 }
 
 impl From<SettingsRow> for NotificationSettings {
@@ -65,7 +94,7 @@ impl From<SettingsRow> for NotificationSettings {
         NotificationSettings {
             email_each: row.email_each,
             rsvp_alerts: row.rsvp_alerts,
-            digest: Digest::parse(&row.digest).unwrap_or(Digest::Off),
+            digest: row.digest,
         }
     }
 }
@@ -75,8 +104,8 @@ impl From<SettingsRow> for NotificationSettings {
 pub struct Notification {
     /// Row id.
     pub id: i64,
-    /// What kind of thing happened (`approved`, `reply`, ...).
-    pub kind: String,
+    /// What kind of thing happened.
+    pub kind: NotificationKind,
     /// One line.
     pub summary: String,
     /// Where to look, or empty.
@@ -108,7 +137,7 @@ struct RecipientRow {
     email_verified_at: Option<i64>,
     email_each: Option<crate::flag::Flag>,
     rsvp_alerts: Option<crate::flag::Flag>,
-    digest: Option<String>,
+    digest: Option<Digest>,
 }
 
 impl From<RecipientRow> for Recipient {
@@ -121,11 +150,7 @@ impl From<RecipientRow> for Recipient {
             settings: NotificationSettings {
                 email_each: row.email_each.map_or(defaults.email_each, bool::from),
                 rsvp_alerts: row.rsvp_alerts.map_or(defaults.rsvp_alerts, bool::from),
-                digest: row
-                    .digest
-                    .as_deref()
-                    .and_then(Digest::parse)
-                    .unwrap_or(defaults.digest),
+                digest: row.digest.unwrap_or(defaults.digest),
             },
         }
     }
@@ -249,7 +274,7 @@ impl Tx {
     pub async fn add_notification(
         &mut self,
         account_id: &str,
-        kind: &str,
+        kind: NotificationKind,
         summary: &str,
         link: &str,
     ) -> Result<()> {

@@ -18,13 +18,29 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// The ActivityStreams type of a stored object: the kinds of post Kith keeps, and events.
+    ObjectKind {
+        /// A short post.
+        Note = "Note",
+        /// A long post with a title.
+        Article = "Article",
+        /// A titled post (Lemmy).
+        Page = "Page",
+        /// A poll.
+        Question = "Question",
+        /// An event.
+        Event = "Event",
+    }
+);
+
 /// An object to store.
 #[derive(Clone, Debug)]
 pub struct NewObject {
     /// The ActivityPub id.
     pub id: String,
-    /// The ActivityStreams type (`Note`, `Article`, `Page`, `Question`, `Event`).
-    pub kind: String,
+    /// The ActivityStreams type.
+    pub kind: ObjectKind,
     /// Whether it was published here.
     pub local: bool,
     /// The author's actor id.
@@ -68,14 +84,14 @@ impl NewObject {
     /// time filled in; callers set the rest.
     pub fn local(
         id: &str,
-        kind: &str,
+        kind: ObjectKind,
         attributed_to: &str,
         data: String,
         published_at: i64,
     ) -> Self {
         NewObject {
             id: id.to_owned(),
-            kind: kind.to_owned(),
+            kind,
             local: true,
             attributed_to: attributed_to.to_owned(),
             group_id: None,
@@ -104,7 +120,7 @@ pub struct StoredObject {
     /// The ActivityPub id.
     pub id: String,
     /// The ActivityStreams type.
-    pub kind: String,
+    pub kind: ObjectKind,
     /// Whether it was published here.
     #[sqlx(try_from = "crate::flag::Flag")]
     pub local: bool,
@@ -116,8 +132,8 @@ pub struct StoredObject {
     pub in_reply_to: Option<String>,
     /// The first post of its thread.
     pub thread_root: Option<String>,
-    /// [`Visibility`] as stored.
-    pub visibility: String,
+    /// Who it was addressed to.
+    pub visibility: Visibility,
     /// `url`.
     pub url: Option<String>,
     /// `name`.
@@ -344,7 +360,7 @@ where
         object_columns!()
     ))
     .bind(&object.id)
-    .bind(&object.kind)
+    .bind(object.kind)
     .bind(object.local)
     .bind(&object.attributed_to)
     .bind(&object.group_id)

@@ -4,7 +4,19 @@
 
 use sqlx::FromRow;
 
-use crate::{Database, Result, now_millis};
+use crate::{Database, Result, now_millis, text_enum::text_enum};
+
+text_enum!(
+    /// What a picture is to what shows it.
+    PictureRole {
+        /// A group's avatar (square-ish, small).
+        Avatar = "avatar",
+        /// A group's banner (wide).
+        Banner = "banner",
+        /// An event's picture.
+        Event = "event",
+    }
+);
 
 /// A stored picture file.
 #[derive(Clone, Debug, FromRow)]
@@ -28,8 +40,8 @@ pub struct Media {
 pub struct Picture {
     /// What shows it: a local group's actor id or an event's object id.
     pub owner_id: String,
-    /// `avatar`, `banner` or `event`.
-    pub role: String,
+    /// What it is to its owner.
+    pub role: PictureRole,
     /// The group whose readers may see it.
     pub group_id: String,
     /// The file.
@@ -117,7 +129,7 @@ impl crate::Tx {
     /// text; `hash` none removes the picture.
     pub async fn set_picture(
         &mut self,
-        owner: (&str, &str, &str),
+        owner: (&str, PictureRole, &str),
         hash: Option<&str>,
         alt: Option<&str>,
     ) -> Result<()> {
@@ -129,7 +141,7 @@ impl crate::Tx {
     /// avatar and banner).
     pub async fn set_picture_named(
         &mut self,
-        (owner_id, role, group_id): (&str, &str, &str),
+        (owner_id, role, group_id): (&str, PictureRole, &str),
         shown: Option<(&str, Option<&str>)>,
         alt: Option<&str>,
     ) -> Result<()> {

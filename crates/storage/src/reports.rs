@@ -3,7 +3,17 @@
 
 use sqlx::FromRow;
 
-use crate::{Database, Result, StorageError, now_millis};
+use crate::{Database, Result, StorageError, now_millis, text_enum::text_enum};
+
+text_enum!(
+    /// Where a report stands.
+    ReportState {
+        /// Waiting for a moderator.
+        Open = "open",
+        /// Decided.
+        Resolved = "resolved",
+    }
+);
 
 /// A report of an actor and some of their posts.
 #[derive(Clone, Debug, FromRow)]
@@ -22,8 +32,8 @@ pub struct Report {
     pub comment: String,
     /// The id of the `Flag` it arrived as, for remote reports.
     pub activity_id: Option<String>,
-    /// `open` or `resolved`.
-    pub state: String,
+    /// Open or resolved.
+    pub state: ReportState,
     /// What the moderator decided.
     pub resolution: Option<String>,
     /// Who resolved it.

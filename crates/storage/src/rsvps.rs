@@ -32,8 +32,7 @@ pub struct RsvpChange {
 impl RsvpChange {
     /// Whether the stored status changed.
     pub fn changed(&self) -> bool {
-        self.before.as_ref().map(|r| r.status.as_str())
-            != self.after.as_ref().map(|r| r.status.as_str())
+        self.before.as_ref().map(|r| r.status) != self.after.as_ref().map(|r| r.status)
     }
 }
 
@@ -62,16 +61,16 @@ pub struct Rsvp {
     pub event_id: String,
     /// Who answered.
     pub actor_id: String,
-    /// [`RsvpStatus`] as stored.
-    pub status: String,
+    /// The answer.
+    pub status: RsvpStatus,
     /// The activity that carried the answer.
     pub activity_id: Option<String>,
     /// When they first answered.
     pub created_at: i64,
     /// When the answer last changed (the waitlist is served in this order).
     pub updated_at: i64,
-    /// [`RsvpVia`] as stored.
-    pub via: String,
+    /// How it arrived.
+    pub via: RsvpVia,
 }
 
 macro_rules! rsvp_columns {
@@ -188,7 +187,7 @@ impl Database {
 
     /// Counts of an event's answers: (going, maybe, waitlisted, pending).
     pub async fn rsvp_counts(&self, event_id: &str) -> Result<RsvpCounts> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
+        let rows: Vec<(RsvpStatus, i64)> = sqlx::query_as(
             "SELECT status, COUNT(*) FROM rsvps WHERE event_id = $1 GROUP BY status",
         )
         .bind(event_id)
@@ -196,13 +195,13 @@ impl Database {
         .await?;
         let mut counts = RsvpCounts::default();
         for (status, n) in rows {
-            match RsvpStatus::parse(&status) {
-                Some(RsvpStatus::Going) => counts.going = n,
-                Some(RsvpStatus::Maybe) => counts.maybe = n,
-                Some(RsvpStatus::NotGoing) => counts.not_going = n,
-                Some(RsvpStatus::Waitlisted) => counts.waitlisted = n,
-                Some(RsvpStatus::Pending) => counts.pending = n,
-                _ => {}
+            match status {
+                RsvpStatus::Going => counts.going = n,
+                RsvpStatus::Maybe => counts.maybe = n,
+                RsvpStatus::NotGoing => counts.not_going = n,
+                RsvpStatus::Waitlisted => counts.waitlisted = n,
+                RsvpStatus::Pending => counts.pending = n,
+                RsvpStatus::Rejected => {}
             }
         }
         Ok(counts)
@@ -273,7 +272,7 @@ async fn promote(tx: &mut WriteTx, event_id: &str, capacity: Option<i64>) -> Res
         .bind(&rsvp.actor_id)
         .execute(&mut **tx)
         .await?;
-        rsvp.status = RsvpStatus::Going.as_str().to_owned();
+        rsvp.status = RsvpStatus::Going;
         rsvp.updated_at = now;
         promoted.push(rsvp);
     }
@@ -307,7 +306,7 @@ impl crate::Tx {
         .bind(actor_id)
         .fetch_optional(&mut **tx)
         .await?;
-        let was = before.as_ref().and_then(|r| RsvpStatus::parse(&r.status));
+        let was = before.as_ref().map(|r| r.status);
         let status = match status {
             // A person with a place keeps it however often they say they come.
             Some(RsvpStatus::Going | RsvpStatus::Pending) if was == Some(RsvpStatus::Going) => {

@@ -9,72 +9,24 @@
 //! crash leaves either all of them or none (issue 21). While a caller holds one it writes
 //! through it only: on SQLite it holds the one write connection.
 //!
-//! The inbox queue's handle keeps its connections out of the pool between statements
-//! ([`Kept`]): sqlx checks a connection with a round trip to the server every time one goes
-//! back to its pool, and the queue's writer, which writes a batch every couple of milliseconds
-//! in a burst, made that round trip once for each batch's one.
+//! One writer keeps its connections out of the pool between statements: the inbound queue's,
+//! and only through its own handle (`inbound_writer.rs`); every other write takes a pooled
+//! connection here.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Connection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::db::CHECK_IF_IDLE_FOR;
 use crate::gate::Pass;
 use crate::{Database, Result};
-
-/// Write connections kept checked out between statements, each with when it was last used.
-#[derive(Debug, Default)]
-pub(crate) struct Kept {
-    idle: Mutex<Vec<(PoolConnection<Any>, Instant)>>,
-}
-
-impl Kept {
-    /// Gives every kept connection back to its pool (before the pool is closed).
-    pub(crate) fn clear(&self) {
-        drop(std::mem::take(&mut *self.lock()));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(PoolConnection<Any>, Instant)>> {
-        // A panic elsewhere while holding the lock leaves nothing half-done in a Vec.
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The most recently used kept connection, checked first if unused for a while (as the
-    /// pool checks its idle ones): one the server dropped is closed, and the next tried.
-    async fn take(&self) -> Option<PoolConnection<Any>> {
-        loop {
-            let (mut conn, used) = self.lock().pop()?;
-            if used.elapsed() < CHECK_IF_IDLE_FOR || conn.ping().await.is_ok() {
-                return Some(conn);
-            }
-            conn.close_on_drop();
-        }
-    }
-}
 
 /// The write connection, for one statement.
 #[derive(Debug)]
 pub(crate) struct WriteConn {
-    conn: PoolConnection<Any>,
-    /// Where the connection goes back to once the statement succeeded, if this handle keeps
-    /// its connections.
-    kept: Option<Arc<Kept>>,
-    _pass: Option<Pass>,
-}
-
-impl WriteConn {
-    /// The statement succeeded: a kept connection is kept for the next write. (One that
-    /// failed goes back to the pool, which checks it and closes it if broken.)
-    pub(crate) fn succeeded(self) {
-        if let Some(kept) = self.kept {
-            kept.lock().push((self.conn, Instant::now()));
-        }
-    }
+    pub(crate) conn: PoolConnection<Any>,
+    pub(crate) _pass: Option<Pass>,
 }
 
 impl Deref for WriteConn {
@@ -171,17 +123,8 @@ impl Database {
     /// The write connection for one statement: `.execute(&mut *self.write().await?)`.
     pub(crate) async fn write(&self) -> Result<WriteConn> {
         let pass = self.pass().await;
-        let kept = match &self.kept {
-            Some(kept) => kept.take().await,
-            None => None,
-        };
-        let conn = match kept {
-            Some(conn) => conn,
-            None => self.writer.acquire().await?,
-        };
         Ok(WriteConn {
-            conn,
-            kept: self.kept.clone(),
+            conn: self.writer.acquire().await?,
             _pass: pass,
         })
     }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use kith_storage::{Database, NewInbound, testing};
+use kith_storage::{InboundWriter, NewInbound, testing};
 use sqlx::Connection;
 
 fn activity(n: usize) -> NewInbound {
@@ -41,7 +41,7 @@ async fn other_sessions(url: &str, end: bool) -> i64 {
 
 /// Writes `new` until it is taken, allowing one failure (a kept connection the server dropped
 /// moments after it was last used); returns whether it was new.
-async fn write_allowing_one_failure(writer: &Database, new: NewInbound) -> bool {
+async fn write_allowing_one_failure(writer: &InboundWriter, new: NewInbound) -> bool {
     match writer.accept_inbound(std::slice::from_ref(&new)).await {
         Ok(queued) => queued[0],
         Err(_) => writer.accept_inbound(&[new]).await.unwrap()[0],
@@ -54,7 +54,7 @@ async fn a_dropped_connection_is_replaced_and_loses_no_write() {
         return;
     };
     let db = &t.db;
-    let writer = db.for_inbound_queue(2);
+    let writer = db.inbound_writer_with_own_pools(2);
     assert_eq!(writer.accept_inbound(&[activity(0)]).await.unwrap(), [true]);
     assert_eq!(db.inbound_backlog().await.unwrap(), 1);
 
@@ -87,7 +87,7 @@ async fn closing_the_queue_handle_closes_its_kept_connection() {
     let Some(t) = testing::postgres().await else {
         return;
     };
-    let writer = t.db.for_inbound_queue(2);
+    let writer = t.db.inbound_writer_with_own_pools(2);
     writer.accept_inbound(&[activity(0)]).await.unwrap();
     let open = other_sessions(&t.url, false).await;
     // Closing a pool waits for every connection to come back: one still kept would hang it.

@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use kith_storage::{
-    ActorKind, CalendarScope, Database, EventFields, RsvpStatus, RsvpVia, StorageError, testing,
+    ActorKind, CalendarScope, Database, EventFields, EventStatus, JoinMode, ObjectKind, RsvpStatus,
+    RsvpStyle, RsvpVia, StorageError, testing,
 };
 
 mod common;
@@ -13,18 +14,28 @@ use common::{actor, note, person};
 fn fields(capacity: Option<i64>) -> EventFields {
     EventFields {
         timezone: "Europe/London".into(),
-        status: "confirmed".into(),
-        join_mode: "free".into(),
+        status: EventStatus::Confirmed,
+        join_mode: JoinMode::Free,
         capacity,
         tags: "[]".into(),
-        rsvp_style: "join".into(),
-        ..EventFields::default()
+        rsvp_style: RsvpStyle::Join,
+        organizer_id: None,
+        external_url: None,
+        place_name: None,
+        place_address: None,
+        latitude: None,
+        longitude: None,
+        online_url: None,
+        category: None,
+        question_id: None,
+        series_id: None,
+        occurrence: None,
     }
 }
 
 async fn event(db: &Database, id: &str, author: &str, capacity: Option<i64>, start: i64) {
     let mut object = note(id, author, None, None, 1);
-    object.kind = "Event".into();
+    object.kind = ObjectKind::Event;
     object.name = Some("Park run".into());
     object.start_time = Some(start);
     object.end_time = Some(start + 3_600_000);
@@ -54,7 +65,7 @@ async fn an_event_keeps_its_fields_and_edits_bump_the_sequence() {
         assert_eq!(stored.object.start_time, Some(10_000));
         assert_eq!(stored.sequence, 0);
         let mut changed = fields(Some(5));
-        changed.status = "cancelled".into();
+        changed.status = EventStatus::Cancelled;
         changed.latitude = Some(51.5);
         db.update_event(
             &stored.object.id,
@@ -70,7 +81,7 @@ async fn an_event_keeps_its_fields_and_edits_bump_the_sequence() {
         .unwrap();
         let stored = db.event("https://kith.test/o/e1").await.unwrap();
         assert_eq!(stored.fields.latitude, Some(51.5));
-        assert_eq!(stored.fields.status, "cancelled");
+        assert_eq!(stored.fields.status, EventStatus::Cancelled);
         assert_eq!(
             (stored.object.start_time, stored.sequence),
             (Some(20_000), 1)
@@ -112,7 +123,8 @@ async fn capacity_holds_and_the_waitlist_moves_up() {
                 .unwrap();
             statuses.push(change.after.unwrap().status);
         }
-        assert_eq!(statuses, ["going", "going", "waitlisted", "waitlisted"]);
+        use RsvpStatus::{Going, Waitlisted};
+        assert_eq!(statuses, [Going, Going, Waitlisted, Waitlisted]);
         // Saying "going" again while waiting keeps the place in the queue.
         let again = db
             .answer_event(id, &people[3], Some(RsvpStatus::Going), None, RsvpVia::Join)
@@ -204,7 +216,7 @@ async fn series_and_calendar_tokens() {
             None,
             1,
         );
-        object.kind = "Event".into();
+        object.kind = ObjectKind::Event;
         object.start_time = Some(5);
         object.end_time = Some(65);
         let mut f = fields(None);

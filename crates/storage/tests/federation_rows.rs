@@ -160,7 +160,7 @@ async fn the_inbound_queue_takes_each_activity_once_and_hands_it_out_in_order() 
         };
         // Written as the inbox's writer writes them: through pools of their own whose commits
         // do not wait for the flush (PostgreSQL), and seen by every other handle at once.
-        let writer = db.for_inbound_queue(2);
+        let writer = db.inbound_writer_with_own_pools(2);
         // A batch larger than one statement, with a copy inside it and one already seen.
         assert_eq!(writer.accept_inbound(&[new(0)]).await.unwrap(), vec![true]);
         let mut batch: Vec<NewInbound> = (1..200).map(new).collect();

@@ -104,7 +104,7 @@ async fn access_reads_follow_memberships_and_hosts() {
         assert!(hidden.is_hidden() && !hidden.is_public());
         assert_eq!(
             db.actor_by_id_cached(&group.id).await.unwrap().visibility,
-            "hidden"
+            GroupVisibility::Hidden
         );
         assert!(db.search_local_groups("", 10).await.unwrap().is_empty());
         let after = db.usage_stats().await.unwrap();

@@ -7,6 +7,7 @@
 mod common;
 
 use common::group_with_owner;
+use kith_storage::PictureRole;
 use kith_storage::testing;
 
 #[tokio::test]
@@ -27,30 +28,32 @@ async fn pictures_are_recorded_once_shown_replaced_and_removed() {
             .await
             .unwrap();
         let g = group.id.as_str();
-        tx.set_picture((g, "avatar", g), Some(&a), Some("A shoe"))
+        tx.set_picture((g, PictureRole::Avatar, g), Some(&a), Some("A shoe"))
             .await
             .unwrap();
-        tx.set_picture((g, "banner", g), Some(&a), None)
+        tx.set_picture((g, PictureRole::Banner, g), Some(&a), None)
             .await
             .unwrap();
         tx.commit().await.unwrap();
         let shown = db.pictures_of(g).await.unwrap();
         assert_eq!(shown.len(), 2, "{}", t.label);
-        assert_eq!(shown[0].role, "avatar");
+        assert_eq!(shown[0].role, PictureRole::Avatar);
         assert_eq!(shown[0].alt.as_deref(), Some("A shoe"));
         assert_eq!((shown[0].width, shown[0].height), (400, 400));
         assert_eq!(db.pictures_by_hash(&a).await.unwrap().len(), 2);
 
         // Replaced, then removed.
         let mut tx = db.begin().await.unwrap();
-        tx.set_picture((g, "banner", g), Some(&b), Some("The river"))
+        tx.set_picture((g, PictureRole::Banner, g), Some(&b), Some("The river"))
             .await
             .unwrap();
-        tx.set_picture((g, "avatar", g), None, None).await.unwrap();
+        tx.set_picture((g, PictureRole::Avatar, g), None, None)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let shown = db.pictures_of(g).await.unwrap();
         assert_eq!(shown.len(), 1, "{}", t.label);
-        assert_eq!(shown[0].role, "banner");
+        assert_eq!(shown[0].role, PictureRole::Banner);
         assert_eq!(shown[0].content_type, "image/jpeg");
         assert!(db.pictures_by_hash(&a).await.unwrap().is_empty());
         assert_eq!(db.pictures_by_hash(&b).await.unwrap()[0].group_id, group.id);

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use kith_storage::PostPolicy;
 use kith_storage::{
     ActorKind, Database, JoinPolicy, MemberRole, MemberState, NewAccount, NewDelivery,
     StorageError, Visibility, testing,
@@ -88,8 +89,8 @@ async fn groups_start_with_their_owner_and_track_members() {
             .await
             .unwrap();
         let settings = db.group_settings(&group.id).await.unwrap();
-        assert_eq!(settings.join_policy, "approval");
-        assert_eq!(settings.post_policy, "members");
+        assert_eq!(settings.join_policy, JoinPolicy::Approval);
+        assert_eq!(settings.post_policy, PostPolicy::Members);
         let m = db.membership(&group.id, &owner.actor_id).await.unwrap();
         assert_eq!((m.state.as_str(), m.role.as_str()), ("accepted", "owner"));
 

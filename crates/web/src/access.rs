@@ -12,7 +12,7 @@
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::Response;
 use kith_federation::inbound::authorised_fetch;
-use kith_storage::{Account, Actor};
+use kith_storage::{Account, Actor, Visibility};
 
 use crate::{ApiError, AppState};
 
@@ -103,8 +103,8 @@ pub async fn require_remote_visible(
     object: &kith_storage::StoredObject,
     account: Option<&Account>,
 ) -> Result<bool, ApiError> {
-    let open = ["public", "unlisted"];
-    if object.local || open.contains(&object.visibility.as_str()) {
+    let open = [Visibility::Public, Visibility::Unlisted];
+    if object.local || open.contains(&object.visibility) {
         return Ok(false);
     }
     let Some(group_id) = object.group_id.as_deref() else {

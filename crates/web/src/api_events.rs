@@ -11,6 +11,7 @@ use axum::{
 use kith_federation::actions::By;
 use kith_federation::actions::{events, online_link, rsvp, series_edit, tokens};
 use kith_federation::events::{EventDraft, local_rfc3339};
+use kith_storage::PictureRole;
 use kith_storage::{Account, Rsvp, RsvpStatus, StoredEvent};
 use serde::{Deserialize, Serialize};
 
@@ -41,8 +42,8 @@ struct EventView {
     start: String,
     end: String,
     timezone: String,
-    status: String,
-    join_mode: String,
+    status: kith_storage::EventStatus,
+    join_mode: kith_storage::JoinMode,
     place: Option<String>,
     address: Option<String>,
     latitude: Option<f64>,
@@ -76,7 +77,7 @@ async fn view(
         .pictures_of(&e.object.id)
         .await?
         .iter()
-        .find(|p| p.role == "event")
+        .find(|p| p.role == PictureRole::Event)
         .map(|p| kith_federation::actions::pictures::image_ref(&state.ctx, p));
     let f = e.fields;
     let o = e.object;
@@ -188,7 +189,7 @@ async fn delete_event(
 struct AnswerView {
     event: String,
     person: String,
-    status: String,
+    status: kith_storage::RsvpStatus,
     since: i64,
 }
 

@@ -48,7 +48,7 @@ struct GroupView {
     summary: Option<String>,
     members: i64,
     /// `public`, `members` or `hidden`.
-    visibility: String,
+    visibility: kith_storage::GroupVisibility,
 }
 
 fn group_view(g: &Actor, members: i64) -> GroupView {
@@ -59,7 +59,7 @@ fn group_view(g: &Actor, members: i64) -> GroupView {
         title: display_name(g),
         summary: g.summary.clone(),
         members,
-        visibility: g.visibility.clone(),
+        visibility: g.visibility,
     }
 }
 
@@ -95,8 +95,8 @@ struct GroupDetail {
     #[serde(flatten)]
     group: GroupView,
     rules: Option<String>,
-    join_policy: String,
-    post_policy: String,
+    join_policy: kith_storage::JoinPolicy,
+    post_policy: kith_storage::PostPolicy,
     /// The avatar and banner (`{type, url, mediaType, name}`, `name` the alt text), if any.
     avatar: Option<kith_federation::protocol::ImageRef>,
     banner: Option<kith_federation::protocol::ImageRef>,
@@ -120,15 +120,15 @@ async fn group(
     let settings = ctx.db.group_settings(&g.id).await?;
     let members = ctx.db.count_members(&g.id, MemberState::Accepted).await?;
     let pictures = ctx.db.pictures_of(&g.id).await?;
-    let picture = |role: &str| {
+    let picture = |role: kith_storage::PictureRole| {
         pictures
             .iter()
             .find(|p| p.role == role)
             .map(|p| kith_federation::actions::pictures::image_ref(ctx, p))
     };
     let detail = Json(GroupDetail {
-        avatar: picture("avatar"),
-        banner: picture("banner"),
+        avatar: picture(kith_storage::PictureRole::Avatar),
+        banner: picture(kith_storage::PictureRole::Banner),
         group: group_view(&g, members),
         rules: settings.rules,
         join_policy: settings.join_policy,
@@ -140,8 +140,8 @@ async fn group(
 #[derive(Serialize)]
 struct MembershipView {
     group: String,
-    state: String,
-    role: String,
+    state: kith_storage::MemberState,
+    role: kith_storage::MemberRole,
 }
 
 #[derive(Deserialize, Default)]
@@ -379,7 +379,7 @@ struct EventItem {
     summary: Option<String>,
     start: Option<i64>,
     end: Option<i64>,
-    status: String,
+    status: kith_storage::EventStatus,
 }
 
 async fn coming_events(State(state): State<AppState>) -> Result<Json<Vec<EventItem>>, ApiError> {

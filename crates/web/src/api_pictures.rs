@@ -14,6 +14,7 @@ use kith_federation::actions::By;
 use kith_federation::actions::pictures::{self, PictureChange, image_ref};
 use kith_federation::media::{MAX_UPLOAD, Role};
 use kith_federation::protocol::ImageRef;
+use kith_storage::PictureRole;
 use serde::Serialize;
 
 use crate::auth::Authed;
@@ -86,15 +87,15 @@ async fn group_picture(
     let group =
         pictures::set_group_picture(&state.ctx, &name, By::Account(&account), &change).await?;
     let stored = state.ctx.db.pictures_of(&group.id).await?;
-    let of = |role: &str| {
+    let of = |role: PictureRole| {
         stored
             .iter()
             .find(|p| p.role == role)
             .map(|p| image_ref(&state.ctx, p))
     };
     Ok(Json(GroupPictures {
-        avatar: of("avatar"),
-        banner: of("banner"),
+        avatar: of(PictureRole::Avatar),
+        banner: of(PictureRole::Banner),
     }))
 }
 
@@ -117,7 +118,7 @@ async fn event_picture(
     Ok(Json(EventPicture {
         picture: stored
             .iter()
-            .find(|p| p.role == "event")
+            .find(|p| p.role == PictureRole::Event)
             .map(|p| image_ref(&state.ctx, p)),
     }))
 }

@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 use kith_federation::actions::{events, online_link, tokens};
 use kith_federation::events::calendar::{Feed, render};
 use kith_storage::{
-    CalendarScope, EventSeries, StorageError, StoredEvent, StoredObject, now_millis,
+    ActorKind, CalendarScope, EventSeries, ObjectKind, StorageError, StoredEvent, StoredObject,
+    now_millis,
 };
 
 use crate::access::{self, Asker};
@@ -52,7 +53,7 @@ pub async fn event_or_poll(
     done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
-    if object.kind == "Question" {
+    if object.kind == ObjectKind::Question {
         return Ok(activity_json(
             &events::live_question_document(ctx, &object.id).await?,
         ));
@@ -163,7 +164,7 @@ async fn get_group_feed(
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let group = match state.ctx.db.local_actor_by_username(&name).await {
-        Ok(actor) if actor.kind == "Group" => actor,
+        Ok(actor) if actor.kind == ActorKind::Group => actor,
         Ok(_) | Err(StorageError::NotFound) => return Err(ApiError::NotFound),
         Err(other) => return Err(other.into()),
     };

@@ -13,6 +13,7 @@ use axum::{
     routing::get,
 };
 use kith_federation::media;
+use kith_storage::PictureRole;
 
 use crate::access::{self, Asker};
 use crate::auth::Viewer;
@@ -89,8 +90,9 @@ async fn file_response(
 }
 
 /// Whether anyone may fetch this use of a picture without asking who they are.
-fn public_use(role: &str, group: &kith_storage::Actor) -> bool {
-    group.is_public() || (matches!(role, "avatar" | "banner") && !group.is_hidden())
+fn public_use(role: PictureRole, group: &kith_storage::Actor) -> bool {
+    group.is_public()
+        || (matches!(role, PictureRole::Avatar | PictureRole::Banner) && !group.is_hidden())
 }
 
 async fn serve(
@@ -111,7 +113,7 @@ async fn serve(
     let mut readable = false;
     for used in &uses {
         let group = state.ctx.db.actor(&used.group_id).await?;
-        if public_use(&used.role, &group) {
+        if public_use(used.role, &group) {
             public = true;
             break;
         }

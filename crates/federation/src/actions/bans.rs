@@ -7,7 +7,7 @@
 //! accepted but ends every follow between two accounts on a `Block`; Mastodon unfollows on it
 //! too). Lemmy gets neither: 0.19 has no `Reject` and refuses a `Block` by a group.
 
-use kith_storage::{Actor, MemberRole, StorageError};
+use kith_storage::{Actor, ActorKind, MemberRole, StorageError};
 use serde_json::json;
 
 use crate::actions::acting::{
@@ -56,7 +56,7 @@ pub async fn ban(
 ) -> Result<Actor> {
     let group = moderated_group(ctx, group_name, by).await?;
     let person = resolve_person(ctx, who).await?;
-    if person.id == group.id || person.kind == "Group" && person.local {
+    if person.id == group.id || person.kind == ActorKind::Group && person.local {
         return Err(FederationError::BadRequest(
             "a group cannot ban a group of its own".into(),
         ));
@@ -68,7 +68,7 @@ pub async fn ban(
     };
     if membership
         .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
+        .is_some_and(|m| m.role == MemberRole::Owner)
     {
         return Err(FederationError::Forbidden(
             "the owner cannot be banned".into(),

@@ -1,6 +1,7 @@
 //! The documents of local events as they are served and sent: the `Event` and its poll with
 //! their answers counted live, and the activities a group publishes them in.
 
+use kith_storage::PictureRole;
 use kith_storage::{Actor, StoredEvent, now_millis};
 use serde_json::Value;
 
@@ -37,7 +38,7 @@ pub async fn live_event_document(
     let pictures = ctx.db.pictures_of(&event.object.id).await?;
     let picture = pictures
         .iter()
-        .find(|p| p.role == "event")
+        .find(|p| p.role == PictureRole::Event)
         .map(|p| crate::actions::pictures::image_ref(ctx, p));
     live_event_document_showing(ctx, event, previous_start, picture).await
 }

@@ -63,8 +63,8 @@ pub(crate) fn edited(event: &StoredEvent, patch: &EventPatch) -> Result<CheckedE
     fields.question_id = keep.question_id.clone();
     fields.series_id = keep.series_id.clone();
     fields.occurrence = keep.occurrence;
-    if keep.status == EventStatus::Cancelled.as_str() && patch.status.is_none() {
-        fields.status = keep.status.clone();
+    if keep.status == EventStatus::Cancelled && patch.status.is_none() {
+        fields.status = keep.status;
     }
     Ok(checked)
 }
@@ -76,7 +76,7 @@ pub async fn cancel_event(ctx: &Context, id: &str, by: By<'_>) -> Result<StoredE
         return Err(FederationError::Gone(event.object.id));
     }
     let mut fields = event.fields.clone();
-    fields.status = EventStatus::Cancelled.as_str().to_owned();
+    fields.status = EventStatus::Cancelled;
     let o = &event.object;
     let edit = CheckedEvent {
         title: o.name.clone().unwrap_or_default(),

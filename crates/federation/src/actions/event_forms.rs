@@ -12,7 +12,7 @@
 //! announced `Delete` of the event. An event organised by the group alone (no organiser) has no
 //! Lemmy form: Lemmy takes posts from people only.
 
-use kith_storage::{Actor, StoredEvent};
+use kith_storage::{Actor, ActorKind, StoredEvent};
 use serde_json::Value;
 
 use crate::events::forms::{gotosocial_event, lemmy_activity, lemmy_event};
@@ -34,7 +34,7 @@ pub(crate) async fn organiser_person(ctx: &Context, event: &StoredEvent) -> Resu
         return Ok(None);
     };
     match ctx.db.actor(id).await {
-        Ok(actor) if actor.local && actor.kind == "Person" => Ok(Some(actor)),
+        Ok(actor) if actor.local && actor.kind == ActorKind::Person => Ok(Some(actor)),
         Ok(_) | Err(kith_storage::StorageError::NotFound) => Ok(None),
         Err(other) => Err(other.into()),
     }

@@ -4,7 +4,7 @@
 //! people can answer, a poll for Mastodon members; `Update` on edits (with `previousStartTime`
 //! when rescheduled); `Delete` on removal. Each server gets the forms it reads (`event_forms`).
 
-use kith_storage::{Actor, JoinMode, NewObject, StoredEvent, now_millis};
+use kith_storage::{Actor, JoinMode, NewObject, ObjectKind, StoredEvent, now_millis};
 use serde_json::Value;
 
 use crate::actions::acting::By;
@@ -122,10 +122,7 @@ pub(crate) async fn publish_in(
     let id = ctx.urls().new_object();
     let mut fields = checked.fields.clone();
     fields.organizer_id = Some(organiser.to_owned());
-    let rsvp_open = matches!(
-        JoinMode::parse(&fields.join_mode),
-        Some(JoinMode::Free | JoinMode::Approval)
-    );
+    let rsvp_open = matches!(fields.join_mode, JoinMode::Free | JoinMode::Approval);
     if rsvp_open {
         fields.question_id = Some(ctx.urls().new_object());
     }
@@ -146,7 +143,7 @@ pub(crate) async fn publish_in(
         content: checked.content.clone(),
         start_time: Some(checked.start),
         end_time: Some(checked.end),
-        ..NewObject::local(&id, "Event", &group.id, "{}".into(), published)
+        ..NewObject::local(&id, ObjectKind::Event, &group.id, "{}".into(), published)
     };
     change.tx().insert_event(&new, &fields).await?;
     let event = change.tx().event(&id).await?;
@@ -185,7 +182,7 @@ pub(crate) async fn publish_in(
                 end_time: Some(checked.start),
                 ..NewObject::local(
                     question_id,
-                    "Question",
+                    ObjectKind::Question,
                     &group.id,
                     question.to_string(),
                     published,

@@ -2,6 +2,7 @@
 //! following a remote group through its relay. The follow is recorded and its `Follow` queued in
 //! one change.
 
+use kith_storage::ActorKind;
 use kith_storage::{Actor, FollowState};
 use serde_json::Value;
 
@@ -30,14 +31,14 @@ pub async fn follow_remote_actor(
             "{handle} is on this instance"
         )));
     }
-    if remote.kind != "Group" {
+    if remote.kind != ActorKind::Group {
         return Err(FederationError::BadRequest(format!(
             "{handle} is a {}, not a group",
             remote.kind
         )));
     }
     // A local group follows through its relay; the follow recorded is the group's.
-    let sender = if follower.local && follower.kind == "Group" {
+    let sender = if follower.local && follower.kind == ActorKind::Group {
         crate::actions::relay::ensure_relay(ctx, follower).await?
     } else {
         follower.clone()

@@ -32,7 +32,7 @@ async fn owned_group(ctx: &Context, group_name: &str, by: By<'_>) -> Result<Acto
         && !account.is_admin
     {
         let m = ctx.db.membership(&group.id, &account.actor_id).await?;
-        if m.role != MemberRole::Owner.as_str() {
+        if m.role != MemberRole::Owner {
             return Err(FederationError::Forbidden(format!(
                 "only the owner of {group_name} changes its moderators"
             )));
@@ -89,7 +89,7 @@ async fn change_moderator(
     };
     if current
         .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
+        .is_some_and(|m| m.role == MemberRole::Owner)
     {
         return Err(FederationError::BadRequest(format!(
             "{name} owns {group_name}"

@@ -33,7 +33,7 @@ pub fn digest_name(group: &Actor) -> String {
 /// The local group a group's `Service` actor (its relay or its digest) acts for, if `actor` is
 /// one: whoever may not know of the group may not know of it either.
 pub async fn owner_group(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> {
-    if !actor.local || actor.kind != "Service" {
+    if !actor.local || actor.kind != ActorKind::Service {
         return Ok(None);
     }
     let Some((group_id, _)) = actor.id.rsplit_once('/') else {
@@ -42,7 +42,7 @@ pub async fn owner_group(ctx: &Context, actor: &Actor) -> Result<Option<Actor>> 
     match ctx.db.actor(group_id).await {
         Ok(group)
             if group.local
-                && group.kind == "Group"
+                && group.kind == ActorKind::Group
                 && (relay_id(&group) == actor.id || digest_id(&group) == actor.id) =>
         {
             Ok(Some(group))

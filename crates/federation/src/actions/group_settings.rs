@@ -57,11 +57,13 @@ fn refuse<T>(why: String) -> Result<T> {
 
 fn parse_or<T>(
     given: Option<&str>,
-    current: &str,
+    current: T,
     what: &str,
     read: fn(&str) -> Option<T>,
 ) -> Result<T> {
-    let value = given.unwrap_or(current);
+    let Some(value) = given else {
+        return Ok(current);
+    };
     read(value).ok_or_else(|| FederationError::BadRequest(format!("{value:?} is not a {what}")))
 }
 
@@ -129,25 +131,25 @@ async fn check(
     )?;
     let post_policy = parse_or(
         change.post_policy.as_deref(),
-        &current.post_policy,
+        current.post_policy,
         "post policy",
         PostPolicy::parse,
     )?;
     let reply_policy = parse_or(
         change.reply_policy.as_deref(),
-        &current.reply_policy,
+        current.reply_policy,
         "reply policy",
         ReplyPolicy::parse,
     )?;
     let visibility = parse_or(
         change.visibility.as_deref(),
-        &group.visibility,
+        group.visibility,
         "visibility",
         GroupVisibility::parse,
     )?;
     let mut join_policy = parse_or(
         change.join_policy.as_deref(),
-        &current.join_policy,
+        current.join_policy,
         "join policy",
         JoinPolicy::parse,
     )?;
@@ -203,8 +205,8 @@ pub async fn change_settings(
 
     let approves = w.join_policy == JoinPolicy::Approval;
     let profile_changed = group.display_name != w.title || group.summary != w.summary;
-    let visibility_changed = group.visibility != w.visibility.as_str();
-    let was_mods_only = current.post_policy == PostPolicy::Moderators.as_str();
+    let visibility_changed = group.visibility != w.visibility;
+    let was_mods_only = current.post_policy == PostPolicy::Moderators;
     let shown_changed = profile_changed
         || visibility_changed
         || group.manually_approves_followers != approves
@@ -214,7 +216,7 @@ pub async fn change_settings(
         changed.display_name = w.title.clone();
         changed.summary = w.summary.clone();
         changed.manually_approves_followers = approves;
-        changed.visibility = w.visibility.as_str().to_owned();
+        changed.visibility = w.visibility;
         Some(crate::actions::group_safety::plan_group_update(ctx, &changed, w.post_policy).await?)
     } else {
         None

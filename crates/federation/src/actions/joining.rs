@@ -2,7 +2,9 @@
 //! remote group by handle, and a visitor with an account elsewhere is sent to their own server
 //! to follow (the remote-interaction template found by WebFinger: docs/protocol.md, Discovery).
 
-use kith_storage::{Account, Actor, JoinPolicy, MemberRole, MemberState, Membership, StorageError};
+use kith_storage::{
+    Account, Actor, ActorKind, JoinPolicy, MemberRole, MemberState, Membership, StorageError,
+};
 use serde_json::Value;
 use url::Url;
 
@@ -13,7 +15,7 @@ use crate::{Context, FederationError, Result, outbound::fetch};
 /// A local group by name.
 pub async fn local_group(ctx: &Context, name: &str) -> Result<Actor> {
     match ctx.db.local_actor_by_username(name).await {
-        Ok(actor) if actor.kind == "Group" => Ok(actor),
+        Ok(actor) if actor.kind == ActorKind::Group => Ok(actor),
         Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
             "no group named {name:?}"
         ))),
@@ -50,7 +52,7 @@ pub async fn join_group(
         )));
     }
     if let Some(m) = membership_of(ctx, &group, &account.actor_id).await? {
-        if m.state == MemberState::Banned.as_str() {
+        if m.state == MemberState::Banned {
             return Err(FederationError::Forbidden(format!(
                 "you cannot join {name}"
             )));
@@ -58,9 +60,9 @@ pub async fn join_group(
         return Ok(m);
     }
     let settings = ctx.db.group_settings(&group.id).await?;
-    let state = match JoinPolicy::parse(&settings.join_policy) {
-        Some(JoinPolicy::Approval) => MemberState::Pending,
-        _ => MemberState::Accepted,
+    let state = match settings.join_policy {
+        JoinPolicy::Approval => MemberState::Pending,
+        JoinPolicy::Open => MemberState::Accepted,
     };
     let answer = answer.map(str::trim).filter(|a| !a.is_empty());
     if answer.is_some_and(|a| a.chars().count() > MAX_ANSWER) {
@@ -109,10 +111,10 @@ pub const MAX_ANSWER: usize = 1_000;
 pub async fn leave_group(ctx: &Context, account: &Account, name: &str) -> Result<()> {
     let group = local_group(ctx, name).await?;
     match membership_of(ctx, &group, &account.actor_id).await? {
-        Some(m) if m.role == MemberRole::Owner.as_str() => Err(FederationError::Forbidden(
+        Some(m) if m.role == MemberRole::Owner => Err(FederationError::Forbidden(
             "the owner cannot leave their group".into(),
         )),
-        Some(m) if m.state == MemberState::Banned.as_str() => Ok(()),
+        Some(m) if m.state == MemberState::Banned => Ok(()),
         Some(_) => Ok(ctx
             .db
             .delete_membership(&group.id, &account.actor_id)

@@ -111,7 +111,7 @@ pub async fn approve_member(
     by: By<'_>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
-    if membership.state != MemberState::Pending.as_str() {
+    if membership.state != MemberState::Pending {
         return Err(FederationError::BadRequest(format!(
             "{who} is {} in {group_name}, not waiting",
             membership.state
@@ -161,7 +161,7 @@ pub async fn remove_member(
     by: By<'_>,
 ) -> Result<Actor> {
     let (group, member, membership) = group_member(ctx, group_name, who, by).await?;
-    if membership.role == MemberRole::Owner.as_str() {
+    if membership.role == MemberRole::Owner {
         return Err(FederationError::Forbidden(
             "the owner cannot be removed".into(),
         ));
@@ -202,7 +202,7 @@ pub async fn remove_member(
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
-    if membership.state == MemberState::Pending.as_str() {
+    if membership.state == MemberState::Pending {
         change
             .notify(
                 &member.id,

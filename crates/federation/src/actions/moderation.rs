@@ -2,8 +2,8 @@
 //! the posting policy (published or discarded here) and answers to events that need approval.
 
 use kith_storage::{
-    Account, Actor, ActorKind, CalendarScope, Rsvp, RsvpStatus, StorageError, StoredEvent,
-    StoredObject, now_millis,
+    Account, Actor, ActorKind, CalendarScope, MemberState, Rsvp, RsvpStatus, StorageError,
+    StoredEvent, StoredObject, now_millis,
 };
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ pub async fn moderated_groups(ctx: &Context, account: &Account) -> Result<Vec<Ac
         .memberships_of(&account.actor_id)
         .await?
         .into_iter()
-        .filter(|(_, m)| m.state == "accepted" && m.is_moderator())
+        .filter(|(_, m)| m.state == MemberState::Accepted && m.is_moderator())
         .map(|(group, _)| group)
         .collect())
 }

@@ -29,7 +29,7 @@ pub async fn answer_refusal(
         return Ok(Some("you are banned from the group"));
     }
     let state = match ctx.db.membership(group_id, person_id).await {
-        Ok(m) => MemberState::parse(&m.state),
+        Ok(m) => Some(m.state),
         Err(StorageError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
@@ -41,7 +41,7 @@ pub async fn answer_refusal(
         )),
         None => {
             let approval = match ctx.db.group_settings(group_id).await {
-                Ok(s) => s.join_policy == JoinPolicy::Approval.as_str(),
+                Ok(s) => s.join_policy == JoinPolicy::Approval,
                 // A remote group: its own server decides who comes.
                 Err(StorageError::NotFound) => false,
                 Err(other) => return Err(other.into()),
@@ -73,7 +73,7 @@ pub async fn may_see_link(ctx: &Context, event: &StoredEvent, viewer: &str) -> R
         return Ok(true);
     }
     let going = match ctx.db.rsvp(&event.object.id, viewer).await {
-        Ok(r) => r.status == RsvpStatus::Going.as_str(),
+        Ok(r) => r.status == RsvpStatus::Going,
         Err(StorageError::NotFound) => false,
         Err(other) => return Err(other.into()),
     };

@@ -2,7 +2,7 @@
 //! [`crate::media`], and shown in the group's document as `icon` and `image`. The picture, its
 //! alt text and the `Update{Group}` telling members' servers commit in one transaction.
 
-use kith_storage::{Actor, Picture, PostPolicy};
+use kith_storage::{Actor, Picture, PictureRole};
 
 use crate::actions::acting::By;
 use crate::media::{self, Role};
@@ -64,7 +64,7 @@ pub async fn set_event_picture(
         .pictures_of(&event.object.id)
         .await?
         .into_iter()
-        .find(|p| p.role == "event");
+        .find(|p| p.role == PictureRole::Event);
     let processed = match (&change.upload, change.remove) {
         (Some(bytes), false) => Some(process_and_store(ctx, bytes, Role::Event).await?),
         _ => None,
@@ -98,7 +98,7 @@ pub async fn set_event_picture(
     tx_change
         .tx()
         .set_picture(
-            (&event.object.id, "event", &group.id),
+            (&event.object.id, PictureRole::Event, &group.id),
             shown.as_ref().map(|(h, _)| h.as_str()),
             alt.as_deref(),
         )
@@ -133,7 +133,7 @@ pub async fn set_group_picture(
         ));
     }
     let alt = check_alt(&change.alt)?;
-    let role = change.role.as_str();
+    let role = change.role;
     let mut pictures = ctx.db.pictures_of(&group.id).await?;
     let current = pictures.iter().position(|p| p.role == role);
     let processed = match (&change.upload, change.remove) {
@@ -175,7 +175,7 @@ pub async fn set_group_picture(
     if let Some((hash, content_type, (width, height), capability)) = &shown {
         pictures.push(Picture {
             owner_id: group.id.clone(),
-            role: role.to_owned(),
+            role,
             group_id: group.id.clone(),
             hash: hash.clone(),
             alt: alt.clone(),
@@ -186,7 +186,7 @@ pub async fn set_group_picture(
         });
     }
     let settings = ctx.db.group_settings(&group.id).await?;
-    let post_policy = PostPolicy::parse(&settings.post_policy).unwrap_or(PostPolicy::Members);
+    let post_policy = settings.post_policy;
     let plan = crate::actions::group_safety::plan_group_update_showing(
         ctx,
         &group,

@@ -2,8 +2,8 @@
 //! the group's posting policy, and storage.
 
 use kith_storage::{
-    Actor, DomainSeverity, MemberState, NewObject, PostPolicy, StorageError, StoredObject, Tx,
-    Visibility, now_millis,
+    Actor, ActorKind, DomainSeverity, MemberState, NewObject, ObjectKind, PostPolicy, StorageError,
+    StoredObject, Tx, Visibility, now_millis,
 };
 use serde_json::Value;
 
@@ -141,7 +141,7 @@ pub async fn target_group(
             continue;
         }
         match ctx.db.actor(id).await {
-            Ok(actor) if actor.local && actor.kind == "Group" => return Ok(Some(actor)),
+            Ok(actor) if actor.local && actor.kind == ActorKind::Group => return Ok(Some(actor)),
             Ok(_) | Err(StorageError::NotFound) => {}
             Err(other) => return Err(other.into()),
         }
@@ -174,10 +174,8 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
         Err(StorageError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
-    let state = membership.as_ref().map(|m| m.state.as_str());
-    if state == Some(MemberState::Banned.as_str())
-        || ctx.db.is_banned(&group.id, &author.id).await?
-    {
+    let state = membership.as_ref().map(|m| m.state);
+    if state == Some(MemberState::Banned) || ctx.db.is_banned(&group.id, &author.id).await? {
         return Ok(Decision::Refuse(
             "the author is banned from the group".into(),
         ));
@@ -187,16 +185,14 @@ pub async fn decide(ctx: &Context, group: &Actor, author: &Actor) -> Result<Deci
     {
         return Ok(Decision::Hold("the author's server is silenced".into()));
     }
-    let member = state == Some(MemberState::Accepted.as_str());
+    let member = state == Some(MemberState::Accepted);
     let moderator = member && membership.as_ref().is_some_and(|m| m.is_moderator());
-    Ok(match PostPolicy::parse(&settings.post_policy) {
-        Some(PostPolicy::Anyone) => Decision::Publish,
-        Some(PostPolicy::Moderators) if moderator => Decision::Publish,
-        Some(PostPolicy::Moderators) => {
-            Decision::Refuse("only moderators post in this group".into())
-        }
-        _ if member => Decision::Publish,
-        _ => Decision::Hold("the author is not a member".into()),
+    Ok(match settings.post_policy {
+        PostPolicy::Anyone => Decision::Publish,
+        PostPolicy::Moderators if moderator => Decision::Publish,
+        PostPolicy::Moderators => Decision::Refuse("only moderators post in this group".into()),
+        PostPolicy::Members if member => Decision::Publish,
+        PostPolicy::Members => Decision::Hold("the author is not a member".into()),
     })
 }
 
@@ -248,7 +244,10 @@ pub fn new_post(
         .ok_or_else(|| FederationError::BadRequest(format!("{} has no author", post.id)))?;
     Ok(NewObject {
         id: post.id.clone(),
-        kind: post.kind.clone(),
+        // The type was checked against the kinds of post Kith keeps as the activity came in.
+        kind: ObjectKind::parse(&post.kind).ok_or_else(|| {
+            FederationError::BadRequest(format!("{} is not a kind of post", post.kind))
+        })?,
         local: false,
         attributed_to: author,
         group_id: Some(group_id.to_owned()),

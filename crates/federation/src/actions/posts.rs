@@ -2,7 +2,7 @@
 //! member's post) or on another server (stored, and sent to the group as `Create{Note}`, which
 //! the group then announces).
 
-use kith_storage::{Actor, NewObject, StoredObject, now_millis};
+use kith_storage::{Actor, ActorKind, NewObject, ObjectKind, StoredObject, now_millis};
 use serde_json::{Value, json};
 
 use crate::actions::posting::{self, Decision};
@@ -21,7 +21,7 @@ pub async fn post_to_group(
     text: &str,
     in_reply_to: Option<&str>,
 ) -> Result<StoredObject> {
-    if !author.local || group.kind != "Group" {
+    if !author.local || group.kind != ActorKind::Group {
         return Err(FederationError::BadRequest(
             "a local person posts into a group".into(),
         ));
@@ -111,7 +111,13 @@ pub async fn post_to_group(
             } else {
                 kith_storage::Visibility::Public
             },
-            ..NewObject::local(&id, "Note", &author.id, note.to_string(), published)
+            ..NewObject::local(
+                &id,
+                ObjectKind::Note,
+                &author.id,
+                note.to_string(),
+                published,
+            )
         })
         .await?;
     if held_reason.is_none() {

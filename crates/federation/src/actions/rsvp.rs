@@ -52,7 +52,7 @@ pub async fn answer_local(
         Some(reason)
     } else if o.deleted_at.is_some() {
         Some("the event was deleted")
-    } else if event.fields.status == EventStatus::Cancelled.as_str() {
+    } else if event.fields.status == EventStatus::Cancelled {
         Some("the event is cancelled")
     } else if o.end_time.is_some_and(|end| end < now_millis()) {
         Some("the event is over")
@@ -61,16 +61,14 @@ pub async fn answer_local(
     };
     // The answer and the replies telling of it commit together.
     let mut change = Change::begin(ctx).await?;
-    let answer = match (refusal, JoinMode::parse(&event.fields.join_mode)) {
+    let answer = match (refusal, event.fields.join_mode) {
         (Some(reason), _) if coming => Answer::Refused(reason.into()),
-        (_, Some(JoinMode::External | JoinMode::None)) if coming => {
+        (_, JoinMode::External | JoinMode::None) if coming => {
             Answer::Ignored("the event takes no registrations here".into())
         }
         (_, mode) => {
             let status = match wanted {
-                Some(RsvpStatus::Going) if mode == Some(JoinMode::Approval) => {
-                    Some(RsvpStatus::Pending)
-                }
+                Some(RsvpStatus::Going) if mode == JoinMode::Approval => Some(RsvpStatus::Pending),
                 other => other,
             };
             let recorded = change
@@ -148,7 +146,7 @@ async fn answer_remote(
             inboxes.push(plan::inbox_of(&actor));
         }
     }
-    let style = RsvpStyle::parse(&event.fields.rsvp_style).unwrap_or(RsvpStyle::Join);
+    let style = event.fields.rsvp_style;
     let activity_id = Urls::new_activity(&person.id);
     let previous = ctx.db.rsvp(event_id, &person.id).await.ok();
     let (kind, object, recorded, via): (&'static str, Value, RsvpStatus, RsvpVia) =
@@ -235,7 +233,7 @@ pub async fn decide(
         }
         Err(other) => return Err(other.into()),
     };
-    let via = RsvpVia::parse(&current.via).unwrap_or(RsvpVia::Local);
+    let via = current.via;
     let wanted = if approve {
         RsvpStatus::Going
     } else {
@@ -253,8 +251,8 @@ pub async fn decide(
         .ok_or_else(|| FederationError::NotFound(who.into()))?;
     let join_id = current.activity_id.as_deref();
     if !person.local {
-        match (via, approve, after.status.as_str()) {
-            (RsvpVia::Join, true, "going") => {
+        match (via, approve, after.status) {
+            (RsvpVia::Join, true, RsvpStatus::Going) => {
                 answer_join(ctx, &mut change, &event, "Accept", &person, join_id).await?
             }
             (RsvpVia::Join, false, _) => {
@@ -267,13 +265,13 @@ pub async fn decide(
                     &mut change,
                     &event,
                     &person,
-                    &status_text(&event, RsvpStatus::parse(&after.status)),
+                    &status_text(&event, Some(after.status)),
                 )
                 .await?
             }
         }
     }
-    if approve && decided.changed() && after.status == RsvpStatus::Going.as_str() {
+    if approve && decided.changed() && after.status == RsvpStatus::Going {
         online_link::tell_going(ctx, &mut change, &event, &person).await?;
     }
     tell_promoted(ctx, &mut change, &event, &decided.promoted).await?;

@@ -7,7 +7,7 @@
 //! (who answers, the inboxes) happen while it is open, writes only through it.
 
 use kith_storage::{
-    Actor, NewObject, Rsvp, RsvpStatus, RsvpVia, StoredEvent, Visibility, now_millis,
+    Actor, NewObject, ObjectKind, Rsvp, RsvpStatus, RsvpVia, StoredEvent, Visibility, now_millis,
 };
 use serde_json::json;
 
@@ -37,10 +37,7 @@ pub(crate) async fn tell(
     }
     match (answer, via) {
         (Answer::Recorded(recorded), _) => {
-            let status = recorded
-                .after
-                .as_ref()
-                .and_then(|r| RsvpStatus::parse(&r.status));
+            let status = recorded.after.as_ref().map(|r| r.status);
             match (via, status) {
                 (RsvpVia::Join, Some(RsvpStatus::Going)) if recorded.changed() => {
                     answer_join(ctx, change, event, "Accept", person, activity_id).await?;
@@ -100,8 +97,8 @@ pub async fn tell_promoted(
         if person.local {
             continue;
         }
-        match RsvpVia::parse(&rsvp.via) {
-            Some(RsvpVia::Join) => {
+        match rsvp.via {
+            RsvpVia::Join => {
                 answer_join(
                     ctx,
                     change,
@@ -257,7 +254,7 @@ pub(crate) async fn note_html(
             in_reply_to: Some(in_reply_to),
             visibility: Visibility::Direct,
             content: Some(content),
-            ..NewObject::local(&id, "Note", &group.id, doc.to_string(), published)
+            ..NewObject::local(&id, ObjectKind::Note, &group.id, doc.to_string(), published)
         })
         .await?;
     let create = OutgoingActivity::new(

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
-use kith_storage::{Database, NewInbound};
+use kith_storage::{InboundWriter, NewInbound};
 use tokio::runtime::Handle;
 use tokio::sync::{Notify, oneshot};
 
@@ -34,7 +34,7 @@ pub(crate) struct Batch {
     /// One of them is waiting for the next batch to fill.
     pub(crate) collecting: bool,
     /// The writer thread's runtime and its database handle, while it runs.
-    pub(crate) thread: Option<(Handle, Database)>,
+    pub(crate) thread: Option<(Handle, InboundWriter)>,
 }
 
 impl std::fmt::Debug for Ingress {

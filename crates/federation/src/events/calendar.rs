@@ -164,7 +164,7 @@ fn vevent<'a>(
     if let Some(html) = &o.content {
         ev.push(Description::new(escape_text(sanitize::text(html))));
     }
-    ev.push(Status::new(f.status.to_uppercase()));
+    ev.push(Status::new(f.status.as_str().to_uppercase()));
     ev.push(URL::new(o.url.clone().unwrap_or_else(|| o.id.clone())));
     ev.push(Sequence::new(event.sequence.to_string()));
     ev.push(Created::new(utc(o.published_at)));

@@ -201,8 +201,8 @@ impl EventDraft {
             fields: EventFields {
                 organizer_id: None,
                 timezone: self.timezone.clone(),
-                status: status.as_str().to_owned(),
-                join_mode: join_mode.as_str().to_owned(),
+                status,
+                join_mode,
                 external_url: self.external_url.clone(),
                 place_name: non_empty(&self.place),
                 place_address: non_empty(&self.address),
@@ -215,7 +215,7 @@ impl EventDraft {
                 question_id: None,
                 series_id: None,
                 occurrence: None,
-                rsvp_style: RsvpStyle::Join.as_str().to_owned(),
+                rsvp_style: RsvpStyle::Join,
             },
         })
     }

@@ -72,7 +72,7 @@ pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
         o.start_time.unwrap_or_default(),
         o.end_time.unwrap_or_default(),
     );
-    let status = EventStatus::parse(&f.status).unwrap_or(EventStatus::Confirmed);
+    let status = f.status;
     let ical_status = status.as_str().to_uppercase();
     let mut doc = json!({
         "@context": event_context(),
@@ -99,7 +99,7 @@ pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
             _ if cx.previous_start.is_some() => "https://schema.org/EventRescheduled",
             _ => "https://schema.org/EventScheduled",
         },
-        "joinMode": wire_join_mode(&f.join_mode),
+        "joinMode": wire_join_mode(f.join_mode),
         "isOnline": f.online_url.is_some() && f.place_name.is_none() && f.place_address.is_none(),
         "participantCount": cx.counts.going,
         "anonymousParticipationEnabled": false,
@@ -153,12 +153,12 @@ pub fn event_document(event: &StoredEvent, cx: &EventContext<'_>) -> Value {
 }
 
 /// Kith's join modes as Mobilizon spells them.
-fn wire_join_mode(mode: &str) -> &'static str {
-    match JoinMode::parse(mode) {
-        Some(JoinMode::Approval) => "restricted",
-        Some(JoinMode::External) => "external",
-        Some(JoinMode::None) => "none",
-        _ => "free",
+fn wire_join_mode(mode: JoinMode) -> &'static str {
+    match mode {
+        JoinMode::Approval => "restricted",
+        JoinMode::External => "external",
+        JoinMode::None => "none",
+        JoinMode::Free => "free",
     }
 }
 

@@ -178,7 +178,7 @@ pub fn summary_line(start: i64, end: i64, fields: &EventFields) -> String {
         (true, true) => line.push_str(" · online"),
         (true, false) => {}
     }
-    if fields.status == EventStatus::Cancelled.as_str() {
+    if fields.status == EventStatus::Cancelled {
         line = format!("CANCELLED · {line}");
     }
     line

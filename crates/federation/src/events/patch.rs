@@ -47,11 +47,11 @@ pub fn draft_of(event: &StoredEvent) -> EventDraft {
         longitude: f.longitude,
         online_url: f.online_url.clone(),
         capacity: f.capacity,
-        join_mode: Some(f.join_mode.clone()),
+        join_mode: Some(f.join_mode.as_str().to_owned()),
         external_url: f.external_url.clone(),
         category: f.category.clone(),
         tags: serde_json::from_str(&f.tags).unwrap_or_default(),
-        status: (f.status != EventStatus::Cancelled.as_str()).then(|| f.status.clone()),
+        status: (f.status != EventStatus::Cancelled).then(|| f.status.as_str().to_owned()),
         repeat: None,
     }
 }

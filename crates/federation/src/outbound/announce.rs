@@ -201,7 +201,7 @@ pub async fn boosted(ctx: &Context, group: &Actor, object: &StoredObject) -> Res
         return Ok(true);
     }
     let settings = ctx.db.group_settings(&group.id).await?;
-    Ok(settings.reply_policy == ReplyPolicy::Boost.as_str())
+    Ok(settings.reply_policy == ReplyPolicy::Boost)
 }
 
 /// Publishes a post (a held one released) and redistributes it to the group's members, in

@@ -1,6 +1,6 @@
 //! The ActivityPub documents Kith serves at its ids: actors and the collections hung on them.
 
-use kith_storage::{Actor, MemberState, PostPolicy, StoredObject};
+use kith_storage::{Actor, ActorKind, MemberState, PostPolicy, StoredObject};
 use serde_json::Value;
 
 use crate::outbound::software::Dialect;
@@ -31,7 +31,7 @@ pub(crate) fn group_pictures(
     group: &Actor,
     pictures: &[kith_storage::Picture],
 ) -> (Option<ImageRef>, Option<ImageRef>) {
-    let of = |role: &str| {
+    let of = |role: kith_storage::PictureRole| {
         pictures.iter().find(|p| p.role == role).map(|p| ImageRef {
             kind: "Image",
             url: match &p.capability {
@@ -44,7 +44,10 @@ pub(crate) fn group_pictures(
             name: p.alt.clone(),
         })
     };
-    (of("avatar"), of("banner"))
+    (
+        of(kith_storage::PictureRole::Avatar),
+        of(kith_storage::PictureRole::Banner),
+    )
 }
 
 /// The document of a local actor as `reader` is served it. A Lemmy reader is told that a group
@@ -65,10 +68,10 @@ pub async fn actor_document_for(
     }
     // Every actor Kith serves has a name every server reads (no `:` or `/`).
     names::check_served(&actor.username)?;
-    let group = actor.kind == "Group";
+    let group = actor.kind == ActorKind::Group;
     let restricted = if group {
         let settings = ctx.db.group_settings(&actor.id).await?;
-        Some(settings.post_policy == PostPolicy::Moderators.as_str())
+        Some(settings.post_policy == PostPolicy::Moderators)
     } else {
         None
     };
@@ -81,7 +84,7 @@ pub async fn actor_document_for(
     Ok(ActorDocument {
         context: context(),
         id: actor.id.clone(),
-        kind: actor.kind.clone(),
+        kind: actor.kind.as_str().to_owned(),
         preferred_username: actor.username.clone(),
         name: Some(
             actor
@@ -103,7 +106,7 @@ pub async fn actor_document_for(
         // takes only its non-public posts (`private_copy`).
         manually_approves_followers: actor.manually_approves_followers
             && !(group && reader == Dialect::Lemmy && actor.is_public()),
-        discoverable: actor.kind != "Application",
+        discoverable: actor.kind != ActorKind::Application,
         posting_restricted_to_mods: restricted,
         icon,
         image,
@@ -291,7 +294,7 @@ pub fn tombstone(object: &StoredObject) -> Result<Value> {
     to_value(Served {
         context: context(),
         tombstone: Tombstone::new(id),
-        former_type: &object.kind,
+        former_type: object.kind.as_str(),
         deleted: object.deleted_at.map(rfc3339),
     })
 }

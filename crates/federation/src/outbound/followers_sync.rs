@@ -13,6 +13,7 @@
 //! Mastodon's `FollowersSynchronizationsController` does for its accounts.
 
 use aws_lc_rs::digest;
+use kith_storage::ActorKind;
 use kith_storage::{Actor, StorageError};
 use serde_json::{Value, json};
 
@@ -62,7 +63,7 @@ pub async fn header(ctx: &Context, actor_id: &str, inbox: &str) -> Result<Option
         Err(StorageError::NotFound) => return Ok(None),
         Err(other) => return Err(other.into()),
     };
-    if !(actor.local && actor.kind == "Group" && !actor.is_public()) {
+    if !(actor.local && actor.kind == ActorKind::Group && !actor.is_public()) {
         return Ok(None);
     }
     let Some(prefix) = server_prefix(inbox) else {

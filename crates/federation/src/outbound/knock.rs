@@ -127,6 +127,14 @@ pub async fn post_with_header(
     Ok(response)
 }
 
+/// Waits for the delivery signer's turn beside busy requests. Signing is most of a delivery's
+/// CPU: while the inbox is busy it waits in the write gate's line for background work (at once
+/// when no request is busy, else one piece per slot; kith-storage `gate.rs`), or the inbox's
+/// requests and the database would wait on it instead (docs/performance.md).
+async fn yield_to_requests(ctx: &Context) {
+    ctx.db.requests_first().background_turn().await;
+}
+
 async fn post_once(
     ctx: &Context,
     scheme: Scheme,
@@ -135,9 +143,7 @@ async fn post_once(
     body: Arc<str>,
     extra: Option<(&'static str, String)>,
 ) -> Result<reqwest::Response> {
-    // Signing is most of a delivery's CPU: during a burst into the inbox it waits its turn
-    // (kith-storage `gate.rs`), or the inbox's requests and the database wait on it instead.
-    ctx.db.yield_to_requests().await;
+    yield_to_requests(ctx).await;
     let (to_sign, signed) = (url.clone(), body.clone());
     let headers = ctx
         .signer()

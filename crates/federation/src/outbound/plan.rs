@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use kith_storage::{Actor, NewDelivery};
+use kith_storage::{Actor, ActorKind, NewDelivery};
 
 use crate::outbound::software::{Dialect, Readers};
 use crate::protocol::dialect::Known;
@@ -115,7 +115,7 @@ impl Plan {
         // A members-only or hidden group never boosts to a Mastodon-family server (or one
         // that may be: Mastodon and GoToSocial drop an `Announce` of a non-public post), and
         // never addresses anyone but its members (`activities::private_copy`).
-        let private = actor.local && actor.kind == "Group" && !actor.is_public();
+        let private = actor.local && actor.kind == ActorKind::Group && !actor.is_public();
         for form in forms {
             let boost = private && form.activity.kind == "Announce";
             let inboxes: Vec<String> = self

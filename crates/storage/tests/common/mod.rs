@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
+use kith_storage::ObjectKind;
 use kith_storage::{
     Account, Actor, ActorKind, Database, JoinPolicy, NewAccount, NewActor, NewObject, Visibility,
 };
@@ -51,7 +52,7 @@ pub fn note(
 ) -> NewObject {
     NewObject {
         id: id.into(),
-        kind: "Note".into(),
+        kind: ObjectKind::Note,
         local: true,
         attributed_to: author.into(),
         group_id: group.map(Into::into),

@@ -11,7 +11,7 @@ use kith_federation::{
     outbound::documents, outbound::documents::PageRequest,
     outbound::instance_actor::ensure_instance_actor,
 };
-use kith_storage::{Actor, StorageError};
+use kith_storage::{Actor, ActorKind, ObjectKind, StorageError};
 use serde::Deserialize;
 
 use super::{
@@ -50,7 +50,7 @@ impl PageQuery {
     }
 }
 
-async fn local_actor(state: &AppState, name: &str, kind: &str) -> Result<Actor, ApiError> {
+async fn local_actor(state: &AppState, name: &str, kind: ActorKind) -> Result<Actor, ApiError> {
     match state.ctx.db.local_actor_by_username(name).await {
         Ok(actor) if actor.kind == kind => Ok(actor),
         Ok(_) | Err(StorageError::NotFound) => Err(ApiError::NotFound),
@@ -65,10 +65,10 @@ async fn actor_response(
     viewer: &Viewer,
     (done, readable): (Option<&str>, bool),
 ) -> Result<Response, ApiError> {
-    let calendar = (actor.kind == "Group").then(|| format!("{}/events.ics", actor.id));
+    let calendar = (actor.kind == ActorKind::Group).then(|| format!("{}/events.ics", actor.id));
     if wants_activity_json(headers) {
         // Only a group that approves its members is served in another form (to Lemmy).
-        let varies = actor.kind == "Group" && actor.manually_approves_followers;
+        let varies = actor.kind == ActorKind::Group && actor.manually_approves_followers;
         let dialect = if varies {
             reader(state, headers).await.dialect
         } else {
@@ -89,9 +89,9 @@ async fn actor_response(
         }
         return Ok(response);
     }
-    match actor.kind.as_str() {
-        "Group" => return pages::group_page(state, viewer, actor, (done, readable)).await,
-        "Person" => return pages::person_page(state, viewer, actor, done).await,
+    match actor.kind {
+        ActorKind::Group => return pages::group_page(state, viewer, actor, (done, readable)).await,
+        ActorKind::Person => return pages::person_page(state, viewer, actor, done).await,
         _ => {}
     }
     let title = actor.display_name.as_deref().unwrap_or(&actor.username);
@@ -126,7 +126,7 @@ async fn get_person(
     viewer: Viewer,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Person").await?;
+    let actor = local_actor(&state, &name, ActorKind::Person).await?;
     let done = done.done.as_deref();
     actor_response(&state, &actor, &headers, &viewer, (done, true)).await
 }
@@ -139,7 +139,7 @@ async fn get_group(
     viewer: Viewer,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
+    let actor = local_actor(&state, &name, ActorKind::Group).await?;
     // A hidden group is 404 to anyone but its members and their servers; a members-only
     // group's page shows others its name, description, rules and join button alone.
     let asker = Asker {
@@ -166,7 +166,7 @@ async fn collection(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let ctx = &state.ctx;
-    let group = actor.kind == "Group";
+    let group = actor.kind == ActorKind::Group;
     let doc = match which {
         // A group's outbox pages are served to Lemmy in its shapes (`forms`).
         "outbox" if group && query.request().page => {
@@ -202,7 +202,7 @@ async fn get_person_collection(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Person").await?;
+    let actor = local_actor(&state, &name, ActorKind::Person).await?;
     collection(&state, &actor, &which, &query, &headers).await
 }
 
@@ -214,7 +214,7 @@ async fn get_group_collection(
     uri: Uri,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
-    let actor = local_actor(&state, &name, "Group").await?;
+    let actor = local_actor(&state, &name, ActorKind::Group).await?;
     if which == "followers_synchronization" {
         // Signed by a member's server only, and for it alone (FEP-8fcf).
         return super::followers_sync::partial_followers(&state, &actor, &headers, &uri).await;
@@ -237,7 +237,7 @@ async fn get_group_relay(
     uri: Uri,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
-    let group = local_actor(&state, &name, "Group").await?;
+    let group = local_actor(&state, &name, ActorKind::Group).await?;
     let asker = Asker {
         account: viewer.account(),
         headers: &headers,
@@ -260,7 +260,7 @@ async fn get_group_activity(
     uri: Uri,
     viewer: Viewer,
 ) -> Result<Response, ApiError> {
-    let group = local_actor(&state, &name, "Group").await?;
+    let group = local_actor(&state, &name, ActorKind::Group).await?;
     let asker = Asker {
         account: viewer.account(),
         headers: &headers,
@@ -325,8 +325,8 @@ async fn get_object(
         if wants_activity_json(&headers)
             && object.held_reason.is_none()
             && object.local
-            && object.visibility != kith_storage::Visibility::Direct.as_str()
-            && !matches!(object.kind.as_str(), "Event" | "Question")
+            && object.visibility != kith_storage::Visibility::Direct
+            && !matches!(object.kind, ObjectKind::Event | ObjectKind::Question)
         {
             let mut doc = kith_federation::actions::posts::object_document(&object)?;
             kith_federation::outbound::private_copy::address_to_members(&mut doc, &group.id);
@@ -373,7 +373,7 @@ async fn object_response(
 ) -> Result<Response, ApiError> {
     // A direct message (the group's answer to one person, perhaps with an event's online link)
     // went to its addressee alone and is served to nobody.
-    if !object.local || object.visibility == kith_storage::Visibility::Direct.as_str() {
+    if !object.local || object.visibility == kith_storage::Visibility::Direct {
         return Err(ApiError::NotFound);
     }
     // A post held for the group's moderators is not published: they see it in their queue;
@@ -381,7 +381,9 @@ async fn object_response(
     if object.held_reason.is_some() {
         return Err(ApiError::NotFound);
     }
-    if object.deleted_at.is_none() && matches!(object.kind.as_str(), "Event" | "Question") {
+    if object.deleted_at.is_none()
+        && matches!(object.kind, ObjectKind::Event | ObjectKind::Question)
+    {
         return crate::events::event_or_poll(state, object, headers, viewer, done).await;
     }
     if wants_activity_json(headers) {

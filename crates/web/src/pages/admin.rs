@@ -40,7 +40,7 @@ struct AdminPage {
     applications: Vec<(String, String)>,
     invites: Vec<(String, String)>,
     federation: String,
-    domains: Vec<(String, String, String)>,
+    domains: Vec<(String, kith_storage::DomainSeverity, String)>,
     audit: Vec<(String, String, String, String, String)>,
 }
 

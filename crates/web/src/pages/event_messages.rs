@@ -2,6 +2,7 @@
 //! link: kith-federation `activities::event_messages`), shown on that event's page to the
 //! viewer and to nobody else; a page showing one is sent `Cache-Control: private, no-store`.
 
+use kith_storage::ObjectKind;
 use kith_storage::StoredObject;
 
 use crate::auth::Viewer;
@@ -27,7 +28,7 @@ pub async fn for_viewer(
     let Some(account) = viewer.account() else {
         return Ok(Vec::new());
     };
-    if root.local || root.kind != "Event" {
+    if root.local || root.kind != ObjectKind::Event {
         return Ok(Vec::new());
     }
     let messages = state

@@ -83,15 +83,14 @@ struct EventPage {
 }
 
 /// An answer in words.
-fn status_words(status: &str) -> &'static str {
-    match RsvpStatus::parse(status) {
-        Some(RsvpStatus::Going) => "going",
-        Some(RsvpStatus::Maybe) => "maybe",
-        Some(RsvpStatus::NotGoing) => "not going",
-        Some(RsvpStatus::Waitlisted) => "on the waitlist",
-        Some(RsvpStatus::Pending) => "waiting for an organiser",
-        Some(RsvpStatus::Rejected) => "declined by an organiser",
-        None => "unknown",
+fn status_words(status: RsvpStatus) -> &'static str {
+    match status {
+        RsvpStatus::Going => "going",
+        RsvpStatus::Maybe => "maybe",
+        RsvpStatus::NotGoing => "not going",
+        RsvpStatus::Waitlisted => "on the waitlist",
+        RsvpStatus::Pending => "waiting for an organiser",
+        RsvpStatus::Rejected => "declined by an organiser",
     }
 }
 
@@ -159,7 +158,7 @@ pub async fn event_page(
         .map(|(actor, r)| AttendeeView {
             name: display_name(&actor),
             handle: handle(&actor),
-            status: status_words(&r.status),
+            status: status_words(r.status),
         })
         .collect();
     let start = object.start_time.unwrap_or_default();
@@ -185,15 +184,15 @@ pub async fn event_page(
         maybe: counts.maybe,
         waitlisted: counts.waitlisted,
         capacity: f.capacity,
-        approval: f.join_mode == JoinMode::Approval.as_str(),
-        join_mode: f.join_mode.clone(),
+        approval: f.join_mode == JoinMode::Approval,
+        join_mode: f.join_mode.to_string(),
         external_url: safe_link_of(f.external_url.as_deref()),
-        cancelled: f.status == EventStatus::Cancelled.as_str(),
+        cancelled: f.status == EventStatus::Cancelled,
         past: end < now_millis(),
         organiser,
         in_series: f.series_id.is_some(),
-        my_status: mine.as_deref().map(status_words),
-        my_answer: match mine.as_deref().and_then(RsvpStatus::parse) {
+        my_status: mine.map(status_words),
+        my_answer: match mine {
             Some(RsvpStatus::Going) => "going",
             Some(RsvpStatus::Maybe) => "maybe",
             Some(RsvpStatus::NotGoing) => "not_going",
@@ -210,7 +209,9 @@ pub async fn event_page(
         href: format!("{}/calendar.ics", object.id),
     });
     let private = view.online_url.is_some();
-    let picture = super::group_pictures::picture_of(state, &object.id, "event").await?;
+    let picture =
+        super::group_pictures::picture_of(state, &object.id, kith_storage::PictureRole::Event)
+            .await?;
     let mut response = super::render_with_remote_form(
         state,
         viewer,

@@ -88,11 +88,11 @@ async fn stored_form(state: &AppState, group: &Actor) -> Result<SettingsForm, Ap
         title: display_name(group),
         summary: group.summary.clone().unwrap_or_default(),
         rules: settings.rules.unwrap_or_default(),
-        join_policy: settings.join_policy,
+        join_policy: settings.join_policy.to_string(),
         join_question: settings.join_question.unwrap_or_default(),
-        post_policy: settings.post_policy,
-        reply_policy: settings.reply_policy,
-        visibility: group.visibility.clone(),
+        post_policy: settings.post_policy.to_string(),
+        reply_policy: settings.reply_policy.to_string(),
+        visibility: group.visibility.to_string(),
         ..SettingsForm::default()
     })
 }
@@ -205,11 +205,11 @@ struct MembersPage {
 }
 
 /// A role in words.
-fn role_words(role: &str) -> &'static str {
-    match MemberRole::parse(role) {
-        Some(MemberRole::Owner) => "owner",
-        Some(MemberRole::Moderator) => "moderator",
-        _ => "member",
+fn role_words(role: MemberRole) -> &'static str {
+    match role {
+        MemberRole::Owner => "owner",
+        MemberRole::Moderator => "moderator",
+        MemberRole::Member => "member",
     }
 }
 
@@ -232,10 +232,10 @@ async fn member_lines(state: &AppState, group: &Actor) -> Result<Vec<MemberLine>
                 name: display_name(&actor),
                 handle: handle(&actor),
                 url: actor_url(&actor),
-                role: role_words(&m.role),
+                role: role_words(m.role),
                 local: actor.local,
-                owner: m.role == MemberRole::Owner.as_str(),
-                moderator: m.role == MemberRole::Moderator.as_str(),
+                owner: m.role == MemberRole::Owner,
+                moderator: m.role == MemberRole::Moderator,
             });
         }
         if last {
@@ -262,7 +262,7 @@ async fn members_page(
             .or_page(&state, &viewer)?;
     let accepted = mine
         .as_ref()
-        .is_some_and(|m| m.state == MemberState::Accepted.as_str());
+        .is_some_and(|m| m.state == MemberState::Accepted);
     let can_moderate =
         accepted && mine.as_ref().is_some_and(|m| m.is_moderator()) || account.is_admin;
     // The list is for the group's members (and the instance's administrators).
@@ -273,10 +273,7 @@ async fn members_page(
             ApiError::Forbidden("the member list is for the group's members".into()),
         ));
     }
-    let is_owner = mine
-        .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str())
-        || account.is_admin;
+    let is_owner = mine.as_ref().is_some_and(|m| m.role == MemberRole::Owner) || account.is_admin;
     let members = member_lines(&state, &group)
         .await
         .or_page(&state, &viewer)?;

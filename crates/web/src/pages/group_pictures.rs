@@ -3,6 +3,7 @@
 
 use kith_federation::media;
 use kith_storage::Picture;
+use kith_storage::PictureRole;
 
 use crate::{ApiError, AppState};
 
@@ -66,20 +67,20 @@ pub async fn group_pictures(
     group_id: &str,
 ) -> Result<(Option<PictureView>, Option<PictureView>), ApiError> {
     let pictures = state.ctx.db.pictures_of(group_id).await?;
-    let of = |role: &str| {
+    let of = |role: PictureRole| {
         pictures
             .iter()
             .find(|p| p.role == role)
             .map(|p| PictureView::of(state, p))
     };
-    Ok((of("avatar"), of("banner")))
+    Ok((of(PictureRole::Avatar), of(PictureRole::Banner)))
 }
 
 /// Something's picture in `role`, as the pages show it.
 pub async fn picture_of(
     state: &AppState,
     owner_id: &str,
-    role: &str,
+    role: PictureRole,
 ) -> Result<Option<PictureView>, ApiError> {
     let pictures = state.ctx.db.pictures_of(owner_id).await?;
     Ok(pictures

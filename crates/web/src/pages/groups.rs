@@ -103,24 +103,21 @@ pub async fn group_page(
         None => false,
     };
     let state_of = match banned {
-        true => MemberState::Banned.as_str().to_owned(),
-        false => membership
-            .as_ref()
-            .map(|m| m.state.clone())
-            .unwrap_or_default(),
+        true => Some(MemberState::Banned),
+        false => membership.as_ref().map(|m| m.state),
     };
-    let accepted = state_of == MemberState::Accepted.as_str();
+    let accepted = state_of == Some(MemberState::Accepted);
     let is_moderator = accepted && membership.as_ref().is_some_and(|m| m.is_moderator())
         || viewer.account().is_some_and(|a| a.is_admin);
     let is_owner = membership
         .as_ref()
-        .is_some_and(|m| m.role == MemberRole::Owner.as_str());
+        .is_some_and(|m| m.role == MemberRole::Owner);
     let can_post = viewer.account().is_some()
-        && state_of != MemberState::Banned.as_str()
-        && match PostPolicy::parse(&settings.post_policy) {
-            Some(PostPolicy::Anyone) => true,
-            Some(PostPolicy::Moderators) => is_moderator,
-            _ => accepted,
+        && state_of != Some(MemberState::Banned)
+        && match settings.post_policy {
+            PostPolicy::Anyone => true,
+            PostPolicy::Moderators => is_moderator,
+            PostPolicy::Members => accepted,
         };
     let (objects, events) = if readable {
         let objects = ctx
@@ -174,7 +171,7 @@ pub async fn group_page(
             summary: paragraphs(group.summary.as_deref()),
             rules: paragraphs(settings.rules.as_deref()),
             members,
-            approval: settings.join_policy == JoinPolicy::Approval.as_str(),
+            approval: settings.join_policy == JoinPolicy::Approval,
             digest_handle: group.is_public().then(|| {
                 format!(
                     "@{}@{}",
@@ -183,7 +180,7 @@ pub async fn group_page(
                 )
             }),
         },
-        membership: state_of,
+        membership: state_of.map_or_else(String::new, |s| s.as_str().to_owned()),
         is_moderator,
         is_owner,
         can_post,
@@ -321,7 +318,7 @@ async fn join(
     let m = joining::join_group(&state.ctx, account, &name, form.answer.as_deref())
         .await
         .or_page(&state, &viewer)?;
-    let done = if m.state == MemberState::Pending.as_str() {
+    let done = if m.state == MemberState::Pending {
         "requested"
     } else {
         "joined"

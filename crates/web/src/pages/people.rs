@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::{joining, posts};
-use kith_storage::{Actor, MemberRole, MemberState, StoredObject};
+use kith_storage::{Actor, FollowState, MemberRole, MemberState, StoredObject};
 use serde::Deserialize;
 
 use super::views::{GroupCard, PostView, display_name, group_card, handle, paragraphs, post_views};
@@ -63,7 +63,7 @@ pub async fn person_page(
     for (group, m) in listed {
         // Who asked to join what is between them and the group's organisers: a stranger
         // learning who applied to a support circle is the harm (issue 26).
-        let pending = m.state == MemberState::Pending.as_str();
+        let pending = m.state == MemberState::Pending;
         if pending && !is_self {
             continue;
         }
@@ -74,9 +74,9 @@ pub async fn person_page(
         }
         let note = if pending {
             "asked to join"
-        } else if m.role == MemberRole::Owner.as_str() {
+        } else if m.role == MemberRole::Owner {
             "owner"
-        } else if m.role == MemberRole::Moderator.as_str() {
+        } else if m.role == MemberRole::Moderator {
             "organiser"
         } else {
             ""
@@ -89,10 +89,10 @@ pub async fn person_page(
         Vec::new()
     };
     for (group, follow_state) in followed {
-        if follow_state != "accepted" && !is_self {
+        if follow_state != FollowState::Accepted && !is_self {
             continue;
         }
-        let note = if follow_state == "accepted" {
+        let note = if follow_state == FollowState::Accepted {
             "elsewhere"
         } else {
             "follow requested"

@@ -11,7 +11,7 @@ use kith_federation::events::when_line;
 use kith_federation::protocol::rfc3339;
 use kith_federation::sanitize::plain_to_html;
 use kith_federation::untrusted::{clean_name, safe_link, safe_link_of};
-use kith_storage::{Actor, EventStatus, StoredEvent, StoredObject};
+use kith_storage::{Actor, EventStatus, ObjectKind, StoredEvent, StoredObject};
 
 use crate::{ApiError, AppState};
 
@@ -116,14 +116,14 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
             Some(author) => actor_url(author),
             None => safe_link(&object.attributed_to),
         },
-        title: title(object.name.as_deref()).filter(|_| object.kind != "Note"),
+        title: title(object.name.as_deref()).filter(|_| object.kind != ObjectKind::Note),
         content: super::linkify::linkify(object.content.as_deref().unwrap_or_default()),
         warning: content_warning(object),
         published: human_time(object.published_at),
         published_iso: rfc3339(object.published_at),
         replies,
         author_id: object.attributed_to.clone(),
-        is_post: !matches!(object.kind.as_str(), "Event" | "Question"),
+        is_post: !matches!(object.kind, ObjectKind::Event | ObjectKind::Question),
         can_remove: false,
         can_delete: false,
     }
@@ -132,11 +132,9 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
 /// A post's content warning: Mastodon's `summary` on notes, or a plain one for posts marked
 /// `sensitive` without a text (on Lemmy pages and articles `summary` is a summary, not a warning).
 pub fn content_warning(object: &StoredObject) -> Option<String> {
-    let text = object
-        .summary
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && matches!(object.kind.as_str(), "Note" | "Question"));
+    let text = object.summary.as_deref().map(str::trim).filter(|s| {
+        !s.is_empty() && matches!(object.kind, ObjectKind::Note | ObjectKind::Question)
+    });
     match text {
         Some(text) => Some(text.to_owned()),
         None if object.sensitive => Some("Sensitive content".to_owned()),
@@ -236,7 +234,7 @@ pub fn event_items(events: &[StoredEvent], limit: usize) -> Vec<EventItem> {
                         .map(|d| d.rsplit_once(' ').map_or(d, |(day, _)| day))
                         .unwrap_or_default()
                         .to_owned(),
-                    cancelled: event.fields.status == EventStatus::Cancelled.as_str(),
+                    cancelled: event.fields.status == EventStatus::Cancelled,
                 });
             }
             continue;
@@ -272,7 +270,7 @@ pub fn event_item(event: &StoredEvent) -> EventItem {
         place: title(f.place_name.as_deref())
             .or_else(|| f.online_url.as_ref().map(|_| "Online".to_owned()))
             .unwrap_or_default(),
-        cancelled: f.status == EventStatus::Cancelled.as_str(),
+        cancelled: f.status == EventStatus::Cancelled,
         zone: f.timezone.clone(),
         repeats: false,
         next: Vec::new(),

@@ -15,7 +15,7 @@ mod note;
 
 pub use note::{day_of, note_id, post_day, post_due, stored};
 
-use kith_storage::{Actor, StorageError};
+use kith_storage::{Actor, ActorKind, StorageError};
 
 use crate::actions::group_services::{GroupService, ensure_group_service};
 use crate::{Context, FederationError, Result};
@@ -26,7 +26,7 @@ pub use crate::actions::group_services::{DIGEST_SUFFIX as SUFFIX, digest_id, dig
 /// (as if it did not exist) unless the group exists and is public.
 pub async fn served(ctx: &Context, group_name: &str) -> Result<(Actor, Actor)> {
     let group = match ctx.db.local_actor_by_username(group_name).await {
-        Ok(group) if group.kind == "Group" && group.is_public() => group,
+        Ok(group) if group.kind == ActorKind::Group && group.is_public() => group,
         Ok(_) | Err(StorageError::NotFound) => {
             return Err(FederationError::NotFound(format!(
                 "no digest here for {group_name:?}"

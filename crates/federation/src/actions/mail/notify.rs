@@ -11,51 +11,7 @@ use crate::outbound::change::Change;
 use crate::{Context, Result};
 
 /// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// A join request was approved.
-    Approved,
-    /// A join request was refused.
-    Refused,
-    /// Moved up from an event's waitlist.
-    Promoted,
-    /// An event the person answered changed.
-    EventChanged,
-    /// An event the person answered was cancelled.
-    EventCancelled,
-    /// An event the person is going to starts within a day.
-    Reminder,
-    /// Someone replied to the person's post.
-    Reply,
-    /// Organisers: someone asked to join.
-    JoinRequest,
-    /// Organisers who asked for it: someone answered an event.
-    NewRsvp,
-    /// Organisers: a report to review.
-    Report,
-    /// A remote event's group wrote to the person alone (such as its online link): the
-    /// notice says only that, and links to the event's page, where they alone see it.
-    EventMessage,
-}
-
-impl Kind {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Approved => "approved",
-            Kind::Refused => "refused",
-            Kind::Promoted => "promoted",
-            Kind::EventChanged => "event_changed",
-            Kind::EventCancelled => "event_cancelled",
-            Kind::Reminder => "reminder",
-            Kind::Reply => "reply",
-            Kind::JoinRequest => "join_request",
-            Kind::NewRsvp => "new_rsvp",
-            Kind::Report => "report",
-            Kind::EventMessage => "event_message",
-        }
-    }
-}
+pub use kith_storage::NotificationKind as Kind;
 
 /// A notification to one local person.
 #[derive(Clone, Debug)]
@@ -94,7 +50,7 @@ impl Change<'_> {
         self.tx()
             .add_notification(
                 &recipient.account_id,
-                notice.kind.as_str(),
+                notice.kind,
                 &notice.summary,
                 &notice.link,
             )
@@ -177,7 +133,7 @@ pub async fn event_changed(
     after: &kith_storage::StoredEvent,
 ) -> Result<()> {
     let ctx = change.ctx();
-    let cancelled = kith_storage::EventStatus::Cancelled.as_str();
+    let cancelled = kith_storage::EventStatus::Cancelled;
     let title = event_title(after);
     let (kind, summary) = if after.fields.status == cancelled && before.fields.status != cancelled {
         (Kind::EventCancelled, format!("Cancelled: {title}"))
@@ -308,12 +264,13 @@ pub async fn new_answer(
     if organiser == person.id {
         return Ok(());
     }
-    let answer = match after.status.as_str() {
-        "going" => "is going to",
-        "maybe" => "may go to",
-        "pending" => "asks to go to",
-        "waitlisted" => "is on the waitlist of",
-        _ => return Ok(()),
+    use kith_storage::RsvpStatus;
+    let answer = match after.status {
+        RsvpStatus::Going => "is going to",
+        RsvpStatus::Maybe => "may go to",
+        RsvpStatus::Pending => "asks to go to",
+        RsvpStatus::Waitlisted => "is on the waitlist of",
+        RsvpStatus::NotGoing | RsvpStatus::Rejected => return Ok(()),
     };
     let ctx = change.ctx();
     let notice = Notice {

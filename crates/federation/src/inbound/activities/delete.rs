@@ -1,7 +1,7 @@
 //! Deletions: of a post by its author (redistributed when the group published it), or of an
 //! actor by itself (it leaves every group).
 
-use kith_storage::{Actor, StorageError};
+use kith_storage::{Actor, ObjectKind, StorageError};
 
 use super::Outcome;
 use super::update::published_in_local_group;
@@ -27,7 +27,7 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
         }
         Err(other) => return Err(other.into()),
     };
-    let allowed = if stored.kind == "Event" && !stored.local {
+    let allowed = if stored.kind == ObjectKind::Event && !stored.local {
         super::remote_events::may_change(&ctx.db.event(id).await?, sender)
     } else {
         stored.attributed_to == sender.id

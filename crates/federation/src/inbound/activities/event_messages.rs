@@ -6,6 +6,7 @@
 //! `event_messages`), and shown to that person alone on the event's page; a notification
 //! (saying only that there is a message) links them there.
 
+use kith_storage::ActorKind;
 use kith_storage::{Actor, EventMessage, StorageError, StoredEvent, Visibility, now_millis};
 use serde_json::Value;
 
@@ -38,7 +39,7 @@ pub async fn receive(
             continue;
         }
         let person = match ctx.db.actor(id).await {
-            Ok(actor) if actor.local && actor.kind == "Person" => actor,
+            Ok(actor) if actor.local && actor.kind == ActorKind::Person => actor,
             Ok(_) | Err(StorageError::NotFound) => continue,
             Err(other) => return Err(other.into()),
         };

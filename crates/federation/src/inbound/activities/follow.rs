@@ -1,7 +1,9 @@
 //! Joining and leaving: `Follow` → `Accept` (or a pending request, or `Reject`), `Undo{Follow}`,
 //! and the answers to follows Kith itself sent (`Accept`/`Reject` of a local group's follow).
 
-use kith_storage::{Actor, DomainSeverity, JoinPolicy, MemberRole, MemberState, StorageError};
+use kith_storage::{
+    Actor, ActorKind, DomainSeverity, JoinPolicy, MemberRole, MemberState, StorageError,
+};
 
 use super::Outcome;
 use crate::outbound::change::Change;
@@ -41,21 +43,16 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(StorageError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
-    let state = existing.as_ref().map(|m| m.state.as_str());
-    if state == Some(MemberState::Banned.as_str())
-        || ctx.db.is_banned(&target.id, &sender.id).await?
-    {
+    let state = existing.as_ref().map(|m| m.state);
+    if state == Some(MemberState::Banned) || ctx.db.is_banned(&target.id, &sender.id).await? {
         send_answer(ctx, "Reject", &target, sender, &activity.id).await?;
         return Ok(Outcome::Applied);
     }
-    let role = existing
-        .as_ref()
-        .and_then(|m| MemberRole::parse(&m.role))
-        .unwrap_or(MemberRole::Member);
+    let role = existing.as_ref().map_or(MemberRole::Member, |m| m.role);
     // People from a silenced server always wait for a moderator.
-    let needs_approval = target.kind == "Group"
-        && state != Some(MemberState::Accepted.as_str())
-        && (ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval.as_str()
+    let needs_approval = target.kind == ActorKind::Group
+        && state != Some(MemberState::Accepted)
+        && (ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval
             || ctx.db.domain_severity_cached(&sender.domain).await?
                 == Some(DomainSeverity::Silence));
     let new_state = if needs_approval {
@@ -77,7 +74,7 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
-    if needs_approval && state != Some(MemberState::Pending.as_str()) {
+    if needs_approval && state != Some(MemberState::Pending) {
         change
             .notify_organisers(
                 &target.id,
@@ -111,7 +108,7 @@ pub async fn receive_undo_follow(
         ));
     };
     match ctx.db.membership(target, &sender.id).await {
-        Ok(m) if m.role == MemberRole::Owner.as_str() => {
+        Ok(m) if m.role == MemberRole::Owner => {
             Ok(Outcome::ignored("the owner cannot leave by Undo"))
         }
         Ok(_) => {

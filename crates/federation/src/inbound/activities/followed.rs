@@ -3,7 +3,7 @@
 //! Announces from actors nobody here follows are ignored (Gancio's rule), so a stranger cannot
 //! push content into this instance by announcing it.
 
-use kith_storage::{Actor, StorageError};
+use kith_storage::{Actor, ObjectKind, StorageError};
 use serde_json::Value;
 
 use super::{Outcome, remote_events};
@@ -104,7 +104,7 @@ async fn refresh_post(ctx: &Context, inner: &Value, group: &Actor) -> Result<Out
             Ok(Outcome::Applied)
         }
         Err(other) => Err(other),
-        Ok(document) if stored.kind == "Event" => {
+        Ok(document) if stored.kind == ObjectKind::Event => {
             remote_events::import(ctx, &document, Some(group)).await
         }
         Ok(document) => {

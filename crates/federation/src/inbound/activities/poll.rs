@@ -5,7 +5,7 @@
 //! "maybe" or "not going" to the poll, to the event, or to the group's message confirming their
 //! answer; the latest answer counts (FEDERATION.md).
 
-use kith_storage::{Actor, RsvpStatus, RsvpVia, StorageError, StoredEvent, Visibility};
+use kith_storage::{Actor, ObjectKind, RsvpStatus, RsvpVia, StorageError, StoredEvent, Visibility};
 use serde_json::Value;
 
 use super::Outcome;
@@ -34,12 +34,12 @@ async fn target(ctx: &Context, id: &str) -> Result<Option<Target>> {
         Ok(_) | Err(StorageError::NotFound) => return Ok(None),
         Err(other) => return Err(other.into()),
     };
-    if object.kind == "Event" {
+    if object.kind == ObjectKind::Event {
         return Ok(Some(Target::Event(ctx.db.event(&object.id).await?)));
     }
     // The group's direct message confirming an answer replies to the poll or the event.
-    if object.kind == "Note"
-        && object.visibility == Visibility::Direct.as_str()
+    if object.kind == ObjectKind::Note
+        && object.visibility == Visibility::Direct
         && let Some(parent) = &object.in_reply_to
     {
         return Ok(match Box::pin(target(ctx, parent)).await? {

@@ -4,7 +4,7 @@
 //! was already public, and sharing it would tell its readers who belongs to the group. Its
 //! author is told at once, by a direct message from the group, how to write to members only.
 
-use kith_storage::{Actor, NewObject, Visibility, now_millis};
+use kith_storage::{Actor, ActorKind, NewObject, ObjectKind, Visibility, now_millis};
 use serde_json::{Value, json};
 
 use crate::outbound::change::Change;
@@ -33,7 +33,9 @@ pub async fn addressed_private_group(ctx: &Context, activity: &Value) -> Result<
             continue;
         };
         match ctx.db.local_actor_by_username(name).await {
-            Ok(group) if group.kind == "Group" && !group.is_public() => return Ok(Some(group)),
+            Ok(group) if group.kind == ActorKind::Group && !group.is_public() => {
+                return Ok(Some(group));
+            }
             Ok(_) | Err(kith_storage::StorageError::NotFound) => {}
             Err(other) => return Err(other.into()),
         }
@@ -92,7 +94,7 @@ pub async fn refuse_public(
         .insert_object(&NewObject {
             visibility: Visibility::Direct,
             content: Some(content),
-            ..NewObject::local(&id, "Note", &group.id, doc.to_string(), published)
+            ..NewObject::local(&id, ObjectKind::Note, &group.id, doc.to_string(), published)
         })
         .await?;
     change.queue(plan).await?;

@@ -63,7 +63,7 @@ pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result
     }
     let new = NewObject {
         id: event.id.clone(),
-        kind: "Event".into(),
+        kind: kith_storage::ObjectKind::Event,
         local: false,
         attributed_to: author.id.clone(),
         group_id: Some(group_id),

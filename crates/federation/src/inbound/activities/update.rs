@@ -1,6 +1,6 @@
 //! Edits: `Update` of a post (redistributed when the group published it) or of an actor.
 
-use kith_storage::{Actor, StorageError};
+use kith_storage::{Actor, ObjectKind, StorageError};
 
 use super::{Outcome, remote_events};
 use crate::actions::posting;
@@ -24,7 +24,7 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(StorageError::NotFound) => return Ok(Outcome::ignored("an edit of an unknown post")),
         Err(other) => return Err(other.into()),
     };
-    if stored.kind == "Event" {
+    if stored.kind == ObjectKind::Event {
         let event = ctx.db.event(id).await?;
         return remote_events::receive_update(ctx, activity, sender, &event).await;
     }

@@ -9,7 +9,7 @@
 //!
 //! **Its own thread (PostgreSQL).** Every request in a burst waits on these writes, so on
 //! PostgreSQL they run on a thread that does nothing else, whose connections commit without
-//! waiting for the WAL flush (`Database::for_inbound_queue`: the durability SQLite gives every
+//! waiting for the WAL flush (`Database::inbound_writer_with_own_pools`: the durability SQLite gives every
 //! write); what each step gained is in docs/performance.md (fifth round). Until
 //! [`start_writer`] runs (and after [`WriterThread::stop`]) the writes run on the caller's
 //! runtime, durably. On SQLite they always do: its connection answers from a thread of its own
@@ -18,7 +18,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use kith_storage::{Backend, Database, NewInbound};
+use kith_storage::{Backend, Database, InboundWriter, NewInbound};
 use tokio::sync::oneshot;
 
 use crate::context::Counters;
@@ -158,7 +158,7 @@ pub async fn queue(
         };
         match thread {
             Some((handle, db)) => drop(handle.spawn(write_batches(guard, db))),
-            None => drop(tokio::spawn(write_batches(guard, ctx.db.clone()))),
+            None => drop(tokio::spawn(write_batches(guard, ctx.db.inbound_writer()))),
         }
     }
     match answer.await {
@@ -174,7 +174,7 @@ pub async fn queue(
 
 /// Commits pending activities, a batch at a time, until none are left (or another writer is
 /// collecting the next batch).
-async fn write_batches(mut guard: WriterGuard, db: Database) {
+async fn write_batches(mut guard: WriterGuard, writer: InboundWriter) {
     let Some(ctx) = guard.ctx.clone() else { return };
     let ingress = ctx.ingress();
     loop {
@@ -187,7 +187,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
                 guard.ctx = None;
                 return;
             }
-            match batch.ready(ingress.checking.load(Ordering::Relaxed), linger(&db)) {
+            match batch.ready(ingress.checking.load(Ordering::Relaxed), linger(&ctx.db)) {
                 Ok(()) => {
                     batch.collecting = false;
                     guard.collecting = false;
@@ -213,7 +213,7 @@ async fn write_batches(mut guard: WriterGuard, db: Database) {
             .into_iter()
             .map(|(row, reply, _)| (row, reply))
             .unzip();
-        match db.accept_inbound(&rows).await {
+        match writer.accept_inbound(&rows).await {
             Ok(queued) => {
                 Counters::bump(&ctx.counters().inbox_writes);
                 for (reply, new) in replies.into_iter().zip(queued) {
@@ -271,10 +271,12 @@ pub fn start_writer(ctx: &Context) -> std::io::Result<Option<WriterThread>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let db = ctx.db.for_inbound_queue(max_writers(&ctx.db) as u32);
+    let writer = ctx
+        .db
+        .inbound_writer_with_own_pools(max_writers(&ctx.db) as u32);
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = runtime.handle().clone();
-    let pools = db.clone();
+    let pools = writer.clone();
     let thread = std::thread::Builder::new()
         .name("kith-inbox-writer".into())
         .spawn(move || {
@@ -285,7 +287,7 @@ pub fn start_writer(ctx: &Context) -> std::io::Result<Option<WriterThread>> {
             });
         })?;
     if let Ok(mut batch) = ctx.ingress().batch.lock() {
-        batch.thread = Some((handle, db));
+        batch.thread = Some((handle, writer));
     }
     Ok(Some(WriterThread {
         ctx: ctx.clone(),
