@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 
+use kith_storage::Picture;
+
 use crate::{Context, FederationError, Result};
 
 /// The largest upload accepted, in bytes.
@@ -196,4 +198,14 @@ pub async fn store(ctx: &Context, picture: &Processed) -> Result<()> {
         .map_err(io)?;
     tokio::fs::rename(&partial, &path).await.map_err(io)?;
     Ok(())
+}
+
+/// A stored picture as documents carry it.
+pub fn image_ref(ctx: &Context, p: &Picture) -> crate::protocol::ImageRef {
+    crate::protocol::ImageRef {
+        kind: "Image",
+        url: url(ctx, &p.hash, &p.content_type),
+        media_type: p.content_type.clone(),
+        name: p.alt.clone(),
+    }
 }

@@ -63,7 +63,7 @@ pub async fn run(
     ));
     // Occurrences of recurring events are created ahead, hourly, by one process of those
     // sharing the database.
-    let series = background.spawn(kith_federation::events::recurrence::run(
+    let series = background.spawn(kith_federation::actions::series::run(
         bg.clone(),
         std::time::Duration::from_secs(3600),
         stopped.clone(),

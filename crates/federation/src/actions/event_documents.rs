@@ -39,7 +39,7 @@ pub async fn live_event_document(
     let picture = pictures
         .iter()
         .find(|p| p.role == PictureRole::Event)
-        .map(|p| crate::actions::pictures::image_ref(ctx, p));
+        .map(|p| crate::media::image_ref(ctx, p));
     live_event_document_showing(ctx, event, previous_start, picture).await
 }
 

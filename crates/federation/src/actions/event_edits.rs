@@ -11,32 +11,11 @@ use crate::actions::event_documents::{
     group_activity, live_event_document, live_event_document_showing,
 };
 use crate::actions::event_forms::{change_forms, deletion_forms, organiser_person};
-use crate::actions::membership::moderated_group;
+pub use crate::actions::event_lookup::organised_event;
 use crate::events::CheckedEvent;
 use crate::events::patch::{EventPatch, draft_of, patched};
 use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result, outbound::plan};
-
-/// The local event with this id (or `/o/KEY` key), with the group that organises it, if `by`
-/// may organise it (any event for the operator).
-pub async fn organised_event(ctx: &Context, id: &str, by: By<'_>) -> Result<(StoredEvent, Actor)> {
-    let id = if id.contains('/') {
-        id.to_owned()
-    } else {
-        ctx.urls().object(id)
-    };
-    let event = match ctx.db.event(&id).await {
-        Ok(e) if e.object.local => e,
-        Ok(_) | Err(StorageError::NotFound) => {
-            return Err(FederationError::NotFound(format!("no local event {id}")));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let group_id = event.object.group_id.clone().unwrap_or_default();
-    let group = ctx.db.actor(&group_id).await?;
-    moderated_group(ctx, &group.username, by).await?;
-    Ok((event, group))
-}
 
 /// Edits an event and publishes the `Update` (with `previousStartTime` when it moved).
 pub async fn update_event(

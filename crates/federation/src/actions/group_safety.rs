@@ -17,7 +17,6 @@ use crate::actions::acting::{
 };
 pub use crate::actions::bans::{ban, unban};
 use crate::actions::membership::moderated_group;
-use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::outbound::plan::{Form, Plan};
 use crate::outbound::software::{Dialect, Readers};
@@ -196,7 +195,10 @@ async fn remove_or_delete(
             Ok(author) => remote_inbox(&author),
             Err(_) => Vec::new(),
         };
-        Some(announce::plan_change(ctx, &group, &object, &delete, true, author).await?)
+        Some(
+            crate::outbound::redistribute::plan_change(ctx, &group, &object, &delete, true, author)
+                .await?,
+        )
     } else {
         None
     };

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::actions::acting::By;
 use crate::actions::membership::moderated_group;
-use crate::outbound::announce;
 use crate::{Context, FederationError, Result};
 
 /// The local groups `account` organises (every local group for an administrator).
@@ -61,7 +60,7 @@ pub async fn release_post(
         .ok_or_else(|| {
             FederationError::BadRequest("the held post has no activity to announce".into())
         })?;
-    announce::redistribute_post(ctx, &group, &object, &create).await
+    crate::outbound::redistribute::redistribute_post(ctx, &group, &object, &create).await
 }
 
 /// Discards a held post (it was never shown).

@@ -11,7 +11,7 @@
 
 use kith_storage::{Actor, JoinPolicy, MemberState, RsvpStatus, StorageError, StoredEvent};
 
-use crate::actions::rsvp_replies::note_html;
+use crate::actions::event_notes::note_html;
 use crate::outbound::change::Change;
 use crate::sanitize::escape_html;
 use crate::{Context, Result};

@@ -5,6 +5,7 @@
 use kith_storage::{Actor, Picture, PictureRole};
 
 use crate::actions::acting::By;
+pub use crate::media::image_ref;
 use crate::media::{self, Role};
 use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result};
@@ -23,16 +24,6 @@ pub struct PictureChange {
     pub alt: String,
     /// Removes the picture (an upload given with it is ignored).
     pub remove: bool,
-}
-
-/// A stored picture as documents carry it.
-pub fn image_ref(ctx: &Context, p: &Picture) -> crate::protocol::ImageRef {
-    crate::protocol::ImageRef {
-        kind: "Image",
-        url: media::url(ctx, &p.hash, &p.content_type),
-        media_type: p.content_type.clone(),
-        name: p.alt.clone(),
-    }
 }
 
 /// Decodes, checks and stores an upload off the async threads.
@@ -54,7 +45,7 @@ pub async fn set_event_picture(
     by: By<'_>,
     change: &PictureChange,
 ) -> Result<kith_storage::StoredEvent> {
-    let (event, group) = crate::actions::events::organised_event(ctx, event_id, by).await?;
+    let (event, group) = crate::actions::event_lookup::organised_event(ctx, event_id, by).await?;
     if event.object.deleted_at.is_some() {
         return Err(FederationError::Gone(event.object.id));
     }
@@ -103,7 +94,8 @@ pub async fn set_event_picture(
             alt.as_deref(),
         )
         .await?;
-    crate::actions::events::announce_picture(ctx, &mut tx_change, &event, &group, image).await?;
+    crate::actions::event_edits::announce_picture(ctx, &mut tx_change, &event, &group, image)
+        .await?;
     tx_change.commit().await?;
     Ok(ctx.db.event(&event.object.id).await?)
 }

@@ -7,33 +7,24 @@
 use std::collections::HashMap;
 
 use kith_storage::{
-    Account, Actor, EventStatus, JoinMode, Rsvp, RsvpChange, RsvpStatus, RsvpStyle, RsvpVia,
-    StorageError, StoredEvent, now_millis,
+    Account, Actor, EventStatus, JoinMode, Rsvp, RsvpStatus, RsvpStyle, RsvpVia, StorageError,
+    StoredEvent, now_millis,
 };
 use serde_json::{Value, json};
 
 use crate::actions::acting::By;
 use crate::actions::acting::find_actor;
-use crate::actions::events::organised_event;
+use crate::actions::event_lookup::organised_event;
+use crate::actions::event_notes::note;
 use crate::actions::membership::moderated_group;
 use crate::actions::online_link;
+pub use crate::actions::rsvp_replies::Answer;
 pub use crate::actions::rsvp_replies::tell_promoted;
-use crate::actions::rsvp_replies::{answer_join, note, status_text, tell};
+use crate::actions::rsvp_replies::{answer_join, status_text, tell};
 use crate::outbound::change::Change;
 use crate::protocol::{OutgoingActivity, rfc3339};
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, outbound::fetch, outbound::plan};
-
-/// What became of an answer to a local event.
-#[derive(Clone, Debug)]
-pub enum Answer {
-    /// Recorded (the status may be `waitlisted` or `pending` rather than what was asked).
-    Recorded(Box<RsvpChange>),
-    /// The event takes no answers here (join mode external or none): `Ignore{Join}`.
-    Ignored(String),
-    /// Refused: the event is cancelled, over or deleted: `Reject{Join}`.
-    Refused(String),
-}
 
 /// Decides and records an answer to a local event, and tells whoever needs to hear.
 pub async fn answer_local(
@@ -103,7 +94,7 @@ pub async fn rsvp(
         Ok(event) => event,
         Err(StorageError::NotFound) if !id.starts_with(ctx.urls().base().as_str()) => {
             let doc = fetch::fetch_json(ctx, &id).await?;
-            crate::inbound::activities::remote_events::import(ctx, &doc, None).await?;
+            crate::actions::remote_events::keep(ctx, &doc, None).await?;
             ctx.db.event(&id).await?
         }
         Err(StorageError::NotFound) => {

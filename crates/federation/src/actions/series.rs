@@ -4,22 +4,15 @@
 //! them is delivered to members; the dates created later by the hourly run are quiet (members'
 //! timelines get one post per series, not one per date; FEDERATION.md, Recurring events).
 
-use kith_storage::{Actor, EventSeries, StorageError, StoredEvent};
+use std::time::Duration;
 
-use crate::actions::events::{publish_in, publish_new};
+use kith_storage::{Actor, EventSeries, StorageError, StoredEvent};
+use tokio::sync::watch;
+
+use crate::actions::event_publish::{Occurrence, publish_in, publish_new};
 use crate::events::{EventDraft, local_rfc3339, recurrence};
 use crate::outbound::change::Change;
 use crate::{Context, FederationError, Result};
-
-/// A date of a series, as it is published.
-pub(crate) struct Occurrence<'a> {
-    /// The series.
-    pub series_id: &'a str,
-    /// The date's start, milliseconds.
-    pub start: i64,
-    /// Delivered to the group's members (the series' first date); else stored and served only.
-    pub announced: bool,
-}
 
 /// Creates the occurrences of every open series that fall within the horizon; returns how many.
 pub async fn extend_all_series(ctx: &Context, now: i64) -> Result<usize> {
@@ -131,3 +124,20 @@ async fn due_occurrences(ctx: &Context, series: &EventSeries, now: i64) -> Resul
         more,
     })
 }
+
+/// Creates due occurrences of every open series now, then every `interval` until `shutdown`;
+/// with several processes sharing the database, one of them does it each time
+/// ([`crate::scheduled`]).
+pub async fn run(ctx: Context, interval: Duration, shutdown: watch::Receiver<bool>) {
+    crate::scheduled::run_once_per(ctx, JOB, interval, shutdown, |ctx| async move {
+        let created = extend_all_series(&ctx, kith_storage::now_millis()).await?;
+        if created > 0 {
+            tracing::info!(created, "created occurrences of recurring events");
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The recurring-event task's name among the jobs one process runs for all.
+pub const JOB: &str = "recurring-events";

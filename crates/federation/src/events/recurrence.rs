@@ -2,15 +2,12 @@
 //! weekly 18:30 run stays at 18:30 local time across daylight-saving changes). Occurrences are
 //! created ahead of time by a background task, each federated as its own Event.
 
-use std::time::Duration;
-
 use chrono::TimeZone as _;
 use jiff::Timestamp;
 use kith_storage::EventSeries;
 use rrule::{RRuleSet, Tz};
-use tokio::sync::watch;
 
-use crate::{Context, FederationError, Result};
+use crate::{FederationError, Result};
 
 /// How far ahead occurrences are created.
 pub const HORIZON_MS: i64 = 56 * 86_400_000;
@@ -136,24 +133,6 @@ pub fn occurrences(
     let more = !set.after(before).all(1).dates.is_empty();
     Ok((starts, more))
 }
-
-/// Creates due occurrences of every open series now, then every `interval` until `shutdown`;
-/// with several processes sharing the database, one of them does it each time
-/// ([`crate::scheduled`]).
-pub async fn run(ctx: Context, interval: Duration, shutdown: watch::Receiver<bool>) {
-    crate::scheduled::run_once_per(ctx, JOB, interval, shutdown, |ctx| async move {
-        let created =
-            crate::actions::series::extend_all_series(&ctx, kith_storage::now_millis()).await?;
-        if created > 0 {
-            tracing::info!(created, "created occurrences of recurring events");
-        }
-        Ok(())
-    })
-    .await;
-}
-
-/// The recurring-event task's name among the jobs one process runs for all.
-pub const JOB: &str = "recurring-events";
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! the delivery queue's worker (`delivery`, `answers`), signed requests (`knock`, `fetch`), what each host runs (`software`) and the SMTP worker (`smtp`).
 //! Nothing here decides who may do what; that is `crate::actions`.
 
+pub mod addressing;
 pub mod announce;
 pub mod answers;
 pub mod change;
@@ -17,5 +18,6 @@ pub mod knock;
 pub mod plan;
 pub(crate) mod private_changes;
 pub mod private_copy;
+pub mod redistribute;
 pub mod smtp;
 pub mod software;

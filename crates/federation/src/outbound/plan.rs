@@ -135,7 +135,7 @@ impl Plan {
                 let mut value = serde_json::to_value(&form.activity).map_err(|e| {
                     FederationError::BadRequest(format!("serialising an activity: {e}"))
                 })?;
-                crate::outbound::private_copy::address_to_members(&mut value, &actor.id);
+                crate::outbound::addressing::address_to_members(&mut value, &actor.id);
                 value.to_string()
             } else {
                 serde_json::to_string(&form.activity).map_err(|e| {

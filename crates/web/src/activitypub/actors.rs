@@ -329,7 +329,7 @@ async fn get_object(
             && !matches!(object.kind, ObjectKind::Event | ObjectKind::Question)
         {
             let mut doc = kith_federation::actions::posts::object_document(&object)?;
-            kith_federation::outbound::private_copy::address_to_members(&mut doc, &group.id);
+            kith_federation::outbound::addressing::address_to_members(&mut doc, &group.id);
             return Ok(access::mark(group, activity_json(&doc)));
         }
         let response = object_response(&state, &object, &headers, &viewer, done).await?;
@@ -342,7 +342,7 @@ async fn get_object(
 }
 
 /// A private group's event or poll document, readdressed to the members as it was delivered
-/// (`private_copy::address_to_members`); any other answer as it is.
+/// (`addressing::address_to_members`); any other answer as it is.
 async fn to_members(response: Response, group_id: &str) -> Response {
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
@@ -350,7 +350,7 @@ async fn to_members(response: Response, group_id: &str) -> Response {
     };
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut doc) if parts.status.is_success() => {
-            kith_federation::outbound::private_copy::address_to_members(&mut doc, group_id);
+            kith_federation::outbound::addressing::address_to_members(&mut doc, group_id);
             let mut response = activity_json(&doc);
             for (name, value) in &parts.headers {
                 if name != axum::http::header::CONTENT_LENGTH {

@@ -75,3 +75,20 @@ pub fn group_name_of(name: &str) -> Option<&str> {
     name.strip_suffix(&format!(".{SUFFIX}"))
         .filter(|n| !n.is_empty() && !n.contains('.'))
 }
+
+/// A title for an item: its name, or the start of its text.
+pub(crate) fn title(item: &kith_storage::DigestItem) -> String {
+    if let Some(name) = item.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        return crate::untrusted::clean_name(name);
+    }
+    let text = item
+        .content
+        .as_deref()
+        .map(|html| crate::sanitize::text_prefix(html, 80).0)
+        .unwrap_or_default();
+    if text.is_empty() {
+        "A post".into()
+    } else {
+        text
+    }
+}

@@ -129,7 +129,7 @@ fn note(
                 format!(
                     "<a href=\"{}\">{}</a>",
                     escape_html(&item.id),
-                    escape_html(&crate::actions::mail::compose::title(item))
+                    escape_html(&super::title(item))
                 )
             })
             .collect();

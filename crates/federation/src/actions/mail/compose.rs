@@ -4,7 +4,7 @@
 //! does not leak working links.
 
 use jiff::Timestamp;
-use kith_storage::{DigestItem, NewMail, Tx, now_millis};
+use kith_storage::{NewMail, Tx, now_millis};
 
 use crate::secrets::{hash, secret_of};
 use crate::{Context, Result};
@@ -104,21 +104,4 @@ pub fn when(millis: i64) -> String {
     Timestamp::from_millisecond(millis)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
-}
-
-/// A title for an item: its name, or the start of its text.
-pub(crate) fn title(item: &DigestItem) -> String {
-    if let Some(name) = item.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        return crate::untrusted::clean_name(name);
-    }
-    let text = item
-        .content
-        .as_deref()
-        .map(|html| crate::sanitize::text_prefix(html, 80).0)
-        .unwrap_or_default();
-    if text.is_empty() {
-        "A post".into()
-    } else {
-        text
-    }
 }

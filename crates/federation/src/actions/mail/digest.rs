@@ -9,7 +9,8 @@ use std::time::Duration;
 use kith_storage::{DueDigest, now_millis};
 use tokio::sync::watch;
 
-use crate::actions::mail::compose::{self, title, when};
+use crate::actions::group_digest::title;
+use crate::actions::mail::compose::{self, when};
 use crate::actions::mail::notify::{Kind, Notice};
 use crate::outbound::change::Change;
 use crate::{Context, Result};

@@ -5,7 +5,6 @@ use kith_storage::{Actor, ObjectKind, StorageError};
 
 use super::Outcome;
 use super::update::published_in_local_group;
-use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result};
@@ -42,7 +41,15 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
     }
     let plan = match published_in_local_group(ctx, &stored).await? {
         Some(group) => Some(
-            announce::plan_change(ctx, &group, &stored, &activity.raw, true, Vec::new()).await?,
+            crate::outbound::redistribute::plan_change(
+                ctx,
+                &group,
+                &stored,
+                &activity.raw,
+                true,
+                Vec::new(),
+            )
+            .await?,
         ),
         None => None,
     };

@@ -3,96 +3,22 @@
 //! cancellations (docs/protocol.md, Following remote groups); and the answers to local people's
 //! `Join`s.
 
-use kith_storage::{Actor, NewObject, RsvpStatus, RsvpVia, StorageError, StoredEvent, now_millis};
+use kith_storage::{Actor, RsvpStatus, RsvpVia, StorageError, StoredEvent};
 use serde_json::Value;
 
 use super::Outcome;
 use crate::actions::posting;
-use crate::events::incoming::parse_event;
+use crate::actions::remote_events::{self, Kept};
 use crate::protocol::{Activity, host_of};
-use crate::{Context, FederationError, Result, outbound::fetch};
+use crate::{Context, FederationError, Result};
 
-/// Stores an event document from another server, or refreshes the stored copy. `group` is the
-/// followed actor that published or announced it (the event is listed under it).
+/// Keeps an event document from another server (`actions::remote_events`), listed under
+/// `group`, the followed actor that published or announced it.
 pub async fn import(ctx: &Context, doc: &Value, group: Option<&Actor>) -> Result<Outcome> {
-    let mut event = parse_event(doc, ctx.counters()).map_err(FederationError::BadRequest)?;
-    if host_of(&event.id) != host_of(&event.attributed_to) {
-        return Err(FederationError::Forbidden(format!(
-            "{} is attributed to an actor on another host",
-            event.id
-        )));
-    }
-    if host_of(&event.id).as_deref() == Some(ctx.urls().domain()) {
-        return Ok(Outcome::ignored(
-            "a local event comes from the database, not the network",
-        ));
-    }
-    let author = fetch::resolve_actor(ctx, &event.attributed_to, false).await?;
-    // The organiser is kept only when their actor can be stored (it is referenced by id).
-    if let Some(organizer) = event.fields.organizer_id.clone() {
-        let known =
-            organizer == author.id || fetch::resolve_actor(ctx, &organizer, false).await.is_ok();
-        if !known {
-            event.fields.organizer_id = None;
-        }
-    }
-    let group_id = group
-        .map(|g| g.id.clone())
-        .unwrap_or_else(|| author.id.clone());
-    match ctx.db.event(&event.id).await {
-        Ok(stored) => {
-            ctx.db
-                .update_event(
-                    &stored.object.id,
-                    &event.name,
-                    doc.get("summary")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default(),
-                    event.content.as_deref(),
-                    event.start,
-                    event.end,
-                    &doc.to_string(),
-                    &event.fields,
-                )
-                .await?;
-            tracing::info!(event = %event.id, status = %event.fields.status, "remote event updated");
-            return Ok(Outcome::Applied);
-        }
-        Err(StorageError::NotFound) => {}
-        Err(other) => return Err(other.into()),
-    }
-    let new = NewObject {
-        id: event.id.clone(),
-        kind: kith_storage::ObjectKind::Event,
-        local: false,
-        attributed_to: author.id.clone(),
-        group_id: Some(group_id),
-        in_reply_to: None,
-        thread_root: None,
-        visibility: event.visibility,
-        url: event.url.clone(),
-        name: Some(event.name.clone()),
-        summary: doc
-            .get("summary")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        content: event.content.clone(),
-        sensitive: false,
-        start_time: Some(event.start),
-        end_time: Some(event.end),
-        data: doc.to_string(),
-        published_at: event.published.unwrap_or_else(now_millis),
-        announce_id: None,
-        activity: None,
-        held_reason: None,
-    };
-    match ctx.db.insert_event(&new, &event.fields).await {
-        Ok(()) | Err(StorageError::Conflict { .. }) => {
-            tracing::info!(event = %event.id, "remote event kept");
-            Ok(Outcome::Applied)
-        }
-        Err(other) => Err(other.into()),
-    }
+    Ok(match remote_events::keep(ctx, doc, group).await? {
+        Kept::Stored => Outcome::Applied,
+        Kept::Local => Outcome::ignored("a local event comes from the database, not the network"),
+    })
 }
 
 /// `Create{Event}` from an actor a local actor follows (a Mobilizon group, a Gancio instance,

@@ -4,7 +4,6 @@ use kith_storage::{Actor, ObjectKind, StorageError};
 
 use super::{Outcome, remote_events};
 use crate::actions::posting;
-use crate::outbound::announce;
 use crate::outbound::change::Change;
 use crate::protocol::Activity;
 use crate::{Context, FederationError, Result, outbound::fetch};
@@ -43,7 +42,17 @@ pub async fn receive_update(ctx: &Context, activity: &Activity, sender: &Actor) 
             // What is sent reads the post as edited (a members-only group's copy).
             let edited = edit.applied_to(&stored);
             let raw = &activity.raw;
-            Some(announce::plan_change(ctx, &group, &edited, raw, false, Vec::new()).await?)
+            Some(
+                crate::outbound::redistribute::plan_change(
+                    ctx,
+                    &group,
+                    &edited,
+                    raw,
+                    false,
+                    Vec::new(),
+                )
+                .await?,
+            )
         }
         None => None,
     };
