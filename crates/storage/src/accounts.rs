@@ -35,14 +35,14 @@ pub struct Account {
     /// The PHC string of the password hash.
     pub password_hash: String,
     /// Whether the account administers the instance.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub is_admin: bool,
     /// When it was created.
     pub created_at: i64,
     /// When it was last seen active (a login or an action).
     pub last_active_at: Option<i64>,
     /// Whether it may log in (an application may wait for an administrator).
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub approved: bool,
     /// Why they want to join, as they wrote it when applying.
     pub application: Option<String>,
@@ -177,7 +177,7 @@ impl Database {
         .bind(false)
         .execute(&mut *self.write().await?)
         .await?;
-        self.hot.clear_actors();
+        self.lookups.clear_actors();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }

@@ -69,7 +69,7 @@ pub struct Actor {
     /// Its type.
     pub kind: ActorKind,
     /// Whether this instance hosts it.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub local: bool,
     /// `preferredUsername`.
     pub username: String,
@@ -96,7 +96,7 @@ pub struct Actor {
     /// The private key of a local actor.
     pub private_key_pem: Option<String>,
     /// `manuallyApprovesFollowers`.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub manually_approves_followers: bool,
     /// The remote document as received.
     pub data: Option<String>,
@@ -139,7 +139,7 @@ impl Database {
         let mut tx = self.begin_write().await?;
         let stored = insert_actor_in(&mut tx, actor).await?;
         tx.commit().await?;
-        self.hot.forget_actor(&stored.id);
+        self.lookups.forget_actor(&stored.id);
         Ok(stored)
     }
 
@@ -157,7 +157,7 @@ impl Database {
     /// Changes whether a local actor approves its followers (a group's join policy changed).
     pub async fn set_manually_approves(&self, id: &str, approves: bool) -> Result<()> {
         set_manually_approves_in(&mut *self.write().await?, id, approves).await?;
-        self.hot.forget_actor(id);
+        self.lookups.forget_actor(id);
         Ok(())
     }
 
@@ -176,7 +176,7 @@ impl Database {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
-        self.hot.forget_actor(id);
+        self.lookups.forget_actor(id);
         self.actor(id).await
     }
 

@@ -40,7 +40,7 @@ impl Database {
             // Not a local group: nothing keeps a version, so nothing is kept.
             return self.read_member_inboxes(group_id).await;
         };
-        let audiences = &self.hot.audiences.0;
+        let audiences = &self.lookups.audiences.0;
         if let Ok(held) = audiences.lock()
             && let Some((at, inboxes)) = held.get(group_id)
             && *at == version

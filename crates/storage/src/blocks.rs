@@ -1,7 +1,7 @@
 //! Who is kept out: people banned from a group, servers blocked or silenced by the instance, and
 //! single remote actors blocked instance-wide. These checks read the database, so a block made
 //! by the CLI in another process applies at once to them; the inbox's checks on every request
-//! use a copy in memory that sees it within [`crate::BLOCKS_TTL`] (`hot.rs`).
+//! use a copy in memory that sees it within [`crate::BLOCKS_TTL`] (`lookup_cache.rs`).
 //!
 //! A server's block covers the names under it and, when it names no port, every port
 //! (`domains.rs`); where several blocks cover a host, the strongest applies.
@@ -159,7 +159,7 @@ impl Database {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        self.hot.clear_blocks();
+        self.lookups.clear_blocks();
         Ok(ended)
     }
 
@@ -169,7 +169,7 @@ impl Database {
             .bind(domain)
             .execute(&mut *self.write().await?)
             .await?;
-        self.hot.clear_blocks();
+        self.lookups.clear_blocks();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
@@ -220,7 +220,7 @@ impl Database {
             .await?
             .rows_affected();
         tx.commit().await?;
-        self.hot.clear_blocks();
+        self.lookups.clear_blocks();
         Ok(ended)
     }
 
@@ -230,7 +230,7 @@ impl Database {
             .bind(actor_id)
             .execute(&mut *self.write().await?)
             .await?;
-        self.hot.clear_blocks();
+        self.lookups.clear_blocks();
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }

@@ -47,10 +47,10 @@ pub struct Database {
     /// (WAL). On PostgreSQL the same pool as reads.
     pub(crate) writer: AnyPool,
     backend: Backend,
-    /// In-memory copies of the inbox's per-request look-ups (`hot.rs`).
-    pub(crate) hot: std::sync::Arc<crate::hot::Hot>,
-    /// The order in which writes go: requests' before background work's (`gate.rs`).
-    pub(crate) gate: std::sync::Arc<crate::gate::Gate>,
+    /// In-memory copies of the inbox's per-request look-ups (`lookup_cache.rs`).
+    pub(crate) lookups: std::sync::Arc<crate::lookup_cache::LookupCache>,
+    /// The order in which writes go: requests' before background work's (`write_order.rs`).
+    pub(crate) write_order: std::sync::Arc<crate::write_order::WriteOrder>,
     /// This handle does background work: its writes let requests' writes go first.
     pub(crate) background: bool,
     /// This process in the registry, once it serves (`processes.rs`): the id claims carry.
@@ -99,8 +99,10 @@ impl Database {
             pool,
             writer,
             backend,
-            hot: Default::default(),
-            gate: std::sync::Arc::new(crate::gate::Gate::new(backend == Backend::Postgres)),
+            lookups: Default::default(),
+            write_order: std::sync::Arc::new(crate::write_order::WriteOrder::new(
+                backend == Backend::Postgres,
+            )),
             background: false,
             registration: Default::default(),
         };
@@ -114,7 +116,7 @@ impl Database {
     /// when first used: a connection belongs to the runtime that opened it, and a request
     /// waiting on a connection another runtime drives would wait for that runtime's turn.
     /// SQLite connections have threads of their own and are shared, so there stays one writer.
-    /// The in-memory copies (`hot.rs`) and the write gate (`gate.rs`) are shared either way, so
+    /// The in-memory copies (`lookup_cache.rs`) and the write gate (`write_order.rs`) are shared either way, so
     /// a write through one handle clears the copies for both.
     pub fn for_other_runtime(&self, max_connections: u32) -> Database {
         self.other_pools(max_connections, Commits::Durable)
@@ -138,7 +140,7 @@ impl Database {
         }
     }
 
-    /// This handle for background work: its writes let requests' writes go first (`gate.rs`).
+    /// This handle for background work: its writes let requests' writes go first (`write_order.rs`).
     pub fn for_background_work(self) -> Database {
         Database {
             background: true,

@@ -11,7 +11,7 @@
 //! A block or silence of a name covers that name and every name under it (`evil.example`
 //! covers `a.evil.example`); without a port it covers every port, with one only that port. An
 //! IP address covers only itself. These functions are the one place that says so: the federation
-//! layer spells hosts with [`host_of`], the stored blocks and their in-memory copy (`hot.rs`) are
+//! layer spells hosts with [`host_of`], the stored blocks and their in-memory copy (`lookup_cache.rs`) are
 //! matched with [`covering_names`], and ending a block's memberships and deliveries in SQL uses
 //! the same rule.
 

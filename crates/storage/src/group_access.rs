@@ -32,7 +32,7 @@ impl Database {
         .bind(group_id)
         .execute(&mut *self.write().await?)
         .await?;
-        self.hot.forget_actor(group_id);
+        self.lookups.forget_actor(group_id);
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }

@@ -2,7 +2,7 @@
 //! days) and skipped until they are heard from again, and which HTTP signature scheme each is
 //! sent (draft-cavage unless it asked for RFC 9421 by refusing draft-cavage).
 
-use crate::{Database, Result, flag::Flag};
+use crate::{Database, Result, bool_column::BoolColumn};
 
 impl Database {
     /// Notes that a host answered (a delivery succeeded, or it sent us an activity): it is no
@@ -56,7 +56,7 @@ impl Database {
 
     /// Whether a host is marked dead.
     pub async fn host_is_dead(&self, host: &str) -> Result<bool> {
-        let dead: Option<Flag> =
+        let dead: Option<BoolColumn> =
             sqlx::query_scalar("SELECT dead FROM delivery_hosts WHERE host = $1")
                 .bind(host)
                 .fetch_optional(&self.pool)

@@ -62,11 +62,11 @@ impl Database {
             .await?;
         }
         tx.commit().await?;
-        self.hot.forget_actor(&actor.id);
+        self.lookups.forget_actor(&actor.id);
         // Read back after the forget, so that a change made meanwhile is what is kept.
         let stored = self.actor(&actor.id).await?;
         if !stored.local {
-            self.hot
+            self.lookups
                 .keep_stored_actor(format!("key {}", stored.key_id), &stored);
         }
         Ok(stored)

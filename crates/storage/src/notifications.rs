@@ -82,9 +82,9 @@ impl Default for NotificationSettings {
 
 #[derive(FromRow)]
 struct SettingsRow {
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     email_each: bool,
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     rsvp_alerts: bool,
     digest: Digest,
 }
@@ -135,8 +135,8 @@ struct RecipientRow {
     username: String,
     email: Option<String>,
     email_verified_at: Option<i64>,
-    email_each: Option<crate::flag::Flag>,
-    rsvp_alerts: Option<crate::flag::Flag>,
+    email_each: Option<crate::bool_column::BoolColumn>,
+    rsvp_alerts: Option<crate::bool_column::BoolColumn>,
     digest: Option<Digest>,
 }
 

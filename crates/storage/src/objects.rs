@@ -122,7 +122,7 @@ pub struct StoredObject {
     /// The ActivityStreams type.
     pub kind: ObjectKind,
     /// Whether it was published here.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub local: bool,
     /// The author's actor id.
     pub attributed_to: String,
@@ -143,7 +143,7 @@ pub struct StoredObject {
     /// `content`.
     pub content: Option<String>,
     /// `sensitive`.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub sensitive: bool,
     /// An event's start.
     pub start_time: Option<i64>,

@@ -39,7 +39,7 @@ pub struct Report {
     /// Who resolved it.
     pub resolved_by: Option<String>,
     /// Whether it was forwarded to the reported actor's server.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub forwarded: bool,
     /// When it came in.
     pub created_at: i64,

@@ -25,7 +25,7 @@ pub struct EventSeries {
     /// The occurrence template as JSON.
     pub template: String,
     /// No occurrence is left to create.
-    #[sqlx(try_from = "crate::flag::Flag")]
+    #[sqlx(try_from = "crate::bool_column::BoolColumn")]
     pub ended: bool,
     /// When it was set up.
     pub created_at: i64,

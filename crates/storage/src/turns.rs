@@ -65,7 +65,7 @@ impl Database {
                 Ok(taken.map(|_| Turn { held: None }))
             }
             Backend::Postgres => {
-                // Straight from the pool, not through the write gate: the transaction stays
+                // Straight from the pool, not through the write write_order: the transaction stays
                 // open while the job runs, and holds nothing that requests wait on.
                 let mut tx = self.writer.begin().await?;
                 let locked: bool =

@@ -1,4 +1,4 @@
-//! The write connection, taken through the gate (`gate.rs`): on SQLite the one connection
+//! The write connection, taken through the gate (`write_order.rs`): on SQLite the one connection
 //! that writes, handed to requests before background work; on PostgreSQL a pooled connection,
 //! which background work takes when busy requests leave it a turn.
 //!
@@ -19,7 +19,7 @@ use std::sync::Arc;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::gate::Pass;
+use crate::write_order::Pass;
 use crate::{Database, Result};
 
 /// The write connection, for one statement.
@@ -76,8 +76,8 @@ impl DerefMut for WriteTx {
 #[derive(Debug)]
 pub struct Tx {
     tx: WriteTx,
-    /// The in-memory copies (`hot.rs`), and the actors to forget there once committed.
-    hot: Arc<crate::hot::Hot>,
+    /// The in-memory copies (`lookup_cache.rs`), and the actors to forget there once committed.
+    lookups: Arc<crate::lookup_cache::LookupCache>,
     changed_actors: Vec<String>,
 }
 
@@ -87,7 +87,7 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         for id in &self.changed_actors {
-            self.hot.forget_actor(id);
+            self.lookups.forget_actor(id);
         }
         Ok(())
     }
@@ -115,7 +115,7 @@ impl Database {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(Tx {
             tx: self.begin_write().await?,
-            hot: self.hot.clone(),
+            lookups: self.lookups.clone(),
             changed_actors: Vec::new(),
         })
     }

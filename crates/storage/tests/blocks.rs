@@ -1,6 +1,6 @@
 //! Server blocks cover the names under the blocked one and, when the block names no port, every
 //! port (`domains.rs`): for the memberships and deliveries a block ends, for the severity read
-//! from the database, and for the inbox's copy in memory (`hot.rs`) — on SQLite and (when
+//! from the database, and for the inbox's copy in memory (`lookup_cache.rs`) — on SQLite and (when
 //! configured) PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]

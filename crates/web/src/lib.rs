@@ -4,11 +4,6 @@
 mod access;
 mod activitypub;
 mod api;
-mod api_accounts;
-mod api_events;
-mod api_groups;
-mod api_pictures;
-mod api_safety;
 mod atom;
 pub mod auth;
 mod cache;
@@ -43,11 +38,11 @@ pub fn router(state: AppState) -> Router {
         .merge(webfinger::router())
         .merge(activitypub::router())
         .merge(api::router())
-        .merge(api_events::router())
-        .merge(api_accounts::router())
-        .merge(api_groups::router())
-        .merge(api_pictures::router())
-        .merge(api_safety::router())
+        .merge(api::events::router())
+        .merge(api::accounts::router())
+        .merge(api::groups::router())
+        .merge(api::pictures::router())
+        .merge(api::safety::router())
         .merge(events::router())
         .merge(pages::router())
         .merge(atom::router())

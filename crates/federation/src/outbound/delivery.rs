@@ -301,7 +301,7 @@ async fn defer(
 /// what is queued for the server, but not what a worker already holds in memory (claimed, or
 /// waiting for the host's turn) in this process or another; those are dropped here: at once
 /// for a block made through this process, within `BLOCKS_TTL` for one made through another
-/// (kith-storage `hot.rs`).
+/// (kith-storage `lookup_cache.rs`).
 async fn send_unless_blocked(
     ctx: &Context,
     bodies: &Bodies,

@@ -129,7 +129,7 @@ pub async fn post_with_header(
 
 /// Waits for the delivery signer's turn beside busy requests. Signing is most of a delivery's
 /// CPU: while the inbox is busy it waits in the write gate's line for background work (at once
-/// when no request is busy, else one piece per slot; kith-storage `gate.rs`), or the inbox's
+/// when no request is busy, else one piece per slot; kith-storage `write_order.rs`), or the inbox's
 /// requests and the database would wait on it instead (docs/performance.md).
 async fn yield_to_requests(ctx: &Context) {
     ctx.db.requests_first().background_turn().await;

@@ -34,7 +34,7 @@ const MAX_ACTORS: usize = 50_000;
 
 /// The copies, shared by every clone of one [`Database`].
 #[derive(Debug, Default)]
-pub(crate) struct Hot {
+pub(crate) struct LookupCache {
     /// Actors by what they were looked up by (`key ID`, `local NAME`).
     actors: Mutex<HashMap<String, (Instant, Actor)>>,
     actors_generation: AtomicU64,
@@ -68,7 +68,7 @@ impl Blocks {
     }
 }
 
-impl Hot {
+impl LookupCache {
     /// Forgets one actor (it was stored or changed), under whatever it was looked up by. Every
     /// actor was forgotten when any one changed, so that in a busy inbox each new or updated
     /// remote profile sent the next request of every sender to the database.
@@ -151,7 +151,7 @@ impl Database {
         key: String,
         load: impl Future<Output = Result<Actor>>,
     ) -> Result<Actor> {
-        let hot = &self.hot;
+        let hot = &self.lookups;
         if let Ok(actors) = hot.actors.lock()
             && let Some((at, actor)) = actors.get(&key)
             && at.elapsed() < KEYS_TTL
@@ -192,7 +192,7 @@ impl Database {
     }
 
     async fn blocks_copy(&self) -> Result<Arc<Blocks>> {
-        let hot = &self.hot;
+        let hot = &self.lookups;
         if let Some(blocks) = hot.fresh_blocks() {
             return Ok(blocks);
         }

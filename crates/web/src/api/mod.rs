@@ -1,6 +1,12 @@
 //! The JSON API (`/api/v1`) for membership and administration, authenticated with a bearer
 //! token (`kith token create`) or a browser session (see `auth`).
 
+pub(crate) mod accounts;
+pub(crate) mod events;
+pub(crate) mod groups;
+pub(crate) mod pictures;
+pub(crate) mod safety;
+
 use axum::{
     Json, Router,
     extract::{Path, State},

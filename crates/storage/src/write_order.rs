@@ -1,4 +1,4 @@
-//! The write gate: requests before background work — who writes next, and when a piece of
+//! The write write_order: requests before background work — who writes next, and when a piece of
 //! background work may go on.
 //!
 //! **The rule.** Requests (an inbox's batched write, a `Follow` answered at once, a form sent)
@@ -48,7 +48,7 @@ pub(crate) const BACKGROUND_SLOT: Duration = Duration::from_millis(10);
 
 /// The order of writes (SQLite's one connection) and of background work.
 #[derive(Debug, Default)]
-pub(crate) struct Gate {
+pub(crate) struct WriteOrder {
     /// PostgreSQL: writes do not exclude each other; background ones only yield to requests.
     shared: bool,
     state: Mutex<GateState>,
@@ -135,13 +135,13 @@ impl GateState {
 
 /// Takes a waiter out of the line if its wait ends early (the work was cancelled).
 struct InLine<'a> {
-    gate: &'a Gate,
+    write_order: &'a WriteOrder,
     waiter: Arc<Waiter>,
 }
 
 impl Drop for InLine<'_> {
     fn drop(&mut self) {
-        self.gate.lock().leave(&self.waiter);
+        self.write_order.lock().leave(&self.waiter);
     }
 }
 
@@ -149,9 +149,9 @@ impl Drop for InLine<'_> {
 #[derive(Debug)]
 pub(crate) enum Pass {
     /// The one connection is held (SQLite).
-    Held(Arc<Gate>),
+    Held(Arc<WriteOrder>),
     /// A request is busy.
-    Counted(Arc<Gate>),
+    Counted(Arc<WriteOrder>),
 }
 
 impl Drop for Pass {
@@ -184,7 +184,7 @@ pub struct RequestBusy {
 /// beside busy requests (see the module's docs). Cheap to clone; shared by every handle of
 /// one database.
 #[derive(Clone, Debug)]
-pub struct RequestsFirst(Arc<Gate>);
+pub struct RequestsFirst(Arc<WriteOrder>);
 
 impl RequestsFirst {
     /// Waits for a piece of background work's turn: at once when no request is busy, else in
@@ -194,12 +194,12 @@ impl RequestsFirst {
     }
 }
 
-impl Gate {
+impl WriteOrder {
     /// A gate for SQLite's one write connection (`shared` false) or PostgreSQL (`shared`).
-    pub(crate) fn new(shared: bool) -> Gate {
-        Gate {
+    pub(crate) fn new(shared: bool) -> WriteOrder {
+        WriteOrder {
             shared,
-            ..Gate::default()
+            ..WriteOrder::default()
         }
     }
 
@@ -264,7 +264,10 @@ impl Gate {
             state.line.push_back(waiter.clone());
             waiter
         };
-        let in_line = InLine { gate: self, waiter };
+        let in_line = InLine {
+            write_order: self,
+            waiter,
+        };
         loop {
             // A wake-up between the look and the wait is kept (`notify_one` leaves a permit).
             let wait = match self.lock().turn(&in_line.waiter) {
@@ -288,21 +291,21 @@ impl Database {
     /// it. The inbox holds one for each request it handles.
     pub fn request_busy(&self) -> RequestBusy {
         RequestBusy {
-            _pass: self.gate.count_request(),
+            _pass: self.write_order.count_request(),
         }
     }
 
     /// The gate's line for background work that is not a write (the delivery signer's).
     pub fn requests_first(&self) -> RequestsFirst {
-        RequestsFirst(self.gate.clone())
+        RequestsFirst(self.write_order.clone())
     }
 
     /// Waits for a write's turn; held until the write ends.
     pub(crate) async fn pass(&self) -> Option<Pass> {
-        self.gate.enter(self.background).await
+        self.write_order.enter(self.background).await
     }
 }
 
 #[cfg(test)]
-#[path = "gate_tests.rs"]
+#[path = "write_order_tests.rs"]
 mod tests;

@@ -5,7 +5,7 @@ use super::*;
 /// A background write waiting when a request's write arrives goes after it.
 #[tokio::test]
 async fn requests_write_before_background_work() {
-    let gate = Arc::new(Gate::default());
+    let gate = Arc::new(WriteOrder::default());
     let held = gate.enter(false).await;
     let order = Arc::new(Mutex::new(Vec::new()));
     let (g, o) = (gate.clone(), order.clone());
@@ -29,7 +29,7 @@ async fn requests_write_before_background_work() {
 /// Background work waits for requests, but not forever.
 #[tokio::test]
 async fn background_work_goes_in_its_turn_after_a_while() {
-    let gate = Arc::new(Gate::default());
+    let gate = Arc::new(WriteOrder::default());
     let held = gate.enter(false).await;
     // A request waits, and keeps waiting (it holds its place as long as this test wants).
     gate.lock().requests += 1;
@@ -44,7 +44,7 @@ async fn background_work_goes_in_its_turn_after_a_while() {
 /// A request that gives up waiting does not keep background work waiting.
 #[tokio::test]
 async fn a_request_gone_away_stops_counting() {
-    let gate = Arc::new(Gate::default());
+    let gate = Arc::new(WriteOrder::default());
     let held = gate.enter(false).await;
     let g = gate.clone();
     let gone = tokio::time::timeout(Duration::from_millis(20), async move {
@@ -61,7 +61,7 @@ async fn a_request_gone_away_stops_counting() {
 /// PostgreSQL: requests' writes go together.
 #[tokio::test]
 async fn shared_gate_lets_requests_in_together() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     let first = gate.enter(false).await;
     let second = tokio::time::timeout(Duration::from_secs(5), gate.enter(false)).await;
     assert!(
@@ -73,7 +73,7 @@ async fn shared_gate_lets_requests_in_together() {
 }
 
 /// `n` pieces of background work one after the other; how long they took.
-async fn background_pieces(gate: &Gate, n: u32) -> Duration {
+async fn background_pieces(gate: &WriteOrder, n: u32) -> Duration {
     let started = Instant::now();
     for _ in 0..n {
         gate.background_turn().await;
@@ -85,7 +85,7 @@ async fn background_pieces(gate: &Gate, n: u32) -> Duration {
 /// freely again once it is done.
 #[tokio::test]
 async fn background_work_yields_to_busy_requests_without_stopping() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     let n = 20;
     let spaced = BACKGROUND_SLOT * (n - 1);
     assert!(background_pieces(&gate, n).await < spaced, "nobody busy");
@@ -106,7 +106,7 @@ async fn background_work_yields_to_busy_requests_without_stopping() {
 /// A piece of background work waiting for its slot goes once the busy request is done.
 #[tokio::test]
 async fn background_work_goes_when_requests_are_done() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     gate.background_turn().await;
     let busy = gate.count_request();
     let g = gate.clone();
@@ -120,7 +120,7 @@ async fn background_work_goes_when_requests_are_done() {
 /// while.
 #[tokio::test]
 async fn a_busy_request_holds_sqlite_background_writes_back() {
-    let gate = Arc::new(Gate::default());
+    let gate = Arc::new(WriteOrder::default());
     let _busy = gate.count_request();
     let started = Instant::now();
     let pass = tokio::time::timeout(MAX_DEFER * 3, gate.enter(true)).await;
@@ -131,7 +131,7 @@ async fn a_busy_request_holds_sqlite_background_writes_back() {
 /// Spawns `n` pieces of background work, one after the other (so they are in line in that
 /// order); each records its number and when it went.
 async fn spawn_pieces(
-    gate: &Arc<Gate>,
+    gate: &Arc<WriteOrder>,
     n: usize,
 ) -> (
     Arc<Mutex<Vec<(usize, Instant)>>>,
@@ -154,7 +154,7 @@ async fn spawn_pieces(
 /// they have waited: many pieces waiting do not make the background go faster.
 #[tokio::test(start_paused = true)]
 async fn waiting_pieces_go_one_per_slot_in_order() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     let _busy = gate.count_request();
     let started = Instant::now();
     let n = 150;
@@ -189,7 +189,7 @@ async fn waiting_pieces_go_one_per_slot_in_order() {
 /// and requests have been quiet a while, every waiting piece goes.
 #[tokio::test(start_paused = true)]
 async fn the_line_goes_when_the_last_request_is_done() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     let first = gate.count_request();
     let second = gate.count_request();
     gate.background_turn().await;
@@ -214,7 +214,7 @@ async fn the_line_goes_when_the_last_request_is_done() {
 /// takes its place at the head.
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_piece_leaves_the_line() {
-    let gate = Arc::new(Gate::new(true));
+    let gate = Arc::new(WriteOrder::new(true));
     let _busy = gate.count_request();
     gate.background_turn().await;
     let (went, mut tasks) = spawn_pieces(&gate, 2).await;

@@ -1,4 +1,4 @@
-//! The in-memory copy of actors the inbox reads on every request (`hot.rs`): what it keeps,
+//! The in-memory copy of actors the inbox reads on every request (`lookup_cache.rs`): what it keeps,
 //! and that storing one actor forgets that actor only — on SQLite and (when configured)
 //! PostgreSQL. A second handle on the same database plays another process, whose writes the
 //! copy does not see until it ages out.
