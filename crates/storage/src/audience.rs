@@ -1,9 +1,9 @@
 //! The inboxes a group's posts go to, kept in memory while the group's members stay the same.
 //!
 //! Every post into a group is announced to each of its remote members' inboxes. Listing them is
-//! a join of the group's memberships with their actors: 10 ms on PostgreSQL for 1,000 members
-//! (a scan of the actors table), 22 ms for 10,000, for every post — the largest share of the
-//! database's work while a burst of posts was applied (docs/performance.md, fourth round).
+//! a join of the group's memberships with their actors, which grows with the group and was the
+//! largest share of the database's work while a burst of posts was applied (the measurements are
+//! in docs/performance.md, fourth round).
 //!
 //! Migration 0007 gives each local group a `member_version` that triggers raise whenever its
 //! audience could change (a membership added, removed, or changed in state or role; a member's

@@ -7,6 +7,6 @@
 pub mod activities;
 pub mod authorised_fetch;
 pub mod inbox;
-pub mod key_lookup;
+pub(crate) mod key_lookup;
 pub mod queue;
 pub mod webfinger;

@@ -94,17 +94,9 @@ async fn remember(ctx: &Context, host: &str, scheme: Scheme) {
 }
 
 /// POSTs an ActivityPub `body` to `url` signed by `key`, knocking twice if refused (see the
-/// module). Signing runs on the signing threads, after busy requests had their turn.
-pub async fn post(
-    ctx: &Context,
-    key: Arc<SigningKey>,
-    url: &Url,
-    body: Arc<str>,
-) -> Result<reqwest::Response> {
-    post_with_header(ctx, key, url, body, None).await
-}
-
-/// [`post`] with one more header, sent and signed (FEP-8fcf `Collection-Synchronization`).
+/// module), with `extra`, one more header sent and signed (FEP-8fcf
+/// `Collection-Synchronization`). Signing runs on the signing threads, after busy requests had
+/// their turn.
 pub async fn post_with_header(
     ctx: &Context,
     key: Arc<SigningKey>,

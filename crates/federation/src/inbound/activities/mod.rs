@@ -6,11 +6,11 @@ mod create;
 mod delete;
 mod event_messages;
 mod flag;
-pub mod follow;
+pub(crate) mod follow;
 mod followed;
 mod poll;
 mod private_posts;
-pub mod remote_events;
+pub(crate) mod remote_events;
 mod rsvp;
 mod update;
 
