@@ -11,7 +11,7 @@ use crate::actions::event_documents::{
     group_activity, live_event_document, live_event_document_showing,
 };
 use crate::actions::event_forms::{change_forms, deletion_forms, organiser_person};
-pub use crate::actions::event_lookup::organised_event;
+use crate::actions::event_lookup::organised_event;
 use crate::events::CheckedEvent;
 use crate::events::patch::{EventPatch, draft_of, patched};
 use crate::outbound::change::Change;

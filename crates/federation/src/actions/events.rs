@@ -18,8 +18,9 @@ use crate::{Context, FederationError, Result};
 pub use crate::actions::event_documents::{
     live_event_document, live_event_document_showing, live_question_document,
 };
-pub use crate::actions::event_edits::{cancel_event, delete_event, organised_event, update_event};
+pub use crate::actions::event_edits::{cancel_event, delete_event, update_event};
 pub use crate::actions::event_forms::event_document_for;
+pub use crate::actions::event_lookup::organised_event;
 pub use crate::events::patch::EventPatch;
 
 /// The organiser an action is done as: the account, or for the operator the group's owner.

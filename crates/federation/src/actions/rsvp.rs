@@ -296,8 +296,8 @@ pub async fn answers_for_organiser(
     }
 }
 
-/// Every answer with the person who gave it, going first and refused last: one query per
-/// status and one for all the people, however many answered.
+/// Every answer with the person who gave it (one answer per person and event), going first and
+/// refused last: one query per status and one for all the people, however many answered.
 async fn answers_with_people(ctx: &Context, event: &StoredEvent) -> Result<Vec<(Actor, Rsvp)>> {
     let mut rsvps = Vec::new();
     for status in [
@@ -311,7 +311,7 @@ async fn answers_with_people(ctx: &Context, event: &StoredEvent) -> Result<Vec<(
         rsvps.extend(ctx.db.rsvps_with_status(&event.object.id, status).await?);
     }
     let ids: Vec<&str> = rsvps.iter().map(|r| r.actor_id.as_str()).collect();
-    let people: HashMap<String, Actor> = ctx
+    let mut people: HashMap<String, Actor> = ctx
         .db
         .actors_by_ids(&ids)
         .await?
@@ -320,6 +320,6 @@ async fn answers_with_people(ctx: &Context, event: &StoredEvent) -> Result<Vec<(
         .collect();
     Ok(rsvps
         .into_iter()
-        .filter_map(|r| Some((people.get(&r.actor_id)?.clone(), r)))
+        .filter_map(|r| Some((people.remove(&r.actor_id)?, r)))
         .collect())
 }

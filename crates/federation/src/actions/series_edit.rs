@@ -7,7 +7,8 @@
 use kith_storage::StoredEvent;
 
 use crate::actions::acting::By;
-use crate::actions::event_edits::{edited, organised_event, update_event, write_and_announce_in};
+use crate::actions::event_edits::{edited, update_event, write_and_announce_in};
+use crate::actions::event_lookup::organised_event;
 use crate::events::patch::{EventPatch, patched};
 use crate::events::{CheckedEvent, EventDraft, local_rfc3339};
 use crate::outbound::change::Change;

@@ -117,6 +117,21 @@ struct EventFormPage {
 }
 
 impl EventFormPage {
+    /// The form announcing a new event in `group`.
+    fn announcing(state: &AppState, viewer: &Viewer, group: &Actor) -> Self {
+        let action = format!("{}/events", group.id);
+        EventFormPage::new(state, viewer, group, "Announce an event", action)
+    }
+
+    /// The form editing `event` of `group`.
+    fn editing(state: &AppState, viewer: &Viewer, group: &Actor, event: &StoredEvent) -> Self {
+        let action = format!("{}/edit", event.object.id);
+        let mut page = EventFormPage::new(state, viewer, group, "Edit the event", action);
+        page.editing = true;
+        page.in_series = event.fields.series_id.is_some();
+        page
+    }
+
     fn new(state: &AppState, viewer: &Viewer, group: &Actor, title: &str, action: String) -> Self {
         EventFormPage {
             layout: Layout::new(state, viewer, title),
@@ -289,8 +304,7 @@ async fn new_event_page(
     let group = membership::moderated_group(&state.ctx, &name, By::Account(account))
         .await
         .or_page(&state, &viewer)?;
-    let action = format!("{}/events", group.id);
-    let mut page = EventFormPage::new(&state, &viewer, &group, "Announce an event", action);
+    let mut page = EventFormPage::announcing(&state, &viewer, &group);
     page.fresh = true;
     page.v.timezone = "UTC".into();
     page.respond(&viewer).or_page(&state, &viewer)
@@ -317,8 +331,7 @@ async fn create_event(
             Err(e) => problems.general = Some(refusal(e).or_page(&state, &viewer)?),
         }
     }
-    let action = format!("{}/events", group.id);
-    let mut page = EventFormPage::new(&state, &viewer, &group, "Announce an event", action);
+    let mut page = EventFormPage::announcing(&state, &viewer, &group);
     page.v = form;
     page.problems = problems;
     page.respond(&viewer).or_page(&state, &viewer)
@@ -336,15 +349,7 @@ async fn edit_event_page(
     if event.object.deleted_at.is_some() {
         return Err(PageError::new(&state, &viewer, ApiError::NotFound));
     }
-    let mut page = EventFormPage::new(
-        &state,
-        &viewer,
-        &group,
-        "Edit the event",
-        format!("{}/edit", event.object.id),
-    );
-    page.editing = true;
-    page.in_series = event.fields.series_id.is_some();
+    let mut page = EventFormPage::editing(&state, &viewer, &group, &event);
     page.v = EventForm::of(&event);
     page.respond(&viewer).or_page(&state, &viewer)
 }
@@ -374,15 +379,7 @@ async fn update_event(
             Err(e) => problems.general = Some(refusal(e).or_page(&state, &viewer)?),
         }
     }
-    let mut page = EventFormPage::new(
-        &state,
-        &viewer,
-        &group,
-        "Edit the event",
-        format!("{}/edit", event.object.id),
-    );
-    page.editing = true;
-    page.in_series = event.fields.series_id.is_some();
+    let mut page = EventFormPage::editing(&state, &viewer, &group, &event);
     page.v = form;
     page.problems = problems;
     page.respond(&viewer).or_page(&state, &viewer)
