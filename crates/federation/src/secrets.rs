@@ -26,3 +26,18 @@ pub fn hash(token: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// `chars` random characters of `a-z` and `2-7` (5 bits each): a secret that can be part of a
+/// fediverse name, which servers compare without regard to case.
+pub fn name_secret(chars: usize) -> Result<String> {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut buf = [0u8; 64];
+    let bytes = &mut buf[..chars.min(64)];
+    SystemRandom::new()
+        .fill(bytes)
+        .map_err(|_| FederationError::Key("no randomness".into()))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(b & 31)] as char)
+        .collect())
+}

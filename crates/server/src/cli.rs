@@ -167,6 +167,18 @@ pub enum GroupCommand {
     /// Change who moderates a group.
     #[command(subcommand)]
     Moderator(ModeratorCommand),
+    /// Make an invitation link: whoever opens it joins without waiting for approval (the only
+    /// way into a hidden group).
+    Invite {
+        /// The group's name.
+        group: String,
+        /// How many people may use it.
+        #[arg(long, default_value_t = 1)]
+        uses: i64,
+        /// For how many days it stays open.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+    },
 }
 
 /// A group and one of its members.

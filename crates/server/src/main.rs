@@ -71,6 +71,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(GroupCommand::Moderator(command)) => {
             safety::moderator(&config, command).await
         }
+        Command::Group(GroupCommand::Invite { group, uses, days }) => {
+            members::invite(&config, &group, uses, days).await
+        }
         Command::Post(command) => safety::post(&config, command).await,
         Command::Domain(command) => safety::domain(&config, command).await,
         Command::Person(command) => safety::person(&config, command).await,

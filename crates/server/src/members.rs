@@ -2,7 +2,7 @@
 //! queued in the database; the running server's delivery worker sends it within a second.
 
 use kith_federation::actions::By;
-use kith_federation::actions::{membership, tokens};
+use kith_federation::actions::{invitations, membership, tokens};
 
 use crate::{admin::open_context, cli::MemberArgs, config::Config};
 
@@ -52,6 +52,18 @@ pub async fn follow(config: &Config, group: &str, handle: &str) -> anyhow::Resul
     let ctx = open_context(config).await?;
     let remote = membership::follow_group(&ctx, group, handle).await?;
     println!("{group} asked to follow {} ({})", handle, remote.id);
+    Ok(())
+}
+
+/// `kith group invite GROUP [--uses N] [--days D]`: prints the link, shown once.
+pub async fn invite(config: &Config, group: &str, uses: i64, days: i64) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let made = invitations::create_link(&ctx, group, uses, days, By::Operator).await?;
+    println!("{}", made.url);
+    eprintln!(
+        "anyone with this link may join {group} without approval ({uses} people, {days} days); \
+         it is shown once"
+    );
     Ok(())
 }
 

@@ -58,6 +58,7 @@ mod groups;
 mod hosts;
 mod inbound;
 mod inbound_writer;
+mod invitations;
 mod keys;
 mod lookup_cache;
 mod mail;
@@ -103,6 +104,7 @@ pub use groups::{
 };
 pub use inbound::{Inbound, NewInbound};
 pub use inbound_writer::InboundWriter;
+pub use invitations::Invitation;
 pub use keys::{ActorKey, NewKey};
 pub use lookup_cache::{BLOCKS_TTL, KEYS_TTL};
 pub use mail::{NewMail, QueuedMail};

@@ -42,11 +42,7 @@ pub async fn may_read(state: &AppState, group: &Actor, asker: Asker<'_>) -> Resu
     {
         return Ok(true);
     }
-    let path = asker
-        .uri
-        .path_and_query()
-        .map_or_else(|| asker.uri.path().to_owned(), |p| p.as_str().to_owned());
-    let Some(signer) = authorised_fetch::signer_of_get(ctx, &path, asker.headers).await else {
+    let Some(signer) = signer(state, asker).await else {
         return Ok(false);
     };
     Ok(authorised_fetch::server_may_read(ctx, group, &signer).await?)
@@ -66,17 +62,47 @@ pub async fn require_read(
 }
 
 /// `Ok` when the group may be known to the one asking: any group but a hidden one, which only
-/// its members and their servers know exists.
+/// its members, their servers and the servers of people holding an open invitation (which
+/// must look it up to follow it) know exists.
 pub async fn require_known(
     state: &AppState,
     group: &Actor,
     asker: Asker<'_>,
 ) -> Result<(), ApiError> {
-    if group.is_hidden() {
-        require_read(state, group, asker).await
-    } else {
+    if may_know(state, group, asker).await? {
         Ok(())
+    } else {
+        Err(ApiError::NotFound)
     }
+}
+
+/// Whether the one asking may know the group exists (see [`require_known`]).
+pub async fn may_know(state: &AppState, group: &Actor, asker: Asker<'_>) -> Result<bool, ApiError> {
+    if !group.is_hidden() {
+        return Ok(true);
+    }
+    if let Some(account) = asker.account
+        && state
+            .ctx
+            .db
+            .is_accepted_member(&group.id, &account.actor_id)
+            .await?
+    {
+        return Ok(true);
+    }
+    let Some(signer) = signer(state, asker).await else {
+        return Ok(false);
+    };
+    Ok(authorised_fetch::server_may_know(&state.ctx, group, &signer).await?)
+}
+
+/// The remote actor whose valid signature the request carries.
+async fn signer(state: &AppState, asker: Asker<'_>) -> Option<Actor> {
+    let path = asker
+        .uri
+        .path_and_query()
+        .map_or_else(|| asker.uri.path().to_owned(), |p| p.as_str().to_owned());
+    authorised_fetch::signer_of_get(&state.ctx, &path, asker.headers).await
 }
 
 /// Marks an answer about a non-public group as for its asker alone, never cached nor indexed;

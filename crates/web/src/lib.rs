@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::events::router())
         .merge(api::accounts::router())
         .merge(api::groups::router())
+        .merge(api::invitations::router())
         .merge(api::pictures::router())
         .merge(api::safety::router())
         .merge(events::router())

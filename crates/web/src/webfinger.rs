@@ -26,8 +26,9 @@ struct WebfingerQuery {
     resource: Option<String>,
 }
 
-/// The JRD of a local actor, as `application/jrd+json`; a hidden group's only to its members
-/// and their servers (404 to anyone else, as for a name never taken).
+/// The JRD of a local actor, as `application/jrd+json`; a hidden group's only to its members,
+/// their servers and invitees' servers, or to whoever asks by its secret name (404 to anyone
+/// else, as for a name never taken).
 async fn get_webfinger(
     State(state): State<AppState>,
     Query(query): Query<WebfingerQuery>,
@@ -38,16 +39,20 @@ async fn get_webfinger(
     let resource = query
         .resource
         .ok_or_else(|| ApiError::BadRequest("the resource parameter is missing".into()))?;
-    let actor = webfinger::lookup_actor(&state.ctx, &resource).await?;
+    let found = webfinger::lookup_actor(&state.ctx, &resource).await?;
+    let actor = found.actor;
     let asker = Asker {
         account: account.as_ref(),
         headers: &headers,
         uri: &uri,
     };
-    // A group's relay or digest is known to whoever may know of the group.
+    // A group's relay or digest is known to whoever may know of the group; a hidden group to
+    // whoever asks by its secret name (Mastodon's look-ups are unsigned).
     let owner = kith_federation::actions::group_services::owner_group(&state.ctx, &actor).await?;
-    access::require_known(&state, owner.as_ref().unwrap_or(&actor), asker).await?;
-    let jrd = webfinger::describe(&state.ctx, &actor)?;
+    if !found.by_secret_name {
+        access::require_known(&state, owner.as_ref().unwrap_or(&actor), asker).await?;
+    }
+    let jrd = webfinger::describe(&state.ctx, &actor).await?;
     let response = ([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response();
     Ok(access::mark(&actor, response))
 }

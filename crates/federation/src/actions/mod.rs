@@ -18,6 +18,7 @@ pub mod group_services;
 mod group_settings;
 pub mod groups;
 pub mod instance_safety;
+pub mod invitations;
 pub mod joining;
 pub mod mail;
 pub mod membership;

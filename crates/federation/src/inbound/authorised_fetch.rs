@@ -59,14 +59,41 @@ pub async fn signer_of_get(
 /// Whether this remote actor may read a non-public group's content: its server holds an
 /// accepted member, neither it nor its server is blocked, and it is not banned from the group.
 pub async fn server_may_read(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
-    if ctx.db.domain_severity_cached(&signer.domain).await? == Some(DomainSeverity::Block)
-        || ctx.db.is_actor_blocked_cached(&signer.id).await?
-        || ctx.db.is_banned(&group.id, &signer.id).await?
-    {
+    if refused(ctx, group, signer).await? {
         return Ok(false);
     }
     Ok(ctx
         .db
         .host_has_accepted_member(&group.id, &signer.domain)
         .await?)
+}
+
+/// Whether this remote actor may know that a hidden group exists (its WebFinger answer and
+/// actor document, not its content): as [`server_may_read`], or its server holds someone with
+/// an open invitation, who must be able to look the group up to follow it
+/// (`crate::actions::invitations`).
+pub async fn server_may_know(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
+    if refused(ctx, group, signer).await? {
+        return Ok(false);
+    }
+    if ctx
+        .db
+        .host_has_accepted_member(&group.id, &signer.domain)
+        .await?
+    {
+        return Ok(true);
+    }
+    Ok(ctx
+        .db
+        .host_has_invitee(&group.id, &signer.domain, kith_storage::now_millis())
+        .await?)
+}
+
+/// The signer or its server is blocked here, or the signer is banned from the group.
+async fn refused(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
+    Ok(
+        ctx.db.domain_severity_cached(&signer.domain).await? == Some(DomainSeverity::Block)
+            || ctx.db.is_actor_blocked_cached(&signer.id).await?
+            || ctx.db.is_banned(&group.id, &signer.id).await?,
+    )
 }

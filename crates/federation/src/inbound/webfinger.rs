@@ -19,13 +19,27 @@ pub use activitypub_federation::fetch::webfinger::{Webfinger as Jrd, WebfingerLi
 /// [`FederationError::NotFound`]; a resource that is neither form is
 /// [`FederationError::BadRequest`].
 pub async fn lookup(ctx: &Context, resource: &str) -> Result<Jrd> {
-    descriptor(ctx, &lookup_actor(ctx, resource).await?)
+    describe(ctx, &lookup_actor(ctx, resource).await?.actor).await
 }
 
-/// The local actor a WebFinger `resource` names (`acct:NAME@DOMAIN` or an id), for callers
-/// that decide whether the asker may know of it (a hidden group) before describing it with
-/// [`describe`].
-pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
+/// A local actor a WebFinger `resource` named.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The actor.
+    pub actor: Actor,
+    /// Asked for by a hidden group's secret name: whoever asks holds the name, and may know
+    /// of the group (`crate::actions::invitations::follow_name`).
+    pub by_secret_name: bool,
+}
+
+/// The local actor a WebFinger `resource` names (`acct:NAME@DOMAIN`, a hidden group's secret
+/// `acct:NAME.SECRET@DOMAIN`, or an id), for callers that decide whether the asker may know of
+/// it (a hidden group) before describing it with [`describe`].
+pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Found> {
+    let found = |actor| Found {
+        actor,
+        by_secret_name: false,
+    };
     let resource = resource.trim();
     let actor = if resource.starts_with("https://") || resource.starts_with("http://") {
         ctx.db.actor(resource).await
@@ -48,7 +62,19 @@ pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
                 if crate::actions::group_digest::group_name_of(name).is_some() =>
             {
                 let group = crate::actions::group_digest::group_name_of(name).unwrap_or_default();
-                return Ok(crate::actions::group_digest::served(ctx, group).await?.1);
+                return Ok(found(
+                    crate::actions::group_digest::served(ctx, group).await?.1,
+                ));
+            }
+            // Names with a dot are never a person's or a group's: a hidden group's secret one?
+            Err(StorageError::NotFound) if name.contains('.') => {
+                if let Some(group) = secret_named(ctx, name).await? {
+                    return Ok(Found {
+                        actor: group,
+                        by_secret_name: true,
+                    });
+                }
+                Err(StorageError::NotFound)
             }
             other => other,
         }
@@ -56,7 +82,7 @@ pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
     match actor {
         Ok(actor) if actor.local => {
             crate::actions::group_digest::check_served(ctx, &actor).await?;
-            Ok(actor)
+            Ok(found(actor))
         }
         Ok(_) | Err(StorageError::NotFound) => Err(FederationError::NotFound(format!(
             "no actor here for {resource:?}"
@@ -65,16 +91,32 @@ pub async fn lookup_actor(ctx: &Context, resource: &str) -> Result<Actor> {
     }
 }
 
-/// The JRD of a local actor.
-pub fn describe(ctx: &Context, actor: &Actor) -> Result<Jrd> {
-    descriptor(ctx, actor)
+/// The hidden local group whose secret name this is (servers may ask in any case).
+async fn secret_named(ctx: &Context, name: &str) -> Result<Option<Actor>> {
+    let group_id = match ctx.db.group_of_handle(&name.to_lowercase()).await {
+        Err(StorageError::NotFound) => return Ok(None),
+        other => other?,
+    };
+    match ctx.db.actor(&group_id).await {
+        Ok(group) if group.local && group.is_hidden() => Ok(Some(group)),
+        Ok(_) | Err(StorageError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
 }
 
-fn descriptor(ctx: &Context, actor: &Actor) -> Result<Jrd> {
+/// The JRD of a local actor. A hidden group's subject is its secret name, the
+/// `preferredUsername` its documents carry: Mastodon follows a subject that differs from the
+/// name asked and requires it to name the actor (docs/protocol.md, Hidden groups).
+pub async fn describe(ctx: &Context, actor: &Actor) -> Result<Jrd> {
+    let name = if actor.kind == kith_storage::ActorKind::Group {
+        crate::actions::invitations::follow_name(ctx, actor).await?
+    } else {
+        actor.username.clone()
+    };
     let id = Url::parse(&actor.id)
         .map_err(|e| FederationError::Internal(format!("stored id {:?}: {e}", actor.id)))?;
     let mut jrd = build_webfinger_response_with_type(
-        format!("acct:{}@{}", actor.username, ctx.urls().domain()),
+        format!("acct:{name}@{}", ctx.urls().domain()),
         vec![(id.clone(), Some(actor.kind.as_str()))],
     );
     jrd.aliases = vec![id];

@@ -81,11 +81,19 @@ pub async fn actor_document_for(
         Vec::new()
     };
     let (icon, image) = group_pictures(ctx, actor, &pictures);
+    // A hidden group goes by its secret name, which only its members' and invitees' servers
+    // learn: Mastodon confirms the name with an unsigned WebFinger look-up, answered to
+    // whoever asks by it (`actions::invitations::follow_name`).
+    let preferred_username = if group {
+        crate::actions::invitations::follow_name(ctx, actor).await?
+    } else {
+        actor.username.clone()
+    };
     Ok(ActorDocument {
         context: context(),
         id: actor.id.clone(),
         kind: actor.kind.as_str().to_owned(),
-        preferred_username: actor.username.clone(),
+        preferred_username,
         name: Some(
             actor
                 .display_name
@@ -106,7 +114,8 @@ pub async fn actor_document_for(
         // takes only its non-public posts (`private_copy`).
         manually_approves_followers: actor.manually_approves_followers
             && !(group && reader == Dialect::Lemmy && actor.is_public()),
-        discoverable: actor.kind != ActorKind::Application,
+        // Directories and search are for public groups (a private one's pages are `noindex`).
+        discoverable: actor.kind != ActorKind::Application && (!group || actor.is_public()),
         posting_restricted_to_mods: restricted,
         icon,
         image,

@@ -140,7 +140,7 @@ async fn get_group(
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, ActorKind::Group).await?;
-    // A hidden group is 404 to anyone but its members and their servers; a members-only
+    // A hidden group is 404 to anyone but its members, their servers and invitees' servers; a members-only
     // group's page shows others its name, description, rules and join button alone.
     let asker = Asker {
         account: viewer.account(),
@@ -148,7 +148,8 @@ async fn get_group(
         uri: &uri,
     };
     let readable = access::may_read(&state, &actor, asker).await?;
-    if actor.is_hidden() && !readable {
+    // An invitee's server learns the group's public part, enough to follow it.
+    if actor.is_hidden() && !readable && !access::may_know(&state, &actor, asker).await? {
         return Err(ApiError::NotFound);
     }
     let done = done.done.as_deref();

@@ -137,11 +137,12 @@ async fn group(
     Ok(access::mark(&g, detail.into_response()))
 }
 
+/// A person's membership of a group.
 #[derive(Serialize)]
-struct MembershipView {
-    group: String,
-    state: kith_storage::MemberState,
-    role: kith_storage::MemberRole,
+pub(crate) struct MembershipView {
+    pub(crate) group: String,
+    pub(crate) state: kith_storage::MemberState,
+    pub(crate) role: kith_storage::MemberRole,
 }
 
 #[derive(Deserialize, Default)]

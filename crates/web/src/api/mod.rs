@@ -4,6 +4,7 @@
 pub(crate) mod accounts;
 pub(crate) mod events;
 pub(crate) mod groups;
+pub(crate) mod invitations;
 pub(crate) mod pictures;
 pub(crate) mod safety;
 

@@ -16,9 +16,7 @@ use kith_storage::{
 };
 use serde::Deserialize;
 
-use super::views::{
-    EventItem, PostView, display_name, event_items, handle, paragraphs, post_views,
-};
+use super::views::{EventItem, PostView, display_name, event_items, paragraphs, post_views};
 use super::{Alternate, CsrfForm, HandleForm, Layout, OrPage, PageError, render, see_other};
 use crate::auth::Viewer;
 use crate::{ApiError, AppState};
@@ -167,7 +165,13 @@ pub async fn group_page(
             // A local group: its page is its id.
             url: group.id.clone(),
             title: display_name(group),
-            handle: handle(group),
+            // A hidden group is shown (to its members) by the name its people elsewhere
+            // follow it by.
+            handle: format!(
+                "@{}@{}",
+                kith_federation::actions::invitations::follow_name(ctx, group).await?,
+                group.domain
+            ),
             summary: paragraphs(group.summary.as_deref()),
             rules: paragraphs(settings.rules.as_deref()),
             members,

@@ -16,6 +16,7 @@ mod group_admin;
 mod group_pictures;
 pub mod groups;
 mod home;
+mod invitations;
 pub mod linkify;
 mod moderation;
 mod notifications;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(event_forms::router())
         .merge(group_admin::router())
+        .merge(invitations::router())
         .merge(picture_uploads::router())
         .merge(post_actions::router())
         .merge(moderation::router())

@@ -49,12 +49,16 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         return Ok(Outcome::Applied);
     }
     let role = existing.as_ref().map_or(MemberRole::Member, |m| m.role);
-    // People from a silenced server always wait for a moderator.
-    let needs_approval = target.kind == ActorKind::Group
+    // People from a silenced server always wait for a moderator; someone an organiser invited
+    // is let in by the invitation.
+    let group = target.kind == ActorKind::Group;
+    let invited =
+        group && crate::actions::invitations::follow_invited(ctx, &target, sender).await?;
+    let needs_approval = group
         && state != Some(MemberState::Accepted)
-        && (ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval
-            || ctx.db.domain_severity_cached(&sender.domain).await?
-                == Some(DomainSeverity::Silence));
+        && (ctx.db.domain_severity_cached(&sender.domain).await? == Some(DomainSeverity::Silence)
+            || (!invited
+                && ctx.db.group_settings(&target.id).await?.join_policy == JoinPolicy::Approval));
     let new_state = if needs_approval {
         MemberState::Pending
     } else {
@@ -73,6 +77,9 @@ pub async fn receive_follow(ctx: &Context, activity: &Activity, sender: &Actor) 
         .await?;
     if let Some(plan) = plan {
         change.queue(plan).await?;
+    }
+    if invited && !needs_approval {
+        change.tx().remove_invitee(&target.id, &sender.id).await?;
     }
     if needs_approval && state != Some(MemberState::Pending) {
         change

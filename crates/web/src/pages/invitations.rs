@@ -1,0 +1,289 @@
+//! Invitations (issue 26): the organisers' page that makes, lists and revokes links
+//! (`/g/NAME/invitations`), and the page a link opens (`/invite/SECRET`), from which a person
+//! joins with an account here or gives the address of their account elsewhere and is told how
+//! to follow the group from there. Each form runs `kith_federation::actions::invitations`.
+//!
+//! A link's page is for whoever holds the link: never cached, never indexed, and the secret
+//! never reaches another site (the `Referrer-Policy` every page carries).
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, State},
+    http::{HeaderValue, header},
+    response::Response,
+    routing::{get, post},
+};
+use kith_federation::actions::By;
+use kith_federation::actions::{invitations, joining};
+use kith_storage::{Actor, Invitation};
+use serde::Deserialize;
+
+use super::views::{display_name, human_time, paragraphs};
+use super::{CsrfForm, Layout, OrPage, PageError, render, render_with_remote_form, see_other};
+use crate::auth::Viewer;
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/g/{name}/invitations",
+            get(organisers_page).post(make_link),
+        )
+        .route("/g/{name}/invitations/revoke", post(revoke))
+        .route("/invite/{secret}", get(link_page))
+        .route("/invite/{secret}/join", post(join))
+        .route("/invite/{secret}/remote", post(remote))
+}
+
+/// An open invitation in the organisers' list.
+struct OpenLine {
+    id: String,
+    /// "A link" or the person it is for.
+    what: String,
+    uses: i64,
+    max_uses: i64,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "group_invitations.html")]
+struct OrganisersPage {
+    layout: Layout,
+    group_url: String,
+    group_title: String,
+    hidden: bool,
+    /// How its people elsewhere follow it (`@NAME@DOMAIN`, a hidden group's secret name).
+    follow_handle: String,
+    /// A link just made, shown this once.
+    new_link: Option<String>,
+    open: Vec<OpenLine>,
+}
+
+async fn organisers_view(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    new_link: Option<String>,
+) -> Result<Response, ApiError> {
+    let account = viewer.require()?;
+    let by = By::Account(account);
+    let open = invitations::open_invitations(&state.ctx, name, by).await?;
+    let group = joining::local_group(&state.ctx, name).await?;
+    let mut lines = Vec::with_capacity(open.len());
+    for i in open {
+        lines.push(open_line(state, i).await?);
+    }
+    let follow = invitations::follow_name(&state.ctx, &group).await?;
+    let mut layout = Layout::new(state, viewer, "Invitations");
+    layout.noindex = true;
+    let page = OrganisersPage {
+        layout,
+        group_url: group.id.clone(),
+        group_title: display_name(&group),
+        hidden: group.is_hidden(),
+        follow_handle: format!("@{follow}@{}", group.domain),
+        new_link,
+        open: lines,
+    };
+    Ok(private(render(viewer, &page)?))
+}
+
+async fn open_line(state: &AppState, i: Invitation) -> Result<OpenLine, ApiError> {
+    let what = match &i.invitee_id {
+        Some(id) => match state.ctx.db.actor(id).await {
+            Ok(person) => format!("For {}", super::views::handle(&person)),
+            Err(_) => format!("For {id}"),
+        },
+        None => "A link".to_owned(),
+    };
+    Ok(OpenLine {
+        id: i.id,
+        what,
+        uses: i.uses,
+        max_uses: i.max_uses,
+        expires: human_time(i.expires_at),
+    })
+}
+
+async fn organisers_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    organisers_view(&state, &viewer, &name, None)
+        .await
+        .or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    csrf: String,
+    max_uses: i64,
+    days: i64,
+}
+
+async fn make_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    let made = invitations::create_link(
+        &state.ctx,
+        &name,
+        form.max_uses,
+        form.days,
+        By::Account(account),
+    )
+    .await
+    .or_page(&state, &viewer)?;
+    // Shown once, on this answer (not through a redirect, which would put it in a URL).
+    organisers_view(&state, &viewer, &name, Some(made.url))
+        .await
+        .or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: String,
+    id: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    invitations::revoke(&state.ctx, &name, &form.id, By::Account(account))
+        .await
+        .or_page(&state, &viewer)?;
+    let group = joining::local_group(&state.ctx, &name)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!("{}/invitations?done=saved", group.id)))
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct LinkPage {
+    layout: Layout,
+    /// The link's own path, where its forms post.
+    path: String,
+    title: String,
+    summary: String,
+    rules: String,
+    /// For a personal invitation: whom it is for.
+    for_whom: Option<String>,
+    /// A members-only or hidden group (the page says what that means).
+    private: bool,
+    /// After an address elsewhere was given: the name to follow, and a button's target on
+    /// the person's own server when it offers one.
+    follow: Option<(String, Option<String>)>,
+    problem: Option<String>,
+}
+
+async fn link_view(
+    state: &AppState,
+    viewer: &Viewer,
+    secret: &str,
+    follow: Option<(String, Option<String>)>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    let (invitation, group) = invitations::opened(&state.ctx, secret).await?;
+    let settings = state.ctx.db.group_settings(&group.id).await?;
+    let for_whom = match &invitation.invitee_id {
+        Some(id) => Some(super::views::handle(&state.ctx.db.actor(id).await?)),
+        None => None,
+    };
+    let mut layout = Layout::new(
+        state,
+        viewer,
+        format!("Invitation to {}", display_name(&group)),
+    );
+    layout.noindex = true;
+    let page = LinkPage {
+        layout,
+        path: format!("/invite/{secret}"),
+        title: display_name(&group),
+        summary: paragraphs(group.summary.as_deref()),
+        rules: paragraphs(settings.rules.as_deref()),
+        for_whom,
+        private: !group.is_public(),
+        follow,
+        problem,
+    };
+    Ok(private(render_with_remote_form(state, viewer, &page)?))
+}
+
+async fn link_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(secret): Path<String>,
+) -> Result<Response, PageError> {
+    link_view(&state, &viewer, &secret, None, None)
+        .await
+        .or_page(&state, &viewer)
+}
+
+async fn join(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(secret): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    let (group, _) = invitations::join(&state.ctx, account, &secret)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!("{}?done=joined", group.id)))
+}
+
+#[derive(Deserialize)]
+struct AddressForm {
+    csrf: String,
+    address: String,
+}
+
+async fn remote(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(secret): Path<String>,
+    Form(form): Form<AddressForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    let outcome = invitations::invite_remote(&state.ctx, &secret, &form.address).await;
+    let view = match outcome {
+        Ok((group, name)) => {
+            let button = follow_button(&state, &form.address, &group).await;
+            link_view(&state, &viewer, &secret, Some((name, button)), None).await
+        }
+        // A typo in the address: the same page, saying what went wrong.
+        Err(kith_federation::FederationError::BadRequest(problem)) => {
+            link_view(&state, &viewer, &secret, None, Some(problem)).await
+        }
+        Err(other) => Err(other.into()),
+    };
+    view.or_page(&state, &viewer)
+}
+
+/// Where the person's own server lets them follow the group with one click, when it says.
+async fn follow_button(state: &AppState, address: &str, group: &Actor) -> Option<String> {
+    joining::remote_interaction_url(&state.ctx, address, &group.id)
+        .await
+        .ok()
+}
+
+/// An invitation's pages are for whoever holds them: never stored by a cache.
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
+}
