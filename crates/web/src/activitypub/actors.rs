@@ -140,8 +140,9 @@ async fn get_group(
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, ApiError> {
     let actor = local_actor(&state, &name, ActorKind::Group).await?;
-    // A hidden group is 404 to anyone but its members, their servers and invitees' servers; a members-only
-    // group's page shows others its name, description, rules and join button alone.
+    // A hidden group is 404 to anyone but its members, their servers and invitees' servers; a
+    // members-only group's page shows others its name, description, rules and join button
+    // alone.
     let asker = Asker {
         account: viewer.account(),
         headers: &headers,
