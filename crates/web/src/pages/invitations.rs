@@ -53,6 +53,8 @@ struct OrganisersPage {
     group_url: String,
     group_title: String,
     hidden: bool,
+    /// Members-only or hidden: joining from a new server gives that server copies.
+    private: bool,
     /// How its people elsewhere follow it (`@NAME@DOMAIN`, a hidden group's secret name).
     follow_handle: String,
     /// A link just made, shown this once.
@@ -82,6 +84,7 @@ async fn organisers_view(
         group_url: group.id.clone(),
         group_title: display_name(&group),
         hidden: group.is_hidden(),
+        private: !group.is_public(),
         follow_handle: format!("@{follow}@{}", group.domain),
         new_link,
         open: lines,
