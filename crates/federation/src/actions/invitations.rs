@@ -216,6 +216,11 @@ pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result
                 "Kith could not find {address}. Check the address (name@server)."
             ))
         })?;
+    if person.kind == kith_storage::ActorKind::Group {
+        return Err(FederationError::BadRequest(format!(
+            "{address} is a group: give the address of your own account"
+        )));
+    }
     if person.local {
         return Err(FederationError::BadRequest(
             "that account is on this server: log in and open the invitation again".into(),
