@@ -62,8 +62,8 @@ pub async fn require_read(
 }
 
 /// `Ok` when the group may be known to the one asking: any group but a hidden one, which only
-/// its members, their servers and the servers of people holding an open invitation (which
-/// must look it up to follow it) know exists.
+/// its members, their servers, local people holding an open invitation and the servers of
+/// people elsewhere holding one (which must look it up to follow it) know exists.
 pub async fn require_known(
     state: &AppState,
     group: &Actor,
@@ -81,14 +81,16 @@ pub async fn may_know(state: &AppState, group: &Actor, asker: Asker<'_>) -> Resu
     if !group.is_hidden() {
         return Ok(true);
     }
-    if let Some(account) = asker.account
-        && state
-            .ctx
-            .db
-            .is_accepted_member(&group.id, &account.actor_id)
-            .await?
-    {
-        return Ok(true);
+    if let Some(account) = asker.account {
+        let db = &state.ctx.db;
+        // A local person invited by name may see the group's page (its public part).
+        if db.is_accepted_member(&group.id, &account.actor_id).await?
+            || db
+                .is_invitee(&group.id, &account.actor_id, kith_storage::now_millis())
+                .await?
+        {
+            return Ok(true);
+        }
     }
     let Some(signer) = signer(state, asker).await else {
         return Ok(false);

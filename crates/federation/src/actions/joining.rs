@@ -36,8 +36,8 @@ pub async fn membership_of(
     }
 }
 
-/// A local person joins a local group: at once when it is open, as a request for its
-/// moderators when it needs approval, with the answer to the group's question kept for them.
+/// A local person joins a local group: at once when it is open or they hold an invitation, as
+/// a request for its moderators when it needs approval, with the answer to the group's question kept for them.
 /// Joining again changes nothing; the banned cannot.
 pub async fn join_group(
     ctx: &Context,
@@ -60,9 +60,14 @@ pub async fn join_group(
         return Ok(m);
     }
     let settings = ctx.db.group_settings(&group.id).await?;
+    // Someone an organiser invited by name is let in by the invitation.
+    let invited = ctx
+        .db
+        .is_invitee(&group.id, &account.actor_id, kith_storage::now_millis())
+        .await?;
     let state = match settings.join_policy {
-        JoinPolicy::Approval => MemberState::Pending,
-        JoinPolicy::Open => MemberState::Accepted,
+        JoinPolicy::Approval if !invited => MemberState::Pending,
+        JoinPolicy::Approval | JoinPolicy::Open => MemberState::Accepted,
     };
     let answer = answer.map(str::trim).filter(|a| !a.is_empty());
     if answer.is_some_and(|a| a.chars().count() > MAX_ANSWER) {
@@ -83,6 +88,12 @@ pub async fn join_group(
             None,
         )
         .await?;
+    if invited {
+        change
+            .tx()
+            .remove_invitee(&group.id, &account.actor_id)
+            .await?;
+    }
     if state == MemberState::Pending {
         change
             .notify_organisers(
