@@ -41,6 +41,7 @@ mod outsiders;
 mod peer;
 mod peer_rfc9421;
 mod pictures;
+mod post_edits;
 mod private_delivery;
 mod private_edits;
 mod private_groups;

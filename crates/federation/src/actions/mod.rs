@@ -25,6 +25,7 @@ pub mod membership;
 pub mod moderation;
 pub mod online_link;
 pub mod pictures;
+pub mod post_edits;
 pub(crate) mod posting;
 pub mod posts;
 pub mod registration;

@@ -174,8 +174,9 @@ async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A post as the API shows it.
 #[derive(Serialize)]
-struct PostView {
+pub(crate) struct PostView {
     id: String,
     author: String,
     in_reply_to: Option<String>,
@@ -184,7 +185,7 @@ struct PostView {
     held: Option<String>,
 }
 
-fn post_view(o: &StoredObject) -> PostView {
+pub(crate) fn post_view(o: &StoredObject) -> PostView {
     PostView {
         id: o.id.clone(),
         author: o.attributed_to.clone(),

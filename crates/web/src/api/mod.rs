@@ -14,7 +14,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::membership;
+use kith_federation::actions::{membership, post_edits};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Authed;
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
             post(approve_join_request),
         )
         .route("/api/v1/groups/{name}/members/remove", post(remove_member))
+        .route("/api/v1/posts/edit", post(edit_post))
         .route("/api/v1/admin/federation", get(get_federation_stats))
 }
 
@@ -100,6 +101,24 @@ async fn remove_member(
         id: member.id,
         state: "removed",
     }))
+}
+
+#[derive(Deserialize)]
+struct EditBody {
+    /// The post's id.
+    post: String,
+    /// Its new text (plain text, as a new post is written).
+    text: String,
+}
+
+/// The author edits their post; every server that has it is told.
+async fn edit_post(
+    State(state): State<AppState>,
+    Authed(account): Authed,
+    Json(body): Json<EditBody>,
+) -> Result<Json<groups::PostView>, ApiError> {
+    let edited = post_edits::edit_own_post(&state.ctx, &body.post, &body.text, &account).await?;
+    Ok(Json(groups::post_view(&edited)))
 }
 
 /// What the inbox and the delivery queue did since this process started (administrators only).

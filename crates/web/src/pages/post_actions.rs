@@ -1,5 +1,5 @@
 //! Moderation in place: an organiser removes a post from where it is shown, and an author
-//! deletes their own; both go back to the group's page. Open reports of the post close with it
+//! edits or deletes their own; both go back to the group's page. Open reports of the post close with it
 //! (the action closes them in its transaction). And where a mention in a post leads.
 
 use axum::{
@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::group_safety;
+use kith_federation::actions::{group_safety, post_edits};
 use serde::Deserialize;
 
 use super::{OrPage, PageError, see_other};
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/posts/remove", post(remove_post))
         .route("/posts/delete", post(delete_post))
+        .route("/posts/edit", post(edit_post))
         .route("/mention/{handle}", get(mention))
 }
 
@@ -94,4 +95,28 @@ async fn delete_post(
         .await
         .or_page(&state, &viewer)?;
     Ok(back(&object, &form.back, "post-deleted"))
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    csrf: String,
+    /// The post's id.
+    post: String,
+    text: String,
+}
+
+/// An author edits their post: back to its thread.
+async fn edit_post(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<EditForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    let object = post_edits::edit_own_post(&state.ctx, &form.post, &form.text, account)
+        .await
+        .or_page(&state, &viewer)?;
+    Ok(see_other(&format!(
+        "{}?done=saved",
+        super::views::thread_url(&object)
+    )))
 }

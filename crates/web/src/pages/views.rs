@@ -46,8 +46,10 @@ pub struct PostView {
     pub is_post: bool,
     /// The viewer organises its group: a Remove button is shown.
     pub can_remove: bool,
-    /// The viewer wrote it: a Delete button is shown.
+    /// The viewer wrote it: Edit and Delete are offered.
     pub can_delete: bool,
+    /// Its text as its author edits it (set only for them).
+    pub text: String,
 }
 
 impl PostView {
@@ -55,6 +57,9 @@ impl PostView {
     pub fn allow(&mut self, viewer_actor: Option<&str>, organiser: bool) {
         self.can_remove = organiser && self.is_post;
         self.can_delete = self.is_post && viewer_actor == Some(self.author_id.as_str());
+        if self.can_delete {
+            self.text = kith_federation::sanitize::text(&self.content);
+        }
     }
 }
 
@@ -126,6 +131,7 @@ fn view_of(object: &StoredObject, author: Option<&Actor>, replies: i64) -> PostV
         is_post: !matches!(object.kind, ObjectKind::Event | ObjectKind::Question),
         can_remove: false,
         can_delete: false,
+        text: String::new(),
     }
 }
 
