@@ -70,6 +70,15 @@ async fn a_person_on_another_kith_going_sees_the_online_link_on_the_event_page_a
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(&format!("href=\"{LINK}\"")), "{page}");
     assert!(page.contains("For you only"));
+    // The event's time and place, which B keeps from the Event document.
+    assert!(
+        page.contains("When:") && page.contains("(Europe/London)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Victoria Park, Grove Road, London E3 5TB"),
+        "{page}"
+    );
     assert!(
         cache.contains("private") && cache.contains("no-store"),
         "{cache}"

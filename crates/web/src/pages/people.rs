@@ -150,6 +150,34 @@ struct ThreadPage {
     can_reply: bool,
     /// What a remote event's group wrote to the viewer alone about it (its online link).
     messages: Vec<super::event_messages::MessageView>,
+    /// A remote event's time and place, and its page on its own server.
+    event: Option<RemoteEventView>,
+}
+
+/// When and where a remote event is, as its thread shows it (never its online link, which
+/// reaches people here only as a message to them alone).
+struct RemoteEventView {
+    item: super::views::EventItem,
+    /// The place's address, when it has one.
+    address: Option<String>,
+}
+
+/// The time and place of a thread's first post, when it is a remote event.
+async fn remote_event_view(
+    state: &AppState,
+    root: &StoredObject,
+) -> Result<Option<RemoteEventView>, ApiError> {
+    if root.local || root.kind != kith_storage::ObjectKind::Event {
+        return Ok(None);
+    }
+    match state.ctx.db.event(&root.id).await {
+        Ok(event) => Ok(Some(RemoteEventView {
+            address: super::views::title(event.fields.place_address.as_deref()),
+            item: super::views::event_item(&event),
+        })),
+        Err(kith_storage::StorageError::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// A post and every reply in its thread (a local post's page is at its id; others at
@@ -188,6 +216,7 @@ pub async fn thread_page(
         posts: list,
         can_reply,
         messages,
+        event: remote_event_view(state, &root).await?,
     };
     // A page with a message to the viewer alone is theirs alone: no cache keeps it.
     let private = private || !page.messages.is_empty();
