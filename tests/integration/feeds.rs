@@ -25,7 +25,7 @@ async fn fetch(url: &str) -> (String, String) {
     (kind, response.text().await.unwrap())
 }
 
-fn parse(text: &str) -> IcalCalendar {
+pub fn parse(text: &str) -> IcalCalendar {
     let mut reader = ical::IcalParser::new(text.as_bytes());
     let calendar = reader
         .next()
@@ -35,7 +35,7 @@ fn parse(text: &str) -> IcalCalendar {
     calendar
 }
 
-fn props(event: &IcalEvent) -> HashMap<String, (Option<String>, String)> {
+pub fn props(event: &IcalEvent) -> HashMap<String, (Option<String>, String)> {
     event
         .properties
         .iter()
@@ -51,7 +51,7 @@ fn props(event: &IcalEvent) -> HashMap<String, (Option<String>, String)> {
 }
 
 /// The instant a `DTSTART;TZID=…:YYYYMMDDTHHMMSS` names.
-fn instant(tzid: &str, local: &str) -> i64 {
+pub fn instant(tzid: &str, local: &str) -> i64 {
     let civil = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%S", local).unwrap();
     civil
         .to_zoned(jiff::tz::TimeZone::get(tzid).unwrap())

@@ -193,6 +193,56 @@ async fn an_organiser_edits_this_date_or_this_and_all_later_dates_of_a_series() 
             assert_eq!(new.fields.place_name.as_deref(), Some("Canal Saint-Martin"));
         }
 
+        // The group's calendar: the rule moved with the series (its time and length), the
+        // earlier dates kept at their time as overrides of the moved rule, the dates created
+        // since left to the rule.
+        let feed = reqwest::get(format!("{}/g/runners/events.ics", kith.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let calendar = crate::feeds::parse(&feed);
+        let of_series: Vec<_> = calendar
+            .events
+            .iter()
+            .map(crate::feeds::props)
+            .filter(|p| p["UID"].1.ends_with(&series_id))
+            .collect();
+        let at = |p: &std::collections::HashMap<String, (Option<String>, String)>, k: &str| {
+            crate::feeds::instant(p[k].0.as_deref().unwrap(), &p[k].1)
+        };
+        let rule = of_series
+            .iter()
+            .find(|p| p.contains_key("RRULE"))
+            .expect("the series' rule");
+        let first = &extended[0];
+        assert_eq!(
+            at(rule, "DTSTART"),
+            first.fields.occurrence.unwrap() + HOUR / 2,
+            "{feed}"
+        );
+        assert_eq!(at(rule, "DTEND") - at(rule, "DTSTART"), 3 * HOUR / 2);
+        let overrides: Vec<_> = of_series
+            .iter()
+            .filter(|p| p.contains_key("RECURRENCE-ID"))
+            .collect();
+        for date in &extended[..2] {
+            let o = overrides
+                .iter()
+                .find(|p| at(p, "DTSTART") == date.object.start_time.unwrap())
+                .unwrap_or_else(|| panic!("an earlier date kept as an override: {feed}"));
+            assert_eq!(
+                at(o, "RECURRENCE-ID"),
+                date.fields.occurrence.unwrap() + HOUR / 2
+            );
+        }
+        assert_eq!(
+            overrides.len(),
+            after.len(),
+            "the dates created since follow the rule: {feed}"
+        );
+
         // This date only: the second date alone.
         let second = &after[1];
         let s = second.object.start_time.unwrap();

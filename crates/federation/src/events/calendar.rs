@@ -24,8 +24,10 @@ pub struct Feed<'a> {
     pub name: &'a str,
     /// The events, one `VEVENT` each.
     pub events: &'a [StoredEvent],
-    /// Series to emit as one `VEVENT` with `RRULE`; their occurrences that were not edited are
-    /// left to the rule, and edited ones are written as overrides (`RECURRENCE-ID`).
+    /// Series to emit as one `VEVENT` with `RRULE` at the series' current time and length
+    /// (moved by "this and all later dates" edits); their dates that read as the rule says are
+    /// left to it, and the others — edited, or kept at a time or title the series no longer
+    /// has — are written as overrides (`RECURRENCE-ID`).
     pub series: &'a [EventSeries],
     /// The base URL series UIDs are made from.
     pub base: &'a str,
@@ -49,7 +51,11 @@ pub fn render(feed: &Feed<'_>) -> String {
         range.0 = range.0.min(from);
         range.1 = range.1.max(to);
     };
-    let series_ids: BTreeSet<&str> = feed.series.iter().map(|s| s.id.as_str()).collect();
+    let rules: BTreeMap<&str, Rule> = feed
+        .series
+        .iter()
+        .map(|s| (s.id.as_str(), Rule::of(s)))
+        .collect();
     for series in feed.series {
         // A rule may run on for years: cover two years of transitions from its start.
         widen(
@@ -60,18 +66,14 @@ pub fn render(feed: &Feed<'_>) -> String {
         cal.add_event(series_event(series, feed.base));
     }
     for event in feed.events {
-        let in_series = event
-            .fields
-            .series_id
-            .as_deref()
-            .is_some_and(|s| series_ids.contains(s));
-        if in_series && event.sequence == 0 {
+        let rule = event.fields.series_id.as_deref().and_then(|s| rules.get(s));
+        if rule.is_some_and(|r| r.covers(event)) {
             continue;
         }
         let (start, end) = times(event);
         widen(&event.fields.timezone, start, end);
         let online = feed.online_for.contains(&event.object.id);
-        cal.add_event(vevent(event, in_series, feed.base, online));
+        cal.add_event(vevent(event, rule, feed.base, online));
     }
     for (tz, (from, to)) in &zones {
         if let Some(vtz) = vtimezone(tz, from - DAY_MS, to + DAY_MS) {
@@ -79,6 +81,48 @@ pub fn render(feed: &Feed<'_>) -> String {
         }
     }
     cal.to_string()
+}
+
+/// What a series' rule says of each of its dates: the shift of its time since the rule's start
+/// ("this and all later dates" moves it), its length, and its title.
+struct Rule {
+    shift: i64,
+    duration: i64,
+    title: Option<String>,
+}
+
+impl Rule {
+    fn of(series: &EventSeries) -> Rule {
+        Rule {
+            shift: series.start_shift,
+            duration: series.duration,
+            title: template(series).map(|t| t.title),
+        }
+    }
+
+    /// The instant of the rule's instance for a date keyed by `occurrence`.
+    fn instance(&self, occurrence: i64) -> i64 {
+        occurrence + self.shift
+    }
+
+    /// Whether a date reads exactly as the rule's instance (so needs no override).
+    fn covers(&self, event: &StoredEvent) -> bool {
+        let (start, end) = times(event);
+        event.sequence == 0
+            && event
+                .fields
+                .occurrence
+                .is_some_and(|o| self.instance(o) == start)
+            && end - start == self.duration
+            && self.title == event.object.name
+    }
+}
+
+/// A series' template, as its dates are made from it.
+fn template(series: &EventSeries) -> Option<super::CheckedEvent> {
+    serde_json::from_str::<EventDraft>(&series.template)
+        .ok()
+        .and_then(|draft| draft.check().ok())
 }
 
 fn times(event: &StoredEvent) -> (i64, i64) {
@@ -139,22 +183,23 @@ fn push_place(ev: &mut ics::Event<'_>, f: &EventFields, online: bool) {
 
 fn vevent<'a>(
     event: &'a StoredEvent,
-    override_of_series: bool,
+    rule: Option<&Rule>,
     base: &str,
     online: bool,
 ) -> ics::Event<'a> {
     let o = &event.object;
     let f = &event.fields;
     let (start, end) = times(event);
-    let uid = match (&f.series_id, override_of_series) {
-        (Some(series), true) => format!("{base}series/{series}"),
+    let uid = match (&f.series_id, rule) {
+        (Some(series), Some(_)) => format!("{base}series/{series}"),
         _ => o.id.clone(),
     };
     let stamp = o.updated_at.unwrap_or(o.published_at);
     let mut ev = ics::Event::new(uid, utc(stamp));
     push_times(&mut ev, start, end, &f.timezone);
-    if override_of_series && let Some(occurrence) = f.occurrence {
-        let mut rid = RecurrenceID::new(local(occurrence, &f.timezone));
+    if let (Some(rule), Some(occurrence)) = (rule, f.occurrence) {
+        // The instance it replaces, as the (moved) rule places it.
+        let mut rid = RecurrenceID::new(local(rule.instance(occurrence), &f.timezone));
         rid.add(TzIDParam::new(f.timezone.clone()));
         ev.push(rid);
     }
@@ -175,12 +220,10 @@ fn vevent<'a>(
 
 /// A series as one `VEVENT` with its `RRULE`, described by the series' template.
 fn series_event<'a>(series: &'a EventSeries, base: &str) -> ics::Event<'a> {
-    let template = serde_json::from_str::<EventDraft>(&series.template)
-        .ok()
-        .and_then(|draft| draft.check().ok());
+    let template = template(series);
     let mut ev = ics::Event::new(series_uid(series, base), utc(series.created_at));
-    let end = series.first_start + series.duration;
-    push_times(&mut ev, series.first_start, end, &series.timezone);
+    let start = series.first_start + series.start_shift;
+    push_times(&mut ev, start, start + series.duration, &series.timezone);
     ev.push(RRule::new(series.rule.clone()));
     ev.push(Status::new("CONFIRMED"));
     if let Some(t) = template {
