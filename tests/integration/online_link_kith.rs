@@ -164,6 +164,16 @@ async fn a_person_on_another_kith_going_sees_the_online_link_on_the_event_page_a
     assert!(new < old, "the newest message comes first");
     let (_, _, page) = get(&page_url, &[("cookie", &carol_session)]).await;
     assert!(!shows_a_link(&page), "{page}");
+
+    // A deletes the event: B keeps nothing of what it told Bob alone.
+    events::delete_event(&a.ctx, &id, By::Operator)
+        .await
+        .unwrap();
+    eventually("the event's messages gone on B", || async {
+        let list = b.ctx.db.event_messages_for(&id, &bob.actor_id).await.ok()?;
+        list.is_empty().then_some(())
+    })
+    .await;
     a.stop().await;
     b.stop().await;
 }

@@ -65,4 +65,14 @@ impl crate::Tx {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// Forgets every message about an event that was deleted (its page is gone, and what it
+    /// told people alone is kept no longer than the event).
+    pub async fn delete_event_messages(&mut self, event_id: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM event_messages WHERE event_id = $1")
+            .bind(event_id)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -60,6 +60,10 @@ pub async fn receive_delete(ctx: &Context, activity: &Activity, sender: &Actor) 
         Err(StorageError::NotFound) => return Ok(Outcome::ignored("deleted already")),
         Err(other) => return Err(other.into()),
     }
+    // What a remote event's group told people here alone goes with the event.
+    if stored.kind == ObjectKind::Event && !stored.local {
+        change.tx().delete_event_messages(id).await?;
+    }
     if let Some(plan) = plan {
         change.queue(plan).await?;
     }
