@@ -1,0 +1,286 @@
+//! Personal invitations (issue 26): an organiser invites one person by address. A person on
+//! another Kith gets an `Invite`, is told in their notifications, follows from there, and the
+//! hidden group (which their server could not look up before) accepts them. A Mastodon-family
+//! server gets the group's direct message naming the secret name to follow, and no `Invite`;
+//! a server not known yet both. A local person's invitation link is theirs alone. An `Invite`
+//! from someone who is neither the group nor on its server is ignored.
+
+use kith_federation::FederationError;
+use kith_federation::actions::By;
+use kith_federation::actions::{bans, invitations, invite_person, joining};
+use kith_federation::outbound::{fetch, software::Dialect};
+use kith_storage::{FollowState, GroupVisibility, JoinPolicy, MemberState, NotificationKind};
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+
+use crate::event_pages::Browser;
+use crate::forms::{all_sent, join, looked_up, of_type};
+use crate::instance::{Instance, eventually};
+use crate::private_groups::private_group;
+use crate::shapes::Shape;
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The value of `uri` in a link's query.
+fn uri_of(link: &str) -> String {
+    let url = url::Url::parse(link).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == "uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no uri in {link}"))
+}
+
+#[tokio::test]
+async fn a_person_on_another_kith_invited_to_a_hidden_group_follows_it_and_is_accepted() {
+    // B, where Bob is, on PostgreSQL when the suite has one.
+    let mut databases = kith_storage::testing::all().await;
+    let b = Instance::start_on(databases.pop().unwrap()).await;
+    let a = Instance::start().await;
+    eprintln!("instance A runs on {}, B on {}", a.label, b.label);
+    let olga = a.person("olga").await;
+    let group = private_group(&a, "circle", "olga", GroupVisibility::Hidden).await;
+    let bob = b.person("bob").await;
+
+    // Before the invitation, B cannot look the hidden group up.
+    match fetch::resolve_actor(&b.ctx, &group.id, true).await {
+        Err(FederationError::NotFound(_)) => {}
+        other => panic!("B looked the hidden group up uninvited: {other:?}"),
+    }
+
+    let address = format!("bob@{}", b.domain());
+    let invited = invite_person::invite_person(&a.ctx, "circle", &address, By::Account(&olga))
+        .await
+        .unwrap();
+    assert_eq!(
+        invited.invitation.invitee_id.as_deref(),
+        Some(bob.actor_id.as_str())
+    );
+    assert_eq!(invited.invitation.max_uses, 1);
+
+    // Bob is told on B, with a link to follow the group from there.
+    let notice = eventually("Bob's notification on B", || async {
+        let list = b.ctx.db.notifications(&bob.id, 10).await.unwrap();
+        list.into_iter()
+            .find(|n| n.kind == NotificationKind::Invited)
+    })
+    .await;
+    assert!(
+        notice.summary.contains("The circle") && notice.summary.contains(a.domain()),
+        "{}",
+        notice.summary
+    );
+    assert!(
+        notice
+            .link
+            .starts_with(&format!("{}/authorize_interaction?uri=", b.base)),
+        "{}",
+        notice.link
+    );
+    let target = uri_of(&notice.link);
+    assert_eq!(target, group.id);
+
+    // He follows through that page's action; A accepts him without an organiser.
+    let followed = joining::follow_by_id(&b.ctx, &bob, &target).await.unwrap();
+    assert_eq!(followed.id, group.id);
+    let membership = eventually("Bob accepted in the circle on A", || async {
+        let m = a.ctx.db.membership(&group.id, &bob.actor_id).await.ok()?;
+        (m.state == MemberState::Accepted).then_some(m)
+    })
+    .await;
+    assert_eq!(membership.state, MemberState::Accepted);
+    eventually("the Accept on B", || async {
+        let follow = b.ctx.db.follow(&bob.actor_id, &group.id).await.ok()?;
+        (follow.state == FollowState::Accepted).then_some(())
+    })
+    .await;
+    // The invitation was for Bob: his follow used up his look (his membership gives it now).
+    assert!(
+        !a.ctx
+            .db
+            .is_invitee(&group.id, &bob.actor_id, kith_storage::now_millis())
+            .await
+            .unwrap()
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_mastodon_person_gets_the_groups_direct_message_and_an_unknown_server_both() {
+    for db in kith_storage::testing::all().await {
+        let kith = Instance::start_on(db).await;
+        eprintln!("on {}", kith.label);
+        let olga = kith.person("olga").await;
+        let open = kith.group("runners", "olga", JoinPolicy::Open).await;
+        let group = private_group(&kith, "circle", "olga", GroupVisibility::Hidden).await;
+        // Known to Kith through the open group first, so their software is looked up.
+        let mastodon = join(&open, Shape::Mastodon).await;
+        let unknown = join(&open, Shape::Unknown).await;
+        assert_eq!(looked_up(&kith, &mastodon.peer).await, Dialect::Microblog);
+        assert_eq!(looked_up(&kith, &unknown.peer).await, Dialect::Unknown);
+        for who in [&mastodon, &unknown] {
+            invite_person::invite_person(&kith.ctx, "circle", who.id(), By::Account(&olga))
+                .await
+                .unwrap();
+        }
+        all_sent(&kith).await;
+        let name = invitations::follow_name(&kith.ctx, &group).await.unwrap();
+        let handle = format!("@{name}@{}", kith.domain());
+        assert_ne!(name, "circle", "a hidden group's secret name");
+
+        for who in [&mastodon, &unknown] {
+            let note = of_type(&who.peer, "Create")
+                .into_iter()
+                .find(|c| c["actor"] == group.id.as_str())
+                .unwrap_or_else(|| panic!("no direct message to {}", who.id()));
+            let object = &note["object"];
+            assert_eq!(note["to"], json!([who.id()]), "{note}");
+            assert_eq!(object["to"], json!([who.id()]), "{note}");
+            assert!(object.get("cc").is_none_or(|cc| cc == &json!([])), "{note}");
+            assert!(!note.to_string().contains(PUBLIC), "{note}");
+            assert!(!note.to_string().contains("/followers"), "{note}");
+            assert_eq!(object["attributedTo"], group.id.as_str());
+            assert_eq!(object["tag"][0]["type"], "Mention");
+            assert_eq!(object["tag"][0]["href"], who.id());
+            let content = object["content"].as_str().unwrap();
+            assert!(content.contains(&handle), "{content}");
+        }
+        assert_eq!(of_type(&mastodon.peer, "Invite"), Vec::<Value>::new());
+        let invites = of_type(&unknown.peer, "Invite");
+        assert_eq!(invites.len(), 1, "{invites:?}");
+        let invite = &invites[0];
+        // Smithereen's shape: the inviting person, the group, to the invitee alone.
+        assert_eq!(invite["actor"], kith.actor("olga").await.id.as_str());
+        assert_eq!(invite["object"], group.id.as_str());
+        assert_eq!(invite["to"], json!([unknown.id()]));
+        assert_eq!(invite["cc"], json!([group.id]));
+
+        // The Mastodon person follows by the secret name's actor: accepted at once.
+        let key_id = mastodon.actor["publicKey"]["id"].as_str().unwrap();
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/follows/circle", mastodon.id()),
+            "type": "Follow",
+            "actor": mastodon.id(),
+            "object": group.id,
+        });
+        assert_eq!(
+            mastodon.peer.send(key_id, &group.inbox_url, &follow).await,
+            202
+        );
+        mastodon
+            .peer
+            .wait_for("the Accept of the circle", |b| {
+                b["type"] == "Accept" && b["actor"] == group.id.as_str()
+            })
+            .await;
+        kith.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_local_persons_invitation_is_theirs_alone_and_the_excluded_are_not_invited() {
+    for db in kith_storage::testing::all().await {
+        let kith = Instance::start_on(db).await;
+        let olga = kith.person("olga").await;
+        let bob = kith.person("bob").await;
+        let carol = kith.person("carol").await;
+        kith.person("dan").await;
+        private_group(&kith, "circle", "olga", GroupVisibility::Hidden).await;
+        let group = kith.ctx.db.local_actor_by_username("circle").await.unwrap();
+
+        invite_person::invite_person(&kith.ctx, "circle", "bob", By::Account(&olga))
+            .await
+            .unwrap();
+        let notices = kith.ctx.db.notifications(&bob.id, 10).await.unwrap();
+        let notice = notices
+            .iter()
+            .find(|n| n.kind == NotificationKind::Invited)
+            .expect("Bob's notification");
+        assert!(notice.summary.contains("The circle"), "{}", notice.summary);
+        let prefix = format!("{}/invite/", kith.base);
+        let secret = notice.link.strip_prefix(&prefix).unwrap().to_owned();
+
+        // Carol holds Bob's link: it is not hers.
+        match invitations::join(&kith.ctx, &carol, &secret).await {
+            Err(FederationError::Forbidden(_)) => {}
+            other => panic!("carol used bob's invitation: {other:?}"),
+        }
+        assert!(
+            kith.ctx
+                .db
+                .membership(&group.id, &carol.actor_id)
+                .await
+                .is_err()
+        );
+        // Not by the page either.
+        let browser = Browser::of(&kith, &carol).await;
+        let (status, _, _) = browser
+            .post(&kith, &format!("/invite/{secret}/join"), &[])
+            .await;
+        assert_eq!(status, 403);
+        assert!(
+            kith.ctx
+                .db
+                .membership(&group.id, &carol.actor_id)
+                .await
+                .is_err()
+        );
+
+        // Bob joins by it.
+        let (_, m) = invitations::join(&kith.ctx, &bob, &secret).await.unwrap();
+        assert_eq!(m.state, MemberState::Accepted);
+
+        // A member already, the banned, and an organiser's place are refused.
+        match invite_person::invite_person(&kith.ctx, "circle", "bob", By::Account(&olga)).await {
+            Err(FederationError::BadRequest(m)) => assert!(m.contains("member already"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        bans::ban(&kith.ctx, "circle", "dan", None, By::Account(&olga))
+            .await
+            .unwrap();
+        match invite_person::invite_person(&kith.ctx, "circle", "dan", By::Account(&olga)).await {
+            Err(FederationError::Forbidden(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        match invite_person::invite_person(&kith.ctx, "circle", "dan", By::Account(&carol)).await {
+            Err(FederationError::Forbidden(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        match invite_person::invite_person(&kith.ctx, "circle", "nobody", By::Account(&olga)).await
+        {
+            Err(FederationError::BadRequest(_)) => {}
+            other => panic!("{other:?}"),
+        }
+        kith.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_invite_from_someone_neither_the_group_nor_on_its_server_is_ignored() {
+    let kith = Instance::start().await;
+    kith.person("olga").await;
+    let bob = kith.person("bob").await;
+    let open = kith.group("runners", "olga", JoinPolicy::Open).await;
+    let stranger = join(&open, Shape::Unknown).await;
+    let key_id = stranger.actor["publicKey"]["id"].as_str().unwrap();
+    let ignored = kith.ctx.counters().inbox_ignored.load(Ordering::Relaxed);
+    let invite = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/invites/1", stranger.id()),
+        "type": "Invite",
+        "actor": stranger.id(),
+        "object": "https://elsewhere.example/groups/1",
+        "to": [kith.actor("bob").await.id],
+    });
+    let status = stranger.peer.send(key_id, &open.inbox_url, &invite).await;
+    assert!((200..300).contains(&status), "{status}");
+    kith.settled().await;
+    assert_eq!(
+        kith.ctx.counters().inbox_ignored.load(Ordering::Relaxed),
+        ignored + 1
+    );
+    let notices = kith.ctx.db.notifications(&bob.id, 10).await.unwrap();
+    assert!(notices.is_empty(), "{notices:?}");
+    kith.stop().await;
+}
