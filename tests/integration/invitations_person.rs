@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 use crate::event_pages::Browser;
 use crate::forms::{all_sent, join, looked_up, of_type};
 use crate::instance::{Instance, eventually};
+use crate::peer::Peer;
 use crate::private_groups::private_group;
 use crate::shapes::Shape;
 
@@ -257,23 +258,36 @@ async fn a_local_persons_invitation_is_theirs_alone_and_the_excluded_are_not_inv
 }
 
 #[tokio::test]
-async fn an_invite_from_someone_neither_the_group_nor_on_its_server_is_ignored() {
+async fn an_invite_from_the_group_is_kept_and_one_from_a_stranger_ignored() {
     let kith = Instance::start().await;
     kith.person("olga").await;
     let bob = kith.person("bob").await;
+    let bob_id = kith.actor("bob").await.id;
     let open = kith.group("runners", "olga", JoinPolicy::Open).await;
+    // A group on a server of its own (as Smithereen would send it), and a stranger elsewhere.
+    let home = Peer::start(&["https://enterprise.lemmy.ml"]).await;
+    let group = home.serve_actor("lemmy/group.json");
+    let group_id = group["id"].as_str().unwrap().to_owned();
+    let group_key = group["publicKey"]["id"].as_str().unwrap().to_owned();
     let stranger = join(&open, Shape::Unknown).await;
-    let key_id = stranger.actor["publicKey"]["id"].as_str().unwrap();
+    let stranger_key = stranger.actor["publicKey"]["id"].as_str().unwrap();
+    let invite = |actor: &str, n: u32| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor}/invites/{n}"),
+            "type": "Invite",
+            "actor": actor,
+            "object": group_id,
+            "to": [bob_id],
+            "cc": [group_id],
+        })
+    };
+
     let ignored = kith.ctx.counters().inbox_ignored.load(Ordering::Relaxed);
-    let invite = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/invites/1", stranger.id()),
-        "type": "Invite",
-        "actor": stranger.id(),
-        "object": "https://elsewhere.example/groups/1",
-        "to": [kith.actor("bob").await.id],
-    });
-    let status = stranger.peer.send(key_id, &open.inbox_url, &invite).await;
+    let status = stranger
+        .peer
+        .send(stranger_key, &open.inbox_url, &invite(stranger.id(), 1))
+        .await;
     assert!((200..300).contains(&status), "{status}");
     kith.settled().await;
     assert_eq!(
@@ -282,5 +296,17 @@ async fn an_invite_from_someone_neither_the_group_nor_on_its_server_is_ignored()
     );
     let notices = kith.ctx.db.notifications(&bob.id, 10).await.unwrap();
     assert!(notices.is_empty(), "{notices:?}");
+
+    // The group's own: Bob is told, and led to follow it.
+    let status = home
+        .send(&group_key, &open.inbox_url, &invite(&group_id, 2))
+        .await;
+    assert!((200..300).contains(&status), "{status}");
+    kith.settled().await;
+    let notices = kith.ctx.db.notifications(&bob.id, 10).await.unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].kind, NotificationKind::Invited);
+    assert!(notices[0].summary.contains("invited you to join"));
+    assert_eq!(uri_of(&notices[0].link), group_id);
     kith.stop().await;
 }
