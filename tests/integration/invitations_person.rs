@@ -7,18 +7,22 @@
 
 use kith_federation::FederationError;
 use kith_federation::actions::By;
-use kith_federation::actions::{bans, invitations, invite_person, joining};
+use kith_federation::actions::{bans, invitations, invite_person, joining, tokens};
 use kith_federation::outbound::{fetch, software::Dialect};
-use kith_storage::{FollowState, GroupVisibility, JoinPolicy, MemberState, NotificationKind};
+use kith_storage::{
+    Database, FollowState, GroupVisibility, JoinPolicy, MemberState, NotificationKind,
+};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 
+use crate::cli_members::remote_person;
 use crate::event_pages::Browser;
 use crate::forms::{all_sent, join, looked_up, of_type};
 use crate::instance::{Instance, eventually};
 use crate::peer::Peer;
 use crate::private_groups::private_group;
 use crate::shapes::Shape;
+use crate::support::{kith, sites, text};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -102,6 +106,10 @@ async fn a_person_on_another_kith_invited_to_a_hidden_group_follows_it_and_is_ac
             .await
             .unwrap()
     );
+    // Nothing left undone on either side (B got the direct message too: A did not know yet
+    // that B runs Kith, and a host not known gets every form).
+    all_sent(&a).await;
+    b.settled().await;
     a.stop().await;
     b.stop().await;
 }
@@ -253,6 +261,51 @@ async fn a_local_persons_invitation_is_theirs_alone_and_the_excluded_are_not_inv
             Err(FederationError::BadRequest(_)) => {}
             other => panic!("{other:?}"),
         }
+
+        // The JSON API: `address` makes a personal invitation, without a link to show.
+        let token = tokens::create_token(&kith.ctx, "olga", "t").await.unwrap();
+        let api = format!("{}/api/v1/groups/circle/invitations", kith.base);
+        let client = reqwest::Client::new();
+        let answer = client
+            .post(&api)
+            .bearer_auth(&token)
+            .json(&json!({"address": "carol"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 201);
+        let made: Value = answer.json().await.unwrap();
+        assert_eq!(made["invitee"], kith.actor("carol").await.id.as_str());
+        assert_eq!(made["max_uses"], 1);
+        assert!(made.get("url").is_none(), "{made}");
+        let notices = kith.ctx.db.notifications(&carol.id, 10).await.unwrap();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        let mixed = client
+            .post(&api)
+            .bearer_auth(&token)
+            .json(&json!({"address": "carol", "days": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mixed.status().as_u16(), 400);
+
+        // The organisers' page: a second form invites one person, and says to whom.
+        kith.person("erin").await;
+        let organiser = Browser::of(&kith, &olga).await;
+        let (status, _, page) = organiser
+            .post(
+                &kith,
+                "/g/circle/invitations/person",
+                &[("address", "erin")],
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("Invitation sent to"), "{page}");
+        let (status, _, page) = organiser
+            .post(&kith, "/g/circle/invitations/person", &[("address", "bob")])
+            .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("is a member already"), "{page}");
         kith.stop().await;
     }
 }
@@ -309,4 +362,59 @@ async fn an_invite_from_the_group_is_kept_and_one_from_a_stranger_ignored() {
     assert!(notices[0].summary.contains("invited you to join"));
     assert_eq!(uri_of(&notices[0].link), group_id);
     kith.stop().await;
+}
+
+#[tokio::test]
+async fn the_command_line_invites_one_person() {
+    for site in sites().await {
+        let (dir, url) = (site.dir.path(), site.url.as_str());
+        assert!(kith(dir, url, &["user", "create", "olga"]).status.success());
+        let create = [
+            "group",
+            "create",
+            "circle",
+            "--owner",
+            "olga",
+            "--visibility",
+            "hidden",
+        ];
+        assert!(kith(dir, url, &create).status.success());
+        let db = Database::connect(url).await.unwrap();
+        let sam = db.upsert_remote_actor(&remote_person("sam")).await.unwrap();
+        let group = db.local_actor_by_username("circle").await.unwrap();
+
+        let invite = [
+            "group",
+            "invite",
+            "circle",
+            "--person",
+            "@sam@mastodon.test",
+        ];
+        let out = kith(dir, url, &invite);
+        assert!(out.status.success(), "{}: {}", site.label, text(&out));
+        assert!(
+            text(&out).contains("invited @sam@mastodon.test to circle"),
+            "{}",
+            text(&out)
+        );
+        let now = kith_storage::now_millis();
+        assert!(db.is_invitee(&group.id, &sam.id, now).await.unwrap());
+        // Queued for the server to send: the `Invite` and the direct message (a host not
+        // known yet gets both).
+        assert_eq!(db.pending_deliveries().await.unwrap(), 2);
+        let open = db.open_invitations(&group.id, now).await.unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].invitee_id.as_deref(), Some(sam.id.as_str()));
+
+        let both = [
+            "group",
+            "invite",
+            "circle",
+            "--person",
+            "sam@mastodon.test",
+            "--uses",
+            "3",
+        ];
+        assert!(!kith(dir, url, &both).status.success());
+    }
 }
