@@ -7,7 +7,7 @@
 
 use kith_federation::FederationError;
 use kith_federation::actions::By;
-use kith_federation::actions::{bans, invitations, invite_person, joining, tokens};
+use kith_federation::actions::{bans, invitations, invite_person, tokens};
 use kith_federation::outbound::{fetch, software::Dialect};
 use kith_storage::{
     Database, FollowState, GroupVisibility, JoinPolicy, MemberState, NotificationKind,
@@ -84,9 +84,18 @@ async fn a_person_on_another_kith_invited_to_a_hidden_group_follows_it_and_is_ac
     let target = uri_of(&notice.link);
     assert_eq!(target, group.id);
 
-    // He follows through that page's action; A accepts him without an organiser.
-    let followed = joining::follow_by_id(&b.ctx, &bob, &target).await.unwrap();
-    assert_eq!(followed.id, group.id);
+    // He follows through the page the notification leads to; A accepts him without an
+    // organiser.
+    let browser = Browser::of(&b, &bob).await;
+    let path = notice.link.strip_prefix(&b.base).unwrap();
+    let (status, page) = browser.get(&b, path).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&group.id), "{page}");
+    let (status, location, _) = browser
+        .post(&b, "/authorize_interaction", &[("uri", &target)])
+        .await;
+    assert_eq!(status, 303, "{location}");
+    assert!(location.contains("done=following"), "{location}");
     let membership = eventually("Bob accepted in the circle on A", || async {
         let m = a.ctx.db.membership(&group.id, &bob.actor_id).await.ok()?;
         (m.state == MemberState::Accepted).then_some(m)
