@@ -35,6 +35,16 @@ fn uri_of(link: &str) -> String {
         .unwrap_or_else(|| panic!("no uri in {link}"))
 }
 
+/// Waits until Kith speaks `dialect` to the peer's host (the look-up's row is written a moment
+/// before this process's copy of it is).
+async fn known_as(kith: &Instance, peer: &Peer, dialect: Dialect) {
+    looked_up(kith, peer).await;
+    eventually("the peer's software known", || async {
+        (kith.ctx.dialect_of(&peer.host()).await.unwrap() == dialect).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_person_on_another_kith_invited_to_a_hidden_group_follows_it_and_is_accepted() {
     // B, where Bob is, on PostgreSQL when the suite has one.
@@ -124,7 +134,7 @@ async fn a_person_on_another_kith_invited_to_a_hidden_group_follows_it_and_is_ac
 }
 
 #[tokio::test]
-async fn a_mastodon_person_gets_the_groups_direct_message_and_an_unknown_server_both() {
+async fn a_mastodon_person_gets_the_groups_direct_message_an_unknown_server_both_lemmy_neither() {
     for db in kith_storage::testing::all().await {
         let kith = Instance::start_on(db).await;
         eprintln!("on {}", kith.label);
@@ -134,9 +144,11 @@ async fn a_mastodon_person_gets_the_groups_direct_message_and_an_unknown_server_
         // Known to Kith through the open group first, so their software is looked up.
         let mastodon = join(&open, Shape::Mastodon).await;
         let unknown = join(&open, Shape::Unknown).await;
-        assert_eq!(looked_up(&kith, &mastodon.peer).await, Dialect::Microblog);
+        let lemmy = join(&open, Shape::Lemmy10).await;
+        known_as(&kith, &mastodon.peer, Dialect::Microblog).await;
+        known_as(&kith, &lemmy.peer, Dialect::Lemmy).await;
         assert_eq!(looked_up(&kith, &unknown.peer).await, Dialect::Unknown);
-        for who in [&mastodon, &unknown] {
+        for who in [&mastodon, &unknown, &lemmy] {
             invite_person::invite_person(&kith.ctx, "circle", who.id(), By::Account(&olga))
                 .await
                 .unwrap();
@@ -164,6 +176,15 @@ async fn a_mastodon_person_gets_the_groups_direct_message_and_an_unknown_server_
             assert!(content.contains(&handle), "{content}");
         }
         assert_eq!(of_type(&mastodon.peer, "Invite"), Vec::<Value>::new());
+        // Lemmy reads neither (a `Note` only as a comment, no `Invite`): nothing is sent.
+        let to_lemmy: Vec<Value> = lemmy
+            .peer
+            .received()
+            .into_iter()
+            .map(|r| r.body)
+            .filter(|b| b["type"] != "Accept")
+            .collect();
+        assert_eq!(to_lemmy, Vec::<Value>::new());
         let invites = of_type(&unknown.peer, "Invite");
         assert_eq!(invites.len(), 1, "{invites:?}");
         let invite = &invites[0];

@@ -9,8 +9,9 @@
 //!   (`{"actor": INVITER, "object": GROUP, "to": [INVITEE], "cc": [GROUP]}`; Smithereen's
 //!   `InviteGroupHandler` reads the actor as a person and `to` as exactly the invitee) to the
 //!   servers that read one (Kith, NodeBB and servers not known yet), and a direct message from
-//!   the group naming the name to follow it by to every other server (Mastodon, GoToSocial,
-//!   Misskey, Friendica and Lemmy have no `Invite`; a server not known yet gets both).
+//!   the group naming the name to follow it by to the microblogs (Mastodon, GoToSocial,
+//!   Misskey and Friendica have no `Invite`; a server not known yet gets both). Lemmy reads
+//!   neither: a Lemmy user learns of an invitation from whoever sends them its link.
 //!
 //! The `Invite` is sent as the organiser who invites (for the command line, the group's owner,
 //! as moderation activities are: `acting::acting_actor`), because Smithereen refuses an
@@ -167,7 +168,9 @@ async fn plan_remote(
     let mut plan = Plan::new(ctx, vec![inbox_of(person)]).await?;
     let invite_readers = Readers::of(&[Dialect::Groups, Dialect::Unknown]);
     plan.add(inviter, &[Form::for_readers(invite, invite_readers)])?;
-    let note_readers = Readers::ALL.without(Dialect::Groups);
+    // Lemmy is left out: it reads a `Note` only as a comment under a post, and its private
+    // messages are `ChatMessage`s between people, which a group cannot send.
+    let note_readers = Readers::microblogs_and_unknown();
     plan.add(group, &[Form::for_readers(create, note_readers)])?;
     Ok((plan, row))
 }
