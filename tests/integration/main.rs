@@ -26,6 +26,7 @@ mod hostile_html;
 mod hostile_peers;
 mod inbound;
 mod instance;
+mod invitations_person;
 mod keys;
 mod kith_to_kith;
 mod lemmy_forms;

@@ -168,7 +168,8 @@ pub enum GroupCommand {
     #[command(subcommand)]
     Moderator(ModeratorCommand),
     /// Make an invitation link: whoever opens it joins without waiting for approval (the only
-    /// way into a hidden group).
+    /// way into a hidden group). With --person, invite one person instead: they are told (a
+    /// notification here, a message or `Invite` elsewhere), and only they may use it.
     Invite {
         /// The group's name.
         group: String,
@@ -178,6 +179,9 @@ pub enum GroupCommand {
         /// For how many days it stays open.
         #[arg(long, default_value_t = 7)]
         days: i64,
+        /// Invite this one person (name@server, or a local name) for 14 days.
+        #[arg(long, conflicts_with_all = ["uses", "days"])]
+        person: Option<String>,
     },
 }
 

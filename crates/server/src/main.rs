@@ -71,9 +71,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(GroupCommand::Moderator(command)) => {
             safety::moderator(&config, command).await
         }
-        Command::Group(GroupCommand::Invite { group, uses, days }) => {
-            members::invite(&config, &group, uses, days).await
-        }
+        Command::Group(GroupCommand::Invite {
+            group,
+            uses,
+            days,
+            person,
+        }) => match person {
+            Some(person) => members::invite_person(&config, &group, &person).await,
+            None => members::invite(&config, &group, uses, days).await,
+        },
         Command::Post(command) => safety::post(&config, command).await,
         Command::Domain(command) => safety::domain(&config, command).await,
         Command::Person(command) => safety::person(&config, command).await,

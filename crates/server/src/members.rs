@@ -2,7 +2,7 @@
 //! queued in the database; the running server's delivery worker sends it within a second.
 
 use kith_federation::actions::By;
-use kith_federation::actions::{invitations, membership, tokens};
+use kith_federation::actions::{invitations, invite_person, membership, tokens};
 
 use crate::{admin::open_context, cli::MemberArgs, config::Config};
 
@@ -63,6 +63,20 @@ pub async fn invite(config: &Config, group: &str, uses: i64, days: i64) -> anyho
     eprintln!(
         "anyone with this link may join {group} without approval ({uses} people, {days} days); \
          it is shown once"
+    );
+    Ok(())
+}
+
+/// `kith group invite GROUP --person ADDRESS`: invites one person, who is told.
+pub async fn invite_person(config: &Config, group: &str, address: &str) -> anyhow::Result<()> {
+    let ctx = open_context(config).await?;
+    let invited = invite_person::invite_person(&ctx, group, address, By::Operator).await?;
+    let person = &invited.person;
+    println!(
+        "invited @{}@{} to {group} for {} days",
+        person.username,
+        person.domain,
+        invite_person::DAYS
     );
     Ok(())
 }

@@ -33,6 +33,9 @@ text_enum! {
         /// A remote event's group wrote to the person alone (such as its online link): the
         /// notice says only that, and links to the event's page, where they alone see it.
         EventMessage = "event_message",
+        /// A group invited the person to join it (an organiser here, or a remote group's
+        /// `Invite`): the link leads to joining or following it.
+        Invited = "invited",
     }
 }
 

@@ -19,6 +19,7 @@ mod group_settings;
 pub mod groups;
 pub mod instance_safety;
 pub mod invitations;
+pub mod invite_person;
 pub mod joining;
 pub mod mail;
 pub mod membership;

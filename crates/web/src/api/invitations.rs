@@ -8,7 +8,7 @@ use axum::{
     routing::{delete, get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::invitations;
+use kith_federation::actions::{invitations, invite_person};
 use kith_storage::Invitation;
 use serde::{Deserialize, Serialize};
 
@@ -58,11 +58,13 @@ async fn list(
     Ok(Json(open.into_iter().map(|i| view(i, None)).collect()))
 }
 
-/// A new link: `max_uses` people within `days` days (1 and 7 when left out).
+/// A new link: `max_uses` people within `days` days (1 and 7 when left out); or, with
+/// `address`, a personal invitation for that one person (one use, 14 days), sent to them.
 #[derive(Deserialize)]
 struct NewLinkBody {
     max_uses: Option<i64>,
     days: Option<i64>,
+    address: Option<String>,
 }
 
 async fn create(
@@ -71,9 +73,22 @@ async fn create(
     Path(name): Path<String>,
     body: Option<Json<NewLinkBody>>,
 ) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
-    let (max_uses, days) = body.map_or((1, 7), |Json(b)| {
-        (b.max_uses.unwrap_or(1), b.days.unwrap_or(7))
-    });
+    let body = body.map(|Json(b)| b);
+    if let Some(address) = body.as_ref().and_then(|b| b.address.as_deref()) {
+        if body
+            .as_ref()
+            .is_some_and(|b| b.max_uses.is_some() || b.days.is_some())
+        {
+            return Err(ApiError::BadRequest(
+                "a personal invitation is for one person and 14 days: leave out max_uses and days"
+                    .into(),
+            ));
+        }
+        let made =
+            invite_person::invite_person(&state.ctx, &name, address, By::Account(&account)).await?;
+        return Ok((StatusCode::CREATED, Json(view(made.invitation, None))));
+    }
+    let (max_uses, days) = body.map_or((1, 7), |b| (b.max_uses.unwrap_or(1), b.days.unwrap_or(7)));
     let made =
         invitations::create_link(&state.ctx, &name, max_uses, days, By::Account(&account)).await?;
     Ok((

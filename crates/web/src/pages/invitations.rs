@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
 };
 use kith_federation::actions::By;
-use kith_federation::actions::{invitations, joining};
+use kith_federation::actions::{invitations, invite_person as personal, joining};
 use kith_storage::{Actor, Invitation};
 use serde::Deserialize;
 
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             get(organisers_page).post(make_link),
         )
         .route("/g/{name}/invitations/revoke", post(revoke))
+        .route("/g/{name}/invitations/person", post(invite_person))
         .route("/invite/{secret}", get(link_page))
         .route("/invite/{secret}/join", post(join))
         .route("/invite/{secret}/remote", post(remote))
@@ -59,7 +60,16 @@ struct OrganisersPage {
     follow_handle: String,
     /// A link just made, shown this once.
     new_link: Option<String>,
+    /// What became of a personal invitation just asked for.
+    said: Said,
     open: Vec<OpenLine>,
+}
+
+/// What the page says after a personal invitation: whom it went to, or what was wrong.
+#[derive(Default)]
+struct Said {
+    sent: Option<String>,
+    problem: Option<String>,
 }
 
 async fn organisers_view(
@@ -67,6 +77,7 @@ async fn organisers_view(
     viewer: &Viewer,
     name: &str,
     new_link: Option<String>,
+    said: Said,
 ) -> Result<Response, ApiError> {
     let account = viewer.require()?;
     let by = By::Account(account);
@@ -87,6 +98,7 @@ async fn organisers_view(
         private: !group.is_public(),
         follow_handle: format!("@{follow}@{}", group.domain),
         new_link,
+        said,
         open: lines,
     };
     Ok(private(render(viewer, &page)?))
@@ -114,7 +126,7 @@ async fn organisers_page(
     viewer: Viewer,
     Path(name): Path<String>,
 ) -> Result<Response, PageError> {
-    organisers_view(&state, &viewer, &name, None)
+    organisers_view(&state, &viewer, &name, None, Said::default())
         .await
         .or_page(&state, &viewer)
 }
@@ -143,7 +155,40 @@ async fn make_link(
     .await
     .or_page(&state, &viewer)?;
     // Shown once, on this answer (not through a redirect, which would put it in a URL).
-    organisers_view(&state, &viewer, &name, Some(made.url))
+    organisers_view(&state, &viewer, &name, Some(made.url), Said::default())
+        .await
+        .or_page(&state, &viewer)
+}
+
+#[derive(Deserialize)]
+struct PersonForm {
+    csrf: String,
+    address: String,
+}
+
+/// Invites one person by address; the page says to whom it went, or what was wrong with the
+/// address (a typo is not an error page).
+async fn invite_person(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(form): Form<PersonForm>,
+) -> Result<Response, PageError> {
+    let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
+    let outcome =
+        personal::invite_person(&state.ctx, &name, &form.address, By::Account(account)).await;
+    let said = match outcome {
+        Ok(invited) => Said {
+            sent: Some(super::views::handle(&invited.person)),
+            problem: None,
+        },
+        Err(kith_federation::FederationError::BadRequest(problem)) => Said {
+            sent: None,
+            problem: Some(problem),
+        },
+        Err(other) => return Err(ApiError::from(other)).or_page(&state, &viewer),
+    };
+    organisers_view(&state, &viewer, &name, None, said)
         .await
         .or_page(&state, &viewer)
 }

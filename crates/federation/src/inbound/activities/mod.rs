@@ -8,6 +8,7 @@ mod event_messages;
 mod flag;
 pub(crate) mod follow;
 mod followed;
+mod invite;
 mod poll;
 mod private_posts;
 pub(crate) mod remote_events;
@@ -54,6 +55,7 @@ pub async fn apply(ctx: &Context, activity: &Activity, sender: &Actor) -> Result
         "Delete" => delete::receive_delete(ctx, activity, sender).await,
         "Announce" => followed::receive_announce(ctx, activity, sender).await,
         "Flag" => flag::receive_flag(ctx, activity, sender).await,
+        "Invite" => invite::receive_invite(ctx, activity, sender).await,
         other => Ok(Outcome::ignored(format!(
             "{other} activities are not handled"
         ))),
