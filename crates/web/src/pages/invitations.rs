@@ -193,7 +193,20 @@ async fn link_view(
     follow: Option<(String, Option<String>)>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (invitation, group) = invitations::opened(&state.ctx, secret).await?;
+    let opened = invitations::opened(&state.ctx, secret).await?;
+    opened_view(state, viewer, secret, opened, follow, problem).await
+}
+
+/// The link's page for an invitation opened before: after an address is given, the use it
+/// took may have been the last, and the page must still say what to follow.
+async fn opened_view(
+    state: &AppState,
+    viewer: &Viewer,
+    secret: &str,
+    (invitation, group): (Invitation, Actor),
+    follow: Option<(String, Option<String>)>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
     let settings = state.ctx.db.group_settings(&group.id).await?;
     let for_whom = match &invitation.invitee_id {
         Some(id) => Some(super::views::handle(&state.ctx.db.actor(id).await?)),
@@ -255,11 +268,16 @@ async fn remote(
     Form(form): Form<AddressForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    // Opened before it is used: the use taken below may be the link's last.
+    let opened = invitations::opened(&state.ctx, &secret)
+        .await
+        .or_page(&state, &viewer)?;
     let outcome = invitations::invite_remote(&state.ctx, &secret, &form.address).await;
     let view = match outcome {
         Ok((group, name)) => {
             let button = follow_button(&state, &form.address, &group).await;
-            link_view(&state, &viewer, &secret, Some((name, button)), None).await
+            let follow = Some((name, button));
+            opened_view(&state, &viewer, &secret, opened, follow, None).await
         }
         // A typo in the address: the same page, saying what went wrong.
         Err(kith_federation::FederationError::BadRequest(problem)) => {
