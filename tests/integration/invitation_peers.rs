@@ -139,7 +139,7 @@ async fn resolve_as_mastodon(kith: &Instance, peer: &Peer, instance: &Value, nam
         assert_eq!(response.status(), 200, "unsigned WebFinger of {user}");
         let jrd: Value = response.json().await.unwrap();
         assert_eq!(jrd["subject"], format!("acct:{user}@{}", kith.domain()));
-        let link = jrd["links"]
+        jrd["links"]
             .as_array()
             .unwrap()
             .iter()
@@ -147,8 +147,7 @@ async fn resolve_as_mastodon(kith: &Instance, peer: &Peer, instance: &Value, nam
             .unwrap()["href"]
             .as_str()
             .unwrap()
-            .to_owned();
-        link
+            .to_owned()
     };
     let href = webfinger(name.to_owned()).await;
     let key = instance["publicKey"]["id"].as_str().unwrap();

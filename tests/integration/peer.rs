@@ -49,6 +49,9 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// A key id and the key that signs with it.
+type FetchSigner = (String, Arc<RsaKeyPair>);
+
 #[derive(Clone)]
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
@@ -68,7 +71,7 @@ struct Shared {
     held: Arc<tokio::sync::watch::Sender<bool>>,
     /// The key id and key the peer signs its key fetches with, if any (Mastodon signs them as
     /// its instance actor, so that a server serving actors only to signed GETs answers).
-    fetch_signer: Arc<Mutex<Option<(String, Arc<RsaKeyPair>)>>>,
+    fetch_signer: Arc<Mutex<Option<FetchSigner>>>,
 }
 
 /// A fediverse server in the test process.
@@ -499,7 +502,7 @@ fn signed_collection_sync(headers: &HeaderMap, rfc9421: bool) -> Option<String> 
 /// Mastodon's check of an incoming POST (`app/controllers/concerns/signature_verification.rb`).
 async fn verify(
     client: &reqwest::Client,
-    signer: Option<(String, Arc<RsaKeyPair>)>,
+    signer: Option<FetchSigner>,
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
