@@ -6,6 +6,7 @@
 mod api_pictures;
 mod backup;
 mod browser;
+mod browser_invitations;
 mod cli;
 mod cli_members;
 mod cli_safety;
