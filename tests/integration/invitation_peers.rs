@@ -229,7 +229,7 @@ async fn a_mastodon_shaped_server_resolves_the_secret_name_only_while_invited() 
         assert_eq!(status, 404, "{label}: after the expiry");
 
         // Invited again: found, followed by felix, accepted at once.
-        let (_, link) = make_link(&kith, &olga, "hush", 1, 7).await;
+        let (id, link) = make_link(&kith, &olga, "hush", 1, 7).await;
         give_address(&link, &address).await;
         assert_eq!(
             resolve_as_mastodon(&kith, &peer, &instance, &secret).await,
@@ -246,7 +246,9 @@ async fn a_mastodon_shaped_server_resolves_the_secret_name_only_while_invited() 
             (m.state == MemberState::Accepted).then_some(())
         })
         .await;
-        // His server keeps finding the group as a member's server, with no invitation left.
+        // His server keeps finding the group as a member's server, even once the link he
+        // used is revoked.
+        revoke(&kith, &olga, "hush", &id).await;
         assert_eq!(
             resolve_as_mastodon(&kith, &peer, &instance, &secret).await,
             200
