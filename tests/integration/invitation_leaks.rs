@@ -30,6 +30,7 @@ fn key_of(actor: &Value) -> &str {
 async fn closed(link: &str, why: &str) {
     let page = open_link(link).await;
     assert_eq!(page.status, 404, "{why}: {}", page.body);
+    page.assert_private(why);
     assert!(!page.body.contains("The hush"), "{why}: {}", page.body);
 }
 
@@ -168,7 +169,8 @@ async fn walk(kith: Instance, url: &str) {
         .unwrap();
     let (_, link) = make_link(&kith, &olga, "hush", 1, 7).await;
     let page = give_address(&link, &format!("felix@{}", peer.host())).await;
-    assert_ne!(page.status, 200, "{label}: {}", page.body);
+    assert_eq!(page.status, 403, "{label}: {}", page.body);
+    page.assert_private("a refusal");
     assert_eq!(page.follow_name(), None);
     assert_eq!(open_link(&link).await.status, 200, "the link is not used");
     let (status, _) = signed_get(&peer, key_of(&felix), g, AP).await;

@@ -25,15 +25,24 @@ use crate::auth::Viewer;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
+    // Every answer of a link's pages, a refusal or a "not found" too, is for whoever holds
+    // the link alone: its URL is the secret.
+    let link = Router::new()
+        .route("/invite/{secret}", get(link_page))
+        .route("/invite/{secret}/join", post(join))
+        .route("/invite/{secret}/remote", post(remote))
+        .layer(axum::middleware::map_response(kept_private));
     Router::new()
         .route(
             "/g/{name}/invitations",
             get(organisers_page).post(make_link),
         )
         .route("/g/{name}/invitations/revoke", post(revoke))
-        .route("/invite/{secret}", get(link_page))
-        .route("/invite/{secret}/join", post(join))
-        .route("/invite/{secret}/remote", post(remote))
+        .merge(link)
+}
+
+async fn kept_private(response: Response) -> Response {
+    private(response)
 }
 
 /// An open invitation in the organisers' list.
