@@ -21,7 +21,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     _profile: tempfile::TempDir,
@@ -35,7 +35,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver, or `None` (skipping) when it is not installed and not required.
-async fn driver() -> Option<Driver> {
+pub(crate) async fn driver() -> Option<Driver> {
     let found =
         std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
     if !found {
@@ -80,7 +80,7 @@ async fn driver() -> Option<Driver> {
 }
 
 /// A headless Chromium the size of a phone, with the flags this closed network needs.
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     let profile = driver._profile.path().display().to_string();
     let caps = json!({
         "goog:chromeOptions": {
@@ -113,19 +113,19 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let field = client.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -136,7 +136,7 @@ async fn click(client: &Client, css: &str) {
 }
 
 /// Clicks a submit button or link and waits for the next page to load.
-async fn submit(client: &Client, css: &str) {
+pub(crate) async fn submit(client: &Client, css: &str) {
     let before = client.current_url().await.unwrap();
     click(client, css).await;
     eventually(&format!("a new page after {css}"), || async {
@@ -150,7 +150,7 @@ async fn submit(client: &Client, css: &str) {
     .await;
 }
 
-async fn page_text(client: &Client) -> String {
+pub(crate) async fn page_text(client: &Client) -> String {
     client
         .find(Locator::Css("main"))
         .await
@@ -172,14 +172,14 @@ async fn set_value(client: &Client, id: &str, value: &str) {
         .unwrap();
 }
 
-async fn log_in(client: &Client, base: &str, name: &str, password: &str) {
+pub(crate) async fn log_in(client: &Client, base: &str, name: &str, password: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     fill(client, "#username", name).await;
     fill(client, "#password", password).await;
     submit(client, "form[action='/login'] button[type=submit]").await;
 }
 
-async fn log_out(client: &Client) {
+pub(crate) async fn log_out(client: &Client) {
     click(client, "form[action='/logout'] button").await;
     eventually("the logged-out page", || async {
         client

@@ -27,7 +27,7 @@ fn peer_dir() -> PathBuf {
 }
 
 /// `npm ci` once per change of the lock file, one test at a time.
-fn install() -> Option<PathBuf> {
+pub(crate) fn install() -> Option<PathBuf> {
     static INSTALL: Mutex<()> = Mutex::new(());
     let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = peer_dir();
@@ -59,7 +59,7 @@ fn install() -> Option<PathBuf> {
 }
 
 /// The Fedify server, stopped when dropped.
-struct FedifyPeer {
+pub(crate) struct FedifyPeer {
     child: Child,
     base: String,
     client: reqwest::Client,
@@ -78,7 +78,12 @@ impl FedifyPeer {
     }
 
     /// A peer whose NodeInfo names `software` (none when empty).
-    fn start_as(node: &Path, first_knock: &str, rfc9421_only: bool, software: &str) -> FedifyPeer {
+    pub(crate) fn start_as(
+        node: &Path,
+        first_knock: &str,
+        rfc9421_only: bool,
+        software: &str,
+    ) -> FedifyPeer {
         let mut child = Command::new(node)
             .arg("peer.mjs")
             .current_dir(peer_dir())
@@ -107,7 +112,7 @@ impl FedifyPeer {
     }
 
     /// Asks the peer to do something; its answer (Fedify's error, if sending failed).
-    async fn control(&self, action: &str, body: Value) -> Value {
+    pub(crate) async fn control(&self, action: &str, body: Value) -> Value {
         let response = self
             .client
             .post(format!("{}/control/{action}", self.base))
@@ -122,7 +127,7 @@ impl FedifyPeer {
     }
 
     /// The activities Fedify verified and handed to alice's inbox.
-    async fn received(&self) -> Vec<Value> {
+    pub(crate) async fn received(&self) -> Vec<Value> {
         let url = format!("{}/control/received", self.base);
         self.client
             .get(url)
@@ -134,23 +139,23 @@ impl FedifyPeer {
             .unwrap()
     }
 
-    async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         eventually(what, || async {
             self.received().await.into_iter().find(|a| pred(a))
         })
         .await
     }
 
-    fn alice(&self) -> String {
+    pub(crate) fn alice(&self) -> String {
         format!("{}/users/alice", self.base)
     }
 
-    fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         self.base.trim_start_matches("http://")
     }
 }
 
-fn of_type(kind: &'static str) -> impl Fn(&Value) -> bool {
+pub(crate) fn of_type(kind: &'static str) -> impl Fn(&Value) -> bool {
     move |a| a["type"] == kind
 }
 

@@ -6,6 +6,7 @@
 mod api_pictures;
 mod backup;
 mod browser;
+mod browser_invitations;
 mod cli;
 mod cli_members;
 mod cli_safety;
@@ -26,6 +27,9 @@ mod hostile_html;
 mod hostile_peers;
 mod inbound;
 mod instance;
+mod invitation_leaks;
+mod invitation_peers;
+mod invitations;
 mod invitations_person;
 mod keys;
 mod kith_to_kith;

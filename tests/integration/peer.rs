@@ -49,6 +49,9 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// A key id and the key that signs with it.
+type FetchSigner = (String, Arc<RsaKeyPair>);
+
 #[derive(Clone)]
 struct Shared {
     docs: Arc<Mutex<HashMap<String, Value>>>,
@@ -66,6 +69,9 @@ struct Shared {
     restricted: Arc<Mutex<HashMap<String, (Value, String)>>>,
     /// While true, deliveries are recorded but not answered (a slow server).
     held: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The key id and key the peer signs its key fetches with, if any (Mastodon signs them as
+    /// its instance actor, so that a server serving actors only to signed GETs answers).
+    fetch_signer: Arc<Mutex<Option<FetchSigner>>>,
 }
 
 /// A fediverse server in the test process.
@@ -113,6 +119,7 @@ impl Peer {
             refused: Arc::default(),
             shape,
             held: Arc::new(tokio::sync::watch::channel(false).0),
+            fetch_signer: Arc::default(),
         };
         let client = reqwest::Client::builder()
             .user_agent(shape.user_agent(&base))
@@ -245,6 +252,12 @@ impl Peer {
             request = request.header(name, value);
         }
         Some(request.send().await.ok()?.status().as_u16())
+    }
+
+    /// From now on, fetch the keys of what arrives signed by `key_id` (the peer's key), as
+    /// Mastodon fetches them signed by its instance actor.
+    pub fn sign_key_fetches_as(&self, key_id: &str) {
+        *self.shared.fetch_signer.lock().unwrap() = Some((key_id.to_owned(), self.key.clone()));
     }
 
     /// While `held`, deliveries to this peer are recorded as they arrive but answered only
@@ -448,7 +461,8 @@ async fn serve_or_receive(
     let verified = if rfc9421 {
         crate::peer_rfc9421::verify(&client, &uri, &headers, &body).await
     } else {
-        verify(&client, &path, &headers, &body).await
+        let signer = shared.fetch_signer.lock().unwrap().clone();
+        verify(&client, signer, &path, &headers, &body).await
     };
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let docs = actor_docs(&client, shared.shape, &body).await;
@@ -486,7 +500,13 @@ fn signed_collection_sync(headers: &HeaderMap, rfc9421: bool) -> Option<String> 
 }
 
 /// Mastodon's check of an incoming POST (`app/controllers/concerns/signature_verification.rb`).
-async fn verify(client: &reqwest::Client, path: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+async fn verify(
+    client: &reqwest::Client,
+    signer: Option<FetchSigner>,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> bool {
     let Some(raw) = headers.get("signature").and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -527,12 +547,15 @@ async fn verify(client: &reqwest::Client, path: &str, headers: &HeaderMap, body:
         .collect();
     let Some(lines) = lines else { return false };
     let key_url = key_id.split('#').next().unwrap_or_default();
-    let Ok(response) = client
+    let mut request = client
         .get(key_url)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-    else {
+        .header("accept", "application/activity+json");
+    if let Some((signer_key_id, key)) = signer {
+        for (name, value) in signed_get_headers(&key, &signer_key_id, key_url) {
+            request = request.header(name, value);
+        }
+    }
+    let Ok(response) = request.send().await else {
         return false;
     };
     let actor: Value = response.json().await.unwrap_or_default();
@@ -548,4 +571,35 @@ async fn verify(client: &reqwest::Client, path: &str, headers: &HeaderMap, body:
     UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(pem))
         .verify(lines.join("\n").as_bytes(), &sig)
         .is_ok()
+}
+
+/// Mastodon's headers for a signed GET of `url` (`(request-target) host date`): `Date` and
+/// `Signature`.
+pub fn signed_get_headers(key: &RsaKeyPair, key_id: &str, url: &str) -> Vec<(String, String)> {
+    let parsed = reqwest::Url::parse(url).unwrap();
+    let host = format!(
+        "{}:{}",
+        parsed.host_str().unwrap_or_default(),
+        parsed.port_or_known_default().unwrap_or_default()
+    );
+    let target = match parsed.query() {
+        Some(q) => format!("{}?{q}", parsed.path()),
+        None => parsed.path().to_owned(),
+    };
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let signed = format!("(request-target): get {target}\nhost: {host}\ndate: {date}");
+    let mut out = vec![0; key.public_modulus_len()];
+    key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        signed.as_bytes(),
+        &mut out,
+    )
+    .unwrap();
+    let signature = format!(
+        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",\
+         signature=\"{}\"",
+        B64.encode(out)
+    );
+    vec![("date".into(), date), ("signature".into(), signature)]
 }

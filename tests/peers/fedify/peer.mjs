@@ -7,6 +7,9 @@
 //   POST /control/post   {group, content} alice posts into it
 //   POST /control/join   {event, group}   alice answers an event of the group (Join)
 //   POST /control/leave  {group}          alice leaves (Undo{Follow})
+//   POST /control/lookup {handle, follow} alice searches for @NAME@HOST as GoToSocial does
+//                                         (WebFinger and actor fetch signed with her key, the
+//                                         answer's subject checked), and follows it if asked
 //   GET  /control/received                activities Fedify verified in alice's inboxes
 //
 // Environment: FIRST_KNOCK (`draft-cavage-http-signatures-12` or `rfc9421`, Fedify's
@@ -35,6 +38,7 @@ import {
   PUBLIC_COLLECTION,
   Undo,
 } from "@fedify/fedify/vocab";
+import { signRequest } from "@fedify/fedify/sig";
 
 const firstKnock = process.env.FIRST_KNOCK ?? "rfc9421";
 const rfc9421Only = process.env.RFC9421_ONLY === "1";
@@ -145,6 +149,62 @@ const control = {
     });
     await send(target, join);
     return { id: join.id.href };
+  },
+  // A search by handle as GoToSocial makes it: it signs even the WebFinger request with the
+  // searching user's key, refuses an answer whose subject names another account, and fetches
+  // the actor signed with that user's key too (Fedify's authenticated document loader).
+  // Answers {found: false, stage, error} when a step fails, the actor's id and
+  // preferredUsername when found, and the Follow's id when asked to follow.
+  async lookup({ handle, follow }) {
+    const [user, host] = handle.replace(/^@/, "").split("@");
+    const resource = `acct:${user}@${host}`;
+    const webfinger = new URL(`http://${host}/.well-known/webfinger`);
+    webfinger.searchParams.set("resource", resource);
+    const [pair] = await ctx().getActorKeyPairs("alice");
+    const request = await signRequest(
+      new Request(webfinger, { headers: { accept: "application/jrd+json" } }),
+      pair.privateKey,
+      pair.keyId,
+    );
+    const answer = await fetch(request);
+    if (!answer.ok) {
+      return { found: false, stage: "webfinger", error: `HTTP ${answer.status}` };
+    }
+    const jrd = await answer.json();
+    if (jrd.subject !== resource) {
+      return { found: false, stage: "webfinger", error: `subject ${jrd.subject}` };
+    }
+    const self = (jrd.links ?? []).find((l) =>
+      l.rel === "self" && l.type === "application/activity+json"
+    );
+    if (self?.href == null) return { found: false, stage: "webfinger", error: "no self link" };
+    const documentLoader = await ctx().getDocumentLoader({ identifier: "alice" });
+    const target = await ctx().lookupObject(self.href, { documentLoader });
+    if (target == null) {
+      // Why: the authenticated loader's own error (e.g. `HTTP 404: URL`).
+      const error = await documentLoader(self.href).then(
+        () => "not an object",
+        (e) => String(e?.message ?? e),
+      );
+      return { found: false, stage: "actor", error };
+    }
+    if (target.preferredUsername !== user) {
+      return { found: false, stage: "actor", error: `named ${target.preferredUsername}` };
+    }
+    const found = {
+      found: true,
+      id: target.id.href,
+      preferredUsername: target.preferredUsername,
+    };
+    if (!follow) return found;
+    const activity = new Follow({
+      id: new URL(`#follows/${randomUUID()}`, alice()),
+      actor: alice(),
+      object: target.id,
+    });
+    follows.set(target.id.href, activity);
+    await send(target, activity);
+    return { ...found, follow: activity.id.href };
   },
   async leave({ group }) {
     const target = await ctx().lookupObject(group);

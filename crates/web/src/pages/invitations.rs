@@ -25,6 +25,13 @@ use crate::auth::Viewer;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
+    // Every answer of a link's pages, a refusal or a "not found" too, is for whoever holds
+    // the link alone: its URL is the secret.
+    let link = Router::new()
+        .route("/invite/{secret}", get(link_page))
+        .route("/invite/{secret}/join", post(join))
+        .route("/invite/{secret}/remote", post(remote))
+        .layer(axum::middleware::map_response(kept_private));
     Router::new()
         .route(
             "/g/{name}/invitations",
@@ -32,9 +39,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/g/{name}/invitations/revoke", post(revoke))
         .route("/g/{name}/invitations/person", post(invite_person))
-        .route("/invite/{secret}", get(link_page))
-        .route("/invite/{secret}/join", post(join))
-        .route("/invite/{secret}/remote", post(remote))
+        .merge(link)
+}
+
+async fn kept_private(response: Response) -> Response {
+    private(response)
 }
 
 /// An open invitation in the organisers' list.
@@ -241,7 +250,20 @@ async fn link_view(
     follow: Option<(String, Option<String>)>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (invitation, group) = invitations::opened(&state.ctx, secret).await?;
+    let opened = invitations::opened(&state.ctx, secret).await?;
+    opened_view(state, viewer, secret, opened, follow, problem).await
+}
+
+/// The link's page for an invitation opened before: after an address is given, the use it
+/// took may have been the last, and the page must still say what to follow.
+async fn opened_view(
+    state: &AppState,
+    viewer: &Viewer,
+    secret: &str,
+    (invitation, group): (Invitation, Actor),
+    follow: Option<(String, Option<String>)>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
     let settings = state.ctx.db.group_settings(&group.id).await?;
     let for_whom = match &invitation.invitee_id {
         Some(id) => Some(super::views::handle(&state.ctx.db.actor(id).await?)),
@@ -303,11 +325,16 @@ async fn remote(
     Form(form): Form<AddressForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf).or_page(&state, &viewer)?;
+    // Opened before it is used: the use taken below may be the link's last.
+    let opened = invitations::opened(&state.ctx, &secret)
+        .await
+        .or_page(&state, &viewer)?;
     let outcome = invitations::invite_remote(&state.ctx, &secret, &form.address).await;
     let view = match outcome {
         Ok((group, name)) => {
             let button = follow_button(&state, &form.address, &group).await;
-            link_view(&state, &viewer, &secret, Some((name, button)), None).await
+            let follow = Some((name, button));
+            opened_view(&state, &viewer, &secret, opened, follow, None).await
         }
         // A typo in the address: the same page, saying what went wrong.
         Err(kith_federation::FederationError::BadRequest(problem)) => {
