@@ -74,14 +74,17 @@ pub async fn join(group: &Actor, shape: Shape) -> Member {
     Member { peer, actor }
 }
 
-/// Waits until Kith has looked the peer's host up, and returns what it made of it.
+/// Waits until Kith has looked the peer's host up, and its copy in memory (which the lookup
+/// updates just after the database) says so too; returns what it made of it.
 pub async fn looked_up(kith: &Instance, peer: &Peer) -> Dialect {
     eventually("the peer's software looked up", || async {
         let rows = kith.ctx.db.host_software(&[peer.host()]).await.unwrap();
-        rows.first().and_then(|r| r.checked_at).map(|_| ())
+        let row = rows.first().filter(|r| r.checked_at.is_some())?;
+        let stored = Dialect::of_software(row.software.as_deref().unwrap_or_default());
+        let known = kith.ctx.dialect_of(&peer.host()).await.unwrap();
+        (known == stored).then_some(known)
     })
-    .await;
-    kith.ctx.dialect_of(&peer.host()).await.unwrap()
+    .await
 }
 
 /// Waits until every queued delivery was sent (or given up).
