@@ -116,7 +116,7 @@ pub async fn invite_person(
     Ok(Invited { invitation, person })
 }
 
-/// The banned and those already in the group are not invited.
+/// The banned, those already in the group and those whose request waits are not invited.
 async fn refuse_the_excluded(
     ctx: &Context,
     group: &Actor,
@@ -134,6 +134,10 @@ async fn refuse_the_excluded(
         ))),
         Ok(m) if m.state == MemberState::Accepted => Err(FederationError::BadRequest(format!(
             "{address} is a member already"
+        ))),
+        // Their server's follow waits already: an invitation would not answer it.
+        Ok(m) if m.state == MemberState::Pending => Err(FederationError::BadRequest(format!(
+            "{address} asked to join already: approve their request instead"
         ))),
         Ok(_) | Err(StorageError::NotFound) => Ok(()),
         Err(other) => Err(other.into()),
