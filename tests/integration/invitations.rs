@@ -1,8 +1,8 @@
 //! Invitation links to a group (issue 26), used as their holders would: an organiser makes a
 //! link through the JSON API; local people join by it (a link's uses are counted, its last use
 //! goes to one person however many try at once, the banned are refused, an approval group lets
-//! the link's holders in at once); a person elsewhere gives their address on the link's page
-//! like a browser (the helpers here, used by `invitation_peers.rs` and `invitation_leaks.rs`).
+//! the link's holders in at once, and accepts the waiting request of a person elsewhere who
+//! uses it); a person elsewhere gives their address on the link's page like a browser (the helpers here, used by `invitation_peers.rs` and `invitation_leaks.rs`).
 
 use kith_federation::actions::{By, bans, tokens};
 use kith_storage::{GroupVisibility, JoinPolicy, MemberState};
@@ -295,4 +295,47 @@ async fn a_link_lets_a_local_person_into_an_approval_or_hidden_group_at_once() {
         .unwrap();
     assert_eq!(m.state, MemberState::Pending);
     kith.stop().await;
+}
+
+#[tokio::test]
+async fn a_link_accepts_the_waiting_request_of_who_uses_it() {
+    for test_db in kith_storage::testing::all().await {
+        let kith = Instance::start_on(test_db).await;
+        kith.person("olga").await;
+        let group =
+            crate::private_groups::private_group(&kith, "circle", "olga", GroupVisibility::Members)
+                .await;
+        // A Mastodon person asked to join; the organisers have not answered.
+        let member = crate::forms::join(&group, crate::shapes::Shape::Mastodon).await;
+        let waiting = kith
+            .ctx
+            .db
+            .membership(&group.id, member.id())
+            .await
+            .unwrap();
+        assert_eq!(waiting.state, MemberState::Pending);
+
+        let (_, link) = make_link(&kith, &token(&kith, "olga").await, "circle", 1, 7).await;
+        let name = member.actor["preferredUsername"].as_str().unwrap();
+        let page = give_address(&link, &format!("{name}@{}", member.peer.host())).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("id=\"accepted\""), "{}", page.body);
+        let now = kith
+            .ctx
+            .db
+            .membership(&group.id, member.id())
+            .await
+            .unwrap();
+        assert_eq!(now.state, MemberState::Accepted, "{}", kith.label);
+        // Their server is told: the Accept of the follow that waited.
+        let accept = member
+            .peer
+            .wait_for("the Accept", |b| b["type"] == "Accept")
+            .await;
+        assert_eq!(
+            accept.body["object"]["id"].as_str(),
+            waiting.follow_activity_id.as_deref()
+        );
+        kith.stop().await;
+    }
 }

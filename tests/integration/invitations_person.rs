@@ -287,11 +287,11 @@ async fn a_local_persons_invitation_is_theirs_alone_and_the_excluded_are_not_inv
             other => panic!("{other:?}"),
         }
         // Someone whose request waits is approved, not invited.
-        let erin = kith.person("erin").await;
-        kith_federation::actions::joining::join_group(&kith.ctx, &erin, "circle", None)
+        let fay = kith.person("fay").await;
+        kith_federation::actions::joining::join_group(&kith.ctx, &fay, "circle", None)
             .await
             .unwrap();
-        match invite_person::invite_person(&kith.ctx, "circle", "erin", By::Account(&olga)).await {
+        match invite_person::invite_person(&kith.ctx, "circle", "fay", By::Account(&olga)).await {
             Err(FederationError::BadRequest(m)) => assert!(m.contains("approve"), "{m}"),
             other => panic!("{other:?}"),
         }

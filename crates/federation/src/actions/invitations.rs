@@ -197,10 +197,22 @@ fn used(taken: kith_storage::Result<Invitation>) -> Result<Invitation> {
     }
 }
 
+/// What giving an address elsewhere on a link's page did.
+#[derive(Clone, Debug)]
+pub struct RemoteInvitee {
+    /// The group.
+    pub group: Actor,
+    /// The name to follow it by (`NAME@DOMAIN`; a hidden group's secret name).
+    pub follow: String,
+    /// The person had asked to join already, and the link let them in at once (their server
+    /// is sent the `Accept` of that request).
+    pub accepted: bool,
+}
+
 /// Someone holding a link gives the address of their account on another server
 /// (`name@server`): they become an invitee, so that their server may look the group up and
-/// their follow is accepted. Returns the group and the name to follow it by.
-pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result<(Actor, String)> {
+/// their follow is accepted; or, when their request to join waits already, it is accepted.
+pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result<RemoteInvitee> {
     let (invitation, group) = opened(ctx, secret).await?;
     let address = address.trim().trim_start_matches('@');
     if !address.contains('@') {
@@ -232,15 +244,46 @@ pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result
             "that account cannot join this group".into(),
         ));
     }
+    // A follow that waits for an organiser: the link is their yes (planned before the change,
+    // which only writes).
+    let waiting = match crate::actions::joining::membership_of(ctx, &group, &person.id).await? {
+        Some(m) if m.state == MemberState::Pending => m.follow_activity_id,
+        _ => None,
+    };
+    let accept = match &waiting {
+        Some(follow_id) => Some(
+            crate::outbound::follow_answers::plan_answer(ctx, "Accept", &group, &person, follow_id)
+                .await?,
+        ),
+        None => None,
+    };
     let now = now_millis();
+    // The use, and the invitee or the accepted membership with its `Accept`, commit together.
     let mut change = Change::begin(ctx).await?;
     let tx = change.tx();
     let invitation = used(tx.use_invitation(&secrets::hash(secret), now).await)?;
-    tx.add_invitee(&invitation, &person.id, &person.domain, now)
+    let accepted = accept.is_some();
+    if let Some(accept) = accept {
+        tx.upsert_membership(
+            &group.id,
+            &person.id,
+            MemberState::Accepted,
+            MemberRole::Member,
+            None,
+        )
         .await?;
+        change.queue(accept).await?;
+    } else {
+        tx.add_invitee(&invitation, &person.id, &person.domain, now)
+            .await?;
+    }
     change.commit().await?;
     let name = follow_name(ctx, &group).await?;
-    Ok((group, format!("{name}@{}", ctx.urls().domain())))
+    Ok(RemoteInvitee {
+        follow: format!("{name}@{}", ctx.urls().domain()),
+        group,
+        accepted,
+    })
 }
 
 /// The name a group is followed by from other servers: its own, or for a hidden group its

@@ -237,9 +237,10 @@ struct LinkPage {
     for_whom: Option<String>,
     /// A members-only or hidden group (the page says what that means).
     private: bool,
-    /// After an address elsewhere was given: the name to follow, and a button's target on
-    /// the person's own server when it offers one.
-    follow: Option<(String, Option<String>)>,
+    /// After an address elsewhere was given: the name to follow, a button's target on the
+    /// person's own server when it offers one, and whether their waiting request was accepted
+    /// instead (they follow already).
+    follow: Option<(String, Option<String>, bool)>,
     problem: Option<String>,
 }
 
@@ -247,7 +248,7 @@ async fn link_view(
     state: &AppState,
     viewer: &Viewer,
     secret: &str,
-    follow: Option<(String, Option<String>)>,
+    follow: Option<(String, Option<String>, bool)>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
     let opened = invitations::opened(&state.ctx, secret).await?;
@@ -261,7 +262,7 @@ async fn opened_view(
     viewer: &Viewer,
     secret: &str,
     (invitation, group): (Invitation, Actor),
-    follow: Option<(String, Option<String>)>,
+    follow: Option<(String, Option<String>, bool)>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
     let settings = state.ctx.db.group_settings(&group.id).await?;
@@ -331,9 +332,12 @@ async fn remote(
         .or_page(&state, &viewer)?;
     let outcome = invitations::invite_remote(&state.ctx, &secret, &form.address).await;
     let view = match outcome {
-        Ok((group, name)) => {
-            let button = follow_button(&state, &form.address, &group).await;
-            let follow = Some((name, button));
+        Ok(invitee) => {
+            let button = match invitee.accepted {
+                true => None,
+                false => follow_button(&state, &form.address, &invitee.group).await,
+            };
+            let follow = Some((invitee.follow, button, invitee.accepted));
             opened_view(&state, &viewer, &secret, opened, follow, None).await
         }
         // A typo in the address: the same page, saying what went wrong.
