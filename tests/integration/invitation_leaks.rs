@@ -32,6 +32,11 @@ async fn closed(link: &str, why: &str) {
     assert_eq!(page.status, 404, "{why}: {}", page.body);
     page.assert_private(why);
     assert!(!page.body.contains("The hush"), "{why}: {}", page.body);
+    assert!(
+        page.body.contains("Ask whoever sent it for a new one"),
+        "{why}: {}",
+        page.body
+    );
 }
 
 #[tokio::test]

@@ -297,7 +297,22 @@ async fn link_page(
 ) -> Result<Response, PageError> {
     link_view(&state, &viewer, &secret, None, None)
         .await
-        .or_page(&state, &viewer)
+        .map_err(|e| link_error(&state, &viewer, e))
+}
+
+/// What a link's visitor reads when it opens nothing: a closed invitation is not found, and
+/// says what that means (whatever the reason, alike: a wrong secret learns nothing).
+fn link_error(state: &AppState, viewer: &Viewer, error: impl Into<ApiError>) -> PageError {
+    let error = error.into();
+    let closed = matches!(error, ApiError::NotFound);
+    let page = PageError::new(state, viewer, error);
+    match closed {
+        true => page.saying(
+            "This invitation is unknown, used up, expired or withdrawn. Ask whoever sent it for \
+             a new one.",
+        ),
+        false => page,
+    }
 }
 
 async fn join(
@@ -309,7 +324,7 @@ async fn join(
     let account = viewer.signed_in(&form.csrf).or_page(&state, &viewer)?;
     let (group, _) = invitations::join(&state.ctx, account, &secret)
         .await
-        .or_page(&state, &viewer)?;
+        .map_err(|e| link_error(&state, &viewer, e))?;
     Ok(see_other(&format!("{}?done=joined", group.id)))
 }
 
@@ -329,7 +344,7 @@ async fn remote(
     // Opened before it is used: the use taken below may be the link's last.
     let opened = invitations::opened(&state.ctx, &secret)
         .await
-        .or_page(&state, &viewer)?;
+        .map_err(|e| link_error(&state, &viewer, e))?;
     let outcome = invitations::invite_remote(&state.ctx, &secret, &form.address).await;
     let view = match outcome {
         Ok(invitee) => {
@@ -346,7 +361,7 @@ async fn remote(
         }
         Err(other) => Err(other.into()),
     };
-    view.or_page(&state, &viewer)
+    view.map_err(|e| link_error(&state, &viewer, e))
 }
 
 /// Where the person's own server lets them follow the group with one click, when it says.

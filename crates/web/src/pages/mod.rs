@@ -258,6 +258,8 @@ pub fn see_other(to: &str) -> Response {
 pub struct PageError {
     error: ApiError,
     layout: Box<Layout>,
+    /// What to say in place of the error's own message.
+    message: Option<String>,
 }
 
 #[derive(Template)]
@@ -274,7 +276,15 @@ impl PageError {
         PageError {
             error: error.into(),
             layout: Box::new(Layout::new(state, viewer, "Something is wrong")),
+            message: None,
         }
+    }
+
+    /// The same page saying `message` instead of the error's own (a bare "not found" that
+    /// can tell the visitor more).
+    pub fn saying(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
     }
 }
 
@@ -289,7 +299,10 @@ impl IntoResponse for PageError {
             s if s.is_client_error() => "That did not work",
             _ => "Something went wrong",
         };
-        let message = self.error.public_message();
+        let message = match &self.message {
+            Some(message) => message.clone(),
+            None => self.error.public_message(),
+        };
         if let ApiError::Internal(cause) = &self.error {
             tracing::error!(%cause, "page failed");
         }
