@@ -27,25 +27,64 @@ pub struct Asker<'a> {
     pub uri: &'a Uri,
 }
 
-/// Whether the one asking may read the group's content: always for a public group; for a
-/// members-only or hidden group, an accepted member or a member's server.
-pub async fn may_read(state: &AppState, group: &Actor, asker: Asker<'_>) -> Result<bool, ApiError> {
+/// What the one asking may do with a group: read its content, and know that it exists.
+#[derive(Clone, Copy, Debug)]
+pub struct Standing {
+    /// Always for a public group; for a members-only or hidden group, an accepted member or
+    /// a member's server.
+    pub read: bool,
+    /// Always but for a hidden group, which only its readers, local people holding an open
+    /// invitation and the servers of people elsewhere holding one know exists.
+    pub know: bool,
+}
+
+/// The one asking's [`Standing`] with the group, its signature checked at most once.
+pub async fn standing(
+    state: &AppState,
+    group: &Actor,
+    asker: Asker<'_>,
+) -> Result<Standing, ApiError> {
+    let all = Standing {
+        read: true,
+        know: true,
+    };
     if group.is_public() {
-        return Ok(true);
+        return Ok(all);
     }
-    let ctx = &state.ctx;
-    if let Some(account) = asker.account
-        && ctx
-            .db
-            .is_accepted_member(&group.id, &account.actor_id)
-            .await?
-    {
-        return Ok(true);
+    let outsider = Standing {
+        read: false,
+        know: !group.is_hidden(),
+    };
+    if let Some(account) = asker.account {
+        let db = &state.ctx.db;
+        if db.is_accepted_member(&group.id, &account.actor_id).await? {
+            return Ok(all);
+        }
+        // A local person invited by name may see the group's page (its public part).
+        if group.is_hidden()
+            && db
+                .is_invitee(&group.id, &account.actor_id, kith_storage::now_millis())
+                .await?
+        {
+            return Ok(Standing {
+                read: false,
+                know: true,
+            });
+        }
     }
     let Some(signer) = signer(state, asker).await else {
-        return Ok(false);
+        return Ok(outsider);
     };
-    Ok(authorised_fetch::server_may_read(ctx, group, &signer).await?)
+    let server = authorised_fetch::server_standing(&state.ctx, group, &signer).await?;
+    Ok(Standing {
+        read: server.read,
+        know: outsider.know || server.know,
+    })
+}
+
+/// Whether the one asking may read the group's content ([`Standing::read`]).
+pub async fn may_read(state: &AppState, group: &Actor, asker: Asker<'_>) -> Result<bool, ApiError> {
+    Ok(standing(state, group, asker).await?.read)
 }
 
 /// `Ok` when the one asking may read the group's content, else [`ApiError::NotFound`].
@@ -61,41 +100,18 @@ pub async fn require_read(
     }
 }
 
-/// `Ok` when the group may be known to the one asking: any group but a hidden one, which only
-/// its members, their servers, local people holding an open invitation and the servers of
-/// people elsewhere holding one (which must look it up to follow it) know exists.
+/// `Ok` when the group may be known to the one asking ([`Standing::know`]), else
+/// [`ApiError::NotFound`], as for a name never taken.
 pub async fn require_known(
     state: &AppState,
     group: &Actor,
     asker: Asker<'_>,
 ) -> Result<(), ApiError> {
-    if may_know(state, group, asker).await? {
+    if standing(state, group, asker).await?.know {
         Ok(())
     } else {
         Err(ApiError::NotFound)
     }
-}
-
-/// Whether the one asking may know the group exists (see [`require_known`]).
-pub async fn may_know(state: &AppState, group: &Actor, asker: Asker<'_>) -> Result<bool, ApiError> {
-    if !group.is_hidden() {
-        return Ok(true);
-    }
-    if let Some(account) = asker.account {
-        let db = &state.ctx.db;
-        // A local person invited by name may see the group's page (its public part).
-        if db.is_accepted_member(&group.id, &account.actor_id).await?
-            || db
-                .is_invitee(&group.id, &account.actor_id, kith_storage::now_millis())
-                .await?
-        {
-            return Ok(true);
-        }
-    }
-    let Some(signer) = signer(state, asker).await else {
-        return Ok(false);
-    };
-    Ok(authorised_fetch::server_may_know(&state.ctx, group, &signer).await?)
 }
 
 /// The remote actor whose valid signature the request carries.
@@ -109,15 +125,23 @@ async fn signer(state: &AppState, asker: Asker<'_>) -> Option<Actor> {
 
 /// Marks an answer about a non-public group as for its asker alone, never cached nor indexed;
 /// an answer about a public group is left as it is.
-pub fn mark(group: &Actor, mut response: Response) -> Response {
-    if !group.is_public() {
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-        headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+pub fn mark(group: &Actor, response: Response) -> Response {
+    if group.is_public() {
+        response
+    } else {
+        for_asker_alone(response)
     }
+}
+
+/// Marks an answer as for its asker alone: `Cache-Control: private, no-store` (no cache keeps
+/// it, `cache.rs` included) and `X-Robots-Tag: noindex`.
+pub fn for_asker_alone(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response
 }
 

@@ -2,11 +2,10 @@
 //! receive `Accept{Join}`, hear what became of their answer, and how a remote person going hears
 //! the online link. Stored as direct objects, never served nor listed among replies.
 
-use kith_storage::{Actor, NewObject, ObjectKind, StoredEvent, Visibility, now_millis};
-use serde_json::json;
+use kith_storage::{Actor, StoredEvent};
 
 use crate::outbound::change::Change;
-use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::outbound::direct_note::direct_note;
 use crate::sanitize::escape_html;
 use crate::{Context, Result, outbound::plan};
 
@@ -36,17 +35,9 @@ pub(crate) async fn note_html(
         .db
         .actor(event.object.group_id.as_deref().unwrap_or_default())
         .await?;
-    let id = ctx.urls().new_object();
-    let handle = format!("@{}@{}", person.username, person.domain);
-    let content = format!(
-        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> {} \
-         <a href=\"{}\">{}</a></p><p>Changed your mind? Reply “going”, “maybe” or “not going”.</p>",
-        escape_html(
-            &crate::untrusted::safe_link_of(person.url.as_deref())
-                .unwrap_or_else(|| person.id.clone())
-        ),
-        escape_html(&handle),
-        html,
+    let body = format!(
+        "{html} <a href=\"{}\">{}</a></p><p>Changed your mind? Reply “going”, “maybe” or \
+         “not going”.</p>",
         escape_html(&event.object.id),
         escape_html(&event.object.summary.clone().unwrap_or_default()),
     );
@@ -55,36 +46,18 @@ pub(crate) async fn note_html(
         .question_id
         .clone()
         .unwrap_or_else(|| event.object.id.clone());
-    let published = now_millis();
-    let doc = json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": group.id,
-        "to": [person.id],
-        "inReplyTo": in_reply_to,
-        // The event it is about, for servers that do not keep the poll it answers (another
-        // Kith keeps it for the person on that event's page: `activities::event_messages`).
-        "context": event.object.id,
-        "content": content,
-        "published": rfc3339(published),
-        "tag": [{"type": "Mention", "href": person.id, "name": handle}],
-    });
-    change
-        .tx()
-        .insert_object(&NewObject {
-            in_reply_to: Some(in_reply_to),
-            visibility: Visibility::Direct,
-            content: Some(content),
-            ..NewObject::local(&id, ObjectKind::Note, &group.id, doc.to_string(), published)
-        })
-        .await?;
-    let create = OutgoingActivity::new(
-        "Create",
-        format!("{id}/activity"),
-        &group.id,
-        doc,
-        vec![person.id.clone()],
+    // `context`: the event it is about, for servers that do not keep the poll it answers
+    // (another Kith keeps it for the person on that event's page: `activities::event_messages`).
+    let note = direct_note(
+        ctx,
+        &group,
+        person,
+        &body,
+        Some(&in_reply_to),
+        Some(&event.object.id),
     );
+    change.tx().insert_object(&note.row).await?;
+    let create = note.create;
     let plan = plan::plan(ctx, &group, &create, vec![person.inbox_url.clone()]).await?;
     change.queue(plan).await?;
     Ok(())

@@ -220,14 +220,7 @@ pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result
             "give your full address, like name@mastodon.social".into(),
         ));
     }
-    let person = crate::outbound::fetch::webfinger_actor(ctx, address)
-        .await
-        .map_err(|cause| {
-            tracing::info!(%cause, address, "invitation: the address could not be looked up");
-            FederationError::BadRequest(format!(
-                "Kith could not find {address}. Check the address (name@server)."
-            ))
-        })?;
+    let person = person_named(ctx, address).await?;
     if person.kind == kith_storage::ActorKind::Group {
         return Err(FederationError::BadRequest(format!(
             "{address} is a group: give the address of your own account"
@@ -284,6 +277,19 @@ pub async fn invite_remote(ctx: &Context, secret: &str, address: &str) -> Result
         group,
         accepted,
     })
+}
+
+/// The actor an invitation's address names (`name@server`, or a local name): known here, or
+/// looked up; what went wrong on the way is for the log, the one asking is told what to check.
+pub(crate) async fn person_named(ctx: &Context, address: &str) -> Result<Actor> {
+    crate::actions::acting::resolve_person(ctx, address)
+        .await
+        .map_err(|cause| {
+            tracing::info!(%cause, address, "invitation: the address could not be looked up");
+            FederationError::BadRequest(format!(
+                "Kith could not find {address}. Check the address (name@server)."
+            ))
+        })
 }
 
 /// The name a group is followed by from other servers: its own, or for a hidden group its

@@ -18,18 +18,19 @@
 //! `Invite` whose actor is not a person; the receiving Kith accepts an `Invite` from the group
 //! or from a person on the group's own server (`crate::inbound::activities::invite`).
 
-use kith_storage::{Actor, ActorKind, Invitation, MemberState, NewObject, ObjectKind, Visibility};
+use kith_storage::{Actor, ActorKind, Invitation, MemberState, NewObject};
 use kith_storage::{StorageError, now_millis};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::actions::acting::{By, acting_actor, resolve_person};
-use crate::actions::invitations::{follow_name, link, new_invitation};
+use crate::actions::acting::{By, acting_actor};
+use crate::actions::invitations::{follow_name, link, new_invitation, person_named};
 use crate::actions::mail::notify::{Kind, Notice};
 use crate::actions::membership::moderated_group;
 use crate::outbound::change::Change;
+use crate::outbound::direct_note::{DirectNote, direct_note};
 use crate::outbound::plan::{Form, Plan, inbox_of};
 use crate::outbound::software::{Dialect, Readers};
-use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::protocol::OutgoingActivity;
 use crate::sanitize::escape_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result, secrets};
@@ -62,15 +63,7 @@ pub async fn invite_person(
             "give the address of the person to invite, like name@mastodon.social".into(),
         ));
     }
-    let person = match resolve_person(ctx, address).await {
-        Ok(person) => person,
-        Err(cause) => {
-            tracing::info!(%cause, address, "invitation: the address could not be looked up");
-            return Err(FederationError::BadRequest(format!(
-                "Kith could not find {address}. Check the address (name@server)."
-            )));
-        }
-    };
+    let person = person_named(ctx, address).await?;
     if person.kind != ActorKind::Person {
         return Err(FederationError::BadRequest(format!(
             "{address} is not a person"
@@ -161,57 +154,28 @@ async fn plan_remote(
         vec![person.id.clone()],
     );
     invite.cc = vec![group.id.clone()];
-    let (note, row) = direct_note(ctx, group, person, name);
-    let create = OutgoingActivity::new(
-        "Create",
-        format!("{}/activity", row.id),
-        &group.id,
-        note,
-        vec![person.id.clone()],
-    );
+    let note = invitation_note(ctx, group, person, name);
     let mut plan = Plan::new(ctx, vec![inbox_of(person)]).await?;
     let invite_readers = Readers::of(&[Dialect::Groups, Dialect::Unknown]);
     plan.add(inviter, &[Form::for_readers(invite, invite_readers)])?;
     // Lemmy is left out: it reads a `Note` only as a comment under a post, and its private
     // messages are `ChatMessage`s between people, which a group cannot send.
     let note_readers = Readers::microblogs_and_unknown();
-    plan.add(group, &[Form::for_readers(create, note_readers)])?;
-    Ok((plan, row))
+    plan.add(group, &[Form::for_readers(note.create, note_readers)])?;
+    Ok((plan, note.row))
 }
 
-/// The group's direct message to the invitee: addressed to them alone (no `Public`, no
-/// followers), mentioning them, with the name to follow the group by.
-fn direct_note(ctx: &Context, group: &Actor, person: &Actor, name: &str) -> (Value, NewObject) {
-    let id = ctx.urls().new_object();
-    let mention = format!("@{}@{}", person.username, person.domain);
+/// The group's direct message to the invitee (to them alone, mentioning them), with the name
+/// to follow the group by.
+fn invitation_note(ctx: &Context, group: &Actor, person: &Actor, name: &str) -> DirectNote {
     let follow = format!("@{name}@{}", ctx.urls().domain());
-    let person_link =
-        crate::untrusted::safe_link_of(person.url.as_deref()).unwrap_or_else(|| person.id.clone());
-    let content = format!(
-        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> \
-         You are invited to join {}. To join, follow <strong>{}</strong> from your account: \
+    let body = format!(
+        "You are invited to join {}. To join, follow <strong>{}</strong> from your account: \
          your follow will be accepted at once. The invitation is open for {DAYS} days.</p>",
-        escape_html(&person_link),
-        escape_html(&mention),
         escape_html(&group_title(group)),
         escape_html(&follow),
     );
-    let published = now_millis();
-    let doc = json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": group.id,
-        "to": [person.id],
-        "content": content,
-        "published": rfc3339(published),
-        "tag": [{"type": "Mention", "href": person.id, "name": mention}],
-    });
-    let row = NewObject {
-        visibility: Visibility::Direct,
-        content: Some(content),
-        ..NewObject::local(&id, ObjectKind::Note, &group.id, doc.to_string(), published)
-    };
-    (doc, row)
+    direct_note(ctx, group, person, &body, None, None)
 }
 
 /// A group's display name, or its name.

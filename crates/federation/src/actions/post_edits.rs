@@ -15,7 +15,7 @@ use crate::actions::posting::Edit;
 use crate::outbound::change::Change;
 use crate::outbound::plan::{self, Form};
 use crate::outbound::software::Readers;
-use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::protocol::{OutgoingActivity, ids_of, rfc3339};
 use crate::sanitize::plain_to_html;
 use crate::urls::Urls;
 use crate::{Context, FederationError, Result};
@@ -57,7 +57,7 @@ pub async fn edit_own_post(
     document["content"] = Value::String(plain_to_html(text));
     document["updated"] = Value::String(rfc3339(now_millis()));
     let edit = Edit::of(ctx, &stored.id, &document)?;
-    let to = addresses(&document, "to");
+    let to = ids_of(&document["to"]);
     let mut update = OutgoingActivity::new(
         "Update",
         Urls::new_activity(&author.id),
@@ -65,7 +65,7 @@ pub async fn edit_own_post(
         document.clone(),
         to,
     );
-    update.cc = addresses(&document, "cc");
+    update.cc = ids_of(&document["cc"]);
     update.audience = stored.group_id.clone();
     let update_value =
         serde_json::to_value(&update).map_err(|e| FederationError::Internal(e.to_string()))?;
@@ -87,14 +87,11 @@ pub async fn edit_own_post(
                     Vec::new(),
                 )
                 .await?;
-                // Mastodon-family members of a public group hold the author's own note.
+                // Mastodon-family members of a public group hold the author's own note (the
+                // plan reaches the group's members alone).
                 if group.is_public() {
-                    let inboxes = ctx.db.member_inboxes(&group.id).await?;
-                    plan.add_to(
-                        &author,
-                        &[Form::for_readers(update, Readers::microblogs_and_unknown())],
-                        &inboxes,
-                    )?;
+                    let forms = [Form::for_readers(update, Readers::microblogs_and_unknown())];
+                    plan.add(&author, &forms)?;
                 }
                 Some(plan)
             }
@@ -109,16 +106,4 @@ pub async fn edit_own_post(
     }
     change.commit().await?;
     Ok(edit.applied_to(&stored))
-}
-
-/// The ids in one of a document's address fields.
-fn addresses(document: &Value, field: &str) -> Vec<String> {
-    match document.get(field) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        Some(Value::String(one)) => vec![one.clone()],
-        _ => Vec::new(),
-    }
 }

@@ -56,44 +56,52 @@ pub async fn signer_of_get(
     }
 }
 
-/// Whether this remote actor may read a non-public group's content: its server holds an
-/// accepted member, neither it nor its server is blocked, and it is not banned from the group.
-pub async fn server_may_read(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
-    if refused(ctx, group, signer).await? {
-        return Ok(false);
-    }
-    Ok(ctx
-        .db
-        .host_has_accepted_member(&group.id, &signer.domain)
-        .await?)
+/// What a remote actor's server may do with a non-public group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerStanding {
+    /// Read its content: the server holds an accepted member.
+    pub read: bool,
+    /// Know that it exists (a hidden group's WebFinger answer and actor document): it may
+    /// read, or holds someone with an open invitation, who must look the group up to follow
+    /// it (`crate::actions::invitations`).
+    pub know: bool,
 }
 
-/// Whether this remote actor may know that a hidden group exists (its WebFinger answer and
-/// actor document, not its content): as [`server_may_read`], or its server holds someone with
-/// an open invitation, who must be able to look the group up to follow it
-/// (`crate::actions::invitations`).
-pub async fn server_may_know(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
-    if refused(ctx, group, signer).await? {
-        return Ok(false);
+/// What this remote actor may do with a non-public group: nothing when it or its server is
+/// blocked here or it is banned from the group; else as its server's members and invitees
+/// allow ([`ServerStanding`]).
+pub async fn server_standing(
+    ctx: &Context,
+    group: &Actor,
+    signer: &Actor,
+) -> Result<ServerStanding> {
+    if ctx.db.domain_severity_cached(&signer.domain).await? == Some(DomainSeverity::Block)
+        || ctx.db.is_actor_blocked_cached(&signer.id).await?
+        || ctx.db.is_banned(&group.id, &signer.id).await?
+    {
+        return Ok(ServerStanding::default());
     }
     if ctx
         .db
         .host_has_accepted_member(&group.id, &signer.domain)
         .await?
     {
-        return Ok(true);
+        return Ok(ServerStanding {
+            read: true,
+            know: true,
+        });
     }
-    Ok(ctx
+    let invited = ctx
         .db
         .host_has_invitee(&group.id, &signer.domain, kith_storage::now_millis())
-        .await?)
+        .await?;
+    Ok(ServerStanding {
+        read: false,
+        know: invited,
+    })
 }
 
-/// The signer or its server is blocked here, or the signer is banned from the group.
-async fn refused(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
-    Ok(
-        ctx.db.domain_severity_cached(&signer.domain).await? == Some(DomainSeverity::Block)
-            || ctx.db.is_actor_blocked_cached(&signer.id).await?
-            || ctx.db.is_banned(&group.id, &signer.id).await?,
-    )
+/// Whether this remote actor may read a non-public group's content ([`server_standing`]).
+pub async fn server_may_read(ctx: &Context, group: &Actor, signer: &Actor) -> Result<bool> {
+    Ok(server_standing(ctx, group, signer).await?.read)
 }

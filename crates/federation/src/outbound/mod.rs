@@ -8,6 +8,7 @@ pub mod announce;
 pub mod answers;
 pub(crate) mod change;
 pub mod delivery;
+pub(crate) mod direct_note;
 pub mod documents;
 pub mod fetch;
 pub(crate) mod follow_answers;

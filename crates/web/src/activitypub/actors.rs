@@ -148,11 +148,12 @@ async fn get_group(
         headers: &headers,
         uri: &uri,
     };
-    let readable = access::may_read(&state, &actor, asker).await?;
     // An invitee's server learns the group's public part, enough to follow it.
-    if actor.is_hidden() && !readable && !access::may_know(&state, &actor, asker).await? {
+    let standing = access::standing(&state, &actor, asker).await?;
+    if !standing.know {
         return Err(ApiError::NotFound);
     }
+    let readable = standing.read;
     let done = done.done.as_deref();
     let response = actor_response(&state, &actor, &headers, &viewer, (done, readable)).await?;
     Ok(access::mark(&actor, response))

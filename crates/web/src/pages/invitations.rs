@@ -10,7 +10,6 @@ use askama::Template;
 use axum::{
     Form, Router,
     extract::{Path, State},
-    http::{HeaderValue, header},
     response::Response,
     routing::{get, post},
 };
@@ -43,7 +42,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn kept_private(response: Response) -> Response {
-    private(response)
+    crate::access::for_asker_alone(response)
 }
 
 /// An open invitation in the organisers' list.
@@ -110,7 +109,7 @@ async fn organisers_view(
         said,
         open: lines,
     };
-    Ok(private(render(viewer, &page)?))
+    Ok(crate::access::for_asker_alone(render(viewer, &page)?))
 }
 
 async fn open_line(state: &AppState, i: Invitation) -> Result<OpenLine, ApiError> {
@@ -287,7 +286,8 @@ async fn opened_view(
         follow,
         problem,
     };
-    Ok(private(render_with_remote_form(state, viewer, &page)?))
+    // Marked for its holder alone by the layer over every `/invite/` route (`router`).
+    render_with_remote_form(state, viewer, &page)
 }
 
 async fn link_page(
@@ -369,15 +369,4 @@ async fn follow_button(state: &AppState, address: &str, group: &Actor) -> Option
     joining::remote_interaction_url(&state.ctx, address, &group.id)
         .await
         .ok()
-}
-
-/// An invitation's pages are for whoever holds them: never stored by a cache.
-fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    response
 }

@@ -4,11 +4,11 @@
 //! was already public, and sharing it would tell its readers who belongs to the group. Its
 //! author is told at once, by a direct message from the group, how to write to members only.
 
-use kith_storage::{Actor, ActorKind, NewObject, ObjectKind, Visibility, now_millis};
-use serde_json::{Value, json};
+use kith_storage::{Actor, ActorKind};
+use serde_json::Value;
 
 use crate::outbound::change::Change;
-use crate::protocol::{OutgoingActivity, rfc3339};
+use crate::outbound::direct_note::direct_note;
 use crate::sanitize::escape_html;
 use crate::{Context, Result, outbound::plan};
 
@@ -57,46 +57,17 @@ pub async fn refuse_public(
     author: &Actor,
     post_id: &str,
 ) -> Result<Outcome> {
-    let id = ctx.urls().new_object();
-    let handle = format!("@{}@{}", author.username, author.domain);
-    let link =
-        crate::untrusted::safe_link_of(author.url.as_deref()).unwrap_or_else(|| author.id.clone());
-    let content = format!(
-        "<p><span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">{}</a></span> \
-         <a href=\"{}\">Your post</a> {}</p>",
-        escape_html(&link),
-        escape_html(&handle),
+    let body = format!(
+        "<a href=\"{}\">Your post</a> {}</p>",
         escape_html(post_id),
         escape_html(NOT_SHARED),
     );
-    let published = now_millis();
-    let doc = json!({
-        "id": id,
-        "type": "Note",
-        "attributedTo": group.id,
-        "to": [author.id],
-        "inReplyTo": post_id,
-        "content": content,
-        "published": rfc3339(published),
-        "tag": [{"type": "Mention", "href": author.id, "name": handle}],
-    });
-    let create = OutgoingActivity::new(
-        "Create",
-        format!("{id}/activity"),
-        &group.id,
-        doc.clone(),
-        vec![author.id.clone()],
-    );
-    let plan = plan::plan(ctx, group, &create, vec![plan::inbox_of(author)]).await?;
+    let mut note = direct_note(ctx, group, author, &body, Some(post_id), None);
+    // The refused post is not kept: the stored note answers nothing here.
+    note.row.in_reply_to = None;
+    let plan = plan::plan(ctx, group, &note.create, vec![plan::inbox_of(author)]).await?;
     let mut change = Change::begin(ctx).await?;
-    change
-        .tx()
-        .insert_object(&NewObject {
-            visibility: Visibility::Direct,
-            content: Some(content),
-            ..NewObject::local(&id, ObjectKind::Note, &group.id, doc.to_string(), published)
-        })
-        .await?;
+    change.tx().insert_object(&note.row).await?;
     change.queue(plan).await?;
     change.commit().await?;
     tracing::info!(group = %group.id, post = post_id, "a public post into a members-only group was not shared; its author was told");
